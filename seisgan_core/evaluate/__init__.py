@@ -1,0 +1,1 @@
+"""Measures of realism on numpy arrays: statistics, spectra, intensity measures, GMM residuals."""

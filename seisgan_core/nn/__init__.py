@@ -1,0 +1,1 @@
+"""Generator, critic and presets. Imports nothing else of ours."""

@@ -1,0 +1,1 @@
+"""WGAN-GP losses (pure functions), the trainer, checkpoints and the run store."""

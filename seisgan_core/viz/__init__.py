@@ -1,0 +1,1 @@
+"""Pure figure builders (plotly, folium): data in, figure out."""
