@@ -1,0 +1,281 @@
+"""What this installation holds, for the app: archives, prepared sets, runs; safe paths and names.
+
+Pure file-system helpers with no Streamlit in them, so that the pages stay thin and every rule
+here is unit-tested. The data roots are ``data/raw`` (archives users bring, the demo archive),
+``data/processed`` (prepared training sets) and ``models`` (the run store), all under one
+project folder (the working directory, or ``$SEISGAN_HOME``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from seisgan_core.io.errors import UnsafeInputError
+
+__all__ = [
+    "PARTS",
+    "ArchiveInfo",
+    "PreparedInfo",
+    "Roots",
+    "choose_index",
+    "confine_path",
+    "discover_archives",
+    "discover_prepared",
+    "effective_state",
+    "missing_parts",
+    "run_progress",
+    "sanitize_run_name",
+    "save_upload",
+]
+
+# The library parts the pages stand on: name shown to the user -> (module, attribute).
+# A page that needs a part which has not been built (or fails to import) says which.
+PARTS: dict[str, tuple[str, str]] = {
+    "readers and catalogue": ("seisgan_core.catalog", "read_records"),
+    "demo archive": ("seisgan_core.demo", "build_demo_archive"),
+    "prepare": ("seisgan_core.prepare", "prepare"),
+    "run store": ("seisgan_core.train.runs", "load_run"),
+    "evaluation": ("seisgan_core.evaluate", "fas"),
+    "evaluation figures": ("seisgan_core.viz.evaluation", "__name__"),
+}
+
+
+def missing_parts(names: Iterable[str]) -> dict[str, str]:
+    """Which of the named parts cannot be used yet, with the reason (module and error)."""
+    missing: dict[str, str] = {}
+    for name in names:
+        module_name, attribute = PARTS[name]
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            missing[name] = f"`{module_name}` cannot be imported ({exc})"
+            continue
+        if not hasattr(module, attribute):
+            missing[name] = f"`{module_name}` has no `{attribute}` yet"
+    return missing
+
+
+@dataclass(frozen=True)
+class Roots:
+    """The project folder and the data roots under it."""
+
+    project: Path
+
+    @classmethod
+    def from_env(cls) -> Roots:
+        """``$SEISGAN_HOME`` if set, else the working directory (where `streamlit run` starts)."""
+        return cls(Path(os.environ.get("SEISGAN_HOME", ".")).resolve())
+
+    @property
+    def raw(self) -> Path:
+        return self.project / "data" / "raw"
+
+    @property
+    def processed(self) -> Path:
+        return self.project / "data" / "processed"
+
+    @property
+    def models(self) -> Path:
+        return self.project / "models"
+
+    @property
+    def data_roots(self) -> tuple[Path, Path, Path]:
+        return (self.raw, self.processed, self.models)
+
+
+def confine_path(user_path: str | Path, roots: Sequence[Path]) -> Path:
+    """Resolve a path a user typed and make sure it lies inside one of ``roots``.
+
+    Relative paths are taken relative to the first root. Symbolic links and ``..`` are
+    resolved before the check, so neither can lead outside. Raises ``UnsafeInputError``.
+    """
+    text = str(user_path).strip()
+    if not text or "\x00" in text:
+        raise UnsafeInputError(
+            text or "(empty)", None, "a folder or file path", repr(text), field="path"
+        )
+    candidate = Path(text).expanduser()
+    if not candidate.is_absolute():
+        candidate = Path(roots[0]) / candidate
+    resolved = candidate.resolve()
+    for root in roots:
+        root_resolved = Path(root).resolve()
+        if resolved == root_resolved or resolved.is_relative_to(root_resolved):
+            return resolved
+    raise UnsafeInputError(
+        text,
+        None,
+        "a path inside " + " or ".join(str(Path(r).resolve()) for r in roots),
+        str(resolved),
+        field="path",
+    )
+
+
+_RUN_NAME_BAD = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def sanitize_run_name(name: str, *, max_length: int = 64) -> str:
+    """A run name safe as one folder name: letters, digits, ``.``, ``_``, ``-``.
+
+    Other characters become ``-``; leading dots and dashes are dropped (no hidden folders, no
+    option-like names, no ``..``). Raises ``ValueError`` when nothing usable is left.
+    """
+    cleaned = _RUN_NAME_BAD.sub("-", name.strip()).strip("-")
+    cleaned = cleaned.lstrip(".-_")[:max_length].rstrip(".-")
+    if not cleaned:
+        raise ValueError(f"run name {name!r} has no letters or digits to keep")
+    return cleaned
+
+
+def save_upload(filename: str, data: bytes, dest_dir: Path) -> Path:
+    """Write an uploaded file into ``dest_dir`` atomically, under a sanitised name."""
+    safe_name = sanitize_run_name(Path(filename).name, max_length=128)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    target = dest_dir / safe_name
+    fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=f".{safe_name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+@dataclass(frozen=True)
+class ArchiveInfo:
+    """One folder under ``data/raw``: what a user brought or the demo wrote."""
+
+    name: str
+    path: Path
+    n_files: int
+    n_bytes: int
+    suffixes: dict[str, int] = field(default_factory=dict)
+
+
+def discover_archives(raw_root: Path) -> list[ArchiveInfo]:
+    """Each sub-folder of ``raw_root`` with at least one file, sorted by name."""
+    found: list[ArchiveInfo] = []
+    if not raw_root.is_dir():
+        return found
+    for folder in sorted(p for p in raw_root.iterdir() if p.is_dir()):
+        n_files = 0
+        n_bytes = 0
+        suffixes: dict[str, int] = {}
+        for path in folder.rglob("*"):
+            if path.is_file() and not path.name.startswith("."):
+                n_files += 1
+                n_bytes += path.stat().st_size
+                suffix = path.suffix.lower() or "(none)"
+                suffixes[suffix] = suffixes.get(suffix, 0) + 1
+        if n_files:
+            found.append(ArchiveInfo(folder.name, folder, n_files, n_bytes, suffixes))
+    return found
+
+
+@dataclass(frozen=True)
+class PreparedInfo:
+    """One prepared training set under ``data/processed`` (contracts.md section 2)."""
+
+    name: str
+    path: Path
+    n_records: int
+    npts: int
+    has_manifest: bool
+    has_noise: bool
+
+
+def discover_prepared(processed_root: Path) -> list[PreparedInfo]:
+    """Folders holding ``waveforms.npy`` and ``records.parquet``, sorted by name.
+
+    The array is opened memory-mapped only to read its shape (nothing is loaded).
+    """
+    import numpy as np
+
+    found: list[PreparedInfo] = []
+    if not processed_root.is_dir():
+        return found
+    for folder in sorted(p for p in processed_root.iterdir() if p.is_dir()):
+        wave = folder / "waveforms.npy"
+        if not wave.is_file() or not (folder / "records.parquet").is_file():
+            continue
+        try:
+            shape = np.load(wave, mmap_mode="r").shape
+        except (ValueError, OSError):
+            continue
+        if len(shape) != 3:
+            continue
+        found.append(
+            PreparedInfo(
+                folder.name,
+                folder,
+                int(shape[0]),
+                int(shape[2]),
+                (folder / "manifest.json").is_file(),
+                (folder / "noise.npy").is_file(),
+            )
+        )
+    return found
+
+
+def choose_index(options: Sequence[str], requested: str | None, default: int = 0) -> int:
+    """Index of ``requested`` in ``options`` (from the URL), else ``default``."""
+    if requested is not None and requested in options:
+        return list(options).index(requested)
+    return default if 0 <= default < len(options) else 0
+
+
+def effective_state(status: dict, alive: bool | None) -> str:
+    """The state to show for a run: ``status.json`` corrected by whether its process lives.
+
+    A run whose status says ``running`` while its process is gone died without writing
+    its final state (killed, out of memory): that is ``failed``.
+    """
+    state = str(status.get("state", "unknown"))
+    if state == "running" and alive is False:
+        return "failed"
+    return state
+
+
+def run_progress(status: dict, metrics_rows: Sequence[dict], *, now: float | None = None) -> dict:
+    """Epoch, fraction done, mean seconds per epoch, time left and throughput of a run.
+
+    Time left is the mean of the measured epoch durations times the epochs still to go.
+    """
+    epochs = int(status.get("epochs") or 0)
+    epoch = int(status.get("epoch") or (metrics_rows[-1]["epoch"] if metrics_rows else 0))
+    seconds = [float(r["seconds"]) for r in metrics_rows if r.get("seconds") is not None]
+    per_epoch = sum(seconds) / len(seconds) if seconds else None
+    left = max(epochs - epoch, 0)
+    heartbeat = status.get("heartbeat")
+    now = time.time() if now is None else now
+    return {
+        "epoch": epoch,
+        "epochs": epochs,
+        "fraction": (epoch / epochs) if epochs else 0.0,
+        "seconds_per_epoch": per_epoch,
+        "seconds_left": per_epoch * left if per_epoch is not None else None,
+        "samples_per_s": (
+            float(metrics_rows[-1]["samples_per_s"])
+            if metrics_rows and metrics_rows[-1].get("samples_per_s") is not None
+            else None
+        ),
+        "heartbeat_age_s": (now - float(heartbeat)) if heartbeat is not None else None,
+    }
+
+
+def read_json(path: Path) -> dict | None:
+    """A JSON file as a dict, or None when absent or half-written."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None

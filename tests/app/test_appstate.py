@@ -1,0 +1,111 @@
+"""Discovery of archives, prepared sets and runs; path confinement; run-name sanitising."""
+
+from __future__ import annotations
+
+import pytest
+from app_support import prepared_set
+
+from seisgan_core import appstate
+from seisgan_core.io.errors import UnsafeInputError
+
+
+def test_confine_path_accepts_inside_and_rejects_outside(tmp_path):
+    roots = appstate.Roots(tmp_path)
+    roots.raw.mkdir(parents=True)
+    (roots.raw / "mine").mkdir()
+    assert appstate.confine_path("mine", roots.data_roots) == (roots.raw / "mine").resolve()
+    assert appstate.confine_path(str(roots.models), roots.data_roots) == roots.models.resolve()
+    for bad in ("../../etc", "/etc/passwd", str(tmp_path), "mine/../../..", ""):
+        with pytest.raises(UnsafeInputError) as info:
+            appstate.confine_path(bad, roots.data_roots)
+        assert "path" in str(info.value)
+
+
+def test_confine_path_follows_symlinks_out(tmp_path):
+    roots = appstate.Roots(tmp_path / "p")
+    roots.raw.mkdir(parents=True)
+    (roots.raw / "link").symlink_to(tmp_path)
+    with pytest.raises(UnsafeInputError, match="expected a path inside"):
+        appstate.confine_path("link", roots.data_roots)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("run 1", "run-1"),
+        ("../../etc/passwd", "etc-passwd"),
+        (".hidden", "hidden"),
+        ("--epochs", "epochs"),
+        ("Run_3.lambda20", "Run_3.lambda20"),
+        ("àccénts/ok", "ccC-nts-ok".replace("C", "")),
+    ],
+)
+def test_sanitize_run_name(name, expected):
+    cleaned = appstate.sanitize_run_name(name)
+    assert cleaned == appstate.sanitize_run_name(cleaned)  # idempotent
+    assert "/" not in cleaned and not cleaned.startswith((".", "-"))
+    if name != "àccénts/ok":
+        assert cleaned == expected
+
+
+def test_sanitize_run_name_rejects_empty():
+    for bad in ("", "...", "///", "  "):
+        with pytest.raises(ValueError, match="no letters or digits"):
+            appstate.sanitize_run_name(bad)
+
+
+def test_save_upload_is_atomic_and_named_safely(tmp_path):
+    target = appstate.save_upload("../evil name.ASC", b"abc", tmp_path / "up")
+    assert target == tmp_path / "up" / "evil-name.ASC"
+    assert target.read_bytes() == b"abc"
+    assert [p.name for p in (tmp_path / "up").iterdir()] == ["evil-name.ASC"]
+
+
+def test_discover_archives_and_prepared(tmp_path):
+    roots = appstate.Roots(tmp_path)
+    (roots.raw / "demo" / "ascii").mkdir(parents=True)
+    (roots.raw / "demo" / "demo.h5").write_bytes(b"x" * 10)
+    (roots.raw / "demo" / "ascii" / "a.ASC").write_bytes(b"y" * 5)
+    (roots.raw / "empty").mkdir()
+    archives = appstate.discover_archives(roots.raw)
+    assert [(a.name, a.n_files, a.n_bytes) for a in archives] == [("demo", 2, 15)]
+    assert archives[0].suffixes == {".h5": 1, ".asc": 1}
+    prepared_set(roots.processed / "demo", n_events=2, n_stations=3)
+    (roots.processed / "half").mkdir()
+    (roots.processed / "half" / "waveforms.npy").write_bytes(b"")
+    found = appstate.discover_prepared(roots.processed)
+    assert [(p.name, p.n_records, p.npts, p.has_manifest) for p in found] == [
+        ("demo", 6, 8000, True)
+    ]
+    assert appstate.discover_archives(tmp_path / "nothing") == []
+
+
+def test_choose_index_from_url():
+    assert appstate.choose_index(["a", "b"], "b") == 1
+    assert appstate.choose_index(["a", "b"], "zz") == 0
+    assert appstate.choose_index([], None) == 0
+
+
+def test_effective_state_marks_dead_running_runs_failed():
+    assert appstate.effective_state({"state": "running"}, alive=False) == "failed"
+    assert appstate.effective_state({"state": "running"}, alive=True) == "running"
+    assert appstate.effective_state({"state": "finished"}, alive=False) == "finished"
+
+
+def test_run_progress_time_left():
+    rows = [
+        {"epoch": 1, "seconds": 2.0, "samples_per_s": 40},
+        {"epoch": 2, "seconds": 4.0, "samples_per_s": 60},
+    ]
+    p = appstate.run_progress({"epoch": 2, "epochs": 10, "heartbeat": 100.0}, rows, now=103.0)
+    assert p["fraction"] == 0.2
+    assert p["seconds_per_epoch"] == 3.0
+    assert p["seconds_left"] == 24.0
+    assert p["samples_per_s"] == 60
+    assert p["heartbeat_age_s"] == 3.0
+
+
+def test_missing_parts_names_the_module():
+    missing = appstate.missing_parts(["run store"])
+    for reason in missing.values():
+        assert "seisgan_core.train.runs" in reason
