@@ -12,13 +12,17 @@ import importlib
 import json
 import os
 import re
-import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from seisgan_core.fsutil import atomic_write
 from seisgan_core.io.errors import UnsafeInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "PARTS",
@@ -27,11 +31,13 @@ __all__ = [
     "Roots",
     "choose_index",
     "confine_path",
+    "describe_missing",
     "discover_archives",
     "discover_prepared",
     "effective_state",
     "missing_parts",
     "run_progress",
+    "runs_table",
     "sanitize_run_name",
     "save_upload",
 ]
@@ -140,14 +146,8 @@ def save_upload(filename: str, data: bytes, dest_dir: Path) -> Path:
     safe_name = sanitize_run_name(Path(filename).name, max_length=128)
     dest_dir.mkdir(parents=True, exist_ok=True)
     target = dest_dir / safe_name
-    fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=f".{safe_name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(target, "wb") as handle:
+        handle.write(data)
     return target
 
 
@@ -279,3 +279,107 @@ def read_json(path: Path) -> dict | None:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return None
+
+
+def describe_missing(missing: dict[str, str]) -> str:
+    """A Markdown paragraph naming the parts a page needs that this build lacks, and why."""
+    lines = [f"- **{name}**: {reason}" for name, reason in missing.items()]
+    return (
+        "This view needs parts of SeisGAN Studio that this build does not have yet:\n\n"
+        + "\n".join(lines)
+    )
+
+
+def runs_table(runs: Sequence, *, alive: Callable[[int], bool] | None = None) -> pd.DataFrame:
+    """One row per run (objects with ``path``/``config``/``status``/``metrics``, as
+    ``seisgan_core.train.runs.Run``): name, preset, state corrected for dead processes,
+    epoch of epochs, last losses, message."""
+    import pandas as pd
+
+    rows = []
+    for run in runs:
+        status = dict(run.status or {})
+        pid = int(status.get("pid") or 0)
+        is_alive = alive(pid) if (alive is not None and pid > 0) else None
+        metrics = run.metrics
+        last = metrics.iloc[-1] if metrics is not None and len(metrics) else None
+        rows.append(
+            {
+                "run": Path(run.path).name,
+                "preset": (run.config or {}).get("preset", ""),
+                "state": effective_state(status, is_alive),
+                "epoch": f"{status.get('epoch', 0)} / {status.get('epochs', '?')}",
+                "loss_critic": float(last["loss_critic"]) if last is not None else None,
+                "loss_generator": float(last["loss_generator"]) if last is not None else None,
+                "message": str(status.get("message", "")),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["run", "preset", "state", "epoch", "loss_critic", "loss_generator", "message"],
+    )
+
+
+# One line per hyperparameter for the Train page's form (names as
+# seisgan_core.train.config.Hyperparameters; the study's values from reference-study.md).
+HYPERPARAMETER_HELP: dict[str, str] = {
+    "epochs": "Passes over the training set (the study: 100 to 200).",
+    "batch_size": "Records per step; smaller is noisier but helped against mode collapse (16-32).",
+    "lr_generator": "Adam learning rate of the generator (the study: 1e-4, then 5e-5).",
+    "lr_critic": "Adam learning rate of the critic (5e-5 in the study's later runs).",
+    "lr_amplitude": "Learning rate of the small head that predicts each component's log10 PGA.",
+    "betas": "Adam's two momentum coefficients (0.5, 0.9 as Gulrajani et al. 2017).",
+    "n_critic": "Critic steps per generator step (5 in WGAN-GP, Gulrajani et al. 2017).",
+    "gp_lambda": "Weight of the gradient penalty, keeps the critic 1-Lipschitz (10; 20 in Run 3).",
+    "latent_dim": "Size of the noise vector (the study: 100 to 1,000, best 800).",
+    "conditions": "Physical inputs the model is conditioned on; none = the study's model.",
+    "gen_widths": "Channels of the generator's upsampling blocks, from coarse to fine.",
+    "gen_kernel": "Convolution kernel length in the generator (samples).",
+    "critic_widths": "Channels of the critic's convolution layers.",
+    "critic_stride": "Downsampling factor of each critic layer.",
+    "critic_kernel": "Convolution kernel length in the critic (samples).",
+    "cutoff_hz": "Frequency that splits the critic's low- and high-frequency FFT branches.",
+    "condition_width": "Size of the embedding of the conditions.",
+    "samples_per_epoch": "Fixed-noise samples saved each epoch to watch the generator evolve.",
+    "stats_batch": "Records used for the study's per-epoch statistics (min, max, mean, ...).",
+    "val_max_records": "Validation records scored per epoch to choose best.pt.",
+    "checkpoint_every": "Keep a checkpoint every k epochs (0: only last.pt and best.pt).",
+    "precision": "auto: bf16 on GPUs and CPUs that have it, else fp32.",
+    "seed": "Random seed: the same seed and data give the same run.",
+}
+
+
+def format_value(value: object) -> str:
+    """A hyperparameter as the text the form shows (tuples as comma-separated lists)."""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def parse_value(text: str, default: object, *, name: str = "value") -> object:
+    """Parse what a user typed into the form back to the type of ``default``.
+
+    Raises ``ValueError`` naming the field, what was expected and what was found.
+    """
+    text = str(text).strip()
+    try:
+        if isinstance(default, bool):
+            if text.lower() in ("true", "1", "yes"):
+                return True
+            if text.lower() in ("false", "0", "no"):
+                return False
+            raise ValueError(text)
+        if isinstance(default, int):
+            return int(text)
+        if isinstance(default, float):
+            return float(text)
+        if isinstance(default, list | tuple):
+            parts = [p.strip() for p in text.split(",") if p.strip()]
+            kind = type(default[0]) if len(default) else str
+            return tuple(kind(p) for p in parts)
+    except ValueError:
+        expected = type(default).__name__
+        if isinstance(default, list | tuple) and len(default):
+            expected = f"comma-separated {type(default[0]).__name__} values"
+        raise ValueError(f"{name}: expected {expected}, found {text!r}") from None
+    return text

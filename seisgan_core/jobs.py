@@ -17,11 +17,12 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from seisgan_core.fsutil import atomic_write_json
 
 __all__ = [
     "Job",
@@ -78,17 +79,6 @@ def _proc_state(pid: int) -> str | None:
     return text[text.rindex(")") + 2 :].split()[0]
 
 
-def _write_json_atomic(path: Path, payload: dict) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(payload, handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def start_job(
     argv: Sequence[str],
     *,
@@ -123,7 +113,7 @@ def start_job(
         )
     _CHILDREN[process.pid] = process
     job = Job(process.pid, list(argv), str(log_path), time.time(), _start_ticks(process.pid))
-    _write_json_atomic(_job_file(log_path), asdict(job))
+    atomic_write_json(_job_file(log_path), asdict(job))
     return job
 
 

@@ -109,3 +109,35 @@ def test_missing_parts_names_the_module():
     missing = appstate.missing_parts(["run store"])
     for reason in missing.values():
         assert "seisgan_core.train.runs" in reason
+
+
+def test_form_values_round_trip_and_errors_name_the_field():
+    for default in (32, 5e-5, (0.5, 0.9), (32, 24, 16), "auto", True):
+        assert appstate.parse_value(appstate.format_value(default), default) == default
+    assert appstate.parse_value("1e-4", 5e-5) == 1e-4
+    with pytest.raises(ValueError, match="batch_size: expected int, found 'x'"):
+        appstate.parse_value("x", 32, name="batch_size")
+    with pytest.raises(ValueError, match="comma-separated int"):
+        appstate.parse_value("3, a", (1, 2), name="gen_widths")
+
+
+def test_runs_table_marks_dead_running_runs_failed(tmp_path):
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    metrics = pd.DataFrame({"epoch": [1, 2], "loss_critic": [-1.0, -0.5], "loss_generator": [1, 2]})
+    runs = [
+        SimpleNamespace(
+            path=tmp_path / "a",
+            config={"preset": "demo"},
+            status={"state": "running", "pid": 4242, "epoch": 2, "epochs": 5},
+            metrics=metrics,
+        ),
+        SimpleNamespace(path=tmp_path / "b", config={}, status={"state": "finished"}, metrics=None),
+    ]
+    table = appstate.runs_table(runs, alive=lambda pid: False)
+    assert table["state"].tolist() == ["failed", "finished"]
+    assert table.loc[0, "epoch"] == "2 / 5"
+    assert table.loc[0, "loss_critic"] == -0.5
+    assert pd.isna(table.loc[1, "loss_critic"])
