@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -35,7 +36,13 @@ if missing:
     st.warning(appstate.describe_missing(missing))
     st.stop()
 
-from seisgan_core.catalog import Catalog, Selection, read_record_waveforms, read_records  # noqa: E402
+from seisgan_core.catalog import (  # noqa: E402
+    Catalog,
+    Selection,
+    read_record_waveforms,
+    read_records,
+    to_table,
+)
 
 archives = appstate.discover_archives(roots.raw)
 prepared = appstate.discover_prepared(roots.processed)
@@ -61,8 +68,8 @@ def _signature(path: Path) -> float:
 @st.cache_data(show_spinner="Reading the records…", max_entries=4)
 def load_table(path: str, _signature_value: float) -> tuple[pd.DataFrame, list]:
     folder = Path(path)
-    if (folder / "records.parquet").is_file():
-        return pd.read_parquet(folder / "records.parquet"), []
+    if (folder / "records.parquet").is_file():  # a prepared set: its records are a record table
+        return to_table(pd.read_parquet(folder / "records.parquet")), []
     catalog = read_records([folder])
     return catalog.table, [(str(p), str(r)) for p, r in catalog.skipped]
 
@@ -82,53 +89,53 @@ if table.empty:
 # Sidebar bounds: the reference study's selection by default, every bound editable.
 sb = st.sidebar
 sb.subheader("Selection")
-mw_known = table["mw"].dropna()
-mw_lo, mw_hi = (float(mw_known.min()), float(mw_known.max())) if len(mw_known) else (0.0, 9.0)
-mw_min = sb.number_input("Mw above", value=4.0, step=0.1, help="Exclusive, as the study (Mw > 4)")
-depth_max = sb.number_input("Depth below (km)", value=50.0, step=5.0, help="Exclusive (< 50 km)")
-dist_max = float(np.nanmax(table["epicentral_distance_km"].to_numpy(dtype=float), initial=0.0))
-distance_max = sb.number_input(
-    "Distance at most (km)", value=float(np.ceil(dist_max)), step=10.0, min_value=0.0
+c_lo, c_hi = sb.columns(2)
+mw_min = c_lo.number_input("Mw above", value=4.0, step=0.1, help="Exclusive, as the study: Mw > 4")
+mw_max = c_hi.number_input("Mw at most", value=9.0, step=0.1)
+c_lo, c_hi = sb.columns(2)
+depth_min = c_lo.number_input("Depth from (km)", value=0.0, step=1.0, min_value=0.0)
+depth_max = c_hi.number_input("Depth below (km)", value=50.0, step=5.0, help="Exclusive: < 50 km")
+dist_top = float(
+    np.nanmax(table["epicentral_distance_km"].to_numpy(dtype=float, na_value=np.nan), initial=0.0)
 )
-in_italy = sb.checkbox("Epicentres in Italy", value=True)
-networks_all = sorted(table["network"].dropna().astype(str).unique())
-networks = sb.multiselect("Networks (none = all)", networks_all)
-ec8_all = sorted(table["ec8_class"].dropna().astype(str).unique())
-ec8 = sb.multiselect("EC8 classes (none = all)", ec8_all)
+c_lo, c_hi = sb.columns(2)
+distance_min = c_lo.number_input("Distance from (km)", value=0.0, step=5.0, min_value=0.0)
+distance_max = c_hi.number_input(
+    "Distance to (km)", value=float(np.ceil(dist_top)), step=10.0, min_value=0.0
+)
+in_italy = sb.checkbox("Stations in Italy", value=True, help="Natural Earth outline of Italy")
+networks = sb.multiselect(
+    "Networks (none = all)", sorted(table["network"].dropna().astype(str).unique())
+)
+ec8 = sb.multiselect(
+    "EC8 classes (none = all)", sorted(table["ec8_class"].dropna().astype(str).unique())
+)
 selection = Selection(
     mw_min=mw_min,
+    mw_max=mw_max,
+    depth_min_km=depth_min or None,
     depth_max_km=depth_max,
-    in_italy=in_italy,
+    distance_min_km=distance_min or None,
     distance_max_km=distance_max,
+    in_italy=in_italy,
     networks=tuple(networks) or None,
     ec8_classes=tuple(ec8) or None,
 )
+key = json.dumps(selection.to_dict(), sort_keys=True)
 
 
 @st.cache_data(max_entries=16)
-def select_table(path: str, signature: float, selection_key: str) -> pd.DataFrame:
+def select_table(path: str, signature: float, selection_key: str):
     full, _ = load_table(path, signature)
-    return Catalog(full).select(eval_selection(selection_key)).table
-
-
-def eval_selection(key: str) -> Selection:
-    import json
-
-    return Selection(
-        **{k: (tuple(v) if isinstance(v, list) else v) for k, v in json.loads(key).items()}
-    )
-
-
-def selection_key(sel: Selection) -> str:
-    import dataclasses
-    import json
-
-    return json.dumps(dataclasses.asdict(sel), sort_keys=True, default=list)
+    values = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(selection_key).items()
+    }
+    chosen = Catalog(table=full).select(Selection(**values))
+    return chosen.table, chosen.selection_report
 
 
 signature = _signature(source_path)
-key = selection_key(selection)
-selected = select_table(str(source_path), signature, key)
+selected, report = select_table(str(source_path), signature, key)
 
 n_events = selected["event_id"].nunique()
 station_codes = selected["network"].astype(str) + "." + selected["station"].astype(str)
@@ -179,7 +186,7 @@ with col_side:
 def map_page(
     path: str, signature: float, selection_key: str, event: str | None, colour: str
 ) -> str:
-    chosen = select_table(path, signature, selection_key)
+    chosen, _ = select_table(path, signature, selection_key)
     points = maps.records_geojson(
         chosen, station_colour_by="vs30" if colour == "Vs30" else "ec8_class"
     )
@@ -220,7 +227,7 @@ with tab_cov:
     st.plotly_chart(vdata.coverage_scatter(selected), width="stretch")
 with tab_sum:
     st.caption("Count, mean, median, standard deviation and range, as the reference study reports.")
-    st.dataframe(Catalog(selected).summary(), width="stretch")
+    st.dataframe(Catalog(table=selected).summary(), width="stretch")
 
 with tab_rec:
     pool = selected if event_id is None else selected[selected["event_id"] == event_id]

@@ -96,13 +96,13 @@ distance_km = c2.slider("Epicentral distance (km)", 1.0, 200.0, 30.0, 1.0)
 depth_km = c3.slider("Depth (km)", 1.0, 40.0, 10.0, 1.0)
 vs30 = c4.slider("Vs30 (m/s)", 150.0, 1500.0, 450.0, 10.0)
 n_new = st.slider("Samples", 1, 16, 4)
-scenario = {
-    "mw": mw,
-    "log10_distance_km": float(np.log10(distance_km)),
-    "depth_km": depth_km,
-    "vs30_m_s": vs30,
-}
-scenario = {k: v for k, v in scenario.items() if k in conditions}
+# Physical values; the run normalises them as it did in training (log10 of the distance).
+scenario = {"mw": mw, "distance_km": distance_km, "depth_km": depth_km, "vs30_m_s": vs30}
+checkpoints = sorted((run.path / "checkpoints").glob("epoch_*.pt"))
+options = ["best"] + [int(p.stem.split("_")[1]) for p in checkpoints]
+which = st.selectbox(
+    "Checkpoint", options, help="best.pt is chosen by the trainer's validation score"
+)
 
 
 @st.cache_resource(max_entries=2)
@@ -110,15 +110,28 @@ def loaded_run(path: str):
     return load_run(path)
 
 
-generated = loaded_run(str(run.path)).generate(
-    n_new, conditions=scenario, epoch=st.session_state["epoch"], seed=0, units="cm/s2"
-)
+@st.cache_data(max_entries=32, show_spinner="Generating…")
+def generate(path: str, n: int, scenario_items: tuple, epoch: int | None):
+    result = loaded_run(path).generate_samples(
+        n, conditions=dict(scenario_items), epoch=epoch, seed=0, units="cm/s2"
+    )
+    return result.waveforms, result.epoch
+
+
+try:
+    generated, used_epoch = generate(
+        str(run.path), n_new, tuple(sorted(scenario.items())), None if which == "best" else which
+    )
+except FileNotFoundError as exc:
+    st.info(f"No checkpoint to generate from yet: {exc}")
+    st.stop()
 st.plotly_chart(
     vtrain.samples_figure(
         generated,
         max_samples=4,
         units="cm/s²",
-        title=f"Mw {mw:.1f}, {distance_km:.0f} km, depth {depth_km:.0f} km, Vs30 {vs30:.0f} m/s",
+        title=f"Epoch {used_epoch}: Mw {mw:.1f}, {distance_km:.0f} km, depth {depth_km:.0f} km, "
+        f"Vs30 {vs30:.0f} m/s",
     ),
     width="stretch",
 )
