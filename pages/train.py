@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 import streamlit as st
@@ -86,12 +85,11 @@ with st.expander("Start a new run", expanded=not list_runs(roots.models)):
                 with cols[i % 3]:
                     if name == "conditions":
                         typed[name] = st.multiselect(
-                            name, list(CONDITION_NAMES), default=list(default), help=help_text
+                            name, list(CONDITION_NAMES), default=list(default)
                         )
                     else:
-                        typed[name] = st.text_input(
-                            name, appstate.format_value(default), help=help_text
-                        )
+                        typed[name] = st.text_input(name, appstate.format_value(default))
+                    st.caption(help_text)
             submitted = st.form_submit_button("Start training", type="primary")
         if submitted:
             try:
@@ -111,6 +109,10 @@ with st.expander("Start a new run", expanded=not list_runs(roots.models)):
                 previous = jobs.read_job(_log_path(safe_name))
                 if previous is not None and jobs.is_alive(previous.pid, previous.start_ticks):
                     st.error(f"Run {safe_name} is already running (pid {previous.pid}).")
+                elif (out / "config.json").exists() and load_run(out).alive:
+                    st.error(
+                        f"Run {safe_name} is already running (pid {load_run(out).status['pid']})."
+                    )
                 elif (out / "config.json").exists():
                     st.error(f"A run named {safe_name} exists: resume it below or pick a new name.")
                 else:
@@ -118,7 +120,25 @@ with st.expander("Start a new run", expanded=not list_runs(roots.models)):
                     atomic_write_json(preset_file, chosen)
                     _start(safe_name, roots.processed / data_name, str(preset_file), resume=False)
                     st.query_params["run"] = safe_name
-                    st.success(f"Started {safe_name}.")
+
+# --- a run just started: wait for the trainer to write its run folder ------------------------
+pending = st.session_state.get("started")
+if pending and not (roots.models / pending[0] / "config.json").is_file():
+
+    @st.fragment(run_every=1.0)
+    def wait_for_start() -> None:
+        name, pid = pending
+        if (roots.models / name / "config.json").is_file():
+            st.rerun(scope="app")
+        lines = jobs.tail_lines(_log_path(name), 12)
+        if jobs.is_alive(pid):
+            st.info(f"Starting {name} (pid {pid})…")
+        else:
+            st.session_state.pop("started", None)
+            st.error(f"{name} ended before it began training. Its last log lines:")
+        st.code("\n".join(lines) or "(no output yet)")
+
+    wait_for_start()
 
 # --- runs ----------------------------------------------------------------------------------
 runs = list_runs(roots.models)
@@ -143,6 +163,8 @@ def follow() -> None:
     pid = int(status.get("pid") or 0)
     alive = jobs.is_alive(pid) if pid > 0 else None
     state = appstate.effective_state(status, alive)
+    if state != state_now:  # started, stopped, finished or died: redraw the page with it
+        st.rerun(scope="app")
     rows = run.metrics.to_dict("records") if run.metrics is not None else []
     progress = appstate.run_progress(status, rows)
     st.progress(
@@ -206,4 +228,3 @@ metric = st.selectbox("Quantity", list(vtrain.PANEL_COLUMNS), format_func=vtrain
 smooth = st.slider("Moving mean over epochs", 1, 20, 1)
 curves = {name: load_run(roots.models / name).metrics for name in chosen}
 st.plotly_chart(vtrain.loss_overlay(curves, metric, smooth=smooth), width="stretch")
-st.caption(f"Runs read from {roots.models} · {json.dumps(len(runs))} runs")
