@@ -87,3 +87,27 @@ def test_prepare_map_draws_events_by_split_and_charts_draw_traces(page, server):
     traces = page.locator(".js-plotly-plot .trace")
     assert traces.count() >= 3
     assert_clean(page)
+
+
+def test_train_start_follow_and_stop_from_the_page(page, server):
+    """A tiny training run started from the form shows progress and is stopped from the page."""
+    from seisgan_core import appstate
+
+    if appstate.missing_parts(["run store"]):
+        pytest.skip("the trainer (seisgan_core.train.runs) is not in this build")
+    goto_page(page, server, "train")
+    page.get_by_text("Start a new run").click()
+    form = page.locator('[data-testid="stForm"]')
+    name = form.get_by_label("Run name")
+    name.fill("e2e-run")
+    epochs = form.get_by_label("epochs", exact=True)
+    epochs.fill("500")
+    form.get_by_role("button", name="Start training").click()
+    # the run appears, follows live, and shows a running epoch
+    page.get_by_text("running: epoch").first.wait_for(timeout=120000)
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text("stopped: epoch").first.wait_for(timeout=120000)
+    status = (server.home / "models" / "e2e-run" / "status.json").read_text()
+    assert '"stopped"' in status
+    assert_clean(page)
+    save_screenshot(page, "train")
