@@ -28,11 +28,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from seisgan_core.fsutil import atomic_write
 from seisgan_core.io import asdf as _asdf
 from seisgan_core.io import esm_ascii as _esm
 from seisgan_core.io import flatfile as _flat
 from seisgan_core.io import itaca_legacy as _legacy
-from seisgan_core.io._atomic import atomic_path
 from seisgan_core.io.errors import FormatError, SeisganIOError, UnknownFormatError
 from seisgan_core.io.safety import read_zip_member, safe_zip_members
 from seisgan_core.io.waveforms import RecordWaveforms, order_components, stack_components
@@ -491,15 +491,15 @@ def in_italy(
     latitude: Any,
     longitude: Any,
     *,
-    coast_tolerance_km: float = 3.0,
+    coast_tolerance_km: float = 1.0,
     outline: str | Path | None = None,
 ) -> np.ndarray:
     """True where a point lies in Italy (with San Marino and the Vatican).
 
-    Point in polygon on the committed Natural Earth 50 m outline
+    Point in polygon on the committed Natural Earth outline (Italy at 1:10 m)
     (``seisgan_core/resources/italy.geojson``). A point in the sea within
     ``coast_tolerance_km`` of Italy's outline counts as inside (coastal stations sit on a
-    coastline the 50 m outline smooths); a point inside a neighbouring country never does.
+    coastline the 1:10 m outline smooths); a point inside a neighbouring country never does.
     NaN coordinates are outside.
     """
     lat = np.atleast_1d(np.asarray(latitude, dtype=float))
@@ -693,8 +693,8 @@ class Catalog:
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:
     """Write a record table to parquet atomically."""
     path = Path(path)
-    with atomic_path(path) as tmp:
-        table.to_parquet(tmp, index=False)
+    with atomic_write(path, "wb") as handle:
+        table.to_parquet(handle, index=False)
     return path
 
 

@@ -24,6 +24,7 @@ from seisgan_core.catalog import (
     RECORD_COLUMNS,
     Catalog,
     Selection,
+    in_italy,
     iter_record_waveforms,
     read_record_waveforms,
     read_records,
@@ -158,3 +159,46 @@ def test_parquet_round_trip(laquila, tmp_path):
     again = Catalog.from_parquet(path)
     pd.testing.assert_frame_equal(again.table, laquila.table)
     assert [p.name for p in tmp_path.iterdir()] == ["catalog.parquet"]
+
+
+INSIDE = {
+    "Palermo, Sicily": (38.12, 13.36),
+    "Cagliari, Sardinia": (39.22, 9.11),
+    "Lampedusa": (35.50, 12.60),
+    "Pantelleria": (36.78, 11.99),
+    "Trieste": (45.65, 13.77),
+    "San Marino": (43.94, 12.45),
+    "Vatican": (41.9029, 12.4534),
+    "AQG, L'Aquila": (42.373474, 13.337026),
+}
+OUTSIDE = {
+    "Tunis, Tunisia": (36.80, 10.18),
+    "Ajaccio, Corsica": (41.92, 8.74),
+    "Bonifacio, Corsica (11 km from Sardinia)": (41.39, 9.16),
+    "Split, Croatia": (43.51, 16.44),
+    "Pula, Istria, Croatia": (44.87, 13.85),
+    "Koper, Slovenia (15 km from Trieste)": (45.55, 13.73),
+    "Lugano, Switzerland": (46.00, 8.95),
+    "Menton, France (at the border)": (43.775, 7.50),
+    "Valletta, Malta": (35.90, 14.51),
+    "Tyrrhenian Sea": (40.0, 12.0),
+}
+
+
+def test_in_italy_is_a_polygon_not_a_box():
+    inside = in_italy([v[0] for v in INSIDE.values()], [v[1] for v in INSIDE.values()])
+    outside = in_italy([v[0] for v in OUTSIDE.values()], [v[1] for v in OUTSIDE.values()])
+    assert dict(zip(INSIDE, inside.tolist(), strict=True)) == dict.fromkeys(INSIDE, True)
+    assert dict(zip(OUTSIDE, outside.tolist(), strict=True)) == dict.fromkeys(OUTSIDE, False)
+    assert in_italy([np.nan], [12.0]).tolist() == [False]
+
+
+def test_selection_in_italy_drops_foreign_stations():
+    # 13 Italian stations (L'Aquila) among 132 Armenian, Greek, German... ESM records
+    catalog = read_records([LAQUILA, FIXTURES / "esm-flatfile"])
+    assert len(catalog.table) == 145
+    open_bounds = Selection(mw_min=None, depth_max_km=None, in_italy=True)
+    kept = catalog.select(open_bounds)
+    assert sorted(kept.table["source_format"].unique()) == ["itaca_legacy"]
+    assert len(kept.table) == 13
+    assert dict(kept.selection_report)["station in Italy"] == 132

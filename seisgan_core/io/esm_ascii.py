@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from seisgan_core.io._atomic import atomic_write
+from seisgan_core.fsutil import atomic_write  # a leaf module every part may use
 from seisgan_core.io.errors import FormatError
 from seisgan_core.io.safety import read_zip_member, safe_zip_members
 
