@@ -11,11 +11,11 @@ import streamlit as st
 st.set_page_config(page_title="SeisGAN Studio", page_icon="🌋", layout="wide")
 
 pages = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True, url_path="home"),
-    st.Page("pages/data.py", title="Data", icon="🗺️", url_path="data"),
-    st.Page("pages/prepare.py", title="Prepare", icon="🧰", url_path="prepare"),
-    st.Page("pages/train.py", title="Train", icon="🏋️", url_path="train"),
-    st.Page("pages/samples.py", title="Samples", icon="〰️", url_path="samples"),
-    st.Page("pages/compare.py", title="Compare", icon="⚖️", url_path="compare"),
+    st.Page("pages/home.py", title="Home", default=True, url_path="home"),
+    st.Page("pages/data.py", title="Data", url_path="data"),
+    st.Page("pages/prepare.py", title="Prepare", url_path="prepare"),
+    st.Page("pages/train.py", title="Train", url_path="train"),
+    st.Page("pages/samples.py", title="Samples", url_path="samples"),
+    st.Page("pages/compare.py", title="Compare", url_path="compare"),
 ]
 st.navigation(pages).run()

@@ -143,9 +143,11 @@ c1, c2, c3, c4 = st.columns(4)
 c1.metric("Records", f"{len(selected):,}", f"of {len(table):,}", delta_color="off")
 c2.metric("Events", f"{n_events:,}")
 c3.metric("Stations", f"{station_codes.nunique():,}")
-c4.metric(
-    "Records without Mw", f"{int(table['mw'].isna().sum()):,}", "never invented", delta_color="off"
-)
+c4.metric("Records without Mw", f"{int(table['mw'].isna().sum()):,}")
+with st.expander("What each bound removed"):
+    st.dataframe(
+        pd.DataFrame(report, columns=["bound", "records removed"]), hide_index=True, width="stretch"
+    )
 if selected.empty:
     st.warning("The selection matches no record: widen the bounds in the sidebar.")
     st.stop()
@@ -175,10 +177,8 @@ with col_side:
         st.query_params["event"] = event_id
     station_colour = st.radio("Stations coloured by", ["EC8 class", "Vs30"], horizontal=True)
     st.caption(
-        "Events: Mw in half units, "
-        + " · ".join(f"{lo:.1f}+" for lo in maps.MW_BINS[:-1])
-        + " (grey: no Mw). Stations: "
-        + " · ".join(maps.EC8_COLOURS)
+        "Events are sized and coloured by Mw, stations (dark edge) by site class; hover for "
+        "details, scroll to zoom."
     )
 
 
@@ -191,7 +191,14 @@ def map_page(
         chosen, station_colour_by="vs30" if colour == "Vs30" else "ec8_class"
     )
     lines = maps.event_station_lines(chosen, event) if event else None
-    return maps.map_html(maps.build_map(points, outline=maps.load_outline(), lines=lines))
+    key = "vs30" if colour == "Vs30" else "ec8_class"
+    fmap = maps.build_map(
+        points,
+        outline=maps.load_outline(),
+        lines=lines,
+        legend=maps.legend("mw") + maps.legend(key),
+    )
+    return maps.map_html(fmap)
 
 
 with col_map:

@@ -64,12 +64,12 @@ for col, split in zip((c2, c3, c4), ("train", "val", "test"), strict=True):
 def split_map(path: str, mtime: float) -> str:
     table = load_records(path, mtime)
     points = maps.records_geojson(table, event_colour_by="split", include_stations=False)
-    return maps.map_html(maps.build_map(points, outline=maps.load_outline()))
+    fmap = maps.build_map(points, outline=maps.load_outline(), legend=maps.legend("split"))
+    return maps.map_html(fmap)
 
 
 col_map, col_hist = st.columns([2, 3])
 with col_map:
     st.iframe(split_map(str(records_path), records_path.stat().st_mtime), height=480)
-    st.caption(" · ".join(f"{k}: {v}" for k, v in maps.SPLIT_COLOURS.items()))
 with col_hist:
     st.plotly_chart(vdata.split_distributions_figure(records), width="stretch")

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from seisgan_core.catalog import RECORD_COLUMNS
+from seisgan_core.catalog import read_records, to_table
+from seisgan_core.io.esm_ascii import write_esm_ascii
 
 NPTS = 8000
 RATE_HZ = 200.0
@@ -56,8 +57,55 @@ def record_table(n_events: int = 4, n_stations: int = 5, *, seed: int = 0) -> pd
                     "source_path": f"data/raw/test/EV{k:03d}.ST{j:02d}.ASC",
                 }
             )
-    table = pd.DataFrame(rows)
-    return table.astype({name: dtype for name, (dtype, _d) in RECORD_COLUMNS.items()})
+    for row in rows:
+        row["record_duration_s"] = row["npts"] / row["sampling_rate_hz"]
+        row["kind"] = "earthquake"
+    return to_table(rows)
+
+
+def esm_archive(folder: Path, n_events: int = 4, n_stations: int = 5, *, npts: int = 2000) -> Path:
+    """Real ESM ASCII files (DYNA 1.2, one per component) for the records of ``record_table``.
+
+    Component c of record (k, j) is a 5 Hz burst of peak (k + 1) * (j + 1) * (c + 1) cm/s^2.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    table = record_table(n_events, n_stations)
+    t = np.arange(npts) / RATE_HZ
+    burst = np.sin(2 * np.pi * 5.0 * t) * np.exp(-(((t - 4.0) / 1.5) ** 2))
+    burst /= np.abs(burst).max()
+    for i, row in table.iterrows():
+        k, j = divmod(i, n_stations)
+        time = row["event_time"]
+        for c, comp in enumerate("ENZ"):
+            peak = (k + 1) * (j + 1) * (c + 1)
+            header = {
+                "EVENT_NAME": f"TEST {row['event_id']}",
+                "EVENT_ID": row["event_id"],
+                "EVENT_DATE_YYYYMMDD": time.strftime("%Y%m%d"),
+                "EVENT_TIME_HHMMSS": time.strftime("%H%M%S"),
+                "EVENT_LATITUDE_DEGREE": row["event_latitude"],
+                "EVENT_LONGITUDE_DEGREE": row["event_longitude"],
+                "EVENT_DEPTH_KM": row["event_depth_km"],
+                "MAGNITUDE_W": None if pd.isna(row["mw"]) else row["mw"],
+                "MAGNITUDE_L": row["ml"],
+                "NETWORK": row["network"],
+                "STATION_CODE": row["station"],
+                "STATION_LATITUDE_DEGREE": row["station_latitude"],
+                "STATION_LONGITUDE_DEGREE": row["station_longitude"],
+                "LOCATION": "",
+                "VS30_M/S": row["vs30_m_s"],
+                "SITE_CLASSIFICATION_EC8": None if pd.isna(row["ec8_class"]) else row["ec8_class"],
+                "EPICENTRAL_DISTANCE_KM": row["epicentral_distance_km"],
+                "DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS": time.strftime("%Y%m%d_%H%M%S"),
+                "SAMPLING_INTERVAL_S": 1.0 / RATE_HZ,
+                "STREAM": f"HN{comp}",
+                "UNITS": "cm/s^2",
+                "DATA_TYPE": "ACCELERATION",
+                "PGA_CM/S^2": float(peak),
+            }
+            name = f"IT.{row['station']}..HN{comp}.D.{row['event_id']}.ACC.ASC"
+            write_esm_ascii(folder / name, peak * burst, header)
+    return folder
 
 
 def _waveforms(n: int, seed: int) -> np.ndarray:
@@ -71,13 +119,24 @@ def _waveforms(n: int, seed: int) -> np.ndarray:
     return x.astype(np.float32)
 
 
-def prepared_set(folder: Path, *, n_events: int = 4, n_stations: int = 5, seed: int = 0) -> Path:
+def prepared_set(
+    folder: Path,
+    *,
+    n_events: int = 4,
+    n_stations: int = 5,
+    seed: int = 0,
+    archive: Path | None = None,
+) -> Path:
     """A prepared set (contracts.md section 2): waveforms.npy, records.parquet, manifest.json.
 
-    Splits by event: the first events train, then one val, the last test.
+    Splits by event: the first events train, then one val, the last test. With ``archive``
+    (an ``esm_archive`` folder) the records are read from its files, so their waveforms exist.
     """
     folder.mkdir(parents=True, exist_ok=True)
-    table = record_table(n_events, n_stations, seed=seed)
+    if archive is not None:
+        table = read_records([archive]).table.sort_values("record_id").reset_index(drop=True)
+    else:
+        table = record_table(n_events, n_stations, seed=seed)
     n = len(table)
     np.save(folder / "waveforms.npy", _waveforms(n, seed))
     split_of_event = {

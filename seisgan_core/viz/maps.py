@@ -28,6 +28,7 @@ __all__ = [
     "SPLIT_COLOURS",
     "build_map",
     "event_station_lines",
+    "legend",
     "load_outline",
     "map_html",
     "records_geojson",
@@ -262,6 +263,7 @@ def _point_style(feature: dict) -> dict:
     station = props["kind"] == "station"
     return {
         "radius": props["radius"],
+        "fill": True,
         "fillColor": props["colour"],
         "color": "#222222" if station else props["colour"],
         "weight": 1 if station else 0.5,
@@ -277,10 +279,12 @@ def build_map(
     static_url: str = "/app/static",
     centre: tuple[float, float] | None = None,
     zoom_start: int = 6,
+    legend: list[tuple[str, str]] | None = None,
 ) -> folium.Map:
     """A folium map with no tiles, the outline, the points layer and optional paths.
 
-    ``static_url`` is where the app serves ``static/leaflet/leaflet.{js,css}``.
+    ``static_url`` is where the app serves ``static/leaflet/leaflet.{js,css}``; ``legend``
+    lists (label, colour) pairs drawn in a box at the bottom left.
     """
     fmap = folium.Map(
         location=list(centre or _ITALY_CENTRE),
@@ -293,10 +297,15 @@ def build_map(
     # CDNs, none of which a GeoJSON layer of circle markers needs.
     fmap.default_js = [("leaflet", f"{static_url}/leaflet/leaflet.js")]
     fmap.default_css = [("leaflet_css", f"{static_url}/leaflet/leaflet.css")]
+    # Sea as a pale blue background: there are no tiles to draw it.
+    fmap.get_root().header.add_child(
+        folium.Element("<style>.leaflet-container { background: #dcebf5 !important; }</style>")
+    )
     if outline is not None:
         folium.GeoJson(
             outline,
             name="outline",
+            attribution="Outline: Natural Earth (public domain)",
             style_function=lambda _f: {
                 "color": "#777777",
                 "weight": 0.8,
@@ -324,7 +333,42 @@ def build_map(
         lats = [f["geometry"]["coordinates"][1] for f in points["features"]]
         if centre is None and len(points["features"]) > 1:
             fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20))
+    if legend:
+        rows = "".join(
+            f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
+            f'background:{html.escape(colour)};margin-right:4px"></span>{html.escape(label)}</div>'
+            for label, colour in legend
+        )
+        fmap.get_root().html.add_child(
+            folium.Element(
+                '<div class="seisgan-legend" style="position:absolute;right:10px;top:10px;'
+                "z-index:1000;background:rgba(255,255,255,0.85);padding:4px 6px;"
+                f'font:11px sans-serif;border-radius:4px">{rows}</div>'
+            )
+        )
     return fmap
+
+
+def legend(kind: str) -> list[tuple[str, str]]:
+    """(label, colour) pairs for ``"mw"``, ``"ec8_class"``, ``"vs30"`` or ``"split"``."""
+    if kind == "mw":
+        return [
+            (f"Mw {lo:.1f}" + ("+" if i == len(_VIRIDIS_8) - 1 else f"-{lo + 0.5:.1f}"), colour)
+            for i, (lo, colour) in enumerate(zip(MW_BINS, _VIRIDIS_8, strict=False))
+        ] + [("Mw unknown", "#9e9e9e")]
+    if kind == "ec8_class":
+        return [
+            (f"EC8 {k}" if k != "unknown" else "EC8 unknown", c) for k, c in EC8_COLOURS.items()
+        ]
+    if kind == "vs30":
+        edges = ("Vs30 > 800", "Vs30 360-800", "Vs30 180-360", "Vs30 < 180")
+        return [
+            *zip(edges, (EC8_COLOURS[k] for k in "ABCD"), strict=True),
+            ("Vs30 unknown", EC8_COLOURS["unknown"]),
+        ]
+    if kind == "split":
+        return list(SPLIT_COLOURS.items())
+    raise ValueError(f"no legend for {kind!r}: mw, ec8_class, vs30 or split")
 
 
 def map_html(fmap: folium.Map) -> str:

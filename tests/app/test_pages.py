@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_support import prepared_set, run_folder
+from app_support import esm_archive, prepared_set, run_folder
 from streamlit.testing.v1 import AppTest
 
 from seisgan_core import appstate
@@ -16,7 +16,8 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
-    prepared_set(tmp_path / "data" / "processed" / "tiny", n_events=4, n_stations=5)
+    archive = esm_archive(tmp_path / "data" / "raw" / "test", n_events=4, n_stations=5)
+    prepared_set(tmp_path / "data" / "processed" / "tiny", archive=archive)
     run_folder(tmp_path / "models" / "tiny-run", epochs=3, k=2)
     monkeypatch.setenv("SEISGAN_HOME", str(tmp_path))
     return tmp_path
@@ -40,6 +41,15 @@ def text_of(at: AppTest) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def frame_with(at: AppTest, column: str):
+    """The first dataframe the page shows that has ``column``."""
+    for element in at.dataframe:
+        frame = element.value
+        if column in frame.columns or column == frame.index.name:
+            return frame
+    raise AssertionError(f"no dataframe with a column {column!r}")
+
+
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -47,8 +57,10 @@ def metrics(at: AppTest) -> dict[str, str]:
 def test_home_lists_what_is_here(home):
     at = run_page()
     assert at.title[0].value == "SeisGAN Studio"
-    prepared = at.dataframe[0].value if len(at.dataframe) else None
-    assert prepared is not None
+    archives, prepared = at.dataframe[0].value, at.dataframe[1].value
+    assert archives.to_dict("records") == [
+        {"archive": "test", "files": 60, "MB": 2.5, "kinds": ".asc ×60"}
+    ]
     assert prepared.to_dict("records") == [
         {"set": "tiny", "records": 20, "samples": 8000, "noise": False}
     ]
@@ -62,12 +74,48 @@ def test_prepare_page_counts_records_per_split(home):
     assert at.query_params["prepared"] == "tiny"
 
 
-@pytest.mark.parametrize("page", ["data", "train", "samples", "compare"])
+def test_data_page_selects_as_the_study_and_shows_the_numbers(home):
+    at = run_page("data")
+    assert at.query_params["archive"] == "archive: test"
+    # Mw > 4 (exclusive) drops EV000 (Mw 4.0) and EV003 (no Mw); ST00 (41.5N 12.5E) is at sea
+    assert metrics(at) == {
+        "Records": "8",
+        "Events": "2",
+        "Stations": "4",
+        "Records without Mw": "5",
+    }
+    removed = dict(frame_with(at, "records removed").itertuples(index=False))
+    assert removed["mw > 4"] == 10
+    assert removed["station in Italy"] == 2
+    summary = frame_with(at, "quantity")
+    assert summary.loc["Mw", "count"] == 8
+    assert summary.loc["Mw", "mean"] == pytest.approx(4.75)
+    header = frame_with(at, "field").set_index("field")["value"]
+    assert header["record_id"] == at.query_params["record"]
+
+
+def test_data_page_event_and_record_from_the_url(home):
+    at = run_page(
+        "data", {"archive": "prepared: tiny", "event": "EV002", "record": "EV002.IT.ST02..HN"}
+    )
+    assert at.query_params["event"] == "EV002"
+    assert at.query_params["record"] == "EV002.IT.ST02..HN"
+    event_records = frame_with(at, "epicentral_distance_km")
+    assert sorted(event_records["station"]) == ["ST01", "ST02", "ST03", "ST04"]  # ST00 at sea
+
+
+def test_data_page_bounds_change_the_numbers(home):
+    at = run_page("data")
+    at.sidebar.number_input[0].set_value(3.0).run()  # Mw above 3: EV000 comes back
+    assert metrics(at)["Records"] == "12"
+    assert metrics(at)["Events"] == "3"
+
+
+@pytest.mark.parametrize("page", ["train", "samples", "compare"])
 def test_pages_run_and_say_what_is_missing(home, page):
     at = run_page(page)
     assert at.title[0].value == page.capitalize()
     needs = {
-        "data": ["readers and catalogue"],
         "train": ["run store"],
         "samples": ["run store"],
         "compare": ["run store", "evaluation", "evaluation figures"],

@@ -54,10 +54,11 @@ class Server:
 @pytest.fixture(scope="session")
 def e2e_home(tmp_path_factory) -> Path:
     """The data folders the app serves in these tests (SEISGAN_HOME), filled per contract."""
-    from app_support import prepared_set, run_folder
+    from app_support import esm_archive, prepared_set, run_folder
 
     home = tmp_path_factory.mktemp("seisgan_home")
-    prepared_set(home / "data" / "processed" / "tiny", n_events=4, n_stations=5)
+    archive = esm_archive(home / "data" / "raw" / "test", n_events=4, n_stations=5)
+    prepared_set(home / "data" / "processed" / "tiny", archive=archive)
     run_folder(home / "models" / "tiny-run", epochs=3, k=2)
     return home
 

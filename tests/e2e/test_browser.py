@@ -43,6 +43,15 @@ def goto_page(pg, server, name: str) -> None:
         wait_for_script(pg)
 
 
+def plotly_traces(pg, at_least: int = 1, timeout_ms: int = 30000) -> int:
+    """Traces plotly drew on the page, once at least ``at_least`` are there."""
+    pg.wait_for_function(
+        f"() => document.querySelectorAll('.js-plotly-plot .trace').length >= {at_least}",
+        timeout=timeout_ms,
+    )
+    return pg.locator(".js-plotly-plot .trace").count()
+
+
 def assert_clean(pg) -> None:
     exceptions = pg.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, exceptions.first.inner_text()
@@ -65,8 +74,8 @@ def test_page_loads_clean_and_offline(page, server, name):
     save_screenshot(page, name)
 
 
-def map_marker_count(pg) -> int:
-    """Circle markers Leaflet drew in the page's map iframe (canvas: counted from the map)."""
+def map_layers(pg) -> dict[str, int]:
+    """What Leaflet drew in the page's map iframe (a canvas: counted from the map's layers)."""
     frame_el = pg.locator("iframe").first
     frame_el.wait_for(timeout=30000)
     frame = frame_el.element_handle().content_frame()
@@ -74,8 +83,12 @@ def map_marker_count(pg) -> int:
     return frame.evaluate(
         """() => {
             const key = Object.keys(window).find(k => k.startsWith('map_'));
-            let n = 0;
-            window[key].eachLayer(l => { if (l instanceof L.CircleMarker) n += 1; });
+            const n = {markers: 0, lines: 0, polygons: 0};
+            window[key].eachLayer(l => {
+                if (l instanceof L.CircleMarker) n.markers += 1;
+                else if (l instanceof L.Polygon) n.polygons += 1;
+                else if (l instanceof L.Polyline) n.lines += 1;
+            });
             return n;
         }"""
     )
@@ -83,10 +96,25 @@ def map_marker_count(pg) -> int:
 
 def test_prepare_map_draws_events_by_split_and_charts_draw_traces(page, server):
     goto_page(page, server, "prepare")
-    assert map_marker_count(page) == 4  # the tiny set's four events
-    traces = page.locator(".js-plotly-plot .trace")
-    assert traces.count() >= 3
+    assert map_layers(page)["markers"] == 4  # the tiny set's four events
+    assert plotly_traces(page, 3) >= 3  # histograms per split
     assert_clean(page)
+
+
+def test_data_map_draws_events_stations_and_an_events_paths(page, server):
+    goto_page(page, server, "data")
+    drawn = map_layers(page)
+    assert drawn["markers"] == 2 + 4  # two events with Mw > 4, four stations in Italy
+    assert drawn["polygons"] >= 20  # Italy and its neighbours
+    assert drawn["lines"] == 0
+    page.get_by_label("Event").click()  # the selectbox
+    page.get_by_role("option", name=re.compile("EV002")).click()
+    wait_for_script(page)
+    assert "event=EV002" in page.url
+    assert map_layers(page)["lines"] == 1  # one MultiLineString: the event's four paths
+    assert plotly_traces(page, 3) >= 3  # the distributions
+    assert_clean(page)
+    save_screenshot(page, "data")
 
 
 def test_train_start_follow_and_stop_from_the_page(page, server):

@@ -132,3 +132,16 @@ def test_itaca_sized_catalogue_stays_one_layer():
     page = maps.map_html(maps.build_map(collection))
     assert page.count("L.geoJson(") == 1
     assert page.count("return {") < 40  # binned styles: folium's switch has few branches
+
+
+def test_legends_name_every_bin_and_class():
+    mw = maps.legend("mw")
+    assert mw[0] == ("Mw 3.0-3.5", "#440154")
+    assert mw[-2] == ("Mw 6.5+", "#fde725")
+    assert mw[-1] == ("Mw unknown", "#9e9e9e")
+    assert maps.legend("vs30")[0][0] == "Vs30 > 800"
+    assert dict(maps.legend("split")) == maps.SPLIT_COLOURS
+    page = maps.map_html(
+        maps.build_map(maps.records_geojson(record_table()), legend=maps.legend("ec8_class"))
+    )
+    assert "seisgan-legend" in page and "EC8 unknown" in page
