@@ -36,7 +36,8 @@ from typing import Any
 import h5py
 import numpy as np
 
-from seisgan_core.io.errors import AsdfError, SeisganIOWarning, UnsafeInputError
+from seisgan_core.io.errors import AsdfError, FormatError, SeisganIOWarning, UnsafeInputError
+from seisgan_core.io.quakeml import parse_quakeml
 from seisgan_core.io.safety import check_xml_bytes
 from seisgan_core.io.waveforms import RecordWaveforms, order_components, stack_components
 
@@ -141,17 +142,20 @@ def is_asdf(path: str | Path) -> bool:
 
 
 def _check_links(f: h5py.File, path: str) -> None:
-    def visit(name: str, link: h5py.SoftLink | h5py.ExternalLink | h5py.HardLink) -> None:
-        if isinstance(link, h5py.ExternalLink):
-            raise UnsafeInputError(
-                path,
-                None,
-                "no HDF5 external links",
-                f"a link to {link.filename}:{link.path}",
-                field=name,
-            )
+    # h5py's visitor stops at the first non-None return (raising inside it is not safe)
+    def visit(name: str, link: h5py.SoftLink | h5py.ExternalLink | h5py.HardLink):
+        return (name, link) if isinstance(link, h5py.ExternalLink) else None
 
-    f.visititems_links(visit)
+    found = f.visititems_links(visit)
+    if found is not None:
+        name, link = found
+        raise UnsafeInputError(
+            path,
+            None,
+            "no HDF5 external links",
+            f"a link to {link.filename}:{link.path}",
+            field=name,
+        )
 
 
 def _open(path: str | Path) -> h5py.File:
@@ -239,56 +243,19 @@ def trace_index(f: h5py.File, path: str) -> list[TraceInfo]:
 
 
 def _parse_quakeml(f: h5py.File, path: str) -> dict[str, dict[str, Any]] | None:
-    """Events by resource id: time, latitude, longitude, depth_km, mw, ml; None if no QuakeML."""
+    """Events by resource id (see ``quakeml.event_summary``); None if there is no QuakeML."""
     if "QuakeML" not in f:
         return None
     raw = f["QuakeML"][()].tobytes()
     if not raw.strip():
         return None
-    check_xml_bytes(raw, f"{path}::QuakeML", "QuakeML")
-    import obspy
-
     try:
-        catalog = obspy.read_events(io.BytesIO(raw), format="QUAKEML")
-    except Exception as exc:  # obspy raises many types on malformed XML
-        raise AsdfError(
-            path, None, "a QuakeML document", f"unreadable ({exc})", field="QuakeML"
-        ) from None
-    return {str(event.resource_id): event_summary(event) for event in catalog}
-
-
-def _magnitude(event: Any, prefix: str) -> float:
-    """The preferred magnitude if it has this type, else the first of this type; NaN if none."""
-    preferred = event.preferred_magnitude()
-    candidates = ([preferred] if preferred is not None else []) + list(event.magnitudes)
-    for magnitude in candidates:
-        kind = (magnitude.magnitude_type or "").lower()
-        if kind.startswith(prefix) and magnitude.mag is not None:
-            return float(magnitude.mag)
-    return math.nan
-
-
-def event_summary(event: Any) -> dict[str, Any]:
-    """time, latitude, longitude, depth_km, mw, ml (NaN where absent) of an ObsPy Event."""
-    origin = event.preferred_origin() or (event.origins[0] if event.origins else None)
-    summary: dict[str, Any] = {
-        "time": None,
-        "latitude": math.nan,
-        "longitude": math.nan,
-        "depth_km": math.nan,
-        "mw": _magnitude(event, "mw"),
-        "ml": _magnitude(event, "ml"),
-    }
-    if origin is not None:
-        if origin.time is not None:
-            summary["time"] = origin.time.datetime.replace(tzinfo=UTC)
-        if origin.latitude is not None:
-            summary["latitude"] = float(origin.latitude)
-        if origin.longitude is not None:
-            summary["longitude"] = float(origin.longitude)
-        if origin.depth is not None:
-            summary["depth_km"] = float(origin.depth) / 1000.0  # QuakeML depth is in metres
-    return summary
+        events = parse_quakeml(raw, f"{path}::QuakeML")
+    except UnsafeInputError:
+        raise
+    except FormatError as exc:
+        raise AsdfError(path, None, "a QuakeML document", exc.found, field="QuakeML") from None
+    return {event["event_id"]: event for event in events}
 
 
 def _parse_stationxml(f: h5py.File, group: str, path: str) -> dict[str, float]:
