@@ -19,6 +19,7 @@ pytestmark = requires_fixtures
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow  # two interpreter start-ups with ObsPy: about 5 s
 def test_ingest_mixed_paths_then_info(tmp_path):
     out = tmp_path / "catalog.parquet"
     notes = tmp_path / "notes.txt"
