@@ -510,4 +510,15 @@ def _make_noise(rng: np.random.Generator, stations: pd.DataFrame, n_noise: int) 
                 "rms_cm_s2": float(np.exp(rng.uniform(np.log(0.005), np.log(0.05)))),
             }
         )
-    return pd.DataFrame(rows)
+    columns = [
+        "noise_index",
+        "network",
+        "station",
+        "location",
+        "channels",
+        "sampling_rate_hz",
+        "first_sample_time",
+        "record_length_s",
+        "rms_cm_s2",
+    ]
+    return pd.DataFrame(rows, columns=columns)

@@ -339,8 +339,9 @@ def build_demo_archive(
             # Set the whole catalogue at once: add_quakeml would merge into a new Catalog with a
             # random publicID, and the same seed must give the same QuakeML bytes.
             ds.events = _read_catalog(_quakeml(ordered, [event_ids[i] for i in ordered.index]))
+            used = set(cat.records["station"]) | set(cat.noise["station"])
             for _, st in cat.stations.iterrows():
-                if st["station"] in set(cat.records["station"]) | set(cat.noise["station"]):
+                if st["station"] in used:
                     ds.add_stationxml(_read_inventory(_stationxml(st)))
             for n, rec in enumerate(cat.records.to_dict("records")):
                 ev = events.loc[rec["event_index"]]

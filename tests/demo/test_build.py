@@ -175,6 +175,12 @@ def test_interrupted_build_leaves_the_old_archive(tmp_path):
     assert not (tmp_path / "fresh").exists()
 
 
+def test_no_noise_windows(tmp_path):
+    summary = build_demo_archive(tmp_path / "quiet", seed=2, n_records=8, n_noise=0)
+    table = read_records([summary.asdf_path]).table
+    assert len(table) == 8 and (table["kind"] == "earthquake").all()
+
+
 def test_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="n_records"):
         build_demo_archive(tmp_path / "x", n_records=0)
