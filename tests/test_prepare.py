@@ -267,3 +267,18 @@ def test_records_parquet_roundtrip_types(archive, tmp_path):
     rec = pd.read_parquet(tmp_path / "p" / "records.parquet")
     assert rec["row"].dtype == np.int64
     assert rec["std_e"].gt(0).all()
+
+
+def test_p_onset_found_at_the_simulated_p_arrival(archive, tmp_path):
+    prepare([archive], tmp_path / "p", align="p_onset", pre_event_s=3.0, include_noise=False)
+    rec = load_prepared(tmp_path / "p").records
+    # The simulator's P wave leaves the hypocentre at origin time at 6 km/s.
+    r_hyp = np.hypot(rec["epicentral_distance_km"], rec["event_depth_km"])
+    start = pd.to_datetime(rec["starttime"], utc=True)
+    origin = pd.to_datetime(rec["event_time"], utc=True)
+    expected = (origin - start).dt.total_seconds() + r_hyp / 6.0
+    error = rec["p_onset_s"] - expected
+    assert rec["p_onset_s"].notna().mean() > 0.9
+    assert (error.abs() < 1.0).mean() > 0.9
+    found = rec["p_onset_s"].notna()
+    np.testing.assert_allclose(rec.loc[found, "window_start_s"], rec.loc[found, "p_onset_s"] - 3.0)
