@@ -36,11 +36,15 @@ def _first_run_lock() -> threading.Lock:
     return threading.Lock()
 
 
-def _first_run() -> None:
+def _first_run(*, build: bool) -> None:
+    """Build the demo archive (when asked, or when data/raw holds no archive at all) and
+    prepare it (when it has no prepared set yet), with progress bars."""
     demo_raw = roots.raw / "demo"
     demo_prepared = roots.processed / "demo"
-    need_archive = not (demo_raw / "demo.h5").is_file()
-    need_prepared = not (demo_prepared / "waveforms.npy").is_file()
+    need_archive = build and not (demo_raw / "demo.h5").is_file()
+    need_prepared = (need_archive or (demo_raw / "demo.h5").is_file()) and not (
+        demo_prepared / "waveforms.npy"
+    ).is_file()
     if not (need_archive or need_prepared):
         return
     missing = appstate.missing_parts(["demo archive", "prepare"])
@@ -48,14 +52,17 @@ def _first_run() -> None:
         st.warning("No demo archive yet. " + appstate.describe_missing(missing))
         return
     with _first_run_lock():
+        from seisgan_core.demo import build_demo_archive
         from seisgan_core.prepare import prepare
 
-        from seisgan_core.demo import build_demo_archive
-
-        if not (demo_raw / "demo.h5").is_file():
+        if need_archive and not (demo_raw / "demo.h5").is_file():
+            n_records = appstate.demo_records()
             bar = st.progress(0.0, text="Building the demo archive (simulated, ITACA formats)")
             build_demo_archive(
-                demo_raw, progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m)
+                demo_raw,
+                n_records=n_records,
+                n_noise=max(1, round(n_records * 200 / 1300)),  # the default proportion
+                progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
             )
             bar.progress(1.0, text="Demo archive built")
         if not (demo_prepared / "waveforms.npy").is_file():
@@ -69,7 +76,7 @@ def _first_run() -> None:
     st.cache_data.clear()
 
 
-_first_run()
+_first_run(build=not appstate.discover_archives(roots.raw))
 
 st.header("What is here")
 col_a, col_p, col_r = st.columns(3)
@@ -95,6 +102,9 @@ with col_a:
         )
     else:
         st.write("None under `data/raw/`.")
+    if not (roots.raw / "demo" / "demo.h5").is_file() and st.button("Build the demo archive"):
+        _first_run(build=True)
+        st.rerun()
 with col_p:
     st.subheader(f"Prepared sets ({len(prepared)})")
     if prepared:

@@ -31,6 +31,7 @@ __all__ = [
     "Roots",
     "choose_index",
     "confine_path",
+    "demo_records",
     "describe_missing",
     "discover_archives",
     "discover_prepared",
@@ -67,6 +68,19 @@ def missing_parts(names: Iterable[str]) -> dict[str, str]:
         if not hasattr(module, attribute):
             missing[name] = f"`{module_name}` has no `{attribute}` yet"
     return missing
+
+
+def demo_records() -> int:
+    """Records of the demo archive built on first start: ``$SEISGAN_DEMO_RECORDS`` or 1,300
+    (the study's 1,298, rounded); smaller for a quick look on a slow machine."""
+    text = os.environ.get("SEISGAN_DEMO_RECORDS", "1300")
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"SEISGAN_DEMO_RECORDS: expected a whole number, found {text!r}") from None
+    if value < 1:
+        raise ValueError(f"SEISGAN_DEMO_RECORDS: expected at least 1, found {value}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -383,3 +397,59 @@ def parse_value(text: str, default: object, *, name: str = "value") -> object:
             expected = f"comma-separated {type(default[0]).__name__} values"
         raise ValueError(f"{name}: expected {expected}, found {text!r}") from None
     return text
+
+
+def prepare_argv(
+    sources: Sequence[Path],
+    out_dir: Path,
+    *,
+    mode: str = "window",
+    align: str = "start",
+    pre_event_s: float = 5.0,
+    mw_min: float = 4.0,
+    mw_max: float | None = None,
+    depth_max_km: float = 50.0,
+    distance_min_km: float | None = None,
+    distance_max_km: float | None = None,
+    in_italy: bool = True,
+    networks: Sequence[str] = (),
+    ec8_classes: Sequence[str] = (),
+    split_fractions: Sequence[float] = (0.8, 0.1, 0.1),
+    cluster_km: float = 10.0,
+    cluster_days: float = 30.0,
+    seed: int = 0,
+    include_noise: bool = True,
+) -> list[str]:
+    """The arguments of ``seisgan prepare`` for the Prepare page's form (after ``prepare``)."""
+    if abs(sum(split_fractions) - 1.0) > 1e-6:
+        raise ValueError(f"split fractions: expected a sum of 1, found {sum(split_fractions):g}")
+    argv = ["prepare", *(str(s) for s in sources), "--out", str(out_dir)]
+    argv += ["--mode", mode, "--align", align, "--pre-event", f"{pre_event_s:g}"]
+    argv += ["--mw-min", f"{mw_min:g}", "--depth-max", f"{depth_max_km:g}"]
+    if mw_max is not None:
+        argv += ["--mw-max", f"{mw_max:g}"]
+    if distance_min_km is not None:
+        argv += ["--distance-min", f"{distance_min_km:g}"]
+    if distance_max_km is not None:
+        argv += ["--distance-max", f"{distance_max_km:g}"]
+    if not in_italy:
+        argv.append("--anywhere")
+    if networks:
+        argv += ["--networks", ",".join(networks)]
+    if ec8_classes:
+        argv += ["--ec8", ",".join(ec8_classes)]
+    argv += ["--split", ",".join(f"{f:g}" for f in split_fractions)]
+    argv += ["--cluster-km", f"{cluster_km:g}", "--cluster-days", f"{cluster_days:g}"]
+    argv += ["--seed", str(int(seed))]
+    if not include_noise:
+        argv.append("--no-noise")
+    return argv
+
+
+_TQDM_PERCENT = re.compile(r"(\d{1,3})%\|")
+
+
+def tqdm_fraction(line: str) -> float | None:
+    """The fraction done that a tqdm progress line shows (``' 42%|####  | 42/100'``), or None."""
+    match = _TQDM_PERCENT.search(line)
+    return min(int(match.group(1)), 100) / 100.0 if match else None

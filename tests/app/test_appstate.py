@@ -141,3 +141,42 @@ def test_runs_table_marks_dead_running_runs_failed(tmp_path):
     assert table.loc[0, "epoch"] == "2 / 5"
     assert table.loc[0, "loss_critic"] == -0.5
     assert pd.isna(table.loc[1, "loss_critic"])
+
+
+def test_prepare_argv_matches_the_cli(tmp_path):
+    from seisgan_core.cli import build_parser
+
+    argv = appstate.prepare_argv(
+        [tmp_path / "raw"],
+        tmp_path / "out",
+        mode="study",
+        mw_min=4.5,
+        distance_max_km=100.0,
+        in_italy=False,
+        networks=["IT", "IV"],
+        split_fractions=(0.7, 0.2, 0.1),
+        include_noise=False,
+    )
+    args = build_parser().parse_args(argv)
+    assert args.sources == [str(tmp_path / "raw")]
+    assert (args.mode, args.mw_min, args.distance_max, args.anywhere) == ("study", 4.5, 100.0, True)
+    assert args.networks == "IT,IV" and args.split == "0.7,0.2,0.1" and args.no_noise
+    assert args.mw_max is None and args.ec8 is None
+    with pytest.raises(ValueError, match="sum of 1"):
+        appstate.prepare_argv([tmp_path], tmp_path / "o", split_fractions=(0.5, 0.1, 0.1))
+
+
+def test_tqdm_fraction():
+    assert appstate.tqdm_fraction("prepare:  42%|####      | 42/100 [00:01<00:02]") == 0.42
+    assert appstate.tqdm_fraction("100%|##########| 5/5") == 1.0
+    assert appstate.tqdm_fraction("Traceback (most recent call last):") is None
+
+
+def test_demo_records_from_the_environment(monkeypatch):
+    monkeypatch.delenv("SEISGAN_DEMO_RECORDS", raising=False)
+    assert appstate.demo_records() == 1300
+    monkeypatch.setenv("SEISGAN_DEMO_RECORDS", "40")
+    assert appstate.demo_records() == 40
+    monkeypatch.setenv("SEISGAN_DEMO_RECORDS", "many")
+    with pytest.raises(ValueError, match="expected a whole number, found 'many'"):
+        appstate.demo_records()

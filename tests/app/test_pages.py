@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from app_support import esm_archive, prepared_set, run_folder
 from streamlit.testing.v1 import AppTest
 
-from seisgan_core import appstate
+from seisgan_core import appstate, jobs
 
 TIMEOUT_S = 60
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -20,6 +21,7 @@ def home(tmp_path, monkeypatch):
     prepared_set(tmp_path / "data" / "processed" / "tiny", archive=archive)
     run_folder(tmp_path / "models" / "tiny-run", epochs=3, k=2)
     monkeypatch.setenv("SEISGAN_HOME", str(tmp_path))
+    monkeypatch.setenv("SEISGAN_DEMO_RECORDS", "30")
     return tmp_path
 
 
@@ -67,6 +69,24 @@ def test_home_lists_what_is_here(home):
     assert any(e.label == "What am I looking at?" for e in at.expander)
 
 
+@pytest.mark.slow
+def test_first_start_builds_and_prepares_the_demo(tmp_path, monkeypatch):
+    if appstate.missing_parts(["demo archive", "prepare"]):
+        pytest.skip("the demo archive and prepare are not in this build")
+    monkeypatch.setenv("SEISGAN_HOME", str(tmp_path))
+    monkeypatch.setenv("SEISGAN_DEMO_RECORDS", "12")
+    at = run_page()
+    assert (tmp_path / "data" / "raw" / "demo" / "demo.h5").is_file()
+    assert (tmp_path / "data" / "processed" / "demo" / "waveforms.npy").is_file()
+    archives = frame_with(at, "archive")
+    assert archives["archive"].tolist() == ["demo"]
+    prepared = frame_with(at, "set")
+    assert prepared["set"].tolist() == ["demo"]
+    assert 0 < prepared["records"].iloc[0] <= 12
+    at.run()  # a second start finds everything and builds nothing
+    assert not at.exception
+
+
 def test_prepare_page_counts_records_per_split(home):
     at = run_page("prepare")
     assert at.title[0].value == "Prepare"
@@ -109,6 +129,35 @@ def test_data_page_bounds_change_the_numbers(home):
     at.sidebar.number_input[0].set_value(3.0).run()  # Mw above 3: EV000 comes back
     assert metrics(at)["Records"] == "12"
     assert metrics(at)["Events"] == "3"
+
+
+@pytest.mark.slow
+def test_prepare_page_builds_a_set_in_the_background(home):
+    import time
+
+    if appstate.missing_parts(["prepare"]):
+        pytest.skip("prepare is not in this build")
+    at = run_page("prepare")
+    form_inputs = {t.label: t for t in at.text_input}
+    form_inputs["Name of the prepared set"].set_value("from-page")
+    next(n for n in at.number_input if n.label == "Mw above").set_value(3.0)
+    next(b for b in at.button if b.label == "Prepare").click()
+    at.run()
+    assert not at.exception
+    out = home / "data" / "processed" / "from-page"
+    deadline = time.monotonic() + 120
+    while not (out / "waveforms.npy").is_file() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    log = home / "data" / "processed" / ".app" / "from-page" / "prepare.log"
+    job = jobs.read_job(log)
+    while job is not None and jobs.is_alive(job.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert (out / "records.parquet").is_file(), jobs.tail_lines(log)
+    # Mw > 3 keeps EV000-EV002 (EV003 has no Mw) at the four stations in Italy
+    assert np.load(out / "waveforms.npy", mmap_mode="r").shape == (12, 3, 8000)
+    at.run()
+    names = next(s for s in at.selectbox if s.label == "Prepared set").options
+    assert "from-page" in names
 
 
 @pytest.mark.parametrize("page", ["train", "samples", "compare"])
