@@ -66,7 +66,9 @@ def gradient_penalty_from_scores(scores: torch.Tensor, x_hat: torch.Tensor) -> t
     (create_graph) so the penalty can be minimised with respect to the critic's weights.
     """
     (grad,) = torch.autograd.grad(scores.sum(), x_hat, create_graph=True)
-    norms = grad.float().flatten(1).norm(2, dim=1)
+    # at least float32 (a bf16 gradient's norm would lose digits), float64 kept
+    grad = grad.to(torch.promote_types(grad.dtype, torch.float32))
+    norms = grad.flatten(1).norm(2, dim=1)
     return ((norms - 1.0) ** 2).mean()
 
 

@@ -35,7 +35,7 @@ def _record(rng: np.random.Generator, length: int, mw: float, dist_km: float) ->
         tau = np.clip(t - t_s, 0, None)
         width = 0.05 * duration * (1 + dist_km / 50)
         env_s = (tau / width) ** 2 * np.exp(-2 * tau / width)
-        env_p = 0.3 * np.exp(-((t - t_p) / (0.2 * width)) ** 2) * (t > t_p - 0.4 * width)
+        env_p = 0.3 * np.exp(-(((t - t_p) / (0.2 * width)) ** 2)) * (t > t_p - 0.4 * width)
         amp = 1.0 if c < 2 else 0.6
         out[c] = amp * x * (env_s + env_p)
     return out
@@ -64,8 +64,10 @@ def make_prepared_set(
         x = _record(rng, length, mw[i], dist[i])
         # amplitudes in cm/s^2 by a simple attenuation law (for the amplitude head's target)
         log10_pga = 0.4 + 0.45 * (mw[i] - 4.0) - 1.2 * np.log10(dist[i] + 5.0) + 1.5
-        x_cm = x / np.abs(x).max(axis=1, keepdims=True) * 10 ** (
-            log10_pga + rng.normal(0, 0.2, (3, 1))
+        x_cm = (
+            x
+            / np.abs(x).max(axis=1, keepdims=True)
+            * 10 ** (log10_pga + rng.normal(0, 0.2, (3, 1)))
         )
         mean, std = x_cm.mean(axis=1), x_cm.std(axis=1)
         waves[i] = ((x_cm - mean[:, None]) / std[:, None]).astype(np.float32)
@@ -94,7 +96,7 @@ def make_prepared_set(
     for r in nan_rows:
         waves[r, 1, length // 2] = np.nan
     table = pd.DataFrame(rows)
-    n_val = max(1, int(round(val_fraction * n)))
+    n_val = max(1, round(val_fraction * n))
     split = np.array(["train"] * n, dtype=object)
     split[-n_val:] = "val"
     table["split"] = split
