@@ -134,7 +134,7 @@ def tune(
     hp = base_hp.replace(**best.params, extra={"tuned_by": str(out), "trial": best.number})
     preset = {
         "name": f"{out.name}-best",
-        "base": base_name,
+        "based_on": base_name,  # informational: the hyperparameters below are complete
         "hyperparameters": hp.to_dict(),
         "tuned": best.params,
         "val_score": best.value,
