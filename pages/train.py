@@ -73,9 +73,14 @@ with st.expander("Start a new run", expanded=not list_runs(roots.models)):
         data_name = c2.selectbox("Training set", data_names)
         values = get_preset(preset)
         with st.form("train_form"):
+            # The default name is fixed once per preset: a default that changed every second
+            # would make Streamlit see a new widget on each rerun and drop what was typed.
+            default_name = st.session_state.setdefault(
+                f"default_run_name_{preset}", f"{preset}-{time.strftime('%Y%m%d-%H%M%S')}"
+            )
             run_name = st.text_input(
                 "Run name",
-                value=f"{preset}-{time.strftime('%Y%m%d-%H%M%S')}",
+                value=default_name,
                 help="Letters, digits, '.', '_' and '-' (anything else becomes '-').",
             )
             typed: dict[str, object] = {}
@@ -174,16 +179,13 @@ def follow() -> None:
     )
     m1, m2, m3, m4 = st.columns(4)
     last = rows[-1] if rows else {}
-    m1.metric("Wasserstein estimate", f"{last.get('wasserstein', float('nan')):.3g}")
-    m2.metric("Gradient penalty", f"{last.get('gradient_penalty', float('nan')):.3g}")
-    m3.metric(
-        "Samples per second",
-        f"{progress['samples_per_s']:.1f}" if progress["samples_per_s"] is not None else "–",
-    )
+    m1.metric("Wasserstein estimate", appstate.format_number(last.get("wasserstein")))
+    m2.metric("Gradient penalty", appstate.format_number(last.get("gradient_penalty")))
+    m3.metric("Samples per second", appstate.format_number(progress["samples_per_s"], ".1f"))
     m4.metric(
         "Time left",
         time.strftime("%H:%M:%S", time.gmtime(progress["seconds_left"]))
-        if progress["seconds_left"] is not None
+        if state == "running" and progress["seconds_left"] is not None
         else "–",
     )
     b1, b2, _ = st.columns([1, 1, 4])

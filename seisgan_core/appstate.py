@@ -36,6 +36,7 @@ __all__ = [
     "discover_archives",
     "discover_prepared",
     "effective_state",
+    "format_number",
     "missing_parts",
     "run_progress",
     "runs_table",
@@ -267,7 +268,7 @@ def run_progress(status: dict, metrics_rows: Sequence[dict], *, now: float | Non
     """
     epochs = int(status.get("epochs") or 0)
     epoch = int(status.get("epoch") or (metrics_rows[-1]["epoch"] if metrics_rows else 0))
-    seconds = [float(r["seconds"]) for r in metrics_rows if r.get("seconds") is not None]
+    seconds = [s for s in (_number(r.get("seconds")) for r in metrics_rows) if s is not None]
     per_epoch = sum(seconds) / len(seconds) if seconds else None
     left = max(epochs - epoch, 0)
     heartbeat = status.get("heartbeat")
@@ -278,11 +279,7 @@ def run_progress(status: dict, metrics_rows: Sequence[dict], *, now: float | Non
         "fraction": (epoch / epochs) if epochs else 0.0,
         "seconds_per_epoch": per_epoch,
         "seconds_left": per_epoch * left if per_epoch is not None else None,
-        "samples_per_s": (
-            float(metrics_rows[-1]["samples_per_s"])
-            if metrics_rows and metrics_rows[-1].get("samples_per_s") is not None
-            else None
-        ),
+        "samples_per_s": _number(metrics_rows[-1].get("samples_per_s")) if metrics_rows else None,
         "heartbeat_age_s": (now - float(heartbeat)) if heartbeat is not None else None,
     }
 
@@ -304,6 +301,21 @@ def describe_missing(missing: dict[str, str]) -> str:
     )
 
 
+def _number(value: object) -> float | None:
+    """A metric as a float, or None where the trainer wrote null (no generator step yet)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else number  # NaN is missing too
+
+
+def format_number(value: object, spec: str = ".3g") -> str:
+    """A metric for display: formatted, or an en dash where it is missing."""
+    number = _number(value)
+    return "–" if number is None else format(number, spec)
+
+
 def runs_table(runs: Sequence, *, alive: Callable[[int], bool] | None = None) -> pd.DataFrame:
     """One row per run (objects with ``path``/``config``/``status``/``metrics``, as
     ``seisgan_core.train.runs.Run``): name, preset, state corrected for dead processes,
@@ -323,8 +335,8 @@ def runs_table(runs: Sequence, *, alive: Callable[[int], bool] | None = None) ->
                 "preset": (run.config or {}).get("preset", ""),
                 "state": effective_state(status, is_alive),
                 "epoch": f"{status.get('epoch', 0)} / {status.get('epochs', '?')}",
-                "loss_critic": float(last["loss_critic"]) if last is not None else None,
-                "loss_generator": float(last["loss_generator"]) if last is not None else None,
+                "loss_critic": _number(last.get("loss_critic")) if last is not None else None,
+                "loss_generator": _number(last.get("loss_generator")) if last is not None else None,
                 "message": str(status.get("message", "")),
             }
         )

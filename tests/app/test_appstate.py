@@ -136,7 +136,10 @@ def test_runs_table_marks_dead_running_runs_failed(tmp_path):
         ),
         SimpleNamespace(path=tmp_path / "b", config={}, status={"state": "finished"}, metrics=None),
     ]
+    runs[0].metrics.loc[1, "loss_generator"] = None  # no generator step yet: null in metrics
     table = appstate.runs_table(runs, alive=lambda pid: False)
+    assert table.loc[0, "loss_generator"] is None or pd.isna(table.loc[0, "loss_generator"])
+    assert appstate.format_number(None) == "–" and appstate.format_number(0.12345) == "0.123"
     assert table["state"].tolist() == ["failed", "finished"]
     assert table.loc[0, "epoch"] == "2 / 5"
     assert table.loc[0, "loss_critic"] == -0.5

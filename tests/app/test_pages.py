@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -158,6 +159,130 @@ def test_prepare_page_builds_a_set_in_the_background(home):
     at.run()
     names = next(s for s in at.selectbox if s.label == "Prepared set").options
     assert "from-page" in names
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A home with a conditional run trained for 2 epochs by the real `seisgan train`."""
+    if appstate.missing_parts(["run store"]):
+        pytest.skip("the trainer is not in this build")
+    import subprocess
+
+    home = tmp_path_factory.mktemp("trained")
+    archive = esm_archive(home / "data" / "raw" / "test", n_events=4, n_stations=5)
+    prepared_set(home / "data" / "processed" / "tiny", archive=archive)
+    subprocess.run(
+        jobs.cli_argv(
+            "train",
+            "--data",
+            str(home / "data" / "processed" / "tiny"),
+            "--preset",
+            "demo",
+            "--out",
+            str(home / "models" / "cond-run"),
+            "--epochs",
+            "2",
+            "--batch-size",
+            "4",
+            "--threads",
+            "1",
+            "--no-progress",
+        ),
+        check=True,
+        capture_output=True,
+        env={**__import__("os").environ, "PYTHONPATH": str(Path(APP).parent)},
+    )
+    return home
+
+
+def test_train_page_shows_runs_and_follows_one(home):
+    at = run_page("train", {"run": "tiny-run"})
+    runs = frame_with(at, "preset")
+    assert runs.to_dict("records") == [
+        {
+            "run": "tiny-run",
+            "preset": "demo",
+            "state": "finished",
+            "epoch": "3 / 10",
+            "loss_critic": pytest.approx(-1 / 3),
+            "loss_generator": 1.5,
+            "message": "test run",
+        }
+    ]
+    # the last epoch of the run folder: wasserstein 1/3, GP 0.1, 53 samples/s
+    assert metrics(at) == {
+        "Wasserstein estimate": "0.333",
+        "Gradient penalty": "0.1",
+        "Samples per second": "53.0",
+        "Time left": "–",
+    }
+
+
+def test_a_run_whose_process_died_shows_failed_with_its_log(home):
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    run_folder(home / "models" / "died", epochs=1, state="running", pid=dead.pid)
+    log = home / "models" / ".app" / "died" / "train.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("epoch 1\nRuntimeError: CUDA out of memory\n")
+    at = run_page("train", {"run": "died"})
+    runs = frame_with(at, "preset").set_index("run")
+    assert runs.loc["died", "state"] == "failed"
+    assert "ended without finishing" in at.error[0].value
+    assert "RuntimeError: CUDA out of memory" in at.code[0].value
+    assert any(b.label == "Resume" for b in at.button)
+
+
+@pytest.mark.slow
+def test_train_page_starts_a_real_run_and_refuses_a_second(trained, monkeypatch):
+    import time
+
+    monkeypatch.setenv("SEISGAN_HOME", str(trained))
+    at = run_page("train")
+    fields = {t.label: t for t in at.text_input}
+    fields["Run name"].set_value("page run")
+    fields["epochs"].set_value("2")
+    fields["batch_size"].set_value("4")
+    next(b for b in at.button if b.label == "Start training").click()
+    at.run()
+    assert not at.exception
+    log = trained / "models" / ".app" / "page-run" / "train.log"
+    job = jobs.read_job(log)
+    assert job is not None and "--preset" in job.argv, [e.value for e in at.error]
+    # the form's values went into the preset file the trainer reads
+    preset = json.loads((trained / "models" / ".app" / "page-run" / "preset.json").read_text())
+    assert (preset["epochs"], preset["batch_size"]) == (2, 4)
+    # a second click on the same name while it runs is refused
+    at.run()
+    fields = {t.label: t for t in at.text_input}
+    fields["Run name"].set_value("page-run")
+    next(b for b in at.button if b.label == "Start training").click()
+    at.run()
+    # refused: "already running" while it trains, "exists" once it has finished
+    errors = [e.value for e in at.error]
+    assert any("already running" in e or "exists: resume it" in e for e in errors), errors
+    deadline = time.monotonic() + 120
+    while jobs.is_alive(job.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    at = run_page("train", {"run": "page-run"})
+    runs = frame_with(at, "preset").set_index("run")
+    assert runs.loc["page-run", "state"] == "finished", jobs.tail_lines(log)
+    assert runs.loc["page-run", "epoch"] == "2 / 2"
+
+
+def test_samples_page_epoch_from_url_and_conditional_generation(trained, monkeypatch):
+    monkeypatch.setenv("SEISGAN_HOME", str(trained))
+    at = run_page("samples", {"run": "cond-run", "epoch": "1"})
+    assert at.select_slider[0].value == 1
+    assert at.query_params["epoch"] == "1"
+    sliders = {s.label: s for s in at.slider}
+    assert {"Mw", "Epicentral distance (km)", "Depth (km)", "Vs30 (m/s)"} <= set(sliders)
+    sliders["Mw"].set_value(6.0).run()
+    assert not at.exception
+    assert at.query_params["run"] == "cond-run"
 
 
 @pytest.mark.parametrize("page", ["train", "samples", "compare"])
