@@ -121,9 +121,19 @@ with st.expander("Start a new run", expanded=not list_runs(roots.models)):
                 elif (out / "config.json").exists():
                     st.error(f"A run named {safe_name} exists: resume it below or pick a new name.")
                 else:
-                    preset_file = APP_DIR / safe_name / "preset.json"
+                    # The form's values as a preset file (the trainer accepts a JSON path); its
+                    # name is what config.json records as the preset.
+                    edited = chosen != {
+                        k: appstate.parse_value(appstate.format_value(v), v)
+                        if k != "conditions"
+                        else tuple(v)
+                        for k, v in values.items()
+                    }
+                    label = f"{preset}-edited" if edited else preset
+                    preset_file = APP_DIR / safe_name / f"{label}.json"
                     atomic_write_json(preset_file, chosen)
                     _start(safe_name, roots.processed / data_name, str(preset_file), resume=False)
+                    st.session_state["follow"] = safe_name
                     st.query_params["run"] = safe_name
 
 # --- a run just started: wait for the trainer to write its run folder ------------------------
@@ -155,7 +165,15 @@ st.subheader("Runs")
 st.dataframe(table, hide_index=True, width="stretch")
 names = table["run"].tolist()
 run_name = st.selectbox(
-    "Follow run", names, index=appstate.choose_index(names, st.query_params.get("run"))
+    "Follow run",
+    names,
+    # a run just started from the form is followed as soon as it appears
+    index=appstate.choose_index(
+        names,
+        st.session_state.pop("follow")
+        if st.session_state.get("follow") in names
+        else st.query_params.get("run"),
+    ),
 )
 st.query_params["run"] = run_name
 run_path = roots.models / run_name
@@ -189,17 +207,17 @@ def follow() -> None:
         else "–",
     )
     b1, b2, _ = st.columns([1, 1, 4])
-    if state == "running" and b1.button("Stop", key="stop"):
+    if state == "running" and b1.button("Stop training", key="stop"):
         with st.spinner("Stopping: the trainer saves a checkpoint first…"):
             stopped = jobs.stop_job(pid, timeout_s=60)
         (st.success if stopped else st.error)(
             "Stopped." if stopped else f"pid {pid} did not stop within 60 s"
         )
         st.rerun(scope="app")
-    if state in ("stopped", "failed") and b2.button("Resume", key="resume"):
+    if state in ("stopped", "failed") and b2.button("Resume training", key="resume"):
         data_dir = (run.config or {}).get("data", {}).get("path")
-        preset_file = APP_DIR / run_name / "preset.json"
-        preset_arg = str(preset_file) if preset_file.exists() else run.config.get("preset", "demo")
+        preset_files = sorted((APP_DIR / run_name).glob("*.json"))
+        preset_arg = str(preset_files[0]) if preset_files else run.config.get("preset", "demo")
         try:
             _start(run_name, data_dir, preset_arg, resume=True)
         except RuntimeError as exc:

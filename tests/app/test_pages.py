@@ -233,7 +233,7 @@ def test_a_run_whose_process_died_shows_failed_with_its_log(home):
     assert runs.loc["died", "state"] == "failed"
     assert "ended without finishing" in at.error[0].value
     assert "RuntimeError: CUDA out of memory" in at.code[0].value
-    assert any(b.label == "Resume" for b in at.button)
+    assert any(b.label == "Resume training" for b in at.button)
 
 
 @pytest.mark.slow
@@ -253,7 +253,7 @@ def test_train_page_starts_a_real_run_and_refuses_a_second(trained, monkeypatch)
     job = jobs.read_job(log)
     assert job is not None and "--preset" in job.argv, [e.value for e in at.error]
     # the form's values went into the preset file the trainer reads
-    preset = json.loads((trained / "models" / ".app" / "page-run" / "preset.json").read_text())
+    preset = json.loads((trained / "models" / ".app" / "page-run" / "demo-edited.json").read_text())
     assert (preset["epochs"], preset["batch_size"]) == (2, 4)
     # a second click on the same name while it runs is refused
     at.run()

@@ -126,14 +126,17 @@ def test_train_start_follow_and_stop_from_the_page(page, server):
     goto_page(page, server, "train")
     page.get_by_text("Start a new run").click()
     form = page.locator('[data-testid="stForm"]')
-    name = form.get_by_label("Run name")
-    name.fill("e2e-run")
-    epochs = form.get_by_label("epochs", exact=True)
-    epochs.fill("500")
+    form.get_by_role("textbox", name="Run name").fill("e2e-run")
+    form.get_by_role("textbox", name="epochs", exact=True).fill("500")
+    form.get_by_role("textbox", name="batch_size", exact=True).fill("4")  # 10 training records
     form.get_by_role("button", name="Start training").click()
     # the run appears, follows live, and shows a running epoch
-    page.get_by_text("running: epoch").first.wait_for(timeout=120000)
-    page.get_by_role("button", name="Stop").click()
+    try:
+        page.get_by_text("running: epoch").first.wait_for(timeout=120000)
+    except Exception:
+        page.screenshot(path="/tmp/apptmp/train_fail.png", full_page=True)
+        raise
+    page.get_by_role("button", name="Stop training").click()
     page.get_by_text("stopped: epoch").first.wait_for(timeout=120000)
     status = (server.home / "models" / "e2e-run" / "status.json").read_text()
     assert '"stopped"' in status
