@@ -275,9 +275,20 @@ def _parse_quakeml(f: h5py.File, path: str) -> dict[str, dict[str, Any]] | None:
     return {event["event_id"]: event for event in events}
 
 
-def _parse_stationxml(f: h5py.File, group: str, path: str) -> dict[str, float]:
-    """latitude, longitude, elevation_m of one station group (NaN where absent)."""
-    out = {"latitude": math.nan, "longitude": math.nan, "elevation_m": math.nan}
+def _parse_stationxml(f: h5py.File, group: str, path: str) -> dict[str, Any]:
+    """latitude, longitude, elevation_m, vs30_m_s, ec8_class of one station group.
+
+    StationXML has no element for the site; Vs30 and the EC8 class are read from namespaced
+    extra attributes of the station (ObsPy's ``extra``, any namespace) where a writer put them,
+    as the demo archive does. Missing values are NaN / None.
+    """
+    out: dict[str, Any] = {
+        "latitude": math.nan,
+        "longitude": math.nan,
+        "elevation_m": math.nan,
+        "vs30_m_s": math.nan,
+        "ec8_class": None,
+    }
     node = f.get(f"Waveforms/{group}/StationXML")
     if node is None:
         return out
@@ -298,7 +309,44 @@ def _parse_stationxml(f: h5py.File, group: str, path: str) -> dict[str, float]:
                 out["latitude"] = float(sta.latitude)
                 out["longitude"] = float(sta.longitude)
                 out["elevation_m"] = float(sta.elevation)
+                out.update(_site_extras(sta, path, group))
                 return out
+    return out
+
+
+def _site_extras(station: Any, path: str, group: str) -> dict[str, Any]:
+    """Vs30 (m/s) and EC8 class from a StationXML station's namespaced extra attributes."""
+    extra = getattr(station, "extra", None) or {}
+    out: dict[str, Any] = {}
+    for key in ("vs30_m_s", "vs30", "Vs30"):
+        if key in extra:
+            raw = extra[key].get("value") if hasattr(extra[key], "get") else extra[key]
+            try:
+                value = float(raw)
+            except (TypeError, ValueError):
+                raise AsdfError(
+                    path,
+                    None,
+                    "Vs30 in m/s (a number)",
+                    repr(raw),
+                    field=f"{group}/StationXML {key}",
+                ) from None
+            if not 0.0 < value < 5000.0 and math.isfinite(value):
+                raise AsdfError(
+                    path,
+                    None,
+                    "Vs30 between 0 and 5000 m/s",
+                    repr(raw),
+                    field=f"{group}/StationXML {key}",
+                )
+            out["vs30_m_s"] = value
+            break
+    for key in ("ec8_class", "ec8", "EC8"):
+        if key in extra:
+            raw = extra[key].get("value") if hasattr(extra[key], "get") else extra[key]
+            text = str(raw).strip().upper() if raw is not None else ""
+            out["ec8_class"] = text if text in {"A", "B", "C", "D", "E"} else None
+            break
     return out
 
 
@@ -633,8 +681,8 @@ def read_asdf_table(
                     "location": location,
                     "station_latitude": st["latitude"],
                     "station_longitude": st["longitude"],
-                    "vs30_m_s": math.nan,
-                    "ec8_class": None,
+                    "vs30_m_s": st["vs30_m_s"],
+                    "ec8_class": st["ec8_class"],
                     "epicentral_distance_km": distance,
                     "sampling_rate_hz": rate,
                     "npts": npts,
