@@ -190,6 +190,7 @@ def _trace_summary(trace: _esm.EsmAsciiTrace) -> dict[str, Any]:
 
 
 _ESM_ROW_KEYS = (
+    "PROCESSING",
     "EVENT_ID",
     "event_time",
     "EVENT_LATITUDE_DEGREE",
@@ -224,6 +225,46 @@ def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return gps2dist_azimuth(lat1, lon1, lat2, lon2)[0] / 1000.0
 
 
+def _processing_rank(summary: dict[str, Any]) -> int:
+    """Manually processed first, then automatic, then other, then unprocessed (ESM ships
+    converted-only 'CV' files beside processed ones for the same component)."""
+    text = (summary["fields"].get("PROCESSING") or "").strip().lower()
+    if text.startswith("manual"):
+        return 0
+    if text.startswith("auto"):
+        return 1
+    if text and text not in ("none", "no", "raw", "unprocessed", "converted"):
+        return 2
+    return 3
+
+
+def _best_versions(
+    versions: list[dict[str, Any]], skipped: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """One file per component: where several versions of a component exist, the best
+    processed one (the others go to ``skipped`` with the reason)."""
+    by_component: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for summary in versions:
+        by_component[summary["component"]].append(summary)
+    kept = []
+    for candidates in by_component.values():
+        ranked = sorted(candidates, key=lambda c: (_processing_rank(c), c["path"]))
+        best = ranked[0]
+        kept.append(best)
+        for other in ranked[1:]:
+            if _processing_rank(other) == _processing_rank(best):
+                kept.append(other)  # same standing: a real conflict, reported below
+            else:
+                skipped.append(
+                    (
+                        other["path"],
+                        f"another version of this component is better processed: {best['path']}"
+                        f" ({best['fields'].get('PROCESSING')})",
+                    )
+                )
+    return kept
+
+
 def _esm_rows(
     summaries: list[dict[str, Any]], skipped: list[tuple[str, str]]
 ) -> list[dict[str, Any]]:
@@ -237,8 +278,9 @@ def _esm_rows(
             continue
         groups[s["key"]].append(s)
     rows = []
-    for key, comps in groups.items():
+    for key, versions in groups.items():
         event_id, network, station, location, _band = key
+        comps = _best_versions(versions, skipped)
         label = comps[0]["path"]
         by_comp = {c["component"]: c for c in comps}
         order = order_components(by_comp)

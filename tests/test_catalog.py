@@ -282,3 +282,16 @@ def test_sampling_rate_selection(tmp_path):
     kept = catalog.select(rates).table
     assert list(kept["station"]) == ["AQK"] and kept["sampling_rate_hz"].tolist() == [100.0]
     assert kept["record_duration_s"].tolist() == [3.0]
+
+
+def test_processed_version_of_a_component_wins_over_converted(tmp_path):
+    paths = write_real_esm_record(tmp_path / "processed", n=700)
+    raw = write_real_esm_record(tmp_path / "converted", n=700)
+    for path in raw.values():
+        replace_line(path, "PROCESSING", "PROCESSING: none")
+    catalog = read_records([tmp_path])
+    assert len(catalog.table) == 1
+    row = catalog.table.iloc[0]
+    assert row["source_files"].split("|") == [str(paths[c]) for c in "ENZ"]
+    assert sorted(p for p, _ in catalog.skipped) == sorted(str(p) for p in raw.values())
+    assert all("better processed" in reason for _, reason in catalog.skipped)
