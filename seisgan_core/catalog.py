@@ -400,8 +400,9 @@ def read_records(
         rows.extend(_legacy_rows(kinds["metadata"], kinds["cor_acc"], skipped))
     if progress is not None:
         progress(1.0, f"{len(rows)} records")
-    table = _merge_duplicates(to_table(rows), skipped)
-    return Catalog(table=table, skipped=skipped)
+    duplicates: list[tuple[str, str]] = []
+    table = _merge_duplicates(to_table(rows), duplicates)
+    return Catalog(table=table, skipped=skipped, duplicates=duplicates)
 
 
 def _read_zip(
@@ -443,9 +444,9 @@ def _legacy_rows(
     return rows
 
 
-def _merge_duplicates(table: pd.DataFrame, skipped: list[tuple[str, str]]) -> pd.DataFrame:
+def _merge_duplicates(table: pd.DataFrame, duplicates: list[tuple[str, str]]) -> pd.DataFrame:
     """One row per record id: waveform rows first, gaps filled from the others (a flat file's
-    Vs30, say). A second waveform source of the same record is reported in ``skipped``."""
+    Vs30, say). A second waveform source of the same record is listed in ``duplicates``."""
     if table.empty or not table["record_id"].duplicated().any():
         return table
     has_waves = _has_waveforms(table)
@@ -455,7 +456,7 @@ def _merge_duplicates(table: pd.DataFrame, skipped: list[tuple[str, str]]) -> pd
     for index in np.flatnonzero(waves["record_id"].duplicated().to_numpy()):
         row = waves.iloc[index]
         first = waves[waves["record_id"] == row["record_id"]].iloc[0]
-        skipped.append(
+        duplicates.append(
             (
                 str(row["source_path"]),
                 f"record {row['record_id']} also read from {first['source_path']}; kept that one",
@@ -655,10 +656,13 @@ class Selection:
 
 @dataclass
 class Catalog:
-    """The record table, with what could not be read (``skipped``: (path, reason))."""
+    """The record table, with what could not be read (``skipped``: (path, reason)) and the
+    records met in more than one waveform source (``duplicates``: (path, which one was kept)).
+    """
 
     table: pd.DataFrame = field(default_factory=empty_table)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
     selection_report: list[tuple[str, int]] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -680,12 +684,21 @@ class Catalog:
         return Catalog(
             table=self.table[keep].reset_index(drop=True),
             skipped=list(self.skipped),
+            duplicates=list(self.duplicates),
             selection_report=report,
         )
 
-    def summary(self) -> pd.DataFrame:
+    def _of_kind(self, kinds: tuple[str, ...] | None) -> pd.DataFrame:
+        if kinds is None:
+            return self.table
+        kind = self.table["kind"].fillna("earthquake")
+        return self.table[kind.isin(list(kinds)).to_numpy(dtype=bool)]
+
+    def summary(self, kinds: tuple[str, ...] | None = ("earthquake",)) -> pd.DataFrame:
         """Count, missing, mean, median, std, min and max of Mw, depth, distance, duration and
-        PGA (the reference study's statistics of its set)."""
+        PGA (the reference study's statistics of its set), over the records of ``kinds``
+        (earthquake records by default; noise windows have no event to describe)."""
+        table = self._of_kind(kinds)
         quantities = {
             "mw": "Mw",
             "event_depth_km": "depth (km)",
@@ -696,7 +709,7 @@ class Catalog:
         }
         rows = []
         for column, label in quantities.items():
-            values = self.table[column].to_numpy(dtype=float, na_value=np.nan)
+            values = table[column].to_numpy(dtype=float, na_value=np.nan)
             present = values[np.isfinite(values)]
             rows.append(
                 {
@@ -714,17 +727,19 @@ class Catalog:
         return pd.DataFrame(rows).set_index("quantity")
 
     def counts(self) -> dict[str, int]:
-        """Records, events, stations, and records per source format."""
-        table = self.table
+        """Earthquake records, noise windows, events, stations (of earthquake records), Mw
+        missing among them, and rows per source format."""
+        table = self._of_kind(("earthquake",))
         out = {
             "records": len(table),
+            "noise": len(self.table) - len(table),
             "events": int(table["event_id"].nunique()),
             "stations": int(
                 (table["network"].fillna("") + "." + table["station"].fillna("")).nunique()
             ),
             "mw_missing": int(table["mw"].isna().sum()),
         }
-        for fmt, n in table["source_format"].value_counts().items():
+        for fmt, n in self.table["source_format"].value_counts().items():
             out[f"format {fmt}"] = int(n)
         return out
 

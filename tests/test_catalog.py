@@ -118,7 +118,8 @@ def test_mixed_formats_and_merge(tmp_path):
     merged = table.loc["IT-2009-0009.IT.AQG..HN"]
     assert merged["source_format"] == "asdf" and merged["ec8_class"] == "B"
     assert merged["vs30_m_s"] == pytest.approx(684.842)
-    assert any("also read from" in reason for _, reason in catalog.skipped)
+    assert any("also read from" in reason for _, reason in catalog.duplicates)
+    assert not any("also read from" in reason for _, reason in catalog.skipped)
     record = read_record_waveforms(merged)
     assert record.data.shape == (3, 3000)
     kinds = catalog.table["kind"].value_counts().to_dict()
@@ -214,6 +215,10 @@ def test_asdf_records_in_bulk_equal_what_pyasdf_wrote(tmp_path):
     facts = real_asdf(tmp_path / "a.h5", n=2500)
     catalog = read_records([tmp_path / "a.h5"])
     assert sorted(catalog.table["kind"]) == ["earthquake", "noise"]
+    counts = catalog.counts()
+    assert (counts["records"], counts["noise"], counts["mw_missing"]) == (1, 1, 0)
+    assert catalog.summary().loc["Mw", "count"] == 1  # noise windows are not described
+    assert catalog.summary(kinds=None).loc["Mw", "missing"] == 1
     everything = Selection(mw_min=None, depth_max_km=None, in_italy=False, kinds=None)
     got = dict(iter_record_waveforms(catalog.select(everything).table))
     quake = got["IT-2009-0009.IT.AQG..HN"]
