@@ -605,7 +605,19 @@ def read_asdf_table(
                 continue
             group = f"{network}.{station}"
             if group not in stations:
-                stations[group] = _parse_stationxml(f, group, path)
+                try:
+                    stations[group] = _parse_stationxml(f, group, path)
+                except AsdfError as exc:
+                    # one unreadable StationXML costs that station its coordinates, not
+                    # the file its records; said in ``skipped`` when the caller collects
+                    if skipped is None:
+                        raise
+                    skipped.append((f"{path}::Waveforms/{group}/StationXML", str(exc)))
+                    stations[group] = {
+                        "latitude": math.nan,
+                        "longitude": math.nan,
+                        "elevation_m": math.nan,
+                    }
             st = stations[group]
             is_event = not anchor.startswith("@")
             ev = events.get(anchor, {}) if is_event else {}
