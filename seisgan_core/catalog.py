@@ -364,7 +364,9 @@ def read_records(
     skipped: list[tuple[str, str]] = []
     rows: list[dict[str, Any]] = []
     esm: list[dict[str, Any]] = []
-    legacy_dirs: dict[Path, dict[str, list[Path]]] = defaultdict(lambda: defaultdict(list))
+    # ITACA 1.x files by folder (or by zip and folder inside it): a record is NNNNN.metadata
+    # with NNNNN_{H1,H2,V}.cor.acc side by side
+    legacy_dirs: dict[Any, dict[str, list[Path]]] = defaultdict(lambda: defaultdict(list))
     for n, path in enumerate(files):
         if progress is not None:
             progress(n / max(len(files), 1), f"reading {path.name}")
@@ -375,7 +377,7 @@ def read_records(
             if kind == "esm_ascii":
                 esm.append(_trace_summary(_esm.read_esm_ascii(path)))
             elif kind == "zip":
-                rows.extend(_read_zip(path, esm, skipped))
+                rows.extend(_read_zip(path, esm, skipped, legacy_dirs))
             elif kind == "asdf":
                 rows.extend(_asdf.read_asdf_table(path, skipped=skipped))
             elif kind == "flatfile":
@@ -396,7 +398,7 @@ def read_records(
         except (SeisganIOError, OSError, UnicodeError) as exc:
             skipped.append((str(path), str(exc)))
     rows.extend(_esm_rows(esm, skipped))
-    for _folder, kinds in sorted(legacy_dirs.items()):
+    for _folder, kinds in sorted(legacy_dirs.items(), key=lambda item: str(item[0])):
         rows.extend(_legacy_rows(kinds["metadata"], kinds["cor_acc"], skipped))
     if progress is not None:
         progress(1.0, f"{len(rows)} records")
@@ -406,21 +408,45 @@ def read_records(
 
 
 def _read_zip(
-    path: Path, esm: list[dict[str, Any]], skipped: list[tuple[str, str]]
+    path: Path,
+    esm: list[dict[str, Any]],
+    skipped: list[tuple[str, str]],
+    legacy_dirs: dict[Any, dict[str, list[Any]]],
 ) -> list[dict[str, Any]]:
-    """ESM ASCII and flat-file members of a zip, read from memory after the safety checks."""
+    """Members of a zip, read from memory after the safety checks: ESM ASCII, flat files and
+    ITACA 1.x files (grouped by their folder inside the zip, named ``zip::member``)."""
     rows: list[dict[str, Any]] = []
     with zipfile.ZipFile(path) as zf:
         for info in safe_zip_members(zf, path):
             label = f"{path}::{info.filename}"
+            name = info.filename.lower()
+            folder = (str(path), info.filename.rpartition("/")[0])
+            if name.endswith(".cor.acc"):
+                legacy_dirs[folder]["cor_acc"].append(Path(label))
+                continue
+            if name.endswith(".metadata"):
+                legacy_dirs[folder]["metadata"].append(Path(label))
+                continue
+            if name.endswith(".rs"):
+                continue  # ITACA's response spectra belong to a .cor.acc; not records
             raw = read_zip_member(zf, info, path)
             try:
                 if _esm._looks_like_esm(raw[:4096]):
                     esm.append(_trace_summary(_esm.parse_esm_ascii(raw, label)))
                 elif _flat.looks_like_flatfile(raw[:4096]):
                     rows.extend(_flat.read_flatfile_bytes(raw, label))
+                elif raw.startswith(b"\x89HDF\r\n\x1a\n"):
+                    skipped.append(
+                        (
+                            label,
+                            f"{label}: an HDF5/ASDF file inside a zip; unzip it first "
+                            "(HDF5 needs random access to a file)",
+                        )
+                    )
+                elif looks_like_quakeml(raw[:2048]):
+                    skipped.append((label, f"{label}: QuakeML holds events, not records"))
                 else:
-                    skipped.append((label, "not a format this project reads"))
+                    skipped.append((label, f"{label}: not a format this project reads"))
             except SeisganIOError as exc:
                 skipped.append((label, str(exc)))
     return rows

@@ -300,3 +300,33 @@ def test_processed_version_of_a_component_wins_over_converted(tmp_path):
     assert row["source_files"].split("|") == [str(paths[c]) for c in "ENZ"]
     assert sorted(p for p, _ in catalog.skipped) == sorted(str(p) for p in raw.values())
     assert all("better processed" in reason for _, reason in catalog.skipped)
+
+
+def test_itaca_legacy_files_inside_a_zip(tmp_path):
+    archive = tmp_path / "itaca1.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for station in ("16833", "16858"):
+            for path in sorted((LAQUILA / station).iterdir()):
+                zf.write(path, f"laquila/{station}/{path.name}")
+    from_zip = read_records([archive])
+    from_folders = read_records([LAQUILA / "16833", LAQUILA / "16858"])
+    assert from_zip.skipped == []
+    assert sorted(from_zip.table["station"]) == ["AQG", "GSA"]
+    a = from_zip.table.set_index("record_id").sort_index()
+    b = from_folders.table.set_index("record_id").sort_index()
+    for column in ("mw", "epicentral_distance_km", "npts", "pga_cm_s2", "components"):
+        assert a[column].tolist() == b[column].tolist()
+    record = read_record_waveforms(a.loc["20090406_0000075.DPC.AQG.."])
+    assert np.array_equal(
+        record.data, read_record_waveforms(b.loc["20090406_0000075.DPC.AQG.."]).data
+    )
+
+
+def test_asdf_inside_a_zip_is_reported(tmp_path):
+    real_asdf(tmp_path / "a.h5", n=200, noise=False)
+    archive = tmp_path / "asdf.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(tmp_path / "a.h5", "a.h5")
+    catalog = read_records([archive])
+    assert catalog.table.empty
+    assert "unzip it first" in catalog.skipped[0][1]

@@ -32,7 +32,12 @@ import numpy as np
 
 from seisgan_core.fsutil import atomic_write  # a leaf module every part may use
 from seisgan_core.io.errors import FormatError
-from seisgan_core.io.safety import read_zip_member, safe_zip_members
+from seisgan_core.io.safety import (
+    read_path_bytes,
+    read_zip_member,
+    safe_zip_members,
+    split_zip_path,
+)
 
 __all__ = [
     "HEADER_KEYS",
@@ -522,30 +527,9 @@ def parse_esm_ascii(raw: bytes, path: str | Path) -> EsmAsciiTrace:
     return EsmAsciiTrace(data=data, header=header, fields=fields, path=path, header_lines=lines)
 
 
-def split_zip_path(path: str | Path) -> tuple[Path, str] | None:
-    """``('a.zip', 'member')`` for ``a.zip::member`` when ``a.zip`` is a file, else None."""
-    text = str(path)
-    if "::" not in text or Path(text).exists():
-        return None
-    archive, _, member = text.partition("::")
-    if not Path(archive).is_file():
-        return None
-    return Path(archive), member
-
-
-def _read_bytes(path: str | Path) -> bytes:
-    split = split_zip_path(path)
-    if split is None:
-        return Path(path).read_bytes()
-    archive, member = split
-    with zipfile.ZipFile(archive) as zf:
-        info = zf.getinfo(member)
-        return read_zip_member(zf, info, archive)
-
-
 def read_esm_ascii(path: str | Path) -> EsmAsciiTrace:
     """Read one ESM/ITACA ASCII file (or ``archive.zip::member``) into an EsmAsciiTrace."""
-    return parse_esm_ascii(_read_bytes(path), path)
+    return parse_esm_ascii(read_path_bytes(path), path)
 
 
 def _looks_like_esm(head: bytes) -> bool:
