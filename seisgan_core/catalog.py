@@ -95,8 +95,6 @@ RECORD_COLUMNS: dict[str, tuple[str, str]] = {
     ),
 }
 
-WAVEFORM_FORMATS = ("esm_ascii", "asdf", "itaca_legacy")
-
 
 def empty_table() -> pd.DataFrame:
     """A record table with no rows and every column typed."""
@@ -164,7 +162,7 @@ def _kind(path: Path) -> str:
         head = handle.read(4096)
     if head.startswith(b"\x89HDF\r\n\x1a\n"):
         return "asdf"
-    if _esm._looks_like_esm(head):
+    if _esm.looks_like_esm(head):
         return "esm_ascii"
     if _flat.looks_like_flatfile(head):
         return "flatfile"
@@ -431,7 +429,7 @@ def _read_zip(
                 continue  # ITACA's response spectra belong to a .cor.acc; not records
             raw = read_zip_member(zf, info, path)
             try:
-                if _esm._looks_like_esm(raw[:4096]):
+                if _esm.looks_like_esm(raw[:4096]):
                     esm.append(_trace_summary(_esm.parse_esm_ascii(raw, label)))
                 elif _flat.looks_like_flatfile(raw[:4096]):
                     rows.extend(_flat.read_flatfile_bytes(raw, label))

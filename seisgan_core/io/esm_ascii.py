@@ -44,6 +44,7 @@ __all__ = [
     "EsmAsciiTrace",
     "is_esm_ascii",
     "iter_esm_zip",
+    "looks_like_esm",
     "parse_esm_ascii",
     "parse_header_datetime",
     "read_esm_ascii",
@@ -532,7 +533,8 @@ def read_esm_ascii(path: str | Path) -> EsmAsciiTrace:
     return parse_esm_ascii(read_path_bytes(path), path)
 
 
-def _looks_like_esm(head: bytes) -> bool:
+def looks_like_esm(head: bytes) -> bool:
+    """True if the first bytes of a file start like a DYNA 1.2 header."""
     if head.startswith(_UTF8_BOM):
         head = head[len(_UTF8_BOM) :]
     if b"\x00" in head:
@@ -551,7 +553,7 @@ def is_esm_ascii(path: str | Path) -> bool:
     """True if the file starts like a DYNA 1.2 header (reads at most 4 KB)."""
     try:
         with open(path, "rb") as handle:
-            return _looks_like_esm(handle.read(4096))
+            return looks_like_esm(handle.read(4096))
     except OSError:
         return False
 
@@ -574,7 +576,7 @@ def iter_esm_zip(
         for info in safe_zip_members(zf, path):
             label = f"{path}::{info.filename}"
             raw = read_zip_member(zf, info, path)
-            if not _looks_like_esm(raw[:4096]):
+            if not looks_like_esm(raw[:4096]):
                 continue
             try:
                 yield parse_esm_ascii(raw, label)
