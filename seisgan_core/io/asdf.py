@@ -280,6 +280,16 @@ def _parse_quakeml(f: h5py.File, path: str) -> dict[str, dict[str, Any]] | None:
     return {event["event_id"]: event for event in events}
 
 
+def _unknown_station() -> dict[str, Any]:
+    return {
+        "latitude": math.nan,
+        "longitude": math.nan,
+        "elevation_m": math.nan,
+        "vs30_m_s": math.nan,
+        "ec8_class": None,
+    }
+
+
 def _parse_stationxml(f: h5py.File, group: str, path: str) -> dict[str, Any]:
     """latitude, longitude, elevation_m, vs30_m_s, ec8_class of one station group.
 
@@ -287,13 +297,7 @@ def _parse_stationxml(f: h5py.File, group: str, path: str) -> dict[str, Any]:
     extra attributes of the station (ObsPy's ``extra``, any namespace) where a writer put them,
     as the demo archive does. Missing values are NaN / None.
     """
-    out: dict[str, Any] = {
-        "latitude": math.nan,
-        "longitude": math.nan,
-        "elevation_m": math.nan,
-        "vs30_m_s": math.nan,
-        "ec8_class": None,
-    }
+    out = _unknown_station()
     node = f.get(f"Waveforms/{group}/StationXML")
     if node is None:
         return out
@@ -661,11 +665,7 @@ def read_asdf_table(
                     if skipped is None:
                         raise
                     skipped.append((f"{path}::Waveforms/{group}/StationXML", str(exc)))
-                    stations[group] = {
-                        "latitude": math.nan,
-                        "longitude": math.nan,
-                        "elevation_m": math.nan,
-                    }
+                    stations[group] = _unknown_station()
             st = stations[group]
             is_event = not anchor.startswith("@")
             ev = events.get(anchor, {}) if is_event else {}
