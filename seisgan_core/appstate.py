@@ -465,3 +465,48 @@ def tqdm_fraction(line: str) -> float | None:
     """The fraction done that a tqdm progress line shows (``' 42%|####  | 42/100'``), or None."""
     match = _TQDM_PERCENT.search(line)
     return min(int(match.group(1)), 100) / 100.0 if match else None
+
+
+def resolve_data_path(config: dict, roots: Roots) -> Path | None:
+    """The prepared set a run was trained on (``config["data"]["path"]``), found here.
+
+    Relative paths are taken from the project folder; a set moved with its name kept is
+    looked up under ``data/processed``. None when neither exists.
+    """
+    text = (config.get("data") or {}).get("path")
+    if not text:
+        return None
+    path = Path(text)
+    candidates = [path] if path.is_absolute() else [roots.project / path]
+    candidates.append(roots.processed / path.name)
+    return next((c for c in candidates if (c / "waveforms.npy").is_file()), None)
+
+
+def sample_rows(n_total: int, n: int, *, seed: int = 0) -> list[int]:
+    """``min(n, n_total)`` distinct rows drawn with a seed, in increasing order."""
+    import numpy as np
+
+    k = min(int(n), int(n_total))
+    rng = np.random.default_rng(seed)
+    return sorted(int(r) for r in rng.choice(int(n_total), size=k, replace=False))
+
+
+def reference_study_tables() -> pd.DataFrame:
+    """The reference study's published statistics of real against generated records
+    (normalised records; its Table 5.2, min and max, and Table 5.3, mean, std, skewness at
+    epoch 100), as given in docs/reference-study.md. NaN where the study gives no value."""
+    import pandas as pd
+
+    nan = float("nan")
+    rows = [
+        ("5.2", "Run 1", 60, "min", -4.5, -3.8),
+        ("5.2", "Run 1", 60, "max", 4.6, 3.9),
+        ("5.2", "Run 2", 180, "min", -4.3, -4.2),
+        ("5.2", "Run 2", 180, "max", 4.3, 4.3),
+        ("5.2", "Run 3", 100, "min", -4.4, -4.4),
+        ("5.2", "Run 3", 100, "max", nan, nan),
+        ("5.3", "Run 3", 100, "mean", 0.05, 0.04),
+        ("5.3", "Run 3", 100, "std", 2.30, 2.28),
+        ("5.3", "Run 3", 100, "skewness", 0.10, 0.09),
+    ]
+    return pd.DataFrame(rows, columns=["table", "run", "epoch", "statistic", "real", "generated"])

@@ -183,3 +183,29 @@ def test_demo_records_from_the_environment(monkeypatch):
     monkeypatch.setenv("SEISGAN_DEMO_RECORDS", "many")
     with pytest.raises(ValueError, match="expected a whole number, found 'many'"):
         appstate.demo_records()
+
+
+def test_resolve_data_path(tmp_path):
+    roots = appstate.Roots(tmp_path)
+    prepared_set(roots.processed / "demo", n_events=2, n_stations=2)
+    rel = {"data": {"path": "data/processed/demo"}}
+    assert appstate.resolve_data_path(rel, roots) == roots.processed / "demo"
+    moved = {"data": {"path": "/elsewhere/on/another/machine/demo"}}
+    assert appstate.resolve_data_path(moved, roots) == roots.processed / "demo"
+    assert appstate.resolve_data_path({"data": {"path": "nope"}}, roots) is None
+    assert appstate.resolve_data_path({}, roots) is None
+
+
+def test_sample_rows_distinct_sorted_and_seeded():
+    rows = appstate.sample_rows(100, 10, seed=3)
+    assert len(set(rows)) == 10 and rows == sorted(rows) and max(rows) < 100
+    assert rows == appstate.sample_rows(100, 10, seed=3)
+    assert appstate.sample_rows(5, 10) == [0, 1, 2, 3, 4]
+
+
+def test_reference_study_tables_hold_the_published_values():
+    table = appstate.reference_study_tables().set_index(["run", "statistic"])
+    assert table.loc[("Run 1", "max"), "real"] == 4.6
+    assert table.loc[("Run 1", "max"), "generated"] == 3.9
+    assert table.loc[("Run 3", "std"), "generated"] == 2.28
+    assert table.loc[("Run 3", "skewness"), "real"] == 0.10
