@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from seisgan_core import appstate
@@ -140,5 +141,42 @@ if missing_eval:
     st.stop()
 from seisgan_core import evaluate  # noqa: E402
 
-pga = evaluate.pga(generated)
-st.write(f"PGA of the {n_new} samples (cm/s²): " + ", ".join(f"{v:.1f}" for v in np.ravel(pga)))
+# BSSA14 (Boore et al. 2014) with its Italy adjustment, through the evaluation library; it
+# predicts RotD50, approached here by the geometric mean of the two horizontal PGAs.
+pga = evaluate.pga(generated)  # (n, 3) cm/s^2
+pga_h = np.sqrt(pga[:, 0] * pga[:, 1])
+distances = np.logspace(0.0, np.log10(300.0), 40)
+curve = evaluate.gmm_residuals(
+    pd.DataFrame(
+        {"event_id": "scenario", "mw": mw, "vs30_m_s": vs30, "epicentral_distance_km": distances}
+    ),
+    "PGA",
+    observed=np.ones_like(distances),
+)
+residuals = evaluate.gmm_residuals(
+    pd.DataFrame(
+        {
+            "event_id": "scenario",
+            "mw": np.full(len(pga_h), mw),
+            "vs30_m_s": vs30,
+            "epicentral_distance_km": distance_km,
+        }
+    ),
+    "PGA",
+    observed=pga_h,
+)
+c1, c2 = st.columns([3, 1])
+c1.plotly_chart(
+    vtrain.pga_against_gmm(
+        np.full(len(pga_h), distance_km),
+        pga_h,
+        gmm_distance_km=distances,
+        gmm_median_cm_s2=curve["median"].to_numpy(),
+        gmm_sigma_ln=curve["sigma"].to_numpy(),
+        label="generated (geometric mean of E, N)",
+    ),
+    width="stretch",
+)
+c2.metric("BSSA14 median PGA here (cm/s²)", f"{residuals['median'].iloc[0]:.1f}")
+c2.metric("Mean residual ln(generated / BSSA14)", f"{residuals['total'].mean():+.2f}")
+c2.metric("In units of BSSA14's sigma", f"{residuals['normalised'].mean():+.2f}")
