@@ -4,6 +4,7 @@ Pure functions, batched over records (the last axis is time). Units are in each 
 accelerations in cm/s^2 where units matter. The whole panel is :func:`panel.evaluate`.
 """
 
+from seisgan_core.evaluate.gmm import gmm_residuals
 from seisgan_core.evaluate.intensity import (
     arias_intensity,
     cav,
@@ -21,6 +22,7 @@ __all__ = [
     "cav",
     "envelope",
     "fas",
+    "gmm_residuals",
     "pga",
     "pgv",
     "psa",
