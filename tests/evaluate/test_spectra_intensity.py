@@ -40,7 +40,7 @@ def test_fas_of_sine_peaks_at_its_frequency_with_amplitude_a_d_over_2():
     import pykooh
 
     out = np.array([f0, 1.0, 5.0])
-    freqs_s, smooth = fas(acc, DT, bandwidth=40, freqs=out)
+    _, smooth = fas(acc, DT, bandwidth=40, freqs=out)
     weights = pykooh.CachedSmoother.window(freqs, f0, 40, normalize=True)
     assert smooth[0] == pytest.approx(raw[k] * weights[k], rel=1e-6)
     assert smooth[0] > 100 * smooth[1] and smooth[0] > 100 * smooth[2]
