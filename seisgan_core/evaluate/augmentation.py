@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from seisgan_core.evaluate.classifier import MLPClassifier
-from seisgan_core.evaluate.frechet import _classifier_features
+from seisgan_core.evaluate.frechet import classifier_features
 
 __all__ = ["augmentation_utility", "magnitude_bins"]
 
@@ -42,15 +42,16 @@ def augmentation_utility(
 ) -> dict:
     """Accuracy on the real test split of a classifier trained on real only and real+generated.
 
-    Waveforms are (n, n_components, n_samples) in cm/s^2; labels are class ids per record
+    Waveforms are (n, n_components, n_samples) in cm/s^2 (or their ``classifier_features``
+    from seisgan_core.evaluate.frechet, computed once); labels are class ids per record
     (for earthquake-vs-noise: 1 for records, 0 for noise windows; generated records are all
     earthquakes). Each accuracy is the mean over ``seeds`` (the classifier is deterministic
     per seed). Returns ``{"accuracy_real", "accuracy_real_plus_generated", "gain", "n_train",
     "n_generated", "n_test", "seeds"}``.
     """
-    x_train = _classifier_features(train, dt)
-    x_test = _classifier_features(test, dt)
-    x_gen = _classifier_features(generated, dt)
+    x_train = classifier_features(train, dt)
+    x_test = classifier_features(test, dt)
+    x_gen = classifier_features(generated, dt)
     y_train = np.asarray(train_labels)
     y_test = np.asarray(test_labels)
     y_gen = np.asarray(generated_labels)

@@ -18,6 +18,7 @@ from seisgan_core.evaluate.spectra import fas
 
 __all__ = [
     "EmbeddingModel",
+    "classifier_features",
     "frechet_distance",
     "magnitude_distance_bins",
     "spectral_features",
@@ -62,8 +63,14 @@ def spectral_features(acc: np.ndarray, dt: float, n_bands: int = 16) -> np.ndarr
     return np.log10(np.maximum(amp, floor)).reshape(x.shape[0], -1)
 
 
-def _classifier_features(acc: np.ndarray, dt: float) -> np.ndarray:
-    """Spectral features plus log10 D5-95 per component: what the embedding model sees."""
+def classifier_features(acc: np.ndarray, dt: float) -> np.ndarray:
+    """Spectral features plus log10 D5-95 per component: what the classifiers see.
+
+    Already a 2-D feature matrix (n, d)? It is returned unchanged, so callers can compute the
+    features of a set once and pass them to several models.
+    """
+    if np.ndim(acc) == 2:
+        return np.asarray(acc, dtype=np.float64)
     spec = spectral_features(acc, dt)
     dur = np.log10(np.maximum(significant_duration(acc, dt), dt))
     return np.concatenate([spec, dur.reshape(acc.shape[0], -1)], axis=1)
@@ -94,11 +101,12 @@ class EmbeddingModel:
         self.edges = edges
 
     def embed(self, acc: np.ndarray) -> np.ndarray:
-        return self.classifier.embed(_classifier_features(acc, self.dt))
+        """Embedding (n, 32) of records (n, 3, n_samples) or of their classifier_features."""
+        return self.classifier.embed(classifier_features(acc, self.dt))
 
     def accuracy(self, acc: np.ndarray, mw: np.ndarray, distance_km: np.ndarray) -> float:
         labels, _ = magnitude_distance_bins(mw, distance_km, self.edges)
-        return self.classifier.score(_classifier_features(acc, self.dt), labels)
+        return self.classifier.score(classifier_features(acc, self.dt), labels)
 
 
 def train_embedding(
@@ -111,5 +119,5 @@ def train_embedding(
 ) -> EmbeddingModel:
     """Train the embedding classifier on the real training split (Mw x distance terciles)."""
     labels, edges = magnitude_distance_bins(mw, distance_km)
-    clf = MLPClassifier(hidden=(64, 32), seed=seed).fit(_classifier_features(train_acc, dt), labels)
+    clf = MLPClassifier(hidden=(64, 32), seed=seed).fit(classifier_features(train_acc, dt), labels)
     return EmbeddingModel(clf, dt, edges)

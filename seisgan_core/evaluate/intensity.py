@@ -45,7 +45,12 @@ def velocity(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:
     a = as_float_array(acc_cm_s2).astype(np.float64)
     a = a - a.mean(axis=-1, keepdims=True)
     v = scipy.integrate.cumulative_trapezoid(a, dx=dt, axis=-1, initial=0.0)
-    return scipy.signal.detrend(v, axis=-1, type="linear")
+    # Least-squares line through v(t), in closed form (what scipy.signal.detrend fits, without
+    # its general lstsq over the whole batch).
+    t = np.arange(v.shape[-1], dtype=np.float64)
+    tc = t - t.mean()
+    slope = (v @ tc) / (tc @ tc)
+    return v - v.mean(axis=-1, keepdims=True) - slope[..., None] * tc
 
 
 def pgv(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:

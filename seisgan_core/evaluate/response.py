@@ -75,13 +75,14 @@ def _oscillator_series(
     # pyrotd: at least max_freq_ratio * f_osc on the frequency axis (10 samples per period).
     m = max(n, int(max_freq_ratio * osc_freq / df))
     freqs = np.arange(n) * df
-    h = _transfer(freqs, osc_freq, damping).astype(spectrum.dtype, copy=False)
     scale = float(m) / float(n)
+    # Zero-padding in frequency (m > n) interpolates the series onto a finer time grid; the
+    # scale keeps the amplitudes for the changed length (pyrotd does the same; folded into
+    # the transfer function here to save a pass over the long series).
+    h = (scale * _transfer(freqs, osc_freq, damping)).astype(spectrum.dtype, copy=False)
     length = 2 * (m - 1)
     product = spectrum * h
-    # Zero-padding in frequency (m > n) interpolates the series onto a finer time grid; the
-    # scale keeps the amplitudes for the changed length (pyrotd does the same).
-    series = scale * sfft.irfft(product, length, axis=-1, workers=1)
+    series = sfft.irfft(product, length, axis=-1, workers=1)
     if not causal:
         return series
     # Value and derivative at t = 0 of the irfft: (Y_0 + 2 sum Re Y_k + Re Y_last) / length,
@@ -90,7 +91,7 @@ def _oscillator_series(
     weights[0] = 1.0
     if n == m:
         weights[-1] = 1.0
-    weights *= scale / length
+    weights /= length
     omega = 2 * np.pi * freqs
     s0 = product.real @ weights
     ds0 = (-(product.imag) * omega) @ weights  # Re(i w Y) = -w Im(Y)
@@ -130,8 +131,8 @@ def _rotd_from_series(series_h1: np.ndarray, series_h2: np.ndarray) -> np.ndarra
 
     Rotating every sample through 180 angles costs rows x time x 180. Only samples whose
     vector amplitude r(t) = hypot(h1, h2) reaches the median rotated peak can set a peak that
-    matters for the median, so we first bound that median from below with five samples (the
-    peaks of h1, h2, h1 + h2, h1 - h2 and r): their rotated amplitudes g(theta) are lower bounds
+    matters for the median, so we first bound that median from below with three samples (the
+    peaks of h1, h2 and r): their rotated amplitudes g(theta) are lower bounds
     of the true peaks at every angle, hence the 90th smallest g (of 180) is a lower bound L of
     the two order statistics np.percentile(..., 50) interpolates. Angles whose peak is at least
     L are computed exactly from the samples with r >= L; the others stay below L, so the median
@@ -141,14 +142,13 @@ def _rotd_from_series(series_h1: np.ndarray, series_h2: np.ndarray) -> np.ndarra
     radians = np.radians(_ANGLES_DEG)
     cos = np.cos(radians).astype(series_h1.dtype)
     sin = np.sin(radians).astype(series_h1.dtype)
-    r = np.hypot(series_h1, series_h2)
+    r2 = series_h1 * series_h1
+    r2 += series_h2 * series_h2
     probes = np.stack(
         [
             np.abs(series_h1).argmax(axis=-1),
             np.abs(series_h2).argmax(axis=-1),
-            np.abs(series_h1 + series_h2).argmax(axis=-1),
-            np.abs(series_h1 - series_h2).argmax(axis=-1),
-            r.argmax(axis=-1),
+            r2.argmax(axis=-1),
         ],
         axis=-1,
     )
@@ -157,7 +157,7 @@ def _rotd_from_series(series_h1: np.ndarray, series_h2: np.ndarray) -> np.ndarra
     g = np.abs(pa[:, None, :] * cos[None, :, None] + pb[:, None, :] * sin[None, :, None]).max(-1)
     n_angles = _ANGLES_DEG.size
     lower = np.partition(g, (n_angles - 1) // 2, axis=-1)[:, (n_angles - 1) // 2]
-    keep = r >= lower[:, None]
+    keep = r2 >= (lower * lower)[:, None]
     counts = keep.sum(axis=-1)
     k = int(max(counts.max(), 1))
     # Compact the kept samples of each row to the front of a zero-padded (rows, k) array:
@@ -229,7 +229,9 @@ def psa_and_rotd50(
         spectrum = sfft.rfft(block, axis=-1, workers=1)
         for j, period in enumerate(periods):
             series = _oscillator_series(spectrum, df, 1.0 / period, damping, max_freq_ratio, causal)
-            out[start * n_comp : stop * n_comp, j] = np.abs(series).max(axis=-1)
+            out[start * n_comp : stop * n_comp, j] = np.maximum(
+                series.max(axis=-1), -series.min(axis=-1)
+            )
             if do_rotd:
                 s = series.reshape(stop - start, n_comp, -1)
                 h1, h2 = horizontals

@@ -124,8 +124,9 @@ class NearestReal:
     """Result of :func:`nearest_real`.
 
     ``index``: for each generated record, the row of its nearest real (train) record;
-    ``distance``: that shift-tolerant distance; ``baseline_distance``: the same for each real
-    test record against the train records (None without a test set); ``memorisation_ratio``:
+    ``distance``: that shift-tolerant distance; ``baseline_distance`` and ``baseline_index``:
+    the same for each real test record against the train records (None without a test set);
+    ``memorisation_ratio``:
     median(distance) / median(baseline_distance): about 1 for an honest generator, well
     below 1 when it copies training records.
     """
@@ -134,6 +135,7 @@ class NearestReal:
     distance: np.ndarray
     baseline_distance: np.ndarray | None
     memorisation_ratio: float | None
+    baseline_index: np.ndarray | None = None
 
     def to_dict(self) -> dict:
         return {
@@ -223,7 +225,8 @@ def nearest_real(
         results[name] = (np.concatenate(idx_parts), np.concatenate(d_parts))
     index, distance = results["generated"]
     baseline = results["test"][1] if "test" in results else None
+    baseline_index = results["test"][0] if "test" in results else None
     ratio = None
     if baseline is not None and np.median(baseline) > 0:
         ratio = float(np.median(distance) / np.median(baseline))
-    return NearestReal(index, distance, baseline, ratio)
+    return NearestReal(index, distance, baseline, ratio, baseline_index)
