@@ -2,9 +2,57 @@
 
 One row per three-component record. Units are in the column names where a number has one.
 Missing values are NaN (or None for text), never invented: a missing Mw stays missing.
+
+``read_records(paths)`` takes any mix of files, folders and zips in the formats of
+``../shared/docs/itaca-formats.md`` (ESM/ITACA ASCII, ASDF, the three flat-file layouts,
+ITACA 1.x ``.cor.acc`` with its ``.metadata``) and returns a :class:`Catalog`; files that
+cannot be read are listed in ``Catalog.skipped`` with the reason. ``Catalog.select`` applies
+a :class:`Selection` (the reference study's defaults: Mw > 4.0, depth < 50 km, stations in
+Italy; every bound editable). ``read_record_waveforms(row)`` and ``iter_record_waveforms``
+return the samples, float64 cm/s^2, E, N, Z order.
 """
 
 from __future__ import annotations
+
+import json
+import math
+import os
+import zipfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from seisgan_core.fsutil import atomic_write
+from seisgan_core.io import asdf as _asdf
+from seisgan_core.io import esm_ascii as _esm
+from seisgan_core.io import flatfile as _flat
+from seisgan_core.io import itaca_legacy as _legacy
+from seisgan_core.io.errors import FormatError, SeisganIOError, UnknownFormatError
+from seisgan_core.io.quakeml import looks_like_quakeml
+from seisgan_core.io.safety import read_zip_member, safe_zip_members
+from seisgan_core.io.waveforms import RecordWaveforms, order_components, stack_components
+
+__all__ = [
+    "RECORD_COLUMNS",
+    "Catalog",
+    "RecordWaveforms",
+    "Selection",
+    "empty_table",
+    "in_italy",
+    "iter_record_waveforms",
+    "read_record_waveforms",
+    "read_records",
+    "to_table",
+    "write_table",
+]
+
+Progress = Callable[[float, str], None]
 
 # name -> (pandas dtype, description with unit)
 RECORD_COLUMNS: dict[str, tuple[str, str]] = {
@@ -30,4 +78,746 @@ RECORD_COLUMNS: dict[str, tuple[str, str]] = {
     "pga_cm_s2": ("float64", "largest absolute horizontal peak ground acceleration, cm/s^2"),
     "source_format": ("string", "esm_ascii | asdf | itaca_flatfile | esm_flatfile | itaca_legacy"),
     "source_path": ("string", "file the record was read from (zip members as zip::member)"),
+    # added by the io part (optional for other parts; NaN/None where a source lacks them)
+    "record_duration_s": ("float64", "length of the record, npts / sampling_rate_hz, s"),
+    "d5_95_s": (
+        "float64",
+        "5-95 % significant duration (Trifunac and Brady 1975) where the archive gives it, s",
+    ),
+    "tag": ("string", "ASDF waveform tag (None for other formats)"),
+    "kind": ("string", "'earthquake', or 'noise' (ASDF tag noise: a trace group with no event)"),
+    "channels": ("string", "channel codes in E, N, Z order, e.g. 'HNE,HNN,HNZ'"),
+    "starttime": ("datetime64[ns, UTC]", "time of the first sample, UTC"),
+    "source_files": (
+        "string",
+        "the three components' files (ASCII, .cor.acc) or ASDF dataset names, '|'-joined, "
+        "in E, N, Z order; empty for metadata-only rows (flat files)",
+    ),
 }
+
+WAVEFORM_FORMATS = ("esm_ascii", "asdf", "itaca_legacy")
+
+
+def empty_table() -> pd.DataFrame:
+    """A record table with no rows and every column typed."""
+    return pd.DataFrame(
+        {name: pd.Series(dtype=dtype) for name, (dtype, _) in RECORD_COLUMNS.items()}
+    )
+
+
+def to_table(rows: Sequence[Mapping[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+    """Rows (dicts in the record table's names) as a typed table with RECORD_COLUMNS in order.
+
+    Missing columns are filled with NaN/None; keys that are not record columns are dropped.
+    """
+    frame = pd.DataFrame(rows) if not isinstance(rows, pd.DataFrame) else rows.copy()
+    if frame.empty:
+        return empty_table()
+    out = {}
+    for name, (dtype, _) in RECORD_COLUMNS.items():
+        if name in frame:
+            column = frame[name]
+        else:
+            column = pd.Series([None] * len(frame), index=frame.index, dtype=object)
+        if dtype.startswith("datetime64"):
+            column = pd.to_datetime(column, utc=True, errors="raise")
+            column = column.astype(dtype)
+        elif dtype == "string":
+            column = column.astype(object).where(column.notna(), None).astype("string")
+        elif dtype == "Int64":
+            column = pd.to_numeric(column, errors="raise").astype("Int64")
+        else:
+            column = pd.to_numeric(column, errors="raise").astype(dtype)
+        out[name] = column.reset_index(drop=True)
+    return pd.DataFrame(out)
+
+
+# --------------------------------------------------------------------------- reading paths
+
+
+def _expand(paths: Iterable[str | Path]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        # absolute, so a catalog written to parquet still finds its files from elsewhere
+        path = Path(os.path.abspath(raw))
+        if path.is_dir():
+            for root, dirs, names in os.walk(path):
+                dirs.sort()
+                files.extend(Path(root) / name for name in sorted(names))
+        else:
+            files.append(path)
+    return files
+
+
+def _kind(path: Path) -> str:
+    """Which reader a file goes to, by content first and the name second."""
+    name = path.name.lower()
+    if name.endswith(".cor.acc"):
+        return "cor_acc"
+    if name.endswith(".rs"):
+        return "rs"
+    if name.endswith(".metadata"):
+        return "metadata"
+    if zipfile.is_zipfile(path):
+        return "zip"
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(b"\x89HDF\r\n\x1a\n"):
+        return "asdf"
+    if _esm._looks_like_esm(head):
+        return "esm_ascii"
+    if _flat.looks_like_flatfile(head):
+        return "flatfile"
+    if looks_like_quakeml(head):
+        return "quakeml"
+    return "unknown"
+
+
+def _trace_summary(trace: _esm.EsmAsciiTrace) -> dict[str, Any]:
+    """What a record row needs from one ASCII component, without keeping its samples."""
+    f = trace.fields
+    return {
+        "key": trace.record_key(),
+        "component": trace.component,
+        "path": trace.path,
+        "rate": trace.sampling_rate_hz,
+        "npts": trace.npts,
+        "peak": float(np.max(np.abs(trace.data))),
+        "channel": trace.stream.upper(),
+        "fields": {k: f.get(k) for k in _ESM_ROW_KEYS},
+        "acceleration": trace.is_acceleration,
+    }
+
+
+_ESM_ROW_KEYS = (
+    "EVENT_ID",
+    "event_time",
+    "EVENT_LATITUDE_DEGREE",
+    "EVENT_LONGITUDE_DEGREE",
+    "EVENT_DEPTH_KM",
+    "MAGNITUDE_W",
+    "MAGNITUDE_L",
+    "NETWORK",
+    "STATION_CODE",
+    "STATION_LATITUDE_DEGREE",
+    "STATION_LONGITUDE_DEGREE",
+    "VS30_M/S",
+    "SITE_CLASSIFICATION_EC8",
+    "EPICENTRAL_DISTANCE_KM",
+    "DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS",
+)
+
+
+def ec8_letter(value: Any) -> str | None:
+    """The EC8 class letter A-E (ESM writes inferred classes as 'C*'); None where unknown."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip().upper().rstrip("*").strip()
+    return text if text in {"A", "B", "C", "D", "E", "S1", "S2"} else None
+
+
+def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    if not all(isinstance(v, float | int) and math.isfinite(v) for v in (lat1, lon1, lat2, lon2)):
+        return math.nan
+    from obspy.geodetics import gps2dist_azimuth
+
+    return gps2dist_azimuth(lat1, lon1, lat2, lon2)[0] / 1000.0
+
+
+def _esm_rows(
+    summaries: list[dict[str, Any]], skipped: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """Group ASCII components into records by (event, network, station, location, band)."""
+    groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    for s in summaries:
+        if not s["acceleration"]:
+            skipped.append(
+                (s["path"], "not acceleration (velocity/displacement files are left out)")
+            )
+            continue
+        groups[s["key"]].append(s)
+    rows = []
+    for key, comps in groups.items():
+        event_id, network, station, location, _band = key
+        label = comps[0]["path"]
+        by_comp = {c["component"]: c for c in comps}
+        order = order_components(by_comp)
+        if order is None or len(comps) != 3:
+            found = ",".join(sorted(c["component"] or "?" for c in comps))
+            for c in comps:
+                skipped.append(
+                    (
+                        c["path"],
+                        f"record {'.'.join(key)}: expected three components (two horizontals"
+                        f" and Z) with one file each, found {found}",
+                    )
+                )
+            continue
+        rates = {round(c["rate"], 9) for c in comps}
+        if len(rates) != 1:
+            for c in comps:
+                skipped.append((c["path"], f"components of one record at different rates {rates}"))
+            continue
+        f = by_comp[order[0]]["fields"]
+        npts = min(c["npts"] for c in comps)
+        rate = comps[0]["rate"]
+        distance = f["EPICENTRAL_DISTANCE_KM"]
+        if not math.isfinite(distance):
+            # computed from the header's coordinates (WGS84 geodesic, ObsPy), not invented
+            distance = _distance_km(
+                f["EVENT_LATITUDE_DEGREE"],
+                f["EVENT_LONGITUDE_DEGREE"],
+                f["STATION_LATITUDE_DEGREE"],
+                f["STATION_LONGITUDE_DEGREE"],
+            )
+        rows.append(
+            {
+                "record_id": ".".join(key),
+                "event_id": event_id or None,
+                "event_time": f["event_time"],
+                "event_latitude": f["EVENT_LATITUDE_DEGREE"],
+                "event_longitude": f["EVENT_LONGITUDE_DEGREE"],
+                "event_depth_km": f["EVENT_DEPTH_KM"],
+                "mw": f["MAGNITUDE_W"],
+                "ml": f["MAGNITUDE_L"],
+                "network": network,
+                "station": station,
+                "location": location,
+                "station_latitude": f["STATION_LATITUDE_DEGREE"],
+                "station_longitude": f["STATION_LONGITUDE_DEGREE"],
+                "vs30_m_s": f["VS30_M/S"],
+                "ec8_class": ec8_letter(f["SITE_CLASSIFICATION_EC8"]),
+                "epicentral_distance_km": distance,
+                "sampling_rate_hz": rate,
+                "npts": npts,
+                "components": ",".join(order),
+                "pga_cm_s2": max(by_comp[c]["peak"] for c in order[:2]),
+                "source_format": "esm_ascii",
+                "source_path": label if "::" not in label else label.split("::")[0],
+                "record_duration_s": npts / rate,
+                "kind": "earthquake",
+                "channels": ",".join(by_comp[c]["channel"] for c in order),
+                "starttime": f["DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS"],
+                "source_files": "|".join(by_comp[c]["path"] for c in order),
+            }
+        )
+    return rows
+
+
+def read_records(
+    paths: Iterable[str | Path] | str | Path, *, progress: Progress | None = None
+) -> Catalog:
+    """Read any mix of files, folders and zips into one record table.
+
+    Each file is recognised by its content (HDF5 signature and ``file_format='ASDF'``, a
+    DYNA 1.2 header, flat-file columns) and by name for ITACA 1.x (``.cor.acc``,
+    ``.metadata``; ``.rs`` spectra are not records and are passed over). A file that no
+    reader takes, or that a reader rejects, goes to ``Catalog.skipped`` with the reason.
+    Records met twice (the same record id from a flat file and from waveforms) are merged:
+    the waveform row wins and keeps values only the flat file has.
+    """
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    files = _expand(paths)
+    skipped: list[tuple[str, str]] = []
+    rows: list[dict[str, Any]] = []
+    esm: list[dict[str, Any]] = []
+    legacy_dirs: dict[Path, dict[str, list[Path]]] = defaultdict(lambda: defaultdict(list))
+    for n, path in enumerate(files):
+        if progress is not None:
+            progress(n / max(len(files), 1), f"reading {path.name}")
+        try:
+            if not path.is_file():
+                raise FileNotFoundError(f"{path}: no such file")
+            kind = _kind(path)
+            if kind == "esm_ascii":
+                esm.append(_trace_summary(_esm.read_esm_ascii(path)))
+            elif kind == "zip":
+                rows.extend(_read_zip(path, esm, skipped))
+            elif kind == "asdf":
+                rows.extend(_asdf.read_asdf_table(path, skipped=skipped))
+            elif kind == "flatfile":
+                rows.extend(_flat.read_flatfile(path))
+            elif kind in ("cor_acc", "metadata"):
+                legacy_dirs[path.parent][kind].append(path)
+            elif kind == "rs":
+                continue  # ITACA's response spectra belong to a .cor.acc; not records
+            elif kind == "quakeml":
+                skipped.append((str(path), f"{path}: QuakeML holds events, not records"))
+            else:
+                raise UnknownFormatError(
+                    path,
+                    None,
+                    "ESM/ITACA ASCII, ASDF, a flat file, ITACA 1.x .cor.acc/.metadata or a zip",
+                    "none of these",
+                )
+        except (SeisganIOError, OSError, UnicodeError) as exc:
+            skipped.append((str(path), str(exc)))
+    rows.extend(_esm_rows(esm, skipped))
+    for _folder, kinds in sorted(legacy_dirs.items()):
+        rows.extend(_legacy_rows(kinds["metadata"], kinds["cor_acc"], skipped))
+    if progress is not None:
+        progress(1.0, f"{len(rows)} records")
+    table = _merge_duplicates(to_table(rows), skipped)
+    return Catalog(table=table, skipped=skipped)
+
+
+def _read_zip(
+    path: Path, esm: list[dict[str, Any]], skipped: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """ESM ASCII and flat-file members of a zip, read from memory after the safety checks."""
+    rows: list[dict[str, Any]] = []
+    with zipfile.ZipFile(path) as zf:
+        for info in safe_zip_members(zf, path):
+            label = f"{path}::{info.filename}"
+            raw = read_zip_member(zf, info, path)
+            try:
+                if _esm._looks_like_esm(raw[:4096]):
+                    esm.append(_trace_summary(_esm.parse_esm_ascii(raw, label)))
+                elif _flat.looks_like_flatfile(raw[:4096]):
+                    rows.extend(_flat.read_flatfile_bytes(raw, label))
+                else:
+                    skipped.append((label, "not a format this project reads"))
+            except SeisganIOError as exc:
+                skipped.append((label, str(exc)))
+    return rows
+
+
+def _legacy_rows(
+    metadata: list[Path], cor_acc: list[Path], skipped: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """ITACA 1.x records of one folder: ``NNNNN.metadata`` with ``NNNNN_{H1,H2,V}.cor.acc``."""
+    by_id: dict[str, dict[str, Any]] = defaultdict(lambda: {"metadata": None, "acc": []})
+    for path in metadata:
+        by_id[path.name[: -len(".metadata")]]["metadata"] = path
+    for path in cor_acc:
+        by_id[path.name.split("_")[0]]["acc"].append(path)
+    rows = []
+    for _waveform_id, parts in sorted(by_id.items()):
+        try:
+            rows.append(_legacy.read_legacy_record(parts["metadata"], sorted(parts["acc"])))
+        except (SeisganIOError, OSError) as exc:
+            skipped.append((str(parts["metadata"] or parts["acc"][0]), str(exc)))
+    return rows
+
+
+def _merge_duplicates(table: pd.DataFrame, skipped: list[tuple[str, str]]) -> pd.DataFrame:
+    """One row per record id: waveform rows first, gaps filled from the others (a flat file's
+    Vs30, say). A second waveform source of the same record is reported in ``skipped``."""
+    if table.empty or not table["record_id"].duplicated().any():
+        return table
+    has_waves = _has_waveforms(table)
+    order = np.argsort(~has_waves.to_numpy(), kind="stable")
+    ordered = table.iloc[order]
+    waves = ordered[_has_waveforms(ordered)]
+    for index in np.flatnonzero(waves["record_id"].duplicated().to_numpy()):
+        row = waves.iloc[index]
+        first = waves[waves["record_id"] == row["record_id"]].iloc[0]
+        skipped.append(
+            (
+                str(row["source_path"]),
+                f"record {row['record_id']} also read from {first['source_path']}; kept that one",
+            )
+        )
+    merged = ordered.groupby("record_id", sort=False, dropna=False).first().reset_index()
+    return to_table(merged[list(RECORD_COLUMNS)])
+
+
+def _has_waveforms(table: pd.DataFrame) -> pd.Series:
+    files = table["source_files"]
+    return (files.notna() & (files.fillna("") != "")).astype(bool)
+
+
+# --------------------------------------------------------------------------- selection
+
+
+_ITALY_PATH = Path(__file__).parent / "resources" / "italy.geojson"
+_ITALY_CODES = {"ITA", "SMR", "VAT"}
+
+
+@lru_cache(maxsize=2)
+def _outlines(path: str) -> tuple[list[Any], list[Any], list[np.ndarray]]:
+    """(Italy's rings as (exterior Path, [hole Paths]), neighbours' likewise, Italy's edges)."""
+    from matplotlib.path import Path as MplPath
+
+    with open(path, encoding="utf-8") as handle:
+        collection = json.load(handle)
+    italy: list[Any] = []
+    others: list[Any] = []
+    edges: list[np.ndarray] = []
+    for feature in collection["features"]:
+        props = feature.get("properties") or {}
+        code = str(props.get("iso_a3") or props.get("ISO_A3") or "").upper()
+        name = str(props.get("name") or props.get("NAME") or "")
+        mine = code in _ITALY_CODES or name in {"Italy", "San Marino", "Vatican"}
+        geometry = feature["geometry"]
+        polygons = (
+            [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        )
+        for rings in polygons:
+            exterior = np.asarray(rings[0], dtype=float)[:, :2]
+            holes = [MplPath(np.asarray(r, dtype=float)[:, :2]) for r in rings[1:]]
+            (italy if mine else others).append((MplPath(exterior), holes))
+            if mine:
+                edges.append(exterior)
+    return italy, others, edges
+
+
+def _inside(polygons: list[Any], points: np.ndarray) -> np.ndarray:
+    result = np.zeros(len(points), dtype=bool)
+    for exterior, holes in polygons:
+        hit = exterior.contains_points(points)
+        for hole in holes:
+            hit &= ~hole.contains_points(points)
+        result |= hit
+    return result
+
+
+def _distance_to_edges_km(points: np.ndarray, edges: list[np.ndarray]) -> np.ndarray:
+    """Shortest distance from each point to Italy's outline, km (equirectangular, fine at
+    the few-km scale of the coastal tolerance)."""
+    best = np.full(len(points), np.inf)
+    for ring in edges:
+        a, b = ring[:-1], ring[1:]
+        lat0 = np.radians(np.mean(ring[:, 1]))
+        scale = np.array([111.32 * np.cos(lat0), 110.57])  # km per degree lon, lat
+        for start in range(0, len(points), 256):
+            p = points[start : start + 256, None, :] * scale
+            pa, pb = a[None] * scale, b[None] * scale
+            ab = pb - pa
+            t = np.clip(((p - pa) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-12), 0, 1)
+            closest = pa + t[..., None] * ab
+            d = np.sqrt(((p - closest) ** 2).sum(-1)).min(axis=1)
+            best[start : start + 256] = np.minimum(best[start : start + 256], d)
+    return best
+
+
+def in_italy(
+    latitude: Any,
+    longitude: Any,
+    *,
+    coast_tolerance_km: float = 1.0,
+    outline: str | Path | None = None,
+) -> np.ndarray:
+    """True where a point lies in Italy (with San Marino and the Vatican).
+
+    Point in polygon on the committed Natural Earth outline (Italy at 1:10 m)
+    (``seisgan_core/resources/italy.geojson``). A point in the sea within
+    ``coast_tolerance_km`` of Italy's outline counts as inside (coastal stations sit on a
+    coastline the 1:10 m outline smooths); a point inside a neighbouring country never does.
+    NaN coordinates are outside.
+    """
+    lat = np.atleast_1d(np.asarray(latitude, dtype=float))
+    lon = np.atleast_1d(np.asarray(longitude, dtype=float))
+    points = np.column_stack([lon, lat])
+    valid = np.isfinite(points).all(axis=1)
+    result = np.zeros(len(points), dtype=bool)
+    if not valid.any():
+        return result
+    italy, others, edges = _outlines(str(outline or _ITALY_PATH))
+    p = points[valid]
+    inside = _inside(italy, p)
+    rest = ~inside
+    if rest.any() and coast_tolerance_km > 0:
+        candidates = np.flatnonzero(rest)
+        q = p[candidates]
+        near = _distance_to_edges_km(q, edges) <= coast_tolerance_km
+        near &= ~_inside(others, q)
+        inside[candidates[near]] = True
+    result[valid] = inside
+    return result
+
+
+@dataclass
+class Selection:
+    """Bounds on the record table; None means no bound. Defaults: the reference study's.
+
+    Magnitude and depth bounds are exclusive on the study's side (Mw > 4.0, depth < 50 km);
+    a record whose value is missing fails a bound on that value (a missing Mw is not > 4).
+    """
+
+    mw_min: float | None = 4.0  # exclusive
+    mw_max: float | None = None  # inclusive
+    depth_max_km: float | None = 50.0  # exclusive
+    depth_min_km: float | None = None  # inclusive
+    distance_min_km: float | None = None  # inclusive
+    distance_max_km: float | None = None  # inclusive
+    in_italy: bool = True  # station inside Italy's outline
+    networks: tuple[str, ...] | None = None
+    ec8_classes: tuple[str, ...] | None = None
+    sampling_rates_hz: tuple[float, ...] | None = None
+    kinds: tuple[str, ...] | None = ("earthquake",)
+    require_waveforms: bool = False  # leave out metadata-only rows (flat files)
+
+    def masks(self, table: pd.DataFrame) -> dict[str, np.ndarray]:
+        """One boolean mask per active criterion (True = kept), in the order they apply."""
+        masks: dict[str, np.ndarray] = {}
+
+        def values(column: str) -> np.ndarray:
+            return table[column].to_numpy(dtype=float, na_value=np.nan)
+
+        if self.mw_min is not None:
+            masks[f"mw > {self.mw_min:g}"] = values("mw") > self.mw_min
+        if self.mw_max is not None:
+            masks[f"mw <= {self.mw_max:g}"] = values("mw") <= self.mw_max
+        if self.depth_max_km is not None:
+            masks[f"depth < {self.depth_max_km:g} km"] = (
+                values("event_depth_km") < self.depth_max_km
+            )
+        if self.depth_min_km is not None:
+            masks[f"depth >= {self.depth_min_km:g} km"] = (
+                values("event_depth_km") >= self.depth_min_km
+            )
+        if self.distance_min_km is not None:
+            masks[f"distance >= {self.distance_min_km:g} km"] = (
+                values("epicentral_distance_km") >= self.distance_min_km
+            )
+        if self.distance_max_km is not None:
+            masks[f"distance <= {self.distance_max_km:g} km"] = (
+                values("epicentral_distance_km") <= self.distance_max_km
+            )
+        if self.in_italy:
+            masks["station in Italy"] = in_italy(
+                values("station_latitude"), values("station_longitude")
+            )
+        if self.networks is not None:
+            masks["network in " + ",".join(self.networks)] = (
+                table["network"].isin(list(self.networks)).fillna(False).to_numpy(dtype=bool)
+            )
+        if self.ec8_classes is not None:
+            masks["EC8 class in " + ",".join(self.ec8_classes)] = (
+                table["ec8_class"].isin(list(self.ec8_classes)).fillna(False).to_numpy(dtype=bool)
+            )
+        if self.sampling_rates_hz is not None:
+            rate = values("sampling_rate_hz")
+            masks["sampling rate in " + ",".join(f"{r:g}" for r in self.sampling_rates_hz)] = (
+                np.isclose(rate[:, None], np.asarray(self.sampling_rates_hz, float)[None]).any(1)
+                if len(self.sampling_rates_hz)
+                else np.zeros(len(table), dtype=bool)
+            )
+        if self.kinds is not None:
+            kind = table["kind"].fillna("earthquake")
+            masks["kind in " + ",".join(self.kinds)] = kind.isin(list(self.kinds)).to_numpy(
+                dtype=bool
+            )
+        if self.require_waveforms:
+            masks["has waveforms"] = _has_waveforms(table).to_numpy(dtype=bool)
+        return masks
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------- the catalog
+
+
+@dataclass
+class Catalog:
+    """The record table, with what could not be read (``skipped``: (path, reason))."""
+
+    table: pd.DataFrame = field(default_factory=empty_table)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    selection_report: list[tuple[str, int]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def select(self, selection: Selection | None = None) -> Catalog:
+        """The records inside every bound of ``selection`` (default: the study's).
+
+        ``selection_report`` of the result lists, per criterion in order, how many records
+        it removed (after the criteria before it), and how many had the value missing.
+        """
+        selection = selection or Selection()
+        keep = np.ones(len(self.table), dtype=bool)
+        report: list[tuple[str, int]] = []
+        for name, mask in selection.masks(self.table).items():
+            removed = int((keep & ~mask).sum())
+            report.append((name, removed))
+            keep &= mask
+        return Catalog(
+            table=self.table[keep].reset_index(drop=True),
+            skipped=list(self.skipped),
+            selection_report=report,
+        )
+
+    def summary(self) -> pd.DataFrame:
+        """Count, missing, mean, median, std, min and max of Mw, depth, distance, duration and
+        PGA (the reference study's statistics of its set)."""
+        quantities = {
+            "mw": "Mw",
+            "event_depth_km": "depth (km)",
+            "epicentral_distance_km": "epicentral distance (km)",
+            "d5_95_s": "significant duration D5-95 (s)",
+            "record_duration_s": "record duration (s)",
+            "pga_cm_s2": "PGA (cm/s^2)",
+        }
+        rows = []
+        for column, label in quantities.items():
+            values = self.table[column].to_numpy(dtype=float, na_value=np.nan)
+            present = values[np.isfinite(values)]
+            rows.append(
+                {
+                    "quantity": label,
+                    "column": column,
+                    "count": int(present.size),
+                    "missing": int(values.size - present.size),
+                    "mean": float(present.mean()) if present.size else math.nan,
+                    "median": float(np.median(present)) if present.size else math.nan,
+                    "std": float(present.std(ddof=1)) if present.size > 1 else math.nan,
+                    "min": float(present.min()) if present.size else math.nan,
+                    "max": float(present.max()) if present.size else math.nan,
+                }
+            )
+        return pd.DataFrame(rows).set_index("quantity")
+
+    def counts(self) -> dict[str, int]:
+        """Records, events, stations, and records per source format."""
+        table = self.table
+        out = {
+            "records": len(table),
+            "events": int(table["event_id"].nunique()),
+            "stations": int(
+                (table["network"].fillna("") + "." + table["station"].fillna("")).nunique()
+            ),
+            "mw_missing": int(table["mw"].isna().sum()),
+        }
+        for fmt, n in table["source_format"].value_counts().items():
+            out[f"format {fmt}"] = int(n)
+        return out
+
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write the table atomically (temporary file in the same folder, then rename)."""
+        return write_table(self.table, path)
+
+    @classmethod
+    def from_parquet(cls, path: str | Path) -> Catalog:
+        return cls(table=to_table(pd.read_parquet(path)))
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write a record table to parquet atomically."""
+    path = Path(path)
+    with atomic_write(path, "wb") as handle:
+        table.to_parquet(handle, index=False)
+    return path
+
+
+# --------------------------------------------------------------------------- waveforms
+
+
+def _get(row: Any, name: str) -> Any:
+    if isinstance(row, Mapping):
+        return row.get(name)
+    if isinstance(row, pd.Series):
+        return row.get(name)
+    return getattr(row, name, None)
+
+
+def _files(row: Any) -> list[str]:
+    text = _get(row, "source_files")
+    if text is None or (isinstance(text, float) and math.isnan(text)) or text is pd.NA or not text:
+        raise FormatError(
+            str(_get(row, "source_path")),
+            None,
+            "a record with waveforms (source_files)",
+            f"a metadata-only row ({_get(row, 'source_format')})",
+            field="source_files",
+        )
+    return str(text).split("|")
+
+
+def _components(row: Any) -> tuple[str, ...]:
+    return tuple(str(_get(row, "components")).split(","))
+
+
+def _ascii_record(row: Any) -> RecordWaveforms:
+    order = _components(row)
+    traces = {}
+    rate = None
+    for component, path in zip(order, _files(row), strict=True):
+        trace = _esm.read_esm_ascii(path)
+        traces[component] = trace.data
+        rate = trace.sampling_rate_hz
+    return RecordWaveforms(stack_components(traces, order), float(rate), order, _start(row))
+
+
+def _legacy_record(row: Any) -> RecordWaveforms:
+    order = _components(row)
+    traces = {}
+    rate = None
+    for component, path in zip(order, _files(row), strict=True):
+        trace = _legacy.read_cor_acc(path)
+        traces[component] = trace.data_cm_s2
+        rate = trace.sampling_rate_hz
+    return RecordWaveforms(stack_components(traces, order), float(rate), order, _start(row))
+
+
+def _start(row: Any) -> Any:
+    value = _get(row, "starttime")
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return pd.Timestamp(value).to_pydatetime()
+
+
+def _asdf_record(f: Any, row: Any) -> RecordWaveforms:
+    order = _components(row)
+    names = _files(row)
+    group = f"{_get(row, 'network')}.{_get(row, 'station')}"
+    path = str(_get(row, "source_path"))
+    arrays = _asdf.read_asdf_record_traces(f, path, names, group)
+    rate = float(_get(row, "sampling_rate_hz"))
+    return RecordWaveforms(
+        stack_components(dict(zip(order, arrays, strict=True)), order), rate, order, _start(row)
+    )
+
+
+def read_record_waveforms(row: Any) -> RecordWaveforms:
+    """The three components of one record-table row: float64 (3, npts), cm/s^2, E, N, Z."""
+    fmt = _get(row, "source_format")
+    if fmt == "esm_ascii":
+        return _ascii_record(row)
+    if fmt == "itaca_legacy":
+        return _legacy_record(row)
+    if fmt == "asdf":
+        with _asdf.open_asdf(str(_get(row, "source_path"))) as f:
+            return _asdf_record(f, row)
+    return _raise_no_waveforms(row)
+
+
+def _raise_no_waveforms(row: Any) -> RecordWaveforms:
+    raise FormatError(
+        str(_get(row, "source_path")),
+        None,
+        "a record with waveforms (esm_ascii, asdf or itaca_legacy)",
+        f"a metadata-only row ({_get(row, 'source_format')})",
+        field="source_format",
+    )
+
+
+def iter_record_waveforms(
+    table: pd.DataFrame, *, progress: Progress | None = None
+) -> Iterator[tuple[str, RecordWaveforms]]:
+    """Yield ``(record_id, RecordWaveforms)`` for every row, grouped by source file.
+
+    Each ASDF file is opened once and its records read through h5py; one record's samples
+    are in memory at a time (plus what the caller keeps). Rows without waveforms raise.
+    """
+    total = len(table)
+    done = 0
+    for (fmt, source), group in table.groupby(
+        ["source_format", "source_path"], sort=False, dropna=False
+    ):
+        if fmt == "asdf":
+            with _asdf.open_asdf(str(source)) as f:
+                for row in group.itertuples(index=False):
+                    yield row.record_id, _asdf_record(f, row)
+                    done += 1
+                    if progress is not None:
+                        progress(done / total, row.record_id)
+        else:
+            for row in group.itertuples(index=False):
+                yield row.record_id, read_record_waveforms(row)
+                done += 1
+                if progress is not None:
+                    progress(done / total, row.record_id)

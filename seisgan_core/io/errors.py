@@ -13,6 +13,7 @@ __all__ = [
     "FlatFileError",
     "FormatError",
     "SeisganIOError",
+    "SeisganIOWarning",
     "UnknownFormatError",
     "UnsafeInputError",
 ]
@@ -75,3 +76,7 @@ class UnknownFormatError(FormatError):
 
 class UnsafeInputError(FormatError):
     """Input that could harm the machine (path traversal, zip bombs, external HDF5 links...)."""
+
+
+class SeisganIOWarning(UserWarning):
+    """Input that is readable but incomplete (an ASDF file without QuakeML, say)."""

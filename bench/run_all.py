@@ -1,0 +1,129 @@
+"""Run every benchmark in bench/ and collect their BENCH lines into docs/benchmarks.md.
+
+Each benchmark is a script that prints, as its last lines, one line per figure:
+``BENCH <name> <value> <unit> goal <op> <value>``. This script runs them one after another
+(they would disturb each other's timings in parallel), checks each figure against its goal and
+rewrites the table between the markers in docs/benchmarks.md. Exit status 1 if a benchmark
+failed to run; goals missed are reported in the table, not as a failure.
+
+    python bench/run_all.py [--only NAME ...] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import operator
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "benchmarks.md"
+START, END = "<!-- BENCH TABLE START -->", "<!-- BENCH TABLE END -->"
+BENCH_RE = re.compile(
+    r"^BENCH\s+(?P<name>\S+)\s+(?P<value>\S+)\s+(?P<unit>\S+)\s+goal\s+(?P<op><=|>=|<|>|==)\s+(?P<goal>\S+)\s*$"
+)
+OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt, "==": operator.eq}
+
+
+@dataclass
+class Figure:
+    script: str
+    name: str
+    value: float
+    unit: str
+    op: str
+    goal: float
+
+    @property
+    def met(self) -> bool:
+        return OPS[self.op](self.value, self.goal)
+
+
+def parse_bench_lines(script: str, text: str) -> list[Figure]:
+    figures = []
+    for line in text.splitlines():
+        match = BENCH_RE.match(line.strip())
+        if match:
+            figures.append(
+                Figure(
+                    script,
+                    match["name"],
+                    float(match["value"]),
+                    match["unit"],
+                    match["op"],
+                    float(match["goal"]),
+                )
+            )
+    return figures
+
+
+def render_table(figures: list[Figure], machine: str) -> str:
+    lines = [
+        START,
+        f"Collected by `python bench/run_all.py` on {machine}.",
+        "",
+        "| benchmark | figure | value | unit | goal | met |",
+        "| --- | --- | ---: | --- | --- | --- |",
+    ]
+    for f in figures:
+        lines.append(
+            f"| `{f.script}` | {f.name} | {f.value:g} | {f.unit} | {f.op} {f.goal:g} | "
+            f"{'yes' if f.met else '**no**'} |"
+        )
+    lines.append(END)
+    return "\n".join(lines)
+
+
+def write_table(table: str) -> None:
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
+    if START in text and END in text:
+        text = text[: text.index(START)] + table + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + table + "\n"
+    tmp = DOC.with_suffix(".md.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, DOC)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--only", nargs="*", help="benchmark script names (without .py)")
+    parser.add_argument("--no-write", action="store_true", help="print, do not touch the doc")
+    args = parser.parse_args(argv)
+    scripts = sorted(p for p in (ROOT / "bench").glob("bench_*.py"))
+    if args.only:
+        scripts = [p for p in scripts if p.stem in args.only]
+    figures: list[Figure] = []
+    failed = []
+    for script in scripts:
+        print(f"== {script.name}", flush=True)
+        started = time.monotonic()
+        result = subprocess.run(
+            [sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        print(result.stdout[-2000:], end="")
+        if result.returncode != 0:
+            failed.append(script.name)
+            print(result.stderr[-3000:], file=sys.stderr)
+        found = parse_bench_lines(script.name, result.stdout)
+        print(f"   {len(found)} figures in {time.monotonic() - started:.0f} s", flush=True)
+        figures.extend(found)
+    machine = f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+    table = render_table(figures, machine)
+    print(table)
+    if not args.no_write:
+        write_table(table)
+    if failed:
+        print("failed: " + ", ".join(failed), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,671 @@
+"""ASDF (Adaptable Seismic Data Format, Krischer et al. 2016) read straight through h5py.
+
+pyasdf is the reference implementation and is what writes ASDF in this project; reading
+thousands of traces through it builds an ObsPy Stream per trace and parses StationXML again
+and again, so bulk reading here goes to the HDF5 datasets directly (bench/bench_io.py
+measures both). Layout (``../shared/docs/itaca-formats.md`` §3):
+
+- root attributes ``file_format = 'ASDF'``, ``file_format_version``;
+- ``/QuakeML``: the bytes of one QuakeML document (parsed with ``obspy.read_events``);
+- ``/Waveforms/NET.STA/StationXML`` (parsed with ``obspy.read_inventory``) and one dataset per
+  trace named ``NET.STA.LOC.CHA__START__END__TAG`` with attributes ``sampling_rate`` (Hz),
+  ``starttime`` (ns since 1970) and, for event data, ``event_id`` (QuakeML resource URI;
+  several are joined by commas).
+
+Units: acceleration tags are taken to be cm/s^2 (the project's contract for
+``processed_acceleration``); ASDF itself does not record units per trace.
+
+Safety: HDF5 external links, external raw storage and virtual datasets are refused (they
+would make h5py open other files); QuakeML and StationXML with a DTD are refused before ObsPy
+parses them.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import warnings
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+
+from seisgan_core.io.errors import AsdfError, FormatError, SeisganIOWarning, UnsafeInputError
+from seisgan_core.io.quakeml import parse_quakeml
+from seisgan_core.io.safety import check_xml_bytes
+from seisgan_core.io.waveforms import RecordWaveforms, order_components, stack_components
+
+__all__ = [
+    "DEFAULT_TAG",
+    "NOISE_TAG",
+    "AsdfContents",
+    "AsdfTrace",
+    "TraceInfo",
+    "default_tags",
+    "is_asdf",
+    "list_asdf",
+    "open_asdf",
+    "read_asdf_events",
+    "read_asdf_record",
+    "read_asdf_stations",
+    "read_asdf_table",
+    "read_asdf_traces",
+    "trace_index",
+]
+
+DEFAULT_TAG = "processed_acceleration"
+NOISE_TAG = "noise"
+# Instrument codes of strong-motion sensors first, then broadband, when a station has several.
+_BAND_PREFERENCE = ("HN", "HG", "HL", "BN", "EN", "SN", "HH", "BH", "EH", "SH")
+_NAME_RE = re.compile(r"^([^.]*)\.([^.]*)\.([^.]*)\.([^._]*)__([^_]+)__([^_]+)__(.+)$")
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class TraceInfo:
+    """What a trace's name and attributes say, without its samples."""
+
+    group: str  # NET.STA
+    name: str  # dataset name
+    network: str
+    station: str
+    location: str
+    channel: str
+    tag: str
+    starttime_ns: int | None
+    sampling_rate_hz: float | None
+    event_ids: tuple[str, ...]
+    npts: int
+
+    @property
+    def hdf5_path(self) -> str:
+        return f"Waveforms/{self.group}/{self.name}"
+
+    @property
+    def band(self) -> str:
+        return self.channel[:2]
+
+    @property
+    def component(self) -> str:
+        return self.channel[-1:].upper()
+
+    @property
+    def starttime(self) -> datetime | None:
+        if self.starttime_ns is None:
+            return None
+        return datetime.fromtimestamp(self.starttime_ns / 1e9, tz=UTC)
+
+
+@dataclass
+class AsdfTrace:
+    """One trace with its samples (float64, the file's unit)."""
+
+    info: TraceInfo
+    data: np.ndarray
+
+
+@dataclass
+class AsdfContents:
+    """What an ASDF file holds: events (QuakeML resource ids), stations, traces per tag."""
+
+    path: str
+    version: str
+    events: list[str]
+    stations: list[str]
+    tags: dict[str, int]
+    has_quakeml: bool
+    event_ids_in_traces: list[str] = field(default_factory=list)
+
+
+def _attr_text(value: Any) -> str:
+    if isinstance(value, bytes | np.bytes_):
+        return bytes(value).decode("utf-8", "replace")
+    return str(value)
+
+
+def is_asdf(path: str | Path) -> bool:
+    """True if ``path`` is HDF5 with the root attribute ``file_format = 'ASDF'``."""
+    try:
+        if not h5py.is_hdf5(path):
+            return False
+        with h5py.File(path, "r") as f:
+            return _attr_text(f.attrs.get("file_format", b"")) == "ASDF"
+    except (OSError, ValueError):
+        return False
+
+
+def _check_links(f: h5py.File, path: str) -> None:
+    # The low-level visitor gives each link's type without opening it (the high-level
+    # visititems_links opens every object; ten times slower on a 1,000-trace file). It stops
+    # at the first non-None return; raising inside it is not safe.
+    def visit(name: bytes, info) -> bytes | None:
+        return name if info.type == h5py.h5l.TYPE_EXTERNAL else None
+
+    found = f.id.links.visit(visit, info=True)
+    if found is not None:
+        name = found.decode("utf-8", "replace")
+        target = f.get(name, getlink=True)
+        raise UnsafeInputError(
+            path,
+            None,
+            "no HDF5 external links",
+            f"a link to {target.filename}:{target.path}",
+            field=name,
+        )
+
+
+def _open(path: str | Path) -> h5py.File:
+    path = str(path)
+    if not Path(path).is_file():
+        raise FileNotFoundError(path)
+    if not h5py.is_hdf5(path):
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+        raise AsdfError(path, None, "an HDF5 file (ASDF)", f"a file starting {head!r}")
+    f = h5py.File(path, "r")
+    try:
+        kind = _attr_text(f.attrs.get("file_format", b""))
+        if kind != "ASDF":
+            found = repr(kind) if kind else "plain HDF5 without it"
+            raise AsdfError(
+                path, None, "root attribute file_format='ASDF'", found, field="file_format"
+            )
+        _check_links(f, path)
+    except BaseException:
+        f.close()
+        raise
+    return f
+
+
+def _check_dataset(dsid: h5py.h5d.DatasetID, path: str, name: str) -> None:
+    plist = dsid.get_create_plist()
+    if plist.get_layout() == h5py.h5d.VIRTUAL or plist.get_external_count() > 0:
+        raise UnsafeInputError(
+            path, None, "data stored inside the file", "a virtual or external dataset", field=name
+        )
+
+
+def _attr(dsid: h5py.h5d.DatasetID, name: bytes) -> Any:
+    """One attribute through the low-level API (a third faster than ``Dataset.attrs``)."""
+    try:
+        attr = h5py.h5a.open(dsid, name)
+    except KeyError:
+        return None
+    value = np.empty(attr.shape, dtype=attr.dtype)
+    attr.read(value)
+    return value[()]
+
+
+def _iter_index(f: h5py.File, path: str, names: set[str] | None = None):
+    """(TraceInfo, low-level DatasetID) for every trace (or those named), in name order.
+
+    The bulk path stays on h5py's low-level API (h5o/h5a/h5d): the high-level Dataset and
+    AttributeManager objects cost more per trace than reading 8,000 samples does.
+    """
+    waveforms = f.get("Waveforms")
+    if waveforms is None:
+        return
+    for group_name in sorted(waveforms):
+        group = waveforms[group_name]
+        if not isinstance(group, h5py.Group):
+            continue
+        for name in sorted(group):
+            if name == "StationXML" or (names is not None and name not in names):
+                continue
+            match = _NAME_RE.match(name)
+            if match is None:
+                raise AsdfError(
+                    path,
+                    None,
+                    "trace names NET.STA.LOC.CHA__START__END__TAG",
+                    repr(name),
+                    field=f"Waveforms/{group_name}",
+                )
+            dsid = h5py.h5o.open(group.id, name.encode())
+            if not isinstance(dsid, h5py.h5d.DatasetID):
+                continue
+            rate = _attr(dsid, b"sampling_rate")
+            start = _attr(dsid, b"starttime")
+            event = _attr(dsid, b"event_id")
+            event_ids = (
+                tuple(e for e in _attr_text(event).split(",") if e) if event is not None else ()
+            )
+            shape = dsid.shape
+            info = TraceInfo(
+                group=group_name,
+                name=name,
+                network=match.group(1),
+                station=match.group(2),
+                location=match.group(3),
+                channel=match.group(4),
+                tag=match.group(7),
+                starttime_ns=int(start) if start is not None else None,
+                sampling_rate_hz=float(rate) if rate is not None else None,
+                event_ids=event_ids,
+                npts=int(shape[0]) if shape else 0,
+            )
+            yield info, dsid
+
+
+def trace_index(f: h5py.File, path: str) -> list[TraceInfo]:
+    """Every waveform trace in an open ASDF file, from names and attributes only."""
+    return [info for info, _ in _iter_index(f, path)]
+
+
+def _parse_quakeml(f: h5py.File, path: str) -> dict[str, dict[str, Any]] | None:
+    """Events by resource id (see ``quakeml.event_summary``); None if there is no QuakeML."""
+    if "QuakeML" not in f:
+        return None
+    raw = f["QuakeML"][()].tobytes()
+    if not raw.strip():
+        return None
+    try:
+        events = parse_quakeml(raw, f"{path}::QuakeML")
+    except UnsafeInputError:
+        raise
+    except FormatError as exc:
+        raise AsdfError(path, None, "a QuakeML document", exc.found, field="QuakeML") from None
+    return {event["event_id"]: event for event in events}
+
+
+def _parse_stationxml(f: h5py.File, group: str, path: str) -> dict[str, float]:
+    """latitude, longitude, elevation_m of one station group (NaN where absent)."""
+    out = {"latitude": math.nan, "longitude": math.nan, "elevation_m": math.nan}
+    node = f.get(f"Waveforms/{group}/StationXML")
+    if node is None:
+        return out
+    raw = node[()].tobytes()
+    check_xml_bytes(raw, f"{path}::Waveforms/{group}/StationXML", "StationXML")
+    import obspy
+
+    try:
+        inventory = obspy.read_inventory(io.BytesIO(raw), format="STATIONXML")
+    except Exception as exc:
+        raise AsdfError(
+            path, None, "a StationXML document", f"unreadable ({exc})", field=f"{group}/StationXML"
+        ) from None
+    network, _, station = group.partition(".")
+    for net in inventory:
+        for sta in net:
+            if net.code == network and sta.code == station:
+                out["latitude"] = float(sta.latitude)
+                out["longitude"] = float(sta.longitude)
+                out["elevation_m"] = float(sta.elevation)
+                return out
+    return out
+
+
+def read_asdf_events(path: str | Path) -> dict[str, dict[str, Any]]:
+    """Events of the file's QuakeML by resource id (empty, with a warning, without QuakeML)."""
+    with _open(path) as f:
+        events = _parse_quakeml(f, str(path))
+    if events is None:
+        warnings.warn(
+            f"{path}: no QuakeML, so no event information", SeisganIOWarning, stacklevel=2
+        )
+        return {}
+    return events
+
+
+def read_asdf_stations(path: str | Path) -> dict[str, dict[str, float]]:
+    """Station coordinates from each group's StationXML, by ``NET.STA``."""
+    with _open(path) as f:
+        groups = sorted(f.get("Waveforms", {}))
+        return {group: _parse_stationxml(f, group, str(path)) for group in groups}
+
+
+def list_asdf(path: str | Path) -> AsdfContents:
+    """Events, stations and tags (with trace counts) of an ASDF file."""
+    path = str(path)
+    with _open(path) as f:
+        version = _attr_text(f.attrs.get("file_format_version", b""))
+        index = trace_index(f, path)
+        has_quakeml = "QuakeML" in f and f["QuakeML"].size > 0
+        events = _parse_quakeml(f, path) if has_quakeml else None
+    tags: dict[str, int] = defaultdict(int)
+    for info in index:
+        tags[info.tag] += 1
+    in_traces = sorted({e for info in index for e in info.event_ids})
+    return AsdfContents(
+        path=path,
+        version=version,
+        events=sorted(events) if events else [],
+        stations=sorted({info.group for info in index}),
+        tags=dict(sorted(tags.items())),
+        has_quakeml=has_quakeml,
+        event_ids_in_traces=in_traces,
+    )
+
+
+def default_tags(tags: Iterable[str]) -> list[str]:
+    """Processed acceleration (and noise) where it can be told apart, else every tag."""
+    tags = sorted(set(tags))
+    processed = [t for t in tags if "processed" in t.lower() and "acc" in t.lower()]
+    processed = [t for t in processed if not t.lower().startswith("un")]
+    if not processed:
+        return tags
+    return processed + [t for t in tags if t == NOISE_TAG]
+
+
+def _match_event(wanted: str, event_ids: tuple[str, ...]) -> bool:
+    for candidate in event_ids:
+        if candidate == wanted:
+            return True
+        # accept the short id at the end of a resource URI (smi:local/IT-2009-0009)
+        if candidate.endswith(wanted) and candidate[-len(wanted) - 1] in "/=:?&":
+            return True
+    return False
+
+
+def _read_dataset(dsid: h5py.h5d.DatasetID, path: str, name: str) -> np.ndarray:
+    """All samples of one dataset as float64 (HDF5 converts float32 or integer storage)."""
+    _check_dataset(dsid, path, name)
+    out = np.empty(dsid.shape, dtype=np.float64)
+    if out.size:
+        dsid.read(h5py.h5s.ALL, h5py.h5s.ALL, out)
+    return out
+
+
+def _open_dataset(f: h5py.File, hdf5_path: str, path: str) -> h5py.h5d.DatasetID:
+    try:
+        dsid = h5py.h5o.open(f.id, hdf5_path.encode())
+    except KeyError:
+        raise AsdfError(path, None, "a waveform dataset", "none", field=hdf5_path) from None
+    if not isinstance(dsid, h5py.h5d.DatasetID):
+        raise AsdfError(path, None, "a waveform dataset", "a group", field=hdf5_path)
+    return dsid
+
+
+def _read_data(f: h5py.File, info: TraceInfo, path: str) -> np.ndarray:
+    return _read_dataset(_open_dataset(f, info.hdf5_path, path), path, info.hdf5_path)
+
+
+def _require_rate(info: TraceInfo, path: str) -> float:
+    rate = info.sampling_rate_hz
+    if rate is None or not math.isfinite(rate) or rate <= 0:
+        raise AsdfError(
+            path,
+            None,
+            "a positive sampling_rate attribute (Hz)",
+            "none" if rate is None else repr(rate),
+            field=info.hdf5_path,
+        )
+    return rate
+
+
+def read_asdf_traces(
+    path: str | Path,
+    *,
+    tag: str | None = None,
+    names: Iterable[str] | None = None,
+    limit: int | None = None,
+    progress: Progress | None = None,
+) -> list[AsdfTrace]:
+    """Many traces at once through h5py: all of ``tag`` (or all tags), or the given
+    dataset ``names`` (``NET.STA.LOC.CHA__START__END__TAG``), at most ``limit``."""
+    path = str(path)
+    wanted = set(names) if names is not None else None
+    out: list[AsdfTrace] = []
+    with _open(path) as f:
+        selected = [
+            (info, dsid)
+            for info, dsid in _iter_index(f, path, wanted)
+            if tag is None or info.tag == tag
+        ]
+        if limit is not None:
+            selected = selected[:limit]
+        for i, (info, dsid) in enumerate(selected):
+            _require_rate(info, path)
+            out.append(AsdfTrace(info=info, data=_read_dataset(dsid, path, info.hdf5_path)))
+            if progress is not None and (i % 200 == 0 or i == len(selected) - 1):
+                progress((i + 1) / len(selected), f"{info.group} {info.channel}")
+    return out
+
+
+def _choose_group(infos: list[TraceInfo]) -> list[TraceInfo]:
+    """The traces of one location/band, preferring strong-motion bands."""
+    by_key: dict[tuple[str, str], list[TraceInfo]] = defaultdict(list)
+    for info in infos:
+        by_key[(info.location, info.band)].append(info)
+
+    def rank(key: tuple[str, str]) -> tuple[int, str, str]:
+        band = key[1]
+        order = _BAND_PREFERENCE.index(band) if band in _BAND_PREFERENCE else len(_BAND_PREFERENCE)
+        return (order, key[0], band)
+
+    return by_key[min(by_key, key=rank)]
+
+
+def read_asdf_record(
+    path: str | Path, event_id: str, station_id: str, tag: str | None = None
+) -> RecordWaveforms:
+    """The three components of one record by event id and station id.
+
+    ``event_id``: the QuakeML resource id, or its last part (``IT-2009-0009`` for
+    ``smi:local/IT-2009-0009``). ``station_id``: ``NET.STA``, optionally ``.LOC.BAND``
+    (``IT.AQG..HN``) to choose among several sensors. ``tag`` defaults to processed
+    acceleration where the file has it.
+    """
+    path = str(path)
+    parts = station_id.split(".")
+    if len(parts) < 2:
+        raise ValueError(f"station_id must be NET.STA[.LOC.BAND], got {station_id!r}")
+    group = f"{parts[0]}.{parts[1]}"
+    with _open(path) as f:
+        index = [info for info in trace_index(f, path) if info.group == group]
+        if tag is None:
+            tags = [t for t in default_tags({i.tag for i in index}) if t != NOISE_TAG]
+        else:
+            tags = [tag]
+        hits = [i for i in index if i.tag in tags and _match_event(event_id, i.event_ids)]
+        if len(parts) >= 3:
+            hits = [i for i in hits if i.location == parts[2]]
+        if len(parts) >= 4:
+            hits = [i for i in hits if i.band == parts[3]]
+        if not hits:
+            raise AsdfError(
+                path,
+                None,
+                f"traces of event {event_id!r} at {station_id!r} with tag {'/'.join(tags)}",
+                "none",
+                field=f"Waveforms/{group}",
+            )
+        chosen = _choose_group(hits)
+        order = order_components(i.component for i in chosen)
+        if order is None:
+            raise AsdfError(
+                path,
+                None,
+                "three components (two horizontals and Z)",
+                ",".join(sorted(i.channel for i in chosen)),
+                field=f"Waveforms/{group}",
+            )
+        by_component = {i.component: i for i in chosen}
+        rates = {_require_rate(i, path) for i in chosen}
+        if len(rates) != 1:
+            raise AsdfError(
+                path,
+                None,
+                "one sampling rate for the three components",
+                str(sorted(rates)),
+                field=group,
+            )
+        arrays = {c: _read_data(f, by_component[c], path) for c in order}
+    first = by_component[order[0]]
+    return RecordWaveforms(
+        data=stack_components(arrays, order),
+        sampling_rate_hz=rates.pop(),
+        components=order,
+        starttime=first.starttime,
+    )
+
+
+def _group_records(
+    index: list[TraceInfo],
+) -> dict[tuple[str, str, str, str, str, str], list[TraceInfo]]:
+    """Traces grouped into records: (tag, event or start time, net, sta, loc, band)."""
+    groups: dict[tuple[str, str, str, str, str, str], list[TraceInfo]] = defaultdict(list)
+    for info in index:
+        if info.event_ids:
+            anchor = info.event_ids[0]
+        else:
+            # noise windows have no event: the three components share a start time
+            anchor = f"@{info.starttime_ns}"
+        key = (info.tag, anchor, info.network, info.station, info.location, info.band)
+        groups[key].append(info)
+    return groups
+
+
+def _short_event_id(event_id: str) -> str:
+    """The last part of a resource URI, for record ids (smi:local/IT-2009-0009 -> IT-2009-0009)."""
+    tail = re.split(r"[/=:?&]", event_id)[-1]
+    return tail or event_id
+
+
+def read_asdf_table(
+    path: str | Path,
+    *,
+    tags: Iterable[str] | None = None,
+    with_pga: bool = True,
+    skipped: list[tuple[str, str]] | None = None,
+    progress: Progress | None = None,
+) -> list[dict[str, Any]]:
+    """One dict per three-component record, in the record table's column names.
+
+    Events come from the file's QuakeML (a file without one is read with a
+    :class:`SeisganIOWarning` and its records get no event information), station
+    coordinates from StationXML, epicentral distance from ``obspy.geodetics``. Records of the
+    ``noise`` tag (no event) get ``kind='noise'``. ``tags`` defaults to
+    :func:`default_tags`. A broken record raises, or is appended to ``skipped`` as
+    ``(path::record, reason)`` when ``skipped`` is a list. ``pga_cm_s2`` is read from the
+    samples when ``with_pga``.
+    """
+    from obspy.geodetics import gps2dist_azimuth
+
+    path = str(path)
+    rows: list[dict[str, Any]] = []
+    with _open(path) as f:
+        index = trace_index(f, path)
+        chosen_tags = set(tags) if tags is not None else set(default_tags(i.tag for i in index))
+        index = [info for info in index if info.tag in chosen_tags]
+        events = _parse_quakeml(f, path)
+        if events is None:
+            warnings.warn(
+                f"{path}: no QuakeML, so records get no event information",
+                SeisganIOWarning,
+                stacklevel=2,
+            )
+            events = {}
+        stations: dict[str, dict[str, float]] = {}
+        groups = _group_records(index)
+        multi_tag = len({key[0] for key in groups}) > 1
+        for n, (key, infos) in enumerate(sorted(groups.items())):
+            tag, anchor, network, station, location, band = key
+            label = f"{path}::{tag}/{anchor}/{network}.{station}.{location}.{band}"
+            try:
+                order = order_components(i.component for i in infos)
+                if order is None:
+                    raise AsdfError(
+                        path,
+                        None,
+                        "three components (two horizontals and Z)",
+                        ",".join(sorted(i.channel for i in infos)),
+                        field=label.split("::", 1)[1],
+                    )
+                rates = {_require_rate(i, path) for i in infos}
+                if len(rates) != 1:
+                    raise AsdfError(
+                        path, None, "one sampling rate per record", str(sorted(rates)), field=label
+                    )
+                rate = rates.pop()
+                npts = min(i.npts for i in infos)
+                by_component = {i.component: i for i in infos}
+                pga = math.nan
+                if with_pga:
+                    pga = max(
+                        float(np.max(np.abs(_read_data(f, by_component[c], path)[:npts])))
+                        for c in order[:2]
+                    )
+            except AsdfError as exc:
+                if skipped is None:
+                    raise
+                skipped.append((label, str(exc)))
+                continue
+            group = f"{network}.{station}"
+            if group not in stations:
+                stations[group] = _parse_stationxml(f, group, path)
+            st = stations[group]
+            is_event = not anchor.startswith("@")
+            ev = events.get(anchor, {}) if is_event else {}
+            ev_lat, ev_lon = ev.get("latitude", math.nan), ev.get("longitude", math.nan)
+            distance = math.nan
+            if all(math.isfinite(v) for v in (ev_lat, ev_lon, st["latitude"], st["longitude"])):
+                distance = (
+                    gps2dist_azimuth(ev_lat, ev_lon, st["latitude"], st["longitude"])[0] / 1e3
+                )
+            first = by_component[order[0]]
+            if is_event:
+                record_id = f"{_short_event_id(anchor)}.{network}.{station}.{location}.{band}"
+            else:
+                stamp = first.starttime.strftime("%Y%m%dT%H%M%S") if first.starttime else "x"
+                record_id = f"noise.{network}.{station}.{location}.{band}.{stamp}"
+            if multi_tag and tag not in (DEFAULT_TAG, NOISE_TAG):
+                record_id += f"@{tag}"
+            rows.append(
+                {
+                    "record_id": record_id,
+                    "event_id": anchor if is_event else None,
+                    "event_time": ev.get("time"),
+                    "event_latitude": ev_lat,
+                    "event_longitude": ev_lon,
+                    "event_depth_km": ev.get("depth_km", math.nan),
+                    "mw": ev.get("mw", math.nan),
+                    "ml": ev.get("ml", math.nan),
+                    "network": network,
+                    "station": station,
+                    "location": location,
+                    "station_latitude": st["latitude"],
+                    "station_longitude": st["longitude"],
+                    "vs30_m_s": math.nan,
+                    "ec8_class": None,
+                    "epicentral_distance_km": distance,
+                    "sampling_rate_hz": rate,
+                    "npts": npts,
+                    "components": ",".join(order),
+                    "pga_cm_s2": pga,
+                    "source_format": "asdf",
+                    "source_path": path,
+                    "record_duration_s": npts / rate,
+                    "tag": tag,
+                    "kind": "earthquake" if is_event else "noise",
+                    "channels": ",".join(by_component[c].channel for c in order),
+                    "starttime": first.starttime,
+                    "source_files": "|".join(by_component[c].name for c in order),
+                }
+            )
+            if progress is not None and (n % 100 == 0 or n == len(groups) - 1):
+                progress((n + 1) / len(groups), label)
+    return rows
+
+
+def read_asdf_record_traces(
+    f: h5py.File, path: str, names: list[str], group: str
+) -> list[np.ndarray]:
+    """The samples of the named datasets of one station group in an open file (bulk path)."""
+    out = []
+    for name in names:
+        hdf5_path = f"Waveforms/{group}/{name}"
+        out.append(_read_dataset(_open_dataset(f, hdf5_path, path), path, hdf5_path))
+    return out
+
+
+def open_asdf(path: str | Path) -> h5py.File:
+    """Open an ASDF file for reading after the format and link checks (caller closes it)."""
+    return _open(path)

@@ -1,0 +1,652 @@
+"""ESM / ITACA ASCII waveform files (the "DYNA 1.2" header), one component per file.
+
+Layout (``../shared/docs/itaca-formats.md`` §1): 64 header lines ``KEY: VALUE`` in a fixed
+order, then the samples, one number per line (several per line are tolerated). The header is
+split at the first colon only, because values (times, citations) contain colons. Text is read
+as UTF-8 and falls back to latin-1; CRLF line ends and a UTF-8 byte-order mark are accepted.
+
+Missing values (empty, ``None``, ``unknown``...) become NaN (numbers) or ``None`` (text and
+times); nothing is invented. What reading needs is checked and reported with
+:class:`~seisgan_core.io.errors.FormatError`: a positive SAMPLING_INTERVAL_S, every header
+key present once, numeric samples, and NDATA equal to the number of samples (NDATA is only
+compared, never used to allocate).
+
+Zips of such files are read member by member from memory (:func:`read_esm_zip`) after the
+checks in :mod:`seisgan_core.io.safety`; a member is named ``archive.zip::member``, and
+:func:`read_esm_ascii` accepts that name too.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from seisgan_core.fsutil import atomic_write  # a leaf module every part may use
+from seisgan_core.io.errors import FormatError
+from seisgan_core.io.safety import read_zip_member, safe_zip_members
+
+__all__ = [
+    "HEADER_KEYS",
+    "EsmAsciiTrace",
+    "is_esm_ascii",
+    "iter_esm_zip",
+    "parse_esm_ascii",
+    "parse_header_datetime",
+    "read_esm_ascii",
+    "read_esm_zip",
+    "split_zip_path",
+    "write_esm_ascii",
+]
+
+HEADER_KEYS: tuple[str, ...] = (
+    "EVENT_NAME",
+    "EVENT_ID",
+    "EVENT_DATE_YYYYMMDD",
+    "EVENT_TIME_HHMMSS",
+    "EVENT_LATITUDE_DEGREE",
+    "EVENT_LONGITUDE_DEGREE",
+    "EVENT_DEPTH_KM",
+    "HYPOCENTER_REFERENCE",
+    "MAGNITUDE_W",
+    "MAGNITUDE_W_REFERENCE",
+    "MAGNITUDE_L",
+    "MAGNITUDE_L_REFERENCE",
+    "FOCAL_MECHANISM",
+    "NETWORK",
+    "STATION_CODE",
+    "STATION_NAME",
+    "STATION_LATITUDE_DEGREE",
+    "STATION_LONGITUDE_DEGREE",
+    "STATION_ELEVATION_M",
+    "LOCATION",
+    "SENSOR_DEPTH_M",
+    "VS30_M/S",
+    "SITE_CLASSIFICATION_EC8",
+    "MORPHOLOGIC_CLASSIFICATION",
+    "EPICENTRAL_DISTANCE_KM",
+    "EARTHQUAKE_BACKAZIMUTH_DEGREE",
+    "DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS",
+    "DATE_TIME_FIRST_SAMPLE_PRECISION",
+    "SAMPLING_INTERVAL_S",
+    "NDATA",
+    "DURATION_S",
+    "STREAM",
+    "UNITS",
+    "INSTRUMENT",
+    "INSTRUMENT_ANALOG/DIGITAL",
+    "INSTRUMENTAL_FREQUENCY_HZ",
+    "INSTRUMENTAL_DAMPING",
+    "FULL_SCALE_G",
+    "N_BIT_DIGITAL_CONVERTER",
+    "PGA_CM/S^2",
+    "TIME_PGA_S",
+    "BASELINE_CORRECTION",
+    "FILTER_TYPE",
+    "FILTER_ORDER",
+    "LOW_CUT_FREQUENCY_HZ",
+    "HIGH_CUT_FREQUENCY_HZ",
+    "LATE/NORMAL_TRIGGERED",
+    "DATABASE_VERSION",
+    "HEADER_FORMAT",
+    "DATA_TYPE",
+    "PROCESSING",
+    "DATA_TIMESTAMP_YYYYMMDD_HHMMSS",
+    "DATA_LICENSE",
+    "DATA_CITATION",
+    "DATA_CREATOR",
+    "ORIGINAL_DATA_MEDIATOR_CITATION",
+    "ORIGINAL_DATA_MEDIATOR",
+    "ORIGINAL_DATA_CREATOR_CITATION",
+    "ORIGINAL_DATA_CREATOR",
+    "USER1",
+    "USER2",
+    "USER3",
+    "USER4",
+    "USER5",
+)
+assert len(HEADER_KEYS) == 64
+
+# Numbers the record table uses: garbage there is an error (a wrong magnitude must not pass
+# silently); other numeric keys fall back to NaN and keep their raw text in ``header``.
+_STRICT_NUMERIC = {
+    "EVENT_LATITUDE_DEGREE",
+    "EVENT_LONGITUDE_DEGREE",
+    "EVENT_DEPTH_KM",
+    "MAGNITUDE_W",
+    "MAGNITUDE_L",
+    "STATION_LATITUDE_DEGREE",
+    "STATION_LONGITUDE_DEGREE",
+    "VS30_M/S",
+    "EPICENTRAL_DISTANCE_KM",
+    "SAMPLING_INTERVAL_S",
+    "NDATA",
+    "PGA_CM/S^2",
+}
+_LOOSE_NUMERIC = {
+    "STATION_ELEVATION_M",
+    "SENSOR_DEPTH_M",
+    "EARTHQUAKE_BACKAZIMUTH_DEGREE",
+    "DURATION_S",
+    "INSTRUMENTAL_FREQUENCY_HZ",
+    "INSTRUMENTAL_DAMPING",
+    "FULL_SCALE_G",
+    "N_BIT_DIGITAL_CONVERTER",
+    "TIME_PGA_S",
+    "LOW_CUT_FREQUENCY_HZ",
+    "HIGH_CUT_FREQUENCY_HZ",
+}
+_DATETIME_KEYS = {"DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS", "DATA_TIMESTAMP_YYYYMMDD_HHMMSS"}
+_RANGES = {
+    "EVENT_LATITUDE_DEGREE": (-90.0, 90.0),
+    "STATION_LATITUDE_DEGREE": (-90.0, 90.0),
+    "EVENT_LONGITUDE_DEGREE": (-180.0, 360.0),
+    "STATION_LONGITUDE_DEGREE": (-180.0, 360.0),
+    "EVENT_DEPTH_KM": (-10.0, 800.0),
+    "MAGNITUDE_W": (-3.0, 10.5),
+    "MAGNITUDE_L": (-3.0, 10.5),
+    "VS30_M/S": (0.0, 5000.0),
+    "EPICENTRAL_DISTANCE_KM": (0.0, 20100.0),
+}
+MISSING_WORDS = frozenset({"", "none", "unknown", "nan", "null", "n/a", "na", "-", "--", "?"})
+
+# Acceleration units seen in the header and their factor to cm/s^2 (1 gal = 1 cm/s^2;
+# standard gravity 9.80665 m/s^2, CGPM 1901).
+_TO_CM_S2 = {
+    "cm/s^2": 1.0,
+    "cm/s2": 1.0,
+    "cm/s**2": 1.0,
+    "cm/s/s": 1.0,
+    "cm/sec^2": 1.0,
+    "gal": 1.0,
+    "m/s^2": 100.0,
+    "m/s2": 100.0,
+    "m/s**2": 100.0,
+    "m/s/s": 100.0,
+    "g": 980.665,
+}
+
+_MAX_HEADER_LINES = 256
+_UTF8_BOM = b"\xef\xbb\xbf"
+_DT_RE = re.compile(
+    r"^(\d{4})[/-]?(\d{2})[/-]?(\d{2})"
+    r"(?:[ _T]+(\d{1,2}):?(\d{2}):?(\d{2})?(\.\d*)?)?"
+    r"\s*(?:Z|UTC|[+-]00:?00)?$",
+    re.IGNORECASE,
+)
+_LOCATION_CODE_RE = re.compile(r"^[A-Za-z0-9]{0,2}$")
+
+
+@dataclass
+class EsmAsciiTrace:
+    """One component read from an ESM/ITACA ASCII file.
+
+    ``data``: float64 samples in cm/s^2 for acceleration (converted where UNITS says m/s^2 or
+    g; velocity and displacement files keep the file's unit, see ``fields['UNITS']``).
+    ``header``: the raw text of every key as written (the 64 DYNA 1.2 keys, plus any extra).
+    ``fields``: parsed values under the same keys: float (NaN where missing) for numbers,
+    ``datetime`` (UTC) or ``None`` for times, ``str`` or ``None`` for text; plus
+    ``event_time`` (the origin time combined from date and time).
+    ``path``: the file, or ``archive.zip::member``.
+    """
+
+    data: np.ndarray
+    header: dict[str, str]
+    fields: dict[str, Any]
+    path: str
+    header_lines: dict[str, int] = field(default_factory=dict, repr=False)
+
+    @property
+    def sampling_interval_s(self) -> float:
+        return float(self.fields["SAMPLING_INTERVAL_S"])
+
+    @property
+    def sampling_rate_hz(self) -> float:
+        return 1.0 / self.sampling_interval_s
+
+    @property
+    def npts(self) -> int:
+        return int(self.data.shape[0])
+
+    @property
+    def stream(self) -> str:
+        return self.fields.get("STREAM") or ""
+
+    @property
+    def component(self) -> str:
+        """The last letter of STREAM: E, N, Z, or 1, 2, 3 for non-geographic horizontals."""
+        return self.stream[-1:].upper()
+
+    @property
+    def location_code(self) -> str:
+        """LOCATION if it is a location code, else '' (some files hold a place name there)."""
+        value = (self.fields.get("LOCATION") or "").strip()
+        if value == "--":
+            return ""
+        return value if _LOCATION_CODE_RE.match(value) else ""
+
+    @property
+    def is_acceleration(self) -> bool:
+        data_type = (self.fields.get("DATA_TYPE") or "").strip().lower()
+        if data_type:
+            return data_type.startswith("acc")
+        units = (self.fields.get("UNITS") or "").strip().lower().replace(" ", "")
+        return units in _TO_CM_S2
+
+    def record_key(self) -> tuple[str, str, str, str, str]:
+        """(event, network, station, location, stream prefix): the three components share it."""
+        return (
+            self.fields.get("EVENT_ID") or "",
+            self.fields.get("NETWORK") or "",
+            self.fields.get("STATION_CODE") or "",
+            self.location_code,
+            self.stream[:2].upper(),
+        )
+
+
+def _is_missing(value: str) -> bool:
+    return value.strip().lower() in MISSING_WORDS
+
+
+def parse_header_datetime(value: str) -> datetime | None:
+    """Parse the date-time forms seen in DYNA 1.2 headers; None for a missing value.
+
+    Accepts ``20160824_013628.000``, ``20190728_160919``, ``2023/02/06 01:17:29.868359``,
+    ISO ``2016-08-24T01:36:28Z``, and a bare date. Raises ValueError on anything else.
+    """
+    text = value.strip()
+    if _is_missing(text):
+        return None
+    match = _DT_RE.match(text)
+    if not match:
+        raise ValueError(text)
+    year, month, day, hour, minute, second, fraction = match.groups()
+    base = datetime(
+        int(year),
+        int(month),
+        int(day),
+        int(hour or 0),
+        int(minute or 0),
+        int(second or 0),
+        tzinfo=UTC,
+    )
+    if fraction and len(fraction) > 1:
+        base += timedelta(microseconds=round(float(fraction) * 1e6))
+    return base
+
+
+def _event_time(date: str, time: str) -> datetime | None:
+    """Origin time from EVENT_DATE_YYYYMMDD and EVENT_TIME_HHMMSS (``013632``, ``01:17:32.0``)."""
+    if _is_missing(date):
+        return None
+    time = "" if _is_missing(time) else time.strip()
+    if time and ":" not in time:
+        # HHMMSS[.fff], sometimes with its leading zero dropped (13632 for 01:36:32)
+        whole, dot, frac = time.partition(".")
+        if whole.isdigit():
+            time = whole.zfill(6) + dot + frac
+    return parse_header_datetime(f"{date.strip()} {time}" if time else date)
+
+
+def _parse_fields(header: Mapping[str, str], lines: Mapping[str, int], path: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for key, raw in header.items():
+        text = raw.strip()
+        if key in _STRICT_NUMERIC or key in _LOOSE_NUMERIC:
+            if _is_missing(text):
+                fields[key] = math.nan
+                continue
+            try:
+                number = float(text.replace(",", ".")) if text.count(",") == 1 else float(text)
+            except ValueError:
+                if key in _STRICT_NUMERIC:
+                    raise FormatError(
+                        path, lines.get(key), "a number or an empty value", repr(raw), field=key
+                    ) from None
+                number = math.nan
+            if key in _STRICT_NUMERIC and not math.isfinite(number):
+                raise FormatError(path, lines.get(key), "a finite number", repr(raw), field=key)
+            bounds = _RANGES.get(key)
+            if bounds and not bounds[0] <= number <= bounds[1]:
+                raise FormatError(
+                    path,
+                    lines.get(key),
+                    f"a value in [{bounds[0]:g}, {bounds[1]:g}]",
+                    repr(raw),
+                    field=key,
+                )
+            fields[key] = number
+        elif key in _DATETIME_KEYS:
+            try:
+                fields[key] = parse_header_datetime(text)
+            except ValueError:
+                raise FormatError(
+                    path,
+                    lines.get(key),
+                    "a date-time such as 20160824_013628.000 or 2023/02/06 01:17:29.8",
+                    repr(raw),
+                    field=key,
+                ) from None
+        else:
+            fields[key] = None if _is_missing(text) else text
+    try:
+        fields["event_time"] = _event_time(
+            header.get("EVENT_DATE_YYYYMMDD", ""), header.get("EVENT_TIME_HHMMSS", "")
+        )
+    except ValueError:
+        raise FormatError(
+            path,
+            lines.get("EVENT_DATE_YYYYMMDD"),
+            "an origin date YYYYMMDD (or YYYY/MM/DD) and time HHMMSS (or HH:MM:SS)",
+            repr(f"{header.get('EVENT_DATE_YYYYMMDD')} {header.get('EVENT_TIME_HHMMSS')}"),
+            field="EVENT_DATE_YYYYMMDD",
+        ) from None
+    return fields
+
+
+def _decode(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("latin-1")  # older ITACA files (accented station names)
+
+
+def _split_header(raw: bytes, path: str) -> tuple[dict[str, str], dict[str, int], int, int]:
+    """Header dict, the line of each key, the byte offset of the body and its first line."""
+    if not raw.strip():
+        raise FormatError(path, 1, 'a DYNA 1.2 header line "EVENT_NAME: ..."', "an empty file")
+    if b"\x00" in raw[:4096]:
+        raise FormatError(path, 1, "text (a DYNA 1.2 header)", "binary data (NUL bytes)")
+    header: dict[str, str] = {}
+    lines: dict[str, int] = {}
+    pos = 0
+    lineno = 0
+    size = len(raw)
+    while pos < size:
+        end = raw.find(b"\n", pos)
+        if end == -1:
+            end = size
+        stripped = raw[pos:end].strip()
+        if stripped and b":" not in stripped:
+            break  # first sample line
+        lineno += 1
+        if lineno > _MAX_HEADER_LINES:
+            raise FormatError(
+                path, lineno, f"samples after at most {_MAX_HEADER_LINES} header lines", "more"
+            )
+        pos = end + 1
+        if not stripped:
+            continue
+        key, _, value = _decode(stripped).partition(":")
+        key = key.strip().upper()
+        if key in header:
+            raise FormatError(
+                path,
+                lineno,
+                "each header key once",
+                f"{key} again (first on line {lines[key]})",
+                field=key,
+            )
+        header[key] = value.strip()
+        lines[key] = lineno
+    if not header:
+        first = _decode(raw.lstrip()[:40].split(b"\n")[0])
+        raise FormatError(path, 1, 'a DYNA 1.2 header line "EVENT_NAME: ..."', repr(first))
+    missing = [key for key in HEADER_KEYS if key not in header]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise FormatError(
+            path,
+            None,
+            "all 64 DYNA 1.2 header keys",
+            f"no {missing[0]} line{more}",
+            field=missing[0],
+        )
+    return header, lines, min(pos, size), lineno + 1
+
+
+def _locate_bad_sample(body: bytes, first_line: int, path: str, finite: bool) -> FormatError:
+    for offset, line in enumerate(body.split(b"\n")):
+        for token in line.split():
+            try:
+                value = float(token)
+            except ValueError:
+                return FormatError(
+                    path, first_line + offset, "a number", repr(_decode(token)), field="sample"
+                )
+            if finite and not math.isfinite(value):
+                return FormatError(
+                    path,
+                    first_line + offset,
+                    "a finite number",
+                    repr(_decode(token)),
+                    field="sample",
+                )
+    return FormatError(path, first_line, "numeric samples", "unparsable body", field="sample")
+
+
+def _parse_body(body: bytes, first_line: int, path: str) -> np.ndarray:
+    """Samples as float64, whatever the count per line.
+
+    Fast path: pandas' C tokenizer on one value per line (about 3x np.loadtxt, see
+    bench/bench_io.py); several values per line, or a bad token, fall back to splitting, and a
+    bad token is then located to its line.
+    """
+    values: np.ndarray | None = None
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(body),
+            header=None,
+            sep=r"\s+",
+            dtype=np.float64,
+            na_filter=False,
+            engine="c",
+        )
+        if frame.shape[1] == 1:
+            values = frame.iloc[:, 0].to_numpy(dtype=np.float64, copy=True)
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError):
+        values = None
+    if values is None:
+        tokens = body.split()
+        try:
+            values = np.array(tokens, dtype=np.float64) if tokens else np.empty(0)
+        except ValueError:
+            raise _locate_bad_sample(body, first_line, path, finite=False) from None
+    if not np.isfinite(values).all():
+        raise _locate_bad_sample(body, first_line, path, finite=True)
+    return values
+
+
+def parse_esm_ascii(raw: bytes, path: str | Path) -> EsmAsciiTrace:
+    """Parse the bytes of one ESM/ITACA ASCII file; ``path`` names it in errors."""
+    path = str(path)
+    if raw.startswith(_UTF8_BOM):
+        raw = raw[len(_UTF8_BOM) :]
+    header, lines, body_start, first_line = _split_header(raw, path)
+    fields = _parse_fields(header, lines, path)
+    dt = fields["SAMPLING_INTERVAL_S"]
+    if not dt > 0:  # NaN (missing) fails this too
+        raise FormatError(
+            path,
+            lines["SAMPLING_INTERVAL_S"],
+            "a positive sampling interval in seconds",
+            repr(header["SAMPLING_INTERVAL_S"]),
+            field="SAMPLING_INTERVAL_S",
+        )
+    data = _parse_body(raw[body_start:], first_line, path)
+    ndata = fields["NDATA"]
+    if data.size == 0:
+        raise FormatError(
+            path,
+            first_line,
+            f"{'NDATA=' + format(ndata, 'g') if ndata == ndata else 'at least one'} samples",
+            "none (the body is empty)",
+            field="NDATA",
+        )
+    if ndata == ndata and (ndata != int(ndata) or int(ndata) != data.size):
+        raise FormatError(
+            path,
+            lines["NDATA"],
+            f"{header['NDATA']} samples as NDATA says",
+            f"{data.size} samples",
+            field="NDATA",
+        )
+    units = (fields.get("UNITS") or "").lower().replace(" ", "")
+    factor = _TO_CM_S2.get(units)
+    if factor is not None and factor != 1.0:
+        data *= factor
+    return EsmAsciiTrace(data=data, header=header, fields=fields, path=path, header_lines=lines)
+
+
+def split_zip_path(path: str | Path) -> tuple[Path, str] | None:
+    """``('a.zip', 'member')`` for ``a.zip::member`` when ``a.zip`` is a file, else None."""
+    text = str(path)
+    if "::" not in text or Path(text).exists():
+        return None
+    archive, _, member = text.partition("::")
+    if not Path(archive).is_file():
+        return None
+    return Path(archive), member
+
+
+def _read_bytes(path: str | Path) -> bytes:
+    split = split_zip_path(path)
+    if split is None:
+        return Path(path).read_bytes()
+    archive, member = split
+    with zipfile.ZipFile(archive) as zf:
+        info = zf.getinfo(member)
+        return read_zip_member(zf, info, archive)
+
+
+def read_esm_ascii(path: str | Path) -> EsmAsciiTrace:
+    """Read one ESM/ITACA ASCII file (or ``archive.zip::member``) into an EsmAsciiTrace."""
+    return parse_esm_ascii(_read_bytes(path), path)
+
+
+def _looks_like_esm(head: bytes) -> bool:
+    if head.startswith(_UTF8_BOM):
+        head = head[len(_UTF8_BOM) :]
+    if b"\x00" in head:
+        return False
+    first = head.lstrip().split(b"\n", 1)[0]
+    key = _decode(first).partition(":")[0].strip().upper()
+    if key not in HEADER_KEYS:
+        return False
+    upper = head.upper()
+    return sum(k.encode() in upper for k in ("SAMPLING_INTERVAL_S", "STREAM", "NDATA")) >= 2 or (
+        key == "EVENT_NAME" and b"EVENT_ID" in upper
+    )
+
+
+def is_esm_ascii(path: str | Path) -> bool:
+    """True if the file starts like a DYNA 1.2 header (reads at most 4 KB)."""
+    try:
+        with open(path, "rb") as handle:
+            return _looks_like_esm(handle.read(4096))
+    except OSError:
+        return False
+
+
+def iter_esm_zip(
+    path: str | Path, *, skipped: list[tuple[str, str]] | None = None
+) -> Iterator[EsmAsciiTrace]:
+    """Yield every ESM ASCII member of a zip, reading from memory (nothing extracted).
+
+    Members that are not ESM ASCII (a README, a flat file) are passed over. A member that is
+    ESM ASCII but broken raises its FormatError, or, when ``skipped`` is a list, is appended
+    to it as ``(zip::member, reason)`` and passed over. Unsafe archives always raise.
+    """
+    path = Path(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise FormatError(path, None, "a zip archive", f"a damaged zip ({exc})") from None
+    with zf:
+        for info in safe_zip_members(zf, path):
+            label = f"{path}::{info.filename}"
+            raw = read_zip_member(zf, info, path)
+            if not _looks_like_esm(raw[:4096]):
+                continue
+            try:
+                yield parse_esm_ascii(raw, label)
+            except FormatError as exc:
+                if skipped is None:
+                    raise
+                skipped.append((label, str(exc)))
+
+
+def read_esm_zip(
+    path: str | Path, *, skipped: list[tuple[str, str]] | None = None
+) -> list[EsmAsciiTrace]:
+    """Every ESM ASCII member of a zip, as a list (see :func:`iter_esm_zip`)."""
+    return list(iter_esm_zip(path, skipped=skipped))
+
+
+def _format_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else repr(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y%m%d_%H%M%S.%f")[:-3]
+    return str(value)
+
+
+def write_esm_ascii(
+    path: str | Path,
+    data: np.ndarray,
+    header: Mapping[str, Any],
+    *,
+    float_format: str | None = None,
+) -> Path:
+    """Write one component as an ESM ASCII file (DYNA 1.2), atomically.
+
+    ``header`` maps DYNA 1.2 keys to values (str, numbers, datetimes, None); keys left out
+    are written empty, unknown keys are an error. NDATA is filled in from ``data`` and must
+    agree if given. Samples go one per line, by default as Python's shortest exact
+    representation (so they read back bit for bit); ``float_format`` (e.g. ``"%.6E"``) trades
+    that for size.
+    """
+    values = np.asarray(data, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"data must be a non-empty 1-D array, got shape {values.shape}")
+    if not np.isfinite(values).all():
+        raise ValueError("data must be finite")
+    unknown = [key for key in header if key not in HEADER_KEYS]
+    if unknown:
+        raise ValueError(f"not DYNA 1.2 header keys: {unknown}")
+    text = {key: _format_value(header.get(key)) for key in HEADER_KEYS}
+    if text["NDATA"].strip():
+        if float(text["NDATA"]) != values.size:
+            raise ValueError(f"NDATA {text['NDATA']} disagrees with {values.size} samples")
+    text["NDATA"] = str(values.size)
+    try:
+        dt = float(text["SAMPLING_INTERVAL_S"])
+    except ValueError:
+        dt = math.nan
+    if not dt > 0:
+        raise ValueError("header must give a positive SAMPLING_INTERVAL_S")
+    for key, value in text.items():
+        if "\n" in value or "\r" in value:
+            raise ValueError(f"header value of {key} contains a line break")
+    head = "".join(f"{key}: {text[key]}\n" for key in HEADER_KEYS)
+    if float_format is None:
+        body = "\n".join(map(repr, values.tolist()))
+    else:
+        body = "\n".join(float_format % v for v in values.tolist())
+    path = Path(path)
+    with atomic_write(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(head)
+        handle.write(body)
+        handle.write("\n")
+    return path

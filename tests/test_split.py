@@ -1,0 +1,145 @@
+"""The leakage-free split: by event, sequences kept together, Mw-stratified, seedable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from seisgan_core.demo.catalogue import make_catalogue
+from seisgan_core.split import (
+    _haversine_km,
+    assign_splits,
+    event_clusters,
+    split_summary,
+)
+
+
+@pytest.fixture(scope="module")
+def demo_records() -> pd.DataFrame:
+    """The default demo catalogue's records (1,300), with the record-table event columns."""
+    cat = make_catalogue(np.random.default_rng(0), n_records=1300, n_noise=40)
+    ev = cat.events.set_index("event_index")
+    rec = cat.records.join(
+        ev[["event_time", "event_latitude", "event_longitude", "mw"]], on="event_index"
+    )
+    rec["event_id"] = "IT-" + rec["event_index"].astype(str)
+    rec["record_id"] = rec["event_id"] + "." + rec["network"] + "." + rec["station"]
+    noise = cat.noise.assign(
+        event_id=None, event_time=pd.NaT, event_latitude=np.nan, event_longitude=np.nan, mw=np.nan
+    )
+    noise["record_id"] = "noise." + noise["station"] + "." + noise["noise_index"].astype(str)
+    noise["epicentral_distance_km"] = np.nan
+    cols = [
+        "record_id",
+        "event_id",
+        "event_time",
+        "event_latitude",
+        "event_longitude",
+        "mw",
+        "network",
+        "station",
+        "epicentral_distance_km",
+    ]
+    return pd.concat([rec[cols], noise[cols]], ignore_index=True)
+
+
+def test_no_event_and_no_cluster_crosses_a_split(demo_records):
+    out = assign_splits(demo_records, seed=0)
+    quakes = out[out["event_id"].notna()]
+    assert quakes.groupby("event_id")["split"].nunique().max() == 1
+    assert quakes.groupby("cluster_id")["split"].nunique().max() == 1
+    # The proof that matters, brute force: any two events within 10 km and 30 days of each
+    # other sit in the same split.
+    ev = quakes.drop_duplicates("event_id").reset_index(drop=True)
+    times = pd.to_datetime(ev["event_time"], utc=True)
+    t = (times - pd.Timestamp(0, tz="UTC")).dt.total_seconds().to_numpy() / 86400.0
+    lat, lon = ev["event_latitude"].to_numpy(), ev["event_longitude"].to_numpy()
+    split = ev["split"].to_numpy()
+    pairs = 0
+    for i in range(len(ev)):
+        near = (np.abs(t - t[i]) <= 30.0) & (_haversine_km(lat[i], lon[i], lat, lon) <= 10.0)
+        pairs += near.sum() - 1
+        assert (split[near] == split[i]).all(), ev.loc[near, ["event_id", "split"]]
+    # The demo has real sequences, so the check above is not vacuous.
+    assert pairs > 50
+    assert quakes["cluster_id"].nunique() < quakes["event_id"].nunique()
+
+
+def test_fractions_and_stratification(demo_records):
+    out = assign_splits(demo_records, seed=0)
+    quakes = out[out["event_id"].notna()]
+    share = quakes["split"].value_counts(normalize=True)
+    assert share["train"] == pytest.approx(0.8, abs=0.07)
+    assert share["val"] == pytest.approx(0.1, abs=0.06)
+    assert share["test"] == pytest.approx(0.1, abs=0.06)
+    # Every split sees small and moderate events: the Mw distributions are alike.
+    medians = quakes.groupby("split")["mw"].median()
+    assert medians.max() - medians.min() < 0.5
+    for name in ("train", "val", "test"):
+        assert (quakes.loc[quakes["split"] == name, "mw"] < 4.5).any()
+
+
+def test_noise_split_by_station(demo_records):
+    out = assign_splits(demo_records, seed=0)
+    noise = out[out["event_id"].isna()]
+    assert (noise["cluster_id"] == -1).all()
+    assert noise["split"].notna().all()
+    assert noise.groupby("station")["split"].nunique().max() == 1
+
+
+def test_seeded_and_editable(demo_records):
+    a = assign_splits(demo_records, seed=0)
+    b = assign_splits(demo_records, seed=0)
+    c = assign_splits(demo_records, seed=1)
+    assert a["split"].equals(b["split"])
+    assert not a["split"].equals(c["split"])
+    d = assign_splits(demo_records, fractions=(0.6, 0.2, 0.2), seed=0)
+    share = d.loc[d["event_id"].notna(), "split"].value_counts(normalize=True)
+    assert share["train"] == pytest.approx(0.6, abs=0.08)
+    # A larger cluster radius never makes more clusters.
+    wide = assign_splits(demo_records, cluster_km=50.0, cluster_days=90.0)
+    assert wide["cluster_id"].nunique() <= a["cluster_id"].nunique()
+    with pytest.raises(ValueError, match="fractions"):
+        assign_splits(demo_records, fractions=(0.8, 0.3, 0.1))
+
+
+def test_single_linkage_is_transitive():
+    # A chain 8 km apart: each neighbour within 10 km, the ends 16 km apart, one cluster.
+    events = pd.DataFrame(
+        {
+            "event_time": pd.to_datetime(["2016-08-24", "2016-09-10", "2016-10-05", "2017-06-01"]),
+            "event_latitude": [42.70, 42.70 + 8 / 111.195, 42.70 + 16 / 111.195, 42.70],
+            "event_longitude": [13.2, 13.2, 13.2, 13.2],
+        }
+    )
+    labels = event_clusters(events)
+    # Third event is 17 days after the second (chain in time too); the fourth is months later.
+    assert labels.tolist() == [0, 0, 0, 1]
+    assert event_clusters(events, cluster_km=5.0).tolist() == [0, 1, 2, 3]
+
+
+def test_missing_positions_are_their_own_clusters():
+    events = pd.DataFrame(
+        {
+            "event_time": pd.to_datetime(["2020-01-01", "2020-01-02", None]),
+            "event_latitude": [42.0, np.nan, 42.0],
+            "event_longitude": [13.0, 13.0, 13.0],
+        }
+    )
+    assert len(set(event_clusters(events))) == 3
+
+
+def test_split_summary_table(demo_records):
+    out = assign_splits(demo_records, seed=0)
+    table = split_summary(out[out["event_id"].notna()])
+    assert list(table.index) == ["train", "val", "test"]
+    assert table["n_records"].sum() == out["event_id"].notna().sum()
+    for name in table.index:
+        part = out[out["split"] == name]
+        assert table.loc[name, "mw_median"] == pytest.approx(part["mw"].median())
+        assert table.loc[name, "distance_km_max"] == pytest.approx(
+            part["epicentral_distance_km"].max()
+        )
+    with pytest.raises(ValueError, match="split"):
+        split_summary(demo_records)
