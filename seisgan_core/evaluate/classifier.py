@@ -100,14 +100,18 @@ class MLPClassifier:
             theta0 += [rng.uniform(-limit, limit, a * b), np.zeros(b)]
         theta0 = np.concatenate(theta0)
 
-        result = scipy.optimize.minimize(
-            self.loss_and_grad,
-            theta0,
-            args=(xs, onehot, sw, shapes),
-            jac=True,
-            method="L-BFGS-B",
-            options={"maxiter": self.max_iter},
-        )
+        from threadpoolctl import threadpool_limits
+
+        # Matrices of a few thousand entries: BLAS threads only add spinning on small machines.
+        with threadpool_limits(limits=1, user_api="blas"):
+            result = scipy.optimize.minimize(
+                self.loss_and_grad,
+                theta0,
+                args=(xs, onehot, sw, shapes),
+                jac=True,
+                method="L-BFGS-B",
+                options={"maxiter": self.max_iter},
+            )
         self._weights = self._unpack(result.x, shapes)
         return self
 
