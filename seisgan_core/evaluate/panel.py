@@ -361,11 +361,15 @@ def _evaluate(
     with stage("nearest real record", 0.78, 0.90) as sub:
         near = nearest_real(gen, rea[train_mask], real_test=rea[test_mask], progress=sub)
         result["nearest_real"] = near.to_dict()
+        train_rows = np.flatnonzero(train_mask)
+        # Row in ``real`` of each generated record's nearest training record (for side-by-side
+        # plots), and the distances themselves.
+        result["nearest_real"]["nearest_real_row"] = train_rows[near.index].tolist()
+        result["nearest_real"]["distance"] = near.distance.tolist()
         # Cross-correlation and DTW of each generated record with its nearest real record,
         # and of each test record with its nearest training record (the baseline). The
         # shift-tolerant distance is 1 - the mean over components of the maximum normalised
         # cross-correlation, so the correlations come with the search.
-        train_rows = np.flatnonzero(train_mask)
         xc_gen = 1.0 - near.distance
         xc_test = 1.0 - near.baseline_distance
         step = max(1, round(0.1 / dt))
