@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from seisgan_core.evaluate._arrays import as_float_array, check_dt
+from seisgan_core.evaluate._version import PANEL_VERSION
 from seisgan_core.evaluate.augmentation import augmentation_utility, magnitude_bins
 from seisgan_core.evaluate.frechet import classifier_features, frechet_distance, train_embedding
 from seisgan_core.evaluate.gmm import gmm_residuals, residual_summary
@@ -38,8 +39,6 @@ from seisgan_core.evaluate.statistics import COMPONENTS, study_statistics
 
 __all__ = ["PANEL_VERSION", "evaluate", "headline"]
 
-#: Bumped whenever a measure changes, so cached panels are recomputed.
-PANEL_VERSION = 1
 
 #: Intensity measures for GMM residuals and the distance plots.
 GMM_IMTS = ("PGA", "SA(0.2)", "SA(1.0)")
