@@ -63,16 +63,20 @@ def spectral_features(acc: np.ndarray, dt: float, n_bands: int = 16) -> np.ndarr
     return np.log10(np.maximum(amp, floor)).reshape(x.shape[0], -1)
 
 
-def classifier_features(acc: np.ndarray, dt: float) -> np.ndarray:
+def classifier_features(
+    acc: np.ndarray, dt: float, *, d5_95_s: np.ndarray | None = None
+) -> np.ndarray:
     """Spectral features plus log10 D5-95 per component: what the classifiers see.
 
     Already a 2-D feature matrix (n, d)? It is returned unchanged, so callers can compute the
-    features of a set once and pass them to several models.
+    features of a set once and pass them to several models. ``d5_95_s``: the records'
+    significant durations (n, n_components) where already computed.
     """
     if np.ndim(acc) == 2:
         return np.asarray(acc, dtype=np.float64)
     spec = spectral_features(acc, dt)
-    dur = np.log10(np.maximum(significant_duration(acc, dt), dt))
+    durations = significant_duration(acc, dt) if d5_95_s is None else np.asarray(d5_95_s)
+    dur = np.log10(np.maximum(durations, dt))
     return np.concatenate([spec, dur.reshape(acc.shape[0], -1)], axis=1)
 
 

@@ -26,6 +26,11 @@ G_CM_S2 = 980.665
 
 _DISTANCE_COLUMNS = ("rjb_km", "epicentral_distance_km")
 
+# pygmm builds a model per scenario (all 107 periods at once, ~1 ms); the panel asks for three
+# IMTs of the same records, so models are kept (exact inputs as the key) between calls.
+_MODEL_CACHE: dict[tuple, object] = {}
+_MODEL_CACHE_SIZE = 20_000
+
 
 def parse_imt(imt: str) -> tuple[str, float | None]:
     """``"PGA"`` -> ("PGA", None); ``"SA(0.2)"`` -> ("SA", 0.2); ``"PGV"`` -> ("PGV", None)."""
@@ -58,7 +63,7 @@ def _models(table: pd.DataFrame, distance: np.ndarray, region: str):
     )
     mags = table["mw"].to_numpy(dtype=float)
     vs30 = table["vs30_m_s"].to_numpy(dtype=float)
-    cache: dict[tuple, object] = {}
+    cache = _MODEL_CACHE
     logger = logging.getLogger("pygmm")
     previous = logger.level
     # pygmm logs (not warns) when a scenario leaves the model's recommended range; the
@@ -67,9 +72,11 @@ def _models(table: pd.DataFrame, distance: np.ndarray, region: str):
     try:
         out = []
         for mag, dist, v, mech in zip(mags, distance, vs30, mechanism, strict=True):
-            key = (round(mag, 3), round(dist, 3), round(v, 1), mech)
+            key = (float(mag), float(dist), float(v), str(mech), region)
             model = cache.get(key)
             if model is None:
+                if len(cache) >= _MODEL_CACHE_SIZE:
+                    cache.clear()
                 scenario = pygmm.Scenario(
                     mag=mag, dist_jb=dist, v_s30=v, mechanism=mech, region=region
                 )

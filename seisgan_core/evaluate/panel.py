@@ -117,8 +117,8 @@ def _gmm_section(
                 "rjb_km": dist,
             }
         )
-        med = gmm_residuals(curve_table, imt, observed=np.ones(dist.size))["median"]
-        sig = gmm_residuals(curve_table, imt, observed=np.ones(dist.size))["sigma"]
+        curve_res = gmm_residuals(curve_table, imt, observed=np.ones(dist.size))
+        med, sig = curve_res["median"], curve_res["sigma"]
         entry["curve"] = {
             "mw": mw_ref,
             "vs30_m_s": vs30_ref,
@@ -309,7 +309,9 @@ def _evaluate(
         fd: dict = {}
         # Classifier features (log-FAS bands, then log D5-95 per component) once per set; the
         # spectral Frechet distance uses their log-FAS part.
-        cfeat = {k: classifier_features(v, dt) for k, v in sets.items()}
+        cfeat = {
+            k: classifier_features(v, dt, d5_95_s=imt_values[k]["d5_95_s"]) for k, v in sets.items()
+        }
         spec = {k: f[:, : -sets[k].shape[1]] for k, f in cfeat.items()}
         s_gen_test = frechet_distance(spec["generated"], spec["real"][test_mask])
         s_train_test = frechet_distance(spec["real"][train_mask], spec["real"][test_mask])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import scipy.stats
 
 from seisgan_core.evaluate._arrays import as_float_array
 
@@ -26,11 +25,17 @@ def study_statistics(x: np.ndarray) -> dict[str, list[float]]:
         a = a[None]
     if a.ndim != 3:
         raise ValueError(f"x: expected (n_records, n_components, n_samples), found {a.shape}")
-    per_comp = np.moveaxis(a, 1, 0).reshape(a.shape[1], -1).astype(np.float64)
-    return {
-        "min": per_comp.min(axis=1).tolist(),
-        "max": per_comp.max(axis=1).tolist(),
-        "mean": per_comp.mean(axis=1).tolist(),
-        "std": per_comp.std(axis=1).tolist(),
-        "skewness": scipy.stats.skew(per_comp, axis=1).tolist(),
-    }
+    out: dict[str, list[float]] = {k: [] for k in ("min", "max", "mean", "std", "skewness")}
+    for c in range(a.shape[1]):
+        values = a[:, c].astype(np.float64).ravel()
+        mean = values.mean()
+        dev = values - mean
+        m2 = np.mean(dev * dev)
+        # Fisher-Pearson skewness m3 / m2^1.5, as scipy.stats.skew(bias=True) computes it.
+        m3 = np.mean(dev * dev * dev)
+        out["min"].append(float(values.min()))
+        out["max"].append(float(values.max()))
+        out["mean"].append(float(mean))
+        out["std"].append(float(np.sqrt(m2)))
+        out["skewness"].append(float(m3 / m2**1.5) if m2 > 0 else 0.0)
+    return out
