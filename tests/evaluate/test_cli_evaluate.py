@@ -183,3 +183,40 @@ def test_export_command_from_npy_with_sidecar(tmp_path):
     stream = obspy.read(io.BytesIO(archive.read("generated.mseed")))
     assert stream[0].stats.sampling_rate == 100.0 and len(stream) == 9
     assert json.loads(archive.read("provenance.json"))["run"] == "models/r"
+
+
+@pytest.mark.slow
+def test_evaluate_run_uses_the_run_store_contract(prepared, monkeypatch, tmp_path):
+    """--run goes through seisgan_core.train.runs.load_run(path).generate(...) (contracts §3);
+    a stand-in run module records the call, so this runs before the trainer lands."""
+    import sys
+    import types
+
+    _, data, real = prepared
+    run_dir = tmp_path / "models" / "run-1"
+    (run_dir / "checkpoints").mkdir(parents=True)
+    (run_dir / "checkpoints" / "last.pt").write_bytes(b"checkpoint")
+    calls = []
+
+    class StandInRun:
+        conditions = ("mw", "log10_distance_km")
+
+        def generate(self, n, conditions=None, epoch=None, seed=0, units="cm/s2"):
+            calls.append({"n": n, "rows": len(conditions), "epoch": epoch, "units": units})
+            rows = [i % len(real) for i in range(n)]
+            return (real[rows] * 0.8).astype(np.float32)
+
+    module = types.ModuleType("seisgan_core.train.runs")
+    module.load_run = lambda path: StandInRun()
+    monkeypatch.setitem(sys.modules, "seisgan_core.train.runs", module)
+    out = tmp_path / "eval-run"
+    argv = ["evaluate", "--run", str(run_dir), "--data", str(data), "--out", str(out),
+            "--no-figures", "--quiet", "--n", "30"]  # fmt: skip
+    assert cli.main(argv) == 0
+    assert calls == [{"n": 30, "rows": 30, "epoch": None, "units": "cm/s2"}]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["source"]["run"] == str(run_dir) and metrics["n_generated"] == 30
+    assert "generated" in metrics["gmm"]["imts"]["SA(1.0)"]  # scenarios of the real records
+    assert cli.main(argv) == 0 and len(calls) == 1  # cached: the run is not asked again
+    (run_dir / "checkpoints" / "last.pt").write_bytes(b"a newer checkpoint")
+    assert cli.main(argv) == 0 and len(calls) == 2  # a new checkpoint invalidates the cache
