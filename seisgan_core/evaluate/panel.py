@@ -249,6 +249,7 @@ def _evaluate(
     with stage("intensity measures", 0.55, 0.62):
         intensity: dict = {}
         env_out: dict = {}
+        env_sets: dict[str, np.ndarray] = {}
         step = max(1, round(0.1 / dt))  # envelopes drawn at 10 Hz
         for k, v in sets.items():
             vals = {
@@ -263,6 +264,7 @@ def _evaluate(
                 name: {"values": arr.tolist(), **_bands(arr)} for name, arr in vals.items()
             }
             env = envelope(v)[..., ::step]
+            env_sets[k] = env
             env_out[k] = _bands(env)
         env_out["time_s"] = (np.arange(env_out["real"]["median"][0].__len__()) * step * dt).tolist()
         result["intensity"] = intensity
@@ -373,13 +375,13 @@ def _evaluate(
         # cross-correlation, so the correlations come with the search.
         xc_gen = 1.0 - near.distance
         xc_test = 1.0 - near.baseline_distance
-        step = max(1, round(0.1 / dt))
-        env_gen = envelope(gen)[..., ::step]
-        env_match = envelope(rea[train_rows[near.index]])[..., ::step]
-        dtw_gen = dtw_distance(_unit(env_gen), _unit(env_match), window=50)
-        env_test = envelope(rea[test_mask])[..., ::step]
-        env_tmatch = envelope(rea[train_rows[near.baseline_index]])[..., ::step]
-        dtw_test = dtw_distance(_unit(env_test), _unit(env_tmatch), window=50)
+        env_real = env_sets["real"]
+        dtw_gen = dtw_distance(
+            _unit(env_sets["generated"]), _unit(env_real[train_rows[near.index]]), window=50
+        )
+        dtw_test = dtw_distance(
+            _unit(env_real[test_mask]), _unit(env_real[train_rows[near.baseline_index]]), window=50
+        )
         result["similarity"] = {
             "max_cross_correlation": {
                 "generated_median": float(np.median(xc_gen)),
