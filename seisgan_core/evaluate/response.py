@@ -126,7 +126,12 @@ def _free_vibration(
     return cos_part, sin_part
 
 
-def _rotd_from_series(series_h1: np.ndarray, series_h2: np.ndarray) -> np.ndarray:
+def _rotd_from_series(
+    series_h1: np.ndarray,
+    series_h2: np.ndarray,
+    peak_index_h1: np.ndarray | None = None,
+    peak_index_h2: np.ndarray | None = None,
+) -> np.ndarray:
     """RotD50 of pairs of oscillator series (rows, time), exact over all samples.
 
     Rotating every sample through 180 angles costs rows x time x 180. Only samples whose
@@ -136,7 +141,8 @@ def _rotd_from_series(series_h1: np.ndarray, series_h2: np.ndarray) -> np.ndarra
     of the true peaks at every angle, hence the 90th smallest g (of 180) is a lower bound L of
     the two order statistics np.percentile(..., 50) interpolates. Angles whose peak is at least
     L are computed exactly from the samples with r >= L; the others stay below L, so the median
-    equals pyrotd's "rigorous" method (tests compare both pyrotd methods).
+    equals pyrotd's "rigorous" method (tests compare both pyrotd methods). The peak indices
+    of h1 and h2, where the caller has them, save two passes over the series.
     """
     rows = series_h1.shape[0]
     radians = np.radians(_ANGLES_DEG)
@@ -144,14 +150,11 @@ def _rotd_from_series(series_h1: np.ndarray, series_h2: np.ndarray) -> np.ndarra
     sin = np.sin(radians).astype(series_h1.dtype)
     r2 = series_h1 * series_h1
     r2 += series_h2 * series_h2
-    probes = np.stack(
-        [
-            np.abs(series_h1).argmax(axis=-1),
-            np.abs(series_h2).argmax(axis=-1),
-            r2.argmax(axis=-1),
-        ],
-        axis=-1,
-    )
+    if peak_index_h1 is None:
+        peak_index_h1 = np.abs(series_h1).argmax(axis=-1)
+    if peak_index_h2 is None:
+        peak_index_h2 = np.abs(series_h2).argmax(axis=-1)
+    probes = np.stack([peak_index_h1, peak_index_h2, r2.argmax(axis=-1)], axis=-1)
     pa = np.take_along_axis(series_h1, probes, axis=-1)
     pb = np.take_along_axis(series_h2, probes, axis=-1)
     g = np.abs(pa[:, None, :] * cos[None, :, None] + pb[:, None, :] * sin[None, :, None]).max(-1)
@@ -229,13 +232,20 @@ def psa_and_rotd50(
         spectrum = sfft.rfft(block, axis=-1, workers=1)
         for j, period in enumerate(periods):
             series = _oscillator_series(spectrum, df, 1.0 / period, damping, max_freq_ratio, causal)
-            out[start * n_comp : stop * n_comp, j] = np.maximum(
-                series.max(axis=-1), -series.min(axis=-1)
-            )
+            # Peak and where it occurs, from one argmax and one argmin pass.
+            i_max = series.argmax(axis=-1)[:, None]
+            i_min = series.argmin(axis=-1)[:, None]
+            v_max = np.take_along_axis(series, i_max, axis=-1)[:, 0]
+            v_min = np.take_along_axis(series, i_min, axis=-1)[:, 0]
+            out[start * n_comp : stop * n_comp, j] = np.maximum(v_max, -v_min)
             if do_rotd:
                 s = series.reshape(stop - start, n_comp, -1)
+                where = np.where(v_max >= -v_min, i_max[:, 0], i_min[:, 0])
+                where = where.reshape(stop - start, n_comp)
                 h1, h2 = horizontals
-                rot[start:stop, j] = _rotd_from_series(s[:, h1], s[:, h2])
+                rot[start:stop, j] = _rotd_from_series(
+                    s[:, h1], s[:, h2], where[:, h1], where[:, h2]
+                )
         return stop
 
     # Blocks of records run on threads: NumPy and pocketfft release the GIL, so two cores

@@ -87,7 +87,8 @@ def psd(acc: np.ndarray, dt: float, nperseg: int = 512) -> tuple[np.ndarray, np.
     ``(freqs_hz, psd)``, the PSD in (unit of ``acc``)^2 / Hz.
     """
     dt = check_dt(dt)
-    x = as_float_array(acc)
+    # float64 in: scipy's Welch runs faster on it than on float32 (measured, scipy 1.17).
+    x = as_float_array(acc).astype(np.float64, copy=False)
     nperseg = min(nperseg, x.shape[-1])
     freqs, power = scipy.signal.welch(x, fs=1.0 / dt, nperseg=nperseg, axis=-1)
     return freqs, power
