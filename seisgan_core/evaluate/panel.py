@@ -213,6 +213,11 @@ def _evaluate(
 
     with stage("statistics", 0.0, 0.02):
         result["study_statistics"] = {k: study_statistics(v) for k, v in sets.items()}
+        # The study's tables are of z-scored records (each component on its own, as prepare
+        # does): the same statistics on that scale, comparable with its Tables 5.2 and 5.3.
+        result["study_statistics"]["normalised"] = {
+            k: study_statistics(_zscore(v)) for k, v in sets.items()
+        }
 
     with stage("spectra", 0.02, 0.12):
         fas_out: dict = {}
@@ -449,6 +454,12 @@ def _evaluate(
     result["timings_s"] = timings
     report(1.0, "done")
     return result
+
+
+def _zscore(x: np.ndarray) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    std = x.std(axis=-1, keepdims=True)
+    return (x - mean) / np.where(std > 0, std, 1.0)
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

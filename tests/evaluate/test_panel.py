@@ -54,6 +54,10 @@ def test_full_panel_is_json_and_complete(real_set):
         assert section in result, section
         assert "skipped" not in result[section], section
     assert len(result["psa"]["real"]["median"]) == 3
+    normalised = result["study_statistics"]["normalised"]["generated"]
+    assert normalised["mean"] == pytest.approx([0, 0, 0], abs=1e-6)
+    assert normalised["std"] == pytest.approx([1, 1, 1], rel=1e-3)  # pooled z-scored records
+    assert all(m > 2 for m in normalised["max"])
     assert len(result["psa"]["rotd50"]["generated"]["median"]) == len(result["psa"]["periods_s"])
     assert len(result["intensity"]["real"]["d5_95_s"]["values"]) == N
     # Same simulator and conditions, other draws: spectra agree within a factor ~1.5 and
