@@ -13,6 +13,7 @@ train on the training split and score on the test split.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 
@@ -131,20 +132,26 @@ def _gmm_section(
     return out
 
 
-def evaluate(*args, **kwargs) -> dict:
-    """Compute the whole panel for ``generated`` against ``real`` records (see :func:`_evaluate`).
+def _single_blas_thread(func: Callable) -> Callable:
+    """Run ``func`` with BLAS single-threaded.
 
-    BLAS runs single-threaded here: the response spectra already run on a thread per core,
-    and OpenBLAS's spinning threads on an oversubscribed machine made the panel's matrix
-    products 10-50 times slower in measurements on the 2-core development machine.
+    The response spectra already run on a thread per core, and OpenBLAS's spinning threads on
+    an oversubscribed machine made the panel's matrix products 10-50 times slower in
+    measurements on the 2-core development machine.
     """
-    from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _evaluate(*args, **kwargs)
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
-def _evaluate(
+@_single_blas_thread
+def evaluate(
     generated: np.ndarray,
     real: np.ndarray,
     *,
