@@ -151,29 +151,29 @@ def envelope_figure(panel: dict) -> go.Figure:
 
 
 def statistics_table(panel: dict) -> go.Figure:
-    """The reference study's statistics (its Tables 5.2, 5.3) for real and generated sets."""
+    """The reference study's statistics (its Tables 5.2, 5.3) for real and generated sets.
+
+    In the panel's units, and on z-scored records (the study's scale) where the panel has them.
+    """
     stats = panel["study_statistics"]
-    rows = []
+    norm = stats.get("normalised")
+    units = panel.get("units", "cm/s^2")
+    header = ["statistic", "component", f"real ({units})", f"generated ({units})"]
+    if norm:
+        header += ["real (z-scored)", "generated (z-scored)"]
+    columns: list[list[str]] = [[] for _ in header]
     for measure in ("min", "max", "mean", "std", "skewness"):
         for c, comp in enumerate(COMPONENTS):
-            rows.append(
-                (
-                    measure,
-                    comp,
-                    stats["real"][measure][c],
-                    stats["generated"][measure][c],
-                )
-            )
-    measure, comp, real, gen = zip(*rows, strict=True)
-    fmt = [f"{v:.4g}" for v in real], [f"{v:.4g}" for v in gen]
-    fig = go.Figure(
-        go.Table(
-            header={"values": ["statistic", "component", "real", "generated"]},
-            cells={"values": [list(measure), list(comp), fmt[0], fmt[1]]},
-        )
-    )
+            row = [measure, comp, stats["real"][measure][c], stats["generated"][measure][c]]
+            if norm:
+                row += [norm["real"][measure][c], norm["generated"][measure][c]]
+            for i, value in enumerate(row):
+                columns[i].append(value if isinstance(value, str) else f"{value:.4g}")
+    fig = go.Figure(go.Table(header={"values": header}, cells={"values": columns}))
     fig.update_layout(
-        title=f"Study statistics ({panel.get('units', 'cm/s^2')})", template="plotly_white"
+        title="Study statistics (Tables 5.2, 5.3 of the reference study)",
+        template="plotly_white",
+        height=140 + 24 * len(columns[0]),
     )
     return fig
 
