@@ -203,7 +203,8 @@ def _generated_from_run(args, table, n: int):
     from seisgan_core.train.runs import load_run
 
     run = load_run(args.run)
-    names = tuple(run.conditions)
+    # config.json "conditions" (docs/contracts.md, section 3): the scenario names, [] if none.
+    names = tuple((getattr(run, "config", None) or {}).get("conditions") or ())
     conditions = None
     if names:
         conditions = table.iloc[[i % len(table) for i in range(n)]].reset_index(drop=True)

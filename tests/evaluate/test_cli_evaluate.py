@@ -199,7 +199,8 @@ def test_evaluate_run_uses_the_run_store_contract(prepared, monkeypatch, tmp_pat
     calls = []
 
     class StandInRun:
-        conditions = ("mw", "log10_distance_km")
+        def __init__(self):
+            self.config = {"run_id": "run-1", "conditions": ["mw", "log10_distance_km"]}
 
         def generate(self, n, conditions=None, epoch=None, seed=0, units="cm/s2"):
             calls.append({"n": n, "rows": len(conditions), "epoch": epoch, "units": units})
