@@ -95,12 +95,22 @@ def _gmm_section(
     for imt in GMM_IMTS:
         entry: dict = {}
         for name, (table, values) in sets.items():
-            res = gmm_residuals(table, imt, observed=values[imt])
+            observed = np.asarray(values[imt], float)
+            # Residuals are logarithms: records with a zero amplitude (a silent generated
+            # record) are left out and counted.
+            positive = np.isfinite(observed) & (observed > 0)
+            if positive.sum() == 0:
+                entry[name] = {"skipped": "no record with a positive amplitude"}
+                continue
+            table = table[positive].reset_index(drop=True)
+            observed = observed[positive]
+            res = gmm_residuals(table, imt, observed=observed)
             entry[name] = {
                 "summary": residual_summary(res),
+                "n_left_out_zero_amplitude": int((~positive).sum()),
                 "distance_km": table[_distance_column(table)].astype(float).tolist(),
                 "mw": table["mw"].astype(float).tolist(),
-                "observed": np.asarray(values[imt], float).tolist(),
+                "observed": observed.tolist(),
                 "total": res["total"].tolist(),
                 "within_event": res["within_event"].tolist(),
                 "between_event": res["between_event"].tolist(),
@@ -513,9 +523,8 @@ def headline(result: dict) -> dict:
     div = result.get("similarity", {}).get("diversity", {})
     out["diversity_ratio"] = div.get("ratio")
     gmm = result.get("gmm", {})
-    if "imts" in gmm and "generated" in gmm["imts"].get("PGA", {}):
-        out["gmm_pga_mean_residual_generated"] = gmm["imts"]["PGA"]["generated"]["summary"][
-            "mean_total"
-        ]
-        out["gmm_pga_mean_residual_real"] = gmm["imts"]["PGA"]["real"]["summary"]["mean_total"]
+    pga_entry = gmm.get("imts", {}).get("PGA", {})
+    for name in ("generated", "real"):
+        if "summary" in pga_entry.get(name, {}):
+            out[f"gmm_pga_mean_residual_{name}"] = pga_entry[name]["summary"]["mean_total"]
     return out

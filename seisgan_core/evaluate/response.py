@@ -160,7 +160,9 @@ def _rotd_from_series(
     g = np.abs(pa[:, None, :] * cos[None, :, None] + pb[:, None, :] * sin[None, :, None]).max(-1)
     n_angles = _ANGLES_DEG.size
     lower = np.partition(g, (n_angles - 1) // 2, axis=-1)[:, (n_angles - 1) // 2]
-    keep = r2 >= (lower * lower)[:, None]
+    # An all-zero row has lower == 0 (its probes are zero) and RotD50 0: keep none of it,
+    # rather than every sample (a generator early in training can emit such records).
+    keep = (r2 >= (lower * lower)[:, None]) & (lower > 0)[:, None]
     counts = keep.sum(axis=-1)
     k = int(max(counts.max(), 1))
     # Compact the kept samples of each row to the front of a zero-padded (rows, k) array:

@@ -219,7 +219,7 @@ def gmm_distance_figure(panel: dict, imt: str = "PGA") -> go.Figure:
             col=1,
         )
     for name in ("real", "generated"):
-        if name not in entry:
+        if name not in entry or "skipped" in entry[name]:
             continue
         pts = entry[name]
         hover = [f"Mw {m:.1f}" for m in pts["mw"]]

@@ -92,3 +92,22 @@ def test_panel_rejects_bad_shapes(real_set):
         evaluate(real, real, dt=DT, real_split=split[:5])
     with pytest.raises(ValueError, match="generated"):
         evaluate(real[:, :, :1000], real, dt=DT)
+
+
+def test_panel_survives_silent_generated_records(real_set):
+    real, mw, dist, split = real_set
+    gen = np.zeros((8, 3, NPTS))
+    gen[:4] = real[:4]
+    table = conditions(mw[:8], dist[:8], with_event=False)
+    result = evaluate(
+        gen, real, dt=DT, real_split=split, real_conditions=conditions(mw, dist),
+        generated_conditions=table,
+    )  # fmt: skip
+    rot = np.asarray(result["psa"]["rotd50"]["generated"]["p16"])
+    assert np.all(rot == 0)  # half the records are silent: the 16th percentile is 0
+    pga_gen = result["gmm"]["imts"]["PGA"]["generated"]
+    assert pga_gen["n_left_out_zero_amplitude"] == 4 and len(pga_gen["total"]) == 4
+    from seisgan_core.viz.evaluation import gmm_distance_figure
+
+    assert len(gmm_distance_figure(result).data) > 3
+    json.dumps(result)
