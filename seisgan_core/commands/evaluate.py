@@ -293,6 +293,15 @@ def write_figures(panel: dict, out: Path, waveforms=None) -> dict:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    """`seisgan evaluate`: exit 0 on success, 1 on bad input (message on stderr), 2 on usage."""
+    try:
+        return _run_evaluate(args)
+    except (ValueError, OSError) as exc:  # FormatError is a ValueError
+        print(f"seisgan evaluate: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run_evaluate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     data = Path(args.data)
     if not (data / "manifest.json").exists():
@@ -368,6 +377,15 @@ def _print_summary(panel: dict) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    """`seisgan export`: exit 0 on success, 1 on bad input (message on stderr)."""
+    try:
+        return _run_export(args)
+    except (ValueError, OSError) as exc:
+        print(f"seisgan export: {exc}", file=sys.stderr)
+        return 1
+
+
+def _run_export(args: argparse.Namespace) -> int:
     import numpy as np
 
     from seisgan_core.evaluate.export import write_export

@@ -221,3 +221,22 @@ def test_evaluate_run_uses_the_run_store_contract(prepared, monkeypatch, tmp_pat
     assert cli.main(argv) == 0 and len(calls) == 1  # cached: the run is not asked again
     (run_dir / "checkpoints" / "last.pt").write_bytes(b"a newer checkpoint")
     assert cli.main(argv) == 0 and len(calls) == 2  # a new checkpoint invalidates the cache
+
+
+def test_bad_generated_files_fail_with_a_message(prepared, tmp_path, capsys):
+    _, data, real = prepared
+    bad = tmp_path / "bad.npy"
+    np.save(bad, np.zeros((4, 2, real.shape[2]), np.float32))
+    argv = ["evaluate", "--generated", str(bad), "--data", str(data), "--out",
+            str(tmp_path / "o"), "--no-figures", "--quiet"]  # fmt: skip
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert "bad.npy" in err and "(N, 3, n_samples)" in err
+    diverged = real[:6].copy()
+    diverged[2, 1, 100] = np.nan
+    np.save(bad, diverged)
+    assert cli.main([*argv, "--force"]) == 1
+    assert "finite" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "metrics.json").exists()
+    assert cli.main(["export", "--generated", str(tmp_path / "absent.npy"), "--format", "csv",
+                     "--out", str(tmp_path / "x.zip")]) == 1  # fmt: skip
