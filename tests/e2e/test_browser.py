@@ -65,6 +65,8 @@ def assert_clean(pg) -> None:
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_loads_clean_and_offline(page, server, name):
     goto_page(page, server, name)
+    if name in ("data", "prepare", "train", "samples"):
+        assert plotly_traces(page, 1) >= 1  # the page's charts drew their traces
     assert_clean(page)
     assert (
         page.locator("h1")
