@@ -33,7 +33,6 @@ if missing:
 
 from seisgan_core.evaluate.export import EXPORT_FORMATS, export_samples  # noqa: E402
 from seisgan_core.evaluate.panel import evaluate  # noqa: E402
-
 from seisgan_core.prepare import load_prepared  # noqa: E402
 from seisgan_core.train.runs import list_runs, load_run  # noqa: E402
 from seisgan_core.viz import evaluation as veval  # noqa: E402
@@ -79,11 +78,13 @@ if data_path is None or not (data_path / "waveforms.npy").is_file():
 @st.cache_data(max_entries=8, show_spinner="Generating and computing the panel…")
 def compute(run_path: str, epoch: str, data: str, n: int, seed: int = 0):
     prepared = load_prepared(data)
-    records = prepared.records.sort_values("row").reset_index(drop=True)
-    rows = appstate.sample_rows(len(records), n, seed=seed)
-    real = prepared.to_cm_s2(rows).astype(np.float32)
-    table = records.iloc[rows].reset_index(drop=True)
     chosen = load_run(run_path)
+    records = prepared.records.sort_values("row").reset_index(drop=True)
+    records = appstate.usable_for_conditions(records, chosen.conditions)
+    picked = appstate.sample_rows(len(records), n, seed=seed)
+    table = records.iloc[picked].reset_index(drop=True)
+    real = prepared.to_cm_s2(table["row"].to_numpy()).astype(np.float32)
+    n = len(table)  # one generated record per real record (its scenario, for conditional runs)
     conditions = table if chosen.conditions else None
     generated = chosen.generate_samples(
         n,
@@ -99,7 +100,8 @@ def compute(run_path: str, epoch: str, data: str, n: int, seed: int = 0):
         generated.waveforms,
         real,
         dt=DT_S,
-        real_split=table["split"].astype(str).to_numpy(),
+        # val and test records are both unseen by the generator: together, the held-out side
+        real_split=np.where(table["split"].astype(str) == "train", "train", "test"),
         real_conditions=table,
         generated_conditions=gen_table,
         seed=seed,

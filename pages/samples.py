@@ -145,7 +145,8 @@ from seisgan_core import evaluate  # noqa: E402
 # predicts RotD50, approached here by the geometric mean of the two horizontal PGAs.
 pga = evaluate.pga(generated)  # (n, 3) cm/s^2
 pga_h = np.sqrt(pga[:, 0] * pga[:, 1])
-distances = np.logspace(0.0, np.log10(300.0), 40)
+# BSSA14 is valid to 300 km (Rjb); logspace can overshoot 300 by a rounding error
+distances = np.minimum(np.logspace(0.0, np.log10(300.0), 40), 300.0)
 curve = evaluate.gmm_residuals(
     pd.DataFrame(
         {"event_id": "scenario", "mw": mw, "vs30_m_s": vs30, "epicentral_distance_km": distances}

@@ -510,3 +510,18 @@ def reference_study_tables() -> pd.DataFrame:
         ("5.3", "Run 3", 100, "skewness", 0.10, 0.09),
     ]
     return pd.DataFrame(rows, columns=["table", "run", "epoch", "statistic", "real", "generated"])
+
+
+# The record-table column behind each model condition (seisgan_core.nn.presets.CONDITION_NAMES).
+CONDITION_COLUMNS = {
+    "mw": "mw",
+    "log10_distance_km": "epicentral_distance_km",
+    "depth_km": "event_depth_km",
+    "vs30_m_s": "vs30_m_s",
+}
+
+
+def usable_for_conditions(records: pd.DataFrame, conditions: Sequence[str]) -> pd.DataFrame:
+    """The records whose values for every condition are known (a scenario cannot hold NaN)."""
+    columns = [CONDITION_COLUMNS[c] for c in conditions]
+    return records.dropna(subset=columns) if columns else records

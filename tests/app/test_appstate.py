@@ -209,3 +209,12 @@ def test_reference_study_tables_hold_the_published_values():
     assert table.loc[("Run 1", "max"), "generated"] == 3.9
     assert table.loc[("Run 3", "std"), "generated"] == 2.28
     assert table.loc[("Run 3", "skewness"), "real"] == 0.10
+
+
+def test_usable_for_conditions_drops_missing_values():
+    from app_support import record_table
+
+    table = record_table(n_events=4, n_stations=2)  # the last event has no Mw
+    assert len(appstate.usable_for_conditions(table, ["mw", "vs30_m_s"])) == 6
+    assert len(appstate.usable_for_conditions(table, ["vs30_m_s"])) == 8
+    assert len(appstate.usable_for_conditions(table, [])) == 8

@@ -283,6 +283,31 @@ def test_samples_page_epoch_from_url_and_conditional_generation(trained, monkeyp
     sliders["Mw"].set_value(6.0).run()
     assert not at.exception
     assert at.query_params["run"] == "cond-run"
+    shown = metrics(at)
+    # BSSA14 at Mw 6, 30 km, Vs30 450 m/s predicts a PGA of tens to a few hundred cm/s^2
+    assert 20.0 < float(shown["BSSA14 median PGA here (cm/s²)"]) < 400.0
+    assert "Mean residual ln(generated / BSSA14)" in shown
+
+
+@pytest.mark.slow
+def test_compare_page_panel_of_a_trained_run(trained, monkeypatch):
+    if appstate.missing_parts(["evaluation", "evaluation figures"]):
+        pytest.skip("the evaluation part is not in this build")
+    monkeypatch.setenv("SEISGAN_HOME", str(trained))
+    at = run_page("compare", {"run": "cond-run"})
+    assert at.query_params["epoch"] == "best"
+    shown = metrics(at)
+    assert set(shown) == {
+        "Spectral Fréchet / real-real",
+        "Memorisation ratio",
+        "PSA median |ln bias|",
+        "Diversity (generated / real)",
+    }
+    assert float(shown["PSA median |ln bias|"]) >= 0.0
+    study = frame_with(at, "statistic")
+    assert len(study) == 9
+    names = [b.label for b in at.get("download_button")]
+    assert names == ["asdf", "mseed", "sac", "csv"]
 
 
 @pytest.mark.parametrize("page", ["train", "samples", "compare"])
