@@ -34,6 +34,7 @@ if missing:
 from seisgan_core.evaluate.export import EXPORT_FORMATS, export_samples  # noqa: E402
 from seisgan_core.evaluate.panel import evaluate  # noqa: E402
 from seisgan_core.prepare import load_prepared  # noqa: E402
+from seisgan_core.train.data import CONDITION_COLUMNS  # noqa: E402
 from seisgan_core.train.runs import list_runs, load_run  # noqa: E402
 from seisgan_core.viz import evaluation as veval  # noqa: E402
 
@@ -80,7 +81,9 @@ def compute(run_path: str, epoch: str, data: str, n: int, seed: int = 0):
     prepared = load_prepared(data)
     chosen = load_run(run_path)
     records = prepared.records.sort_values("row").reset_index(drop=True)
-    records = appstate.usable_for_conditions(records, chosen.conditions)
+    records = appstate.scenario_table(
+        records, [CONDITION_COLUMNS[c] for c in chosen.conditions] + ["vs30_m_s"]
+    )
     picked = appstate.sample_rows(len(records), n, seed=seed)
     table = records.iloc[picked].reset_index(drop=True)
     real = prepared.to_cm_s2(table["row"].to_numpy()).astype(np.float32)

@@ -512,16 +512,18 @@ def reference_study_tables() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["table", "run", "epoch", "statistic", "real", "generated"])
 
 
-# The record-table column behind each model condition (seisgan_core.nn.presets.CONDITION_NAMES).
-CONDITION_COLUMNS = {
-    "mw": "mw",
-    "log10_distance_km": "epicentral_distance_km",
-    "depth_km": "event_depth_km",
-    "vs30_m_s": "vs30_m_s",
-}
+def scenario_table(records: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Records usable as generation scenarios for a model conditioned on ``columns``
+    (record-table names, as ``seisgan_core.train.data.CONDITION_COLUMNS`` maps them).
 
-
-def usable_for_conditions(records: pd.DataFrame, conditions: Sequence[str]) -> pd.DataFrame:
-    """The records whose values for every condition are known (a scenario cannot hold NaN)."""
-    columns = [CONDITION_COLUMNS[c] for c in conditions]
-    return records.dropna(subset=columns) if columns else records
+    A missing Vs30 (common: many stations have none measured) becomes the median Vs30 of the
+    training split, the rule the trainer applies (``seisgan_core.train.data``); a record
+    missing any other condition (Mw, distance, depth) is left out.
+    """
+    records = records.copy()
+    if "vs30_m_s" in columns and records["vs30_m_s"].isna().any():
+        train = records["split"].astype(str) == "train" if "split" in records else True
+        known = records.loc[train & records["vs30_m_s"].notna(), "vs30_m_s"]
+        if len(known):
+            records["vs30_m_s"] = records["vs30_m_s"].fillna(float(known.median()))
+    return records.dropna(subset=list(columns)) if columns else records

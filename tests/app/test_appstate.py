@@ -211,10 +211,15 @@ def test_reference_study_tables_hold_the_published_values():
     assert table.loc[("Run 3", "skewness"), "real"] == 0.10
 
 
-def test_usable_for_conditions_drops_missing_values():
+def test_scenario_table_imputes_vs30_as_the_trainer_and_drops_missing_mw():
     from app_support import record_table
 
     table = record_table(n_events=4, n_stations=2)  # the last event has no Mw
-    assert len(appstate.usable_for_conditions(table, ["mw", "vs30_m_s"])) == 6
-    assert len(appstate.usable_for_conditions(table, ["vs30_m_s"])) == 8
-    assert len(appstate.usable_for_conditions(table, [])) == 8
+    table["split"] = ["train"] * 4 + ["val"] * 2 + ["test"] * 2
+    table.loc[[1, 6], "vs30_m_s"] = float("nan")
+    out = appstate.scenario_table(table, ["mw", "vs30_m_s"])
+    assert len(out) == 6  # EV003 (no Mw) left out
+    # training rows 0, 2, 3 keep Vs30 250, 250, 450: their median stands in
+    assert out.loc[1, "vs30_m_s"] == 250.0
+    assert appstate.scenario_table(table, ["vs30_m_s"])["vs30_m_s"].notna().all()
+    assert len(appstate.scenario_table(table, [])) == 8
