@@ -157,7 +157,12 @@ def _p_onset_index(
     onsets = trigger_onset(cft, on, off)
     if len(onsets) == 0:
         return None
-    return int(onsets[0][0])
+    onset = int(onsets[0][0])
+    # A trigger as soon as the LTA has settled means the record began already shaking (a late
+    # trigger, or leading samples trimmed by the archive): no P onset inside the record.
+    if onset <= nlta + 1:
+        return None
+    return onset
 
 
 def process_waveform(
