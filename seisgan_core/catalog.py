@@ -34,6 +34,7 @@ from seisgan_core.io import esm_ascii as _esm
 from seisgan_core.io import flatfile as _flat
 from seisgan_core.io import itaca_legacy as _legacy
 from seisgan_core.io.errors import FormatError, SeisganIOError, UnknownFormatError
+from seisgan_core.io.quakeml import looks_like_quakeml
 from seisgan_core.io.safety import read_zip_member, safe_zip_members
 from seisgan_core.io.waveforms import RecordWaveforms, order_components, stack_components
 
@@ -167,6 +168,8 @@ def _kind(path: Path) -> str:
         return "esm_ascii"
     if _flat.looks_like_flatfile(head):
         return "flatfile"
+    if looks_like_quakeml(head):
+        return "quakeml"
     return "unknown"
 
 
@@ -338,7 +341,9 @@ def read_records(
             elif kind in ("cor_acc", "metadata"):
                 legacy_dirs[path.parent][kind].append(path)
             elif kind == "rs":
-                continue
+                continue  # ITACA's response spectra belong to a .cor.acc; not records
+            elif kind == "quakeml":
+                skipped.append((str(path), f"{path}: QuakeML holds events, not records"))
             else:
                 raise UnknownFormatError(
                     path,

@@ -2,6 +2,177 @@
 
 from __future__ import annotations
 
+import argparse
+import json
+import sys
+from pathlib import Path
+
 
 def register(subparsers) -> None:
-    """Add this area's subcommands. None yet."""
+    """Add ``train``, ``generate`` and ``tune``."""
+    p = subparsers.add_parser(
+        "train",
+        help="train a WGAN-GP on a prepared set into a run folder",
+        description="Train a WGAN-GP (the reference study's model, or a conditioned one) on a "
+        "prepared training set. Under torchrun, one process per GPU (or CPU gloo rank).",
+    )
+    p.add_argument("--data", required=True, help="prepared set folder (waveforms.npy, ...)")
+    p.add_argument(
+        "--preset",
+        help="study_run1, study_run2, study_run3, conditional, demo (the default), or a preset "
+        "JSON file; with --resume, the run's own hyperparameters unless given",
+    )
+    p.add_argument("--out", required=True, help="run folder, e.g. models/RUN")
+    p.add_argument("--epochs", type=int, help="total epochs (overrides the preset)")
+    p.add_argument("--batch-size", type=int, help="overrides the preset")
+    p.add_argument("--seed", type=int, help="overrides the preset's seed (0)")
+    p.add_argument("--resume", action="store_true", help="continue from checkpoints/last.pt")
+    p.add_argument("--resume-from", help="continue from this checkpoint file instead")
+    p.add_argument("--overwrite", action="store_true", help="discard a run already in --out")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_train)
+
+    g = subparsers.add_parser(
+        "generate",
+        help="generate accelerograms (cm/s^2) from a trained run",
+        description="Generate three-component accelerograms from a run's checkpoint, in cm/s^2 "
+        "(scaled to the amplitude head's log10 PGA) or normalised. Writes .npy with a .json "
+        "sidecar, or ASDF (.h5/.asdf) with the provenance in its auxiliary data.",
+    )
+    g.add_argument("--run", required=True, help="run folder, e.g. models/demo")
+    g.add_argument("--epoch", type=int, help="checkpoint of this epoch (default: best.pt)")
+    g.add_argument("--n", type=int, required=True, help="number of samples")
+    g.add_argument("--mw", type=float, help="moment magnitude")
+    g.add_argument("--distance-km", type=float, help="epicentral distance in km")
+    g.add_argument("--depth-km", type=float, help="hypocentral depth in km")
+    g.add_argument("--vs30", type=float, help="Vs30 in m/s")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--units", choices=("cm/s2", "normalised"), default="cm/s2")
+    g.add_argument(
+        "--pga",
+        choices=("sample", "median"),
+        default="sample",
+        help="draw each log10 PGA from the head's Gaussian, or take its mean",
+    )
+    g.add_argument("--out", required=True, help="output file: .npy, .h5 or .asdf")
+    g.set_defaults(func=_generate)
+
+    t = subparsers.add_parser(
+        "tune",
+        help="Bayesian hyperparameter search (optuna TPE) with pruning",
+        description="Search learning rates, n_critic, lambda, latent size and batch with "
+        "optuna's TPE, scored by the validation log-spectral distance (as best.pt); "
+        "unpromising trials are pruned. The study lives in OUT/study.sqlite3, so a killed "
+        "search resumes; the best trial is written as OUT/best_preset.json.",
+    )
+    t.add_argument("--data", required=True)
+    t.add_argument("--trials", type=int, required=True, help="trials to finish in all")
+    t.add_argument("--epochs-per-trial", type=int, required=True)
+    t.add_argument("--out", required=True, help="e.g. models/tune-NAME")
+    t.add_argument("--base", default="demo", help="preset the search starts from")
+    t.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    t.add_argument("--seed", type=int, default=0)
+    t.set_defaults(func=_tune)
+
+
+def _train(args: argparse.Namespace) -> int:
+    import torch
+    from tqdm import tqdm
+
+    from seisgan_core.io.errors import FormatError
+    from seisgan_core.train.config import Hyperparameters, load_preset
+    from seisgan_core.train.store import RunLockedError
+    from seisgan_core.train.trainer import RunExistsError, Trainer, TrainingDivergedError
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    try:
+        config_path = Path(args.out) / "config.json"
+        if (args.resume or args.resume_from) and args.preset is None and config_path.is_file():
+            config = json.loads(config_path.read_text())
+            name = config.get("preset", "custom")
+            hp = Hyperparameters.from_dict(config["hyperparameters"])
+        else:
+            name, hp = load_preset(args.preset or "demo")
+    except (FormatError, KeyError, ValueError) as exc:
+        print(f"seisgan train: {exc}", file=sys.stderr)
+        return 2
+    changes = {
+        k: v
+        for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size), ("seed", args.seed))
+        if v is not None
+    }
+    hp = hp.replace(**changes)
+    bar = None if args.no_progress else tqdm(total=1000, unit="‰", desc="train", leave=True)
+
+    def progress(fraction: float, message: str) -> None:
+        if bar is not None:
+            bar.n = int(fraction * 1000)
+            bar.set_postfix_str(message, refresh=True)
+
+    trainer = Trainer(
+        data=args.data,
+        out=args.out,
+        hyperparameters=hp,
+        preset=name,
+        device=args.device,
+        resume=args.resume,
+        resume_from=args.resume_from,
+        overwrite=args.overwrite,
+        progress=progress,
+    )
+    try:
+        state = trainer.fit()
+    except (RunLockedError, RunExistsError, FormatError, TrainingDivergedError, ValueError) as exc:
+        print(f"seisgan train: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if bar is not None:
+            bar.close()
+    print(f"{args.out}: {state}")
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from seisgan_core.train.runs import load_run, save_generated
+
+    scenario = {
+        key: value
+        for key, value in (
+            ("mw", args.mw),
+            ("distance_km", args.distance_km),
+            ("depth_km", args.depth_km),
+            ("vs30_m_s", args.vs30),
+        )
+        if value is not None
+    }
+    try:
+        run = load_run(args.run)
+        samples = run.generate_samples(
+            args.n, scenario or None, args.epoch, args.seed, args.units, pga=args.pga
+        )
+        written = save_generated(args.out, samples)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"seisgan generate: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(path)
+    return 0
+
+
+def _tune(args: argparse.Namespace) -> int:
+    from seisgan_core.train.tune import tune
+
+    best = tune(
+        data=args.data,
+        out=args.out,
+        trials=args.trials,
+        epochs_per_trial=args.epochs_per_trial,
+        base=args.base,
+        device=args.device,
+        seed=args.seed,
+    )
+    print(f"best trial {best['trial']}: val LSD {best['val_score']:.3f} dB -> {best['preset']}")
+    return 0

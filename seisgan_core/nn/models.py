@@ -1,0 +1,252 @@
+"""The generator, the critic and the amplitude head (the reference study's architecture).
+
+Generator in SeismoGen's style (Wang et al. 2021, "SeismoGen: seismic waveform synthesis using
+GAN with application to seismic data augmentation", JGR Solid Earth 126): a conditioning block
+(``y_block``) and a stack of upsampling ``GenBlock``s. Every convolution after the input layer is
+grouped in three groups, so each component (E, N, Z) has its own pipeline; the components share
+only the latent vector and the conditions, as in the study's one-pipeline-per-component design.
+Upsampling is nearest-neighbour followed by a convolution rather than a transposed convolution,
+which avoids checkerboard artefacts (Odena et al. 2016, Distill, "Deconvolution and
+checkerboard artifacts"): those would appear as spurious spectral lines in the generated
+accelerograms.
+
+Critic after the study: a ``decomposer`` splits the waveform by FFT with a threshold mask into a
+low- and a high-frequency part (low = irfft(mask * rfft(x)), high = x - low); ``x_low_block`` and
+``x_high_block`` are strided convolution stacks on each; ``y_linear``/``y_conv`` embed the
+conditions; ``sample_critic`` is a convolution whose score map is averaged over time. No
+normalisation layers in the critic: batch statistics would break the per-sample gradient penalty
+(Gulrajani et al. 2017, sec. 4).
+
+Conditions are physical values (Mw, log10 epicentral distance, depth, Vs30; any subset, or none
+for the study's unconditional model). Each module normalises them with buffers it carries, so a
+checkpoint holds the normalisation the model was trained with.
+
+This package imports nothing else of ours.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ["AmplitudeHead", "ConditionNormaliser", "Critic", "GenBlock", "Generator"]
+
+
+class ConditionNormaliser(nn.Module):
+    """``(y - mean) / std`` with the training set's statistics kept as buffers."""
+
+    def __init__(self, n_conditions: int) -> None:
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(n_conditions))
+        self.register_buffer("std", torch.ones(n_conditions))
+
+    @torch.no_grad()
+    def set_statistics(self, mean: torch.Tensor, std: torch.Tensor) -> None:
+        self.mean.copy_(torch.as_tensor(mean, dtype=self.mean.dtype))
+        # a constant condition (std 0) must not divide by zero
+        self.std.copy_(torch.as_tensor(std, dtype=self.std.dtype).clamp_min(1e-6))
+
+    def forward(self, y: torch.Tensor) -> torch.Tensor:
+        return (y - self.mean) / self.std
+
+
+def _conv(c_in: int, c_out: int, kernel: int, groups: int = 1, stride: int = 1) -> nn.Conv1d:
+    return nn.Conv1d(c_in, c_out, kernel, stride=stride, padding=kernel // 2, groups=groups)
+
+
+class GenBlock(nn.Module):
+    """Upsample by 2, then two grouped convolutions with batch norm and LeakyReLU."""
+
+    def __init__(self, c_in: int, c_out: int, kernel: int, groups: int = 3) -> None:
+        super().__init__()
+        self.z_block = nn.Sequential(
+            nn.Upsample(scale_factor=2, mode="nearest"),
+            _conv(c_in, c_out, kernel, groups),
+            nn.BatchNorm1d(c_out),
+            nn.LeakyReLU(0.2),
+        )
+        self.conv_block = nn.Sequential(
+            _conv(c_out, c_out, kernel, groups),
+            nn.BatchNorm1d(c_out),
+            nn.LeakyReLU(0.2),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.conv_block(self.z_block(x))
+
+
+class Generator(nn.Module):
+    """Latent vector (and conditions) -> (N, 3, length) normalised accelerograms.
+
+    ``widths`` are channels per component at the base resolution and after each of the
+    ``len(widths) - 1`` upsampling blocks; ``length`` must equal ``base * 2**(len(widths)-1)``.
+    """
+
+    def __init__(
+        self,
+        *,
+        latent_dim: int,
+        n_conditions: int = 0,
+        length: int = 8000,
+        widths: tuple[int, ...] = (64, 64, 48, 48, 32, 32, 16),
+        condition_width: int = 8,
+        kernel: int = 9,
+    ) -> None:
+        super().__init__()
+        n_up = len(widths) - 1
+        if length % (2**n_up):
+            raise ValueError(f"length {length} is not divisible by 2**{n_up} (widths {widths})")
+        self.latent_dim = latent_dim
+        self.n_conditions = n_conditions
+        self.length = length
+        self.base = length // 2**n_up
+        self.widths = tuple(widths)
+        self.condition_width = condition_width if n_conditions else 0
+        self.z_linear = nn.Linear(latent_dim, 3 * widths[0] * self.base)
+        self.z_norm = nn.BatchNorm1d(3 * widths[0])
+        if n_conditions:
+            self.normaliser = ConditionNormaliser(n_conditions)
+            # y_block: conditions -> a feature map at the base resolution, given to every pipeline
+            self.y_block = nn.Sequential(
+                nn.Linear(n_conditions, 64),
+                nn.LeakyReLU(0.2),
+                nn.Linear(64, self.condition_width * self.base),
+                nn.LeakyReLU(0.2),
+            )
+        blocks = []
+        c_in = widths[0] + self.condition_width
+        for w in widths[1:]:
+            blocks.append(GenBlock(3 * c_in, 3 * w, kernel, groups=3))
+            c_in = w
+        self.blocks = nn.Sequential(*blocks)
+        self.to_waveform = _conv(3 * widths[-1], 3, kernel, groups=3)
+
+    def forward(self, z: torch.Tensor, conditions: torch.Tensor | None = None) -> torch.Tensor:
+        n = z.shape[0]
+        h = self.z_linear(z).view(n, 3 * self.widths[0], self.base)
+        h = nn.functional.leaky_relu(self.z_norm(h), 0.2)
+        if self.n_conditions:
+            if conditions is None:
+                raise ValueError(f"this generator needs {self.n_conditions} conditions per sample")
+            y = self.y_block(self.normaliser(conditions)).view(n, 1, self.condition_width, -1)
+            # give each component's channel group its own copy of the condition features
+            h = h.view(n, 3, self.widths[0], self.base)
+            h = torch.cat([h, y.expand(n, 3, self.condition_width, self.base)], dim=2)
+            h = h.reshape(n, -1, self.base)
+        return self.to_waveform(self.blocks(h))
+
+
+class Critic(nn.Module):
+    """(N, 3, length) waveforms (and conditions) -> (N,) Wasserstein critic scores."""
+
+    def __init__(
+        self,
+        *,
+        n_conditions: int = 0,
+        length: int = 8000,
+        sampling_rate_hz: float = 200.0,
+        cutoff_hz: float = 5.0,
+        widths: tuple[int, ...] = (32, 64, 128, 128),
+        stride: int = 4,
+        kernel: int = 9,
+        condition_width: int = 8,
+    ) -> None:
+        super().__init__()
+        self.n_conditions = n_conditions
+        self.length = length
+        # decomposer: rfft bins at or below cutoff_hz form the low-frequency part
+        freqs = torch.fft.rfftfreq(length, d=1.0 / sampling_rate_hz)
+        self.register_buffer("low_mask", (freqs <= cutoff_hz).float(), persistent=False)
+        self.x_low_block = self._branch(widths, stride, kernel)
+        self.x_high_block = self._branch(widths, stride, kernel)
+        feature_length = length
+        for _ in widths:
+            feature_length = (feature_length + 2 * (kernel // 2) - kernel) // stride + 1
+        self.feature_length = feature_length
+        c = 2 * widths[-1]
+        self.condition_width = condition_width if n_conditions else 0
+        if n_conditions:
+            self.normaliser = ConditionNormaliser(n_conditions)
+            self.y_linear = nn.Linear(n_conditions, condition_width * feature_length)
+            self.y_conv = nn.Sequential(
+                nn.LeakyReLU(0.2), _conv(condition_width, condition_width, 3), nn.LeakyReLU(0.2)
+            )
+            c += condition_width
+        self.sample_critic = nn.Sequential(
+            _conv(c, widths[-1], 3), nn.LeakyReLU(0.2), nn.Conv1d(widths[-1], 1, 1)
+        )
+
+    @staticmethod
+    def _branch(widths: tuple[int, ...], stride: int, kernel: int) -> nn.Sequential:
+        layers: list[nn.Module] = []
+        c_in = 3
+        for w in widths:
+            layers += [_conv(c_in, w, kernel, stride=stride), nn.LeakyReLU(0.2)]
+            c_in = w
+        return nn.Sequential(*layers)
+
+    def decompose(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Split into low- and high-frequency parts by an FFT threshold mask (float32)."""
+        # cuFFT and the CPU FFT have no bf16 kernels: run this part in float32 under autocast
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            x32 = x.float()
+            low = torch.fft.irfft(torch.fft.rfft(x32) * self.low_mask, n=x32.shape[-1])
+            return low, x32 - low
+
+    def forward(self, x: torch.Tensor, conditions: torch.Tensor | None = None) -> torch.Tensor:
+        low, high = self.decompose(x)
+        features = [self.x_low_block(low), self.x_high_block(high)]
+        if self.n_conditions:
+            if conditions is None:
+                raise ValueError(f"this critic needs {self.n_conditions} conditions per sample")
+            y = self.y_linear(self.normaliser(conditions)).view(x.shape[0], -1, self.feature_length)
+            features.append(self.y_conv(y).to(features[0].dtype))
+        score_map = self.sample_critic(torch.cat(features, dim=1))
+        return score_map.mean(dim=(1, 2)).float()
+
+
+class AmplitudeHead(nn.Module):
+    """Predicts each component's log10 PGA (cm/s^2) as a Gaussian: mean and standard deviation.
+
+    Trained by the Gaussian negative log-likelihood on the training records; without conditions
+    it learns the set's mean and scatter. Targets are standardised with buffers (set from the
+    training set) so the network works near unit scale.
+    """
+
+    def __init__(self, *, n_conditions: int = 0, hidden: int = 32) -> None:
+        super().__init__()
+        self.n_conditions = n_conditions
+        self.register_buffer("target_mean", torch.zeros(3))
+        self.register_buffer("target_std", torch.ones(3))
+        if n_conditions:
+            self.normaliser = ConditionNormaliser(n_conditions)
+            self.net = nn.Sequential(
+                nn.Linear(n_conditions, hidden),
+                nn.LeakyReLU(0.2),
+                nn.Linear(hidden, hidden),
+                nn.LeakyReLU(0.2),
+                nn.Linear(hidden, 6),
+            )
+        else:
+            self.constant = nn.Parameter(torch.zeros(6))
+
+    @torch.no_grad()
+    def set_target_statistics(self, mean: torch.Tensor, std: torch.Tensor) -> None:
+        self.target_mean.copy_(torch.as_tensor(mean, dtype=self.target_mean.dtype))
+        self.target_std.copy_(torch.as_tensor(std, dtype=self.target_std.dtype).clamp_min(1e-3))
+
+    def forward(
+        self, conditions: torch.Tensor | None = None, n: int | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and standard deviation of log10 PGA, each (N, 3)."""
+        if self.n_conditions:
+            if conditions is None:
+                raise ValueError(f"this head needs {self.n_conditions} conditions per sample")
+            out = self.net(self.normaliser(conditions).float())
+        else:
+            if n is None:
+                raise ValueError("give n, the number of samples, to an unconditional head")
+            out = self.constant.expand(n, 6)
+        mu = out[:, :3] * self.target_std + self.target_mean
+        sigma = nn.functional.softplus(out[:, 3:]) * self.target_std + 1e-3
+        return mu, sigma

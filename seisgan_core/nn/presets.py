@@ -1,0 +1,113 @@
+"""Named hyperparameter sets: the reference study's three runs, ours, and a small demo.
+
+A preset is a plain dict of the trainer's keyword-only hyperparameters
+(``seisgan_core.train.config.Hyperparameters``); keys left out take the dataclass defaults.
+A run saves its preset whole in ``config.json``. ``seisgan tune`` writes its best trial as a
+JSON file of the same shape, which ``seisgan train --preset path/to/preset.json`` accepts.
+
+The study's runs ("Synthetic Seismic Signals by GANs", 2024, sec. 5): latent size 800 (its best),
+Adam betas (0.5, 0.9), gradient-penalty weight lambda 10 (20 in Run 3), n_critic 5 (Gulrajani et
+al. 2017, Algorithm 1; the study does not report another value). Run 1 used lr 1e-4 with the
+critic's lowered to 5e-5 (design.md: "lr 1e-4 (G) / 5e-5 (critic)"); Runs 2 and 3 used 5e-5 for
+both. Conditions: none (the study's model is unconditional).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+__all__ = ["CONDITION_NAMES", "PRESETS", "STUDY_ARCHITECTURE", "get_preset", "preset_names"]
+
+# Physical conditions a model may use, in this order (any subset; none = unconditional).
+CONDITION_NAMES = ("mw", "log10_distance_km", "depth_km", "vs30_m_s")
+
+# The study's networks: a SeismoGen generator upsampling 125 -> 8000 samples in six blocks,
+# a critic with low/high FFT branches of six stride-2 convolutions (8000 -> 125).
+STUDY_ARCHITECTURE: dict[str, Any] = {
+    "gen_widths": (32, 32, 32, 24, 24, 16, 16),
+    "gen_kernel": 9,
+    "critic_widths": (16, 32, 64, 64, 128, 128),
+    "critic_stride": 2,
+    "critic_kernel": 9,
+    "cutoff_hz": 5.0,
+    "condition_width": 8,
+}
+
+_STUDY_COMMON: dict[str, Any] = {
+    **STUDY_ARCHITECTURE,
+    "latent_dim": 800,
+    "betas": (0.5, 0.9),
+    "n_critic": 5,
+    "conditions": (),
+}
+
+PRESETS: dict[str, dict[str, Any]] = {
+    "study_run1": {
+        **_STUDY_COMMON,
+        "epochs": 200,
+        "batch_size": 16,
+        "lr_generator": 1e-4,
+        "lr_critic": 5e-5,
+        "gp_lambda": 10.0,
+    },
+    "study_run2": {
+        **_STUDY_COMMON,
+        "epochs": 200,
+        "batch_size": 32,
+        "lr_generator": 5e-5,
+        "lr_critic": 5e-5,
+        "gp_lambda": 10.0,
+    },
+    "study_run3": {
+        **_STUDY_COMMON,
+        "epochs": 100,
+        "batch_size": 32,
+        "lr_generator": 5e-5,
+        "lr_critic": 5e-5,
+        "gp_lambda": 20.0,
+    },
+    # Ours: Run 3's settings, conditioned on the scenario (Mw, distance, depth, Vs30).
+    "conditional": {
+        **_STUDY_COMMON,
+        "epochs": 100,
+        "batch_size": 32,
+        "lr_generator": 5e-5,
+        "lr_critic": 5e-5,
+        "gp_lambda": 20.0,
+        "conditions": CONDITION_NAMES,
+    },
+    # Small enough for 2 CPU cores in about 20 minutes on the demo archive (~1,000 training
+    # records); epochs chosen from the measured throughput (docs/benchmarks.md, "Training").
+    "demo": {
+        "gen_widths": (16, 16, 16, 12, 12, 8, 8),
+        "gen_kernel": 9,
+        "critic_widths": (8, 16, 32, 32, 64, 64),
+        "critic_stride": 2,
+        "critic_kernel": 9,
+        "cutoff_hz": 5.0,
+        "condition_width": 4,
+        "latent_dim": 100,
+        "betas": (0.5, 0.9),
+        "n_critic": 5,
+        "epochs": 60,
+        "batch_size": 32,
+        "lr_generator": 2e-4,
+        "lr_critic": 2e-4,
+        "gp_lambda": 10.0,
+        "conditions": CONDITION_NAMES,
+        "samples_per_epoch": 4,
+        "checkpoint_every": 0,
+    },
+}
+
+
+def preset_names() -> list[str]:
+    return list(PRESETS)
+
+
+def get_preset(name: str) -> dict[str, Any]:
+    """A copy of a named preset (raises KeyError naming the known presets)."""
+    if name not in PRESETS:
+        raise KeyError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
+    return copy.deepcopy(PRESETS[name])

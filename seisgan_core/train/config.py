@@ -1,0 +1,116 @@
+"""The trainer's hyperparameters: one keyword-only dataclass, saved whole with every run."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from seisgan_core.io.errors import FormatError
+from seisgan_core.nn.presets import CONDITION_NAMES, PRESETS, get_preset
+
+__all__ = ["Hyperparameters", "load_preset"]
+
+_TUPLE_FIELDS = ("betas", "conditions", "gen_widths", "critic_widths")
+
+
+@dataclass(kw_only=True)
+class Hyperparameters:
+    """Everything that decides a training run. Presets (``nn/presets.py``) fill it in."""
+
+    epochs: int = 100
+    batch_size: int = 32
+    lr_generator: float = 5e-5
+    lr_critic: float = 5e-5
+    lr_amplitude: float = 1e-3
+    betas: tuple[float, float] = (0.5, 0.9)
+    n_critic: int = 5
+    gp_lambda: float = 10.0
+    latent_dim: int = 800
+    # any subset of CONDITION_NAMES, in that order; () is the study's unconditional model
+    conditions: tuple[str, ...] = ()
+    # architecture (see seisgan_core.nn.models)
+    gen_widths: tuple[int, ...] = (32, 32, 32, 24, 24, 16, 16)
+    gen_kernel: int = 9
+    critic_widths: tuple[int, ...] = (16, 32, 64, 64, 128, 128)
+    critic_stride: int = 2
+    critic_kernel: int = 9
+    cutoff_hz: float = 5.0
+    condition_width: int = 8
+    # what each epoch records
+    samples_per_epoch: int = 6  # 6 x 3 x 8000 float16 = 288 kB: 500 epochs = 144 MB
+    stats_batch: int = 64  # generated and real records for the study's statistics
+    val_max_records: int = 128  # validation records scored per epoch (best.pt)
+    checkpoint_every: int = 10  # epoch_NNNN.pt every k epochs; 0 = only last.pt and best.pt
+    # "auto": bf16 autocast on CUDA and on CPUs with native bf16 (oneDNN), else fp32
+    precision: str = "auto"
+    seed: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)  # free-form notes (e.g. tune trial)
+
+    def __post_init__(self) -> None:
+        for name in _TUPLE_FIELDS:
+            setattr(self, name, tuple(getattr(self, name)))
+        unknown = [c for c in self.conditions if c not in CONDITION_NAMES]
+        if unknown:
+            raise ValueError(f"unknown conditions {unknown}; known: {list(CONDITION_NAMES)}")
+        # keep the canonical order so a model's inputs do not depend on how they were listed
+        self.conditions = tuple(c for c in CONDITION_NAMES if c in self.conditions)
+        if self.precision not in ("auto", "bf16", "fp32"):
+            raise ValueError(f"precision must be auto, bf16 or fp32, not {self.precision!r}")
+        for name in ("epochs", "batch_size", "n_critic", "latent_dim", "samples_per_epoch"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Hyperparameters:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown hyperparameters {unknown}; known: {sorted(known)}")
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Hyperparameters:
+        return dataclasses.replace(self, **changes)
+
+
+def load_preset(name_or_path: str | Path) -> tuple[str, Hyperparameters]:
+    """A named preset, or a preset JSON file (as ``seisgan tune`` writes), as hyperparameters.
+
+    A file holds either the hyperparameters themselves, or ``{"base": NAME,
+    "hyperparameters": {...}}`` where the given values override the named preset's.
+    """
+    text = str(name_or_path)
+    if text in PRESETS:
+        return text, Hyperparameters.from_dict(get_preset(text))
+    path = Path(text)
+    if not path.is_file():
+        raise FormatError(
+            path, None, f"a preset name ({', '.join(PRESETS)}) or a preset JSON file", "neither"
+        )
+    try:
+        obj = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise FormatError(path, line, "a JSON object", f"invalid JSON ({exc})") from exc
+    if not isinstance(obj, dict):
+        raise FormatError(path, 1, "a JSON object", type(obj).__name__)
+    values = obj.get("hyperparameters", obj)
+    if not isinstance(values, dict):
+        raise FormatError(path, None, "an object", type(values).__name__, field="hyperparameters")
+    base = obj.get("base")
+    merged: dict[str, Any] = {}
+    if base is not None:
+        if base not in PRESETS:
+            raise FormatError(path, None, f"one of {list(PRESETS)}", repr(base), field="base")
+        merged = get_preset(base)
+    merged.update(values)
+    try:
+        hp = Hyperparameters.from_dict(merged)
+    except (TypeError, ValueError) as exc:
+        raise FormatError(path, None, "valid hyperparameters", str(exc)) from exc
+    return obj.get("name", path.stem), hp

@@ -1,0 +1,328 @@
+"""Reading the run store (docs/contracts.md, section 3) and generating from a trained run.
+
+``load_run(path)`` gives a ``Run``: its config, live status, metrics table, per-epoch samples,
+and ``generate`` (normalised or in cm/s^2). ``list_runs(root)`` lists every run folder.
+
+Amplitudes in cm/s^2: the generator makes z-scored waveforms; the amplitude head predicts each
+component's log10 PGA as a Gaussian (mean and scatter, like a ground-motion model's median and
+aleatory sigma). Each normalised component is scaled so that its absolute peak equals
+``10**log10_pga``, with ``log10_pga`` drawn from that Gaussian (``pga="sample"``, the default, so
+a set of samples scatters as real records do) or its mean (``pga="median"``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from seisgan_core.train.checkpoint import load_checkpoint
+from seisgan_core.train.config import Hyperparameters
+from seisgan_core.train.data import physical_scenarios, scenario_matrix
+from seisgan_core.train.store import (
+    STALE_AFTER_S,
+    pid_alive,
+    read_json,
+    read_jsonl,
+    write_json_atomic,
+)
+
+__all__ = ["GeneratedSamples", "Run", "list_runs", "load_run", "save_generated"]
+
+
+@dataclass
+class GeneratedSamples:
+    waveforms: np.ndarray  # (n, 3, L) float32, cm/s^2 or normalised
+    units: str  # "cm/s2" or "normalised"
+    log10_pga: np.ndarray  # (n, 3): the peaks the cm/s^2 waveforms were scaled to
+    conditions: list[dict[str, float]]  # one scenario per sample ({} when unconditional)
+    epoch: int
+    seed: int
+    run: str
+    sampling_rate_hz: float = 200.0
+    checkpoint: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "run": self.run,
+            "epoch": self.epoch,
+            "checkpoint": self.checkpoint,
+            "seed": self.seed,
+            "units": self.units,
+            "sampling_rate_hz": self.sampling_rate_hz,
+            "components": ["E", "N", "Z"],
+            "conditions": self.conditions,
+            "log10_pga_cm_s2": np.round(self.log10_pga, 5).tolist(),
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            **self.extra,
+        }
+
+
+class Run:
+    """One run folder. Status, metrics and samples are re-read on every access (a live run
+    keeps writing them)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        config_path = self.path / "config.json"
+        if not config_path.is_file():
+            raise FileNotFoundError(f"{self.path} is not a run folder: no config.json")
+        self.config: dict[str, Any] = read_json(config_path)
+        self._models: dict[Path, tuple[Any, ...]] = {}
+
+    def __repr__(self) -> str:
+        return f"Run({str(self.path)!r})"
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def conditions(self) -> tuple[str, ...]:
+        return tuple(self.config.get("conditions", ()))
+
+    @property
+    def status(self) -> dict[str, Any]:
+        try:
+            return read_json(self.path / "status.json")
+        except (OSError, ValueError):
+            return {
+                "state": "unknown",
+                "pid": None,
+                "heartbeat": None,
+                "epoch": 0,
+                "epochs": self.config.get("hyperparameters", {}).get("epochs"),
+                "message": "no status.json",
+            }
+
+    @property
+    def alive(self) -> bool:
+        """True while a process is training this run (pid exists and heartbeat is fresh)."""
+        s = self.status
+        fresh = (datetime.now(UTC).timestamp() - float(s.get("heartbeat") or 0)) < STALE_AFTER_S
+        return s.get("state") == "running" and pid_alive(s.get("pid")) and fresh
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        records = read_jsonl(self.path / "metrics.jsonl")
+        if not records:
+            return pd.DataFrame(columns=["epoch", "step", "loss_critic", "loss_generator"])
+        return pd.DataFrame.from_records(records)
+
+    @property
+    def sample_epochs(self) -> list[int]:
+        files = (self.path / "samples").glob("epoch_*.npy")
+        return sorted(int(p.stem.split("_")[1]) for p in files)
+
+    def samples(self, epoch: int) -> np.ndarray:
+        """The fixed-noise samples of one epoch, (K, 3, L) float32, normalised."""
+        return np.load(self.path / "samples" / f"epoch_{int(epoch):04d}.npy").astype(np.float32)
+
+    @property
+    def sample_conditions(self) -> list[dict[str, Any]]:
+        path = self.path / "samples" / "conditions.json"
+        return read_json(path) if path.is_file() else []
+
+    def checkpoint_path(self, epoch: int | None = None) -> Path:
+        """``best.pt`` (else ``last.pt``) for None, else the checkpoint holding that epoch."""
+        ckpt = self.path / "checkpoints"
+        if epoch is None:
+            for name in ("best.pt", "last.pt"):
+                if (ckpt / name).is_file():
+                    return ckpt / name
+            raise FileNotFoundError(f"{ckpt} holds no checkpoint yet")
+        candidate = ckpt / f"epoch_{int(epoch):04d}.pt"
+        if candidate.is_file():
+            return candidate
+        for name in ("last.pt", "best.pt"):
+            if (ckpt / name).is_file() and self._epoch_of(ckpt / name) == int(epoch):
+                return ckpt / name
+        available = sorted(p.name for p in ckpt.glob("*.pt"))
+        raise FileNotFoundError(f"no checkpoint of epoch {epoch} in {ckpt} (there are {available})")
+
+    def _epoch_of(self, path: Path) -> int:
+        return int(self._load(path)[3])
+
+    def _load(self, path: Path) -> tuple[Any, ...]:
+        if path not in self._models:
+            from seisgan_core.train.trainer import build_models
+
+            state = load_checkpoint(path)
+            hp = Hyperparameters.from_dict(state["hyperparameters"])
+            generator, _, head = build_models(
+                hp, int(state["length"]), float(state.get("sampling_rate_hz", 200.0))
+            )
+            generator.load_state_dict(state["generator"])
+            head.load_state_dict(state["amplitude_head"])
+            generator.eval()
+            head.eval()
+            self._models[path] = (generator, head, hp, int(state["epoch"]), state)
+        return self._models[path]
+
+    def generate(
+        self,
+        n: int,
+        conditions: Any = None,
+        epoch: int | None = None,
+        seed: int = 0,
+        units: str = "cm/s2",
+        *,
+        pga: str = "sample",
+    ) -> np.ndarray:
+        """(n, 3, L) float32 waveforms; see ``generate_samples`` for the arguments."""
+        return self.generate_samples(n, conditions, epoch, seed, units, pga=pga).waveforms
+
+    @torch.no_grad()
+    def generate_samples(
+        self,
+        n: int,
+        conditions: Any = None,
+        epoch: int | None = None,
+        seed: int = 0,
+        units: str = "cm/s2",
+        *,
+        pga: str = "sample",
+    ) -> GeneratedSamples:
+        """Generate n three-component waveforms.
+
+        ``conditions``: for a conditioned run, one scenario dict for all samples
+        (``{"mw": 5.5, "distance_km": 20, "depth_km": 10, "vs30_m_s": 400}``, keys as the run
+        needs), a list of n such dicts, or a DataFrame with the record table's columns; None
+        cycles through the run's fixed sample scenarios (``samples/conditions.json``). An
+        unconditional run takes none. ``units``: "cm/s2" or "normalised". ``pga``: "sample" or
+        "median" (see the module docstring).
+        """
+        if units not in ("cm/s2", "normalised"):
+            raise ValueError(f"units must be 'cm/s2' or 'normalised', not {units!r}")
+        if pga not in ("sample", "median"):
+            raise ValueError(f"pga must be 'sample' or 'median', not {pga!r}")
+        if n < 1:
+            raise ValueError(f"n must be at least 1, not {n}")
+        path = self.checkpoint_path(epoch)
+        generator, head, hp, ckpt_epoch, _ = self._load(path)
+        names = hp.conditions
+        if names and conditions is None:
+            fixed = self.sample_conditions
+            if not fixed:
+                raise ValueError(f"this run is conditioned on {list(names)}: give conditions")
+            conditions = [fixed[i % len(fixed)] for i in range(n)]
+        if not names and conditions:
+            raise ValueError("this run is unconditional: it takes no conditions")
+        matrix = scenario_matrix(conditions, names, n)
+        g = torch.Generator().manual_seed(seed)
+        z = torch.randn(n, hp.latent_dim, generator=g)
+        eps = torch.randn(n, 3, generator=g)
+        cond = torch.from_numpy(matrix).float() if names else None
+        waves = torch.cat(
+            [
+                generator(z[i : i + 64], None if cond is None else cond[i : i + 64])
+                for i in range(0, n, 64)
+            ]
+        )
+        mu, sigma = head(cond, n)
+        log10_pga = mu + sigma * eps if pga == "sample" else mu
+        if units == "cm/s2":
+            peak = waves.abs().amax(dim=-1, keepdim=True).clamp_min(1e-12)
+            waves = waves / peak * (10.0**log10_pga).unsqueeze(-1)
+        return GeneratedSamples(
+            waveforms=waves.numpy().astype(np.float32),
+            units=units,
+            log10_pga=log10_pga.numpy().astype(np.float64),
+            conditions=physical_scenarios(matrix, names) if names else [{} for _ in range(n)],
+            epoch=ckpt_epoch,
+            seed=seed,
+            run=str(self.path),
+            checkpoint=path.name,
+            extra={"pga": pga},
+        )
+
+
+def load_run(path: str | Path) -> Run:
+    return Run(path)
+
+
+def list_runs(root: str | Path = "models") -> list[Run]:
+    """Every run folder (one with a config.json) directly under ``root``, by name."""
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    return [Run(p) for p in sorted(root.iterdir()) if (p / "config.json").is_file()]
+
+
+def save_generated(path: str | Path, samples: GeneratedSamples) -> list[Path]:
+    """Write generated samples atomically: ``.npy`` (+ ``.json`` sidecar) or ASDF (``.h5``,
+    ``.asdf``; the provenance in the file's auxiliary data and on each trace)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meta = samples.metadata()
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                np.save(fh, samples.waveforms)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        sidecar = path.with_suffix(".json")
+        write_json_atomic(sidecar, meta)
+        return [path, sidecar]
+    if suffix in (".h5", ".asdf", ".hdf5"):
+        _write_asdf(path, samples, meta)
+        return [path]
+    raise ValueError(f"{path}: write .npy, .h5 or .asdf, not {suffix or 'no suffix'}")
+
+
+def _write_asdf(path: Path, samples: GeneratedSamples, meta: dict[str, Any]) -> None:
+    import json
+
+    import obspy
+    import pyasdf
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".h5", dir=path.parent)
+    os.close(fd)
+    Path(tmp).unlink()
+    try:
+        with pyasdf.ASDFDataSet(tmp, mode="w", compression=None) as ds:
+            start = obspy.UTCDateTime(2000, 1, 1)
+            tag = "generated_acceleration" if samples.units == "cm/s2" else "generated_normalised"
+            for i, wave in enumerate(samples.waveforms):
+                for c, comp in enumerate("ENZ"):
+                    tr = obspy.Trace(
+                        data=wave[c].astype(np.float32),
+                        header={
+                            "network": "SG",
+                            "station": f"G{i:04d}",
+                            "location": "",
+                            "channel": f"HN{comp}",
+                            "sampling_rate": samples.sampling_rate_hz,
+                            "starttime": start,
+                        },
+                    )
+                    ds.add_waveforms(tr, tag=tag)
+            ds.add_auxiliary_data(
+                data=np.asarray(samples.log10_pga, dtype=np.float64),
+                data_type="GenerationInfo",
+                path="seisgan",
+                parameters={
+                    "run": samples.run,
+                    "epoch": int(samples.epoch),
+                    "checkpoint": samples.checkpoint,
+                    "seed": int(samples.seed),
+                    "units": samples.units,
+                    "metadata_json": json.dumps(meta),
+                },
+            )
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,700 @@
+"""The WGAN-GP trainer: one readable loop for CPU, CUDA and torchrun.
+
+Per critic step (Gulrajani et al. 2017, Algorithm 1): fakes from the generator without a graph,
+one critic forward on [real, fake, x_hat] concatenated (one pass instead of three), the
+gradient penalty on x_hat, one Adam step. Every ``n_critic`` critic steps, one generator step
+(critic weights frozen, so their gradients are not computed) and one step of the amplitude head
+(Gaussian negative log-likelihood of each component's log10 PGA given the conditions).
+
+Device: CUDA when present (bf16 autocast, cudnn.benchmark, pinned host batches copied with
+``non_blocking``), CPU otherwise (bf16 autocast where oneDNN has native bf16, else fp32). No
+``.item()`` or other host sync inside a step: losses are summed on the device and read once per
+epoch. Under ``torchrun`` (WORLD_SIZE > 1) the networks are wrapped in
+DistributedDataParallel (nccl on GPU, gloo on CPU), batches come from a DistributedSampler,
+and only rank 0 writes files.
+
+Stopping: SIGTERM (or SIGINT) finishes the current step, writes ``last.pt`` at that exact
+position (epoch and batch) and marks the run ``stopped``. After a SIGKILL, ``resume`` continues
+from ``last.pt``, which is written at the end of every epoch, so at most one epoch is lost.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.utils.data import DistributedSampler
+
+from seisgan_core import __version__
+from seisgan_core.nn.models import AmplitudeHead, Critic, Generator
+from seisgan_core.train.checkpoint import (
+    capture_rng_state,
+    load_checkpoint,
+    restore_rng_state,
+    save_checkpoint,
+)
+from seisgan_core.train.config import Hyperparameters
+from seisgan_core.train.data import (
+    SAMPLING_RATE_HZ,
+    TrainingSet,
+    load_training_set,
+    physical_scenarios,
+)
+from seisgan_core.train.losses import (
+    critic_loss,
+    generator_loss,
+    gradient_penalty_from_scores,
+    interpolate,
+    wasserstein_estimate,
+)
+from seisgan_core.train.measures import band_log_power, log_spectral_distance, study_statistics
+from seisgan_core.train.store import (
+    RunLockedError,
+    StatusWriter,
+    append_jsonl,
+    read_jsonl,
+    running_pid,
+    write_json_atomic,
+)
+
+__all__ = [
+    "Progress",
+    "RunExistsError",
+    "StopTraining",
+    "Trainer",
+    "TrainingDivergedError",
+    "build_models",
+    "resolve_device",
+    "use_bf16",
+]
+
+Progress = Callable[[float, str], None]
+
+# accumulator slots, summed on the device over an epoch
+_C_LOSS, _C_W, _C_GP, _C_GN, _C_N, _G_LOSS, _G_GN, _A_NLL, _G_N = range(9)
+_N_ACC = 9
+# fixed-noise streams, independent of the training RNG so samples do not depend on batch order
+_SAMPLE_SEED, _STATS_SEED, _VAL_SEED = 9001, 9002, 9003
+
+
+class StopTraining(Exception):
+    """Raised by an epoch callback to end a run early; the run is marked ``stopped``."""
+
+
+class TrainingDivergedError(RuntimeError):
+    """The losses became NaN or infinite."""
+
+
+class RunExistsError(RuntimeError):
+    """The output folder already holds a run and neither resume nor overwrite was asked."""
+
+
+def resolve_device(device: str = "auto", local_rank: int = 0) -> torch.device:
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda":
+        if not torch.cuda.is_available():
+            raise RuntimeError("--device cuda was asked for, but torch sees no CUDA device")
+        return torch.device("cuda", local_rank)
+    if device != "cpu":
+        raise ValueError(f"device must be auto, cpu or cuda, not {device!r}")
+    return torch.device("cpu")
+
+
+def use_bf16(precision: str, device: torch.device) -> bool:
+    if precision == "fp32":
+        return False
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    supported = (
+        torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    )
+    if precision == "bf16" and not supported:
+        raise RuntimeError("bf16 was asked for, but this CPU has no native bf16 (oneDNN)")
+    return bool(supported)
+
+
+def build_models(
+    hp: Hyperparameters, length: int, sampling_rate_hz: float = SAMPLING_RATE_HZ
+) -> tuple[Generator, Critic, AmplitudeHead]:
+    n_cond = len(hp.conditions)
+    generator = Generator(
+        latent_dim=hp.latent_dim,
+        n_conditions=n_cond,
+        length=length,
+        widths=hp.gen_widths,
+        condition_width=hp.condition_width,
+        kernel=hp.gen_kernel,
+    )
+    critic = Critic(
+        n_conditions=n_cond,
+        length=length,
+        sampling_rate_hz=sampling_rate_hz,
+        cutoff_hz=hp.cutoff_hz,
+        widths=hp.critic_widths,
+        stride=hp.critic_stride,
+        kernel=hp.critic_kernel,
+        condition_width=hp.condition_width,
+    )
+    return generator, critic, AmplitudeHead(n_conditions=n_cond)
+
+
+def _code_version() -> str:
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        ).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        sha = ""
+    return f"{__version__}+{sha}" if sha else __version__
+
+
+class Trainer:
+    """Train a WGAN-GP into a run folder (docs/contracts.md, section 3).
+
+    ``Trainer(data=DIR, out=RUN, hyperparameters=hp).fit()`` returns the final state
+    (``finished`` or ``stopped``). ``resume=True`` continues from ``checkpoints/last.pt``
+    (or ``resume_from``); ``overwrite=True`` clears an existing run first.
+    ``epoch_callback(epoch, metrics)`` runs on rank 0 after each epoch and may raise
+    StopTraining (``seisgan tune`` prunes trials this way).
+    """
+
+    def __init__(
+        self,
+        *,
+        data: str | Path,
+        out: str | Path,
+        hyperparameters: Hyperparameters,
+        preset: str = "custom",
+        device: str = "auto",
+        resume: bool = False,
+        resume_from: str | Path | None = None,
+        overwrite: bool = False,
+        progress: Progress | None = None,
+        epoch_callback: Callable[[int, dict[str, Any]], None] | None = None,
+        handle_signals: bool = True,
+    ) -> None:
+        self.data_path = Path(data)
+        self.out = Path(out)
+        self.hp = hyperparameters
+        self.preset = preset
+        self.device_name = device
+        self.resume = resume or resume_from is not None
+        self.resume_from = Path(resume_from) if resume_from is not None else None
+        self.overwrite = overwrite
+        self.progress = progress
+        self.epoch_callback = epoch_callback
+        self.handle_signals = handle_signals
+        self._stop_requested = False
+        self.status: StatusWriter | None = None
+
+    # ------------------------------------------------------------------ set-up
+    def _setup_distributed(self) -> None:
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
+        self.rank = int(os.environ.get("RANK", "0"))
+        local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+        self.device = resolve_device(self.device_name, local_rank)
+        self.distributed = self.world > 1
+        if self.distributed and not dist.is_initialized():
+            backend = "nccl" if self.device.type == "cuda" else "gloo"
+            dist.init_process_group(backend=backend)
+        if self.device.type == "cuda":
+            torch.cuda.set_device(self.device)
+            torch.backends.cudnn.benchmark = True
+        self.is_main = self.rank == 0
+        self.bf16 = use_bf16(self.hp.precision, self.device)
+
+    def _autocast(self):
+        if not self.bf16:
+            return nullcontext()
+        return torch.autocast(device_type=self.device.type, dtype=torch.bfloat16)
+
+    def _prepare_folder(self) -> None:
+        pid = running_pid(self.out)
+        if pid is not None:
+            raise RunLockedError(
+                f"{self.out} is being trained by process {pid} (status.json: running, "
+                "heartbeat fresh); stop it first (SIGTERM) or choose another --out"
+            )
+        has_run = (self.out / "checkpoints").exists() or (self.out / "metrics.jsonl").exists()
+        if has_run and not self.resume:
+            if not self.overwrite:
+                raise RunExistsError(
+                    f"{self.out} already holds a run; use --resume to continue it, "
+                    "--overwrite to start again, or another --out"
+                )
+            for name in ("checkpoints", "samples"):
+                shutil.rmtree(self.out / name, ignore_errors=True)
+            for name in ("metrics.jsonl", "config.json", "status.json"):
+                (self.out / name).unlink(missing_ok=True)
+        (self.out / "checkpoints").mkdir(parents=True, exist_ok=True)
+        (self.out / "samples").mkdir(parents=True, exist_ok=True)
+
+    def _build(self, data: TrainingSet) -> None:
+        hp = self.hp
+        self.generator, self.critic, self.amplitude_head = build_models(hp, data.length)
+        if hp.conditions:
+            c = torch.from_numpy(data.train.conditions.astype(np.float64))
+            mean, std = c.mean(dim=0), c.std(dim=0, unbiased=False)
+            for module in (self.generator, self.critic, self.amplitude_head):
+                module.normaliser.set_statistics(mean, std)
+        pga = torch.from_numpy(data.train.log10_pga.astype(np.float64))
+        self.amplitude_head.set_target_statistics(pga.mean(dim=0), pga.std(dim=0, unbiased=False))
+        for module in (self.generator, self.critic, self.amplitude_head):
+            module.to(self.device)
+        self.opt_g = torch.optim.Adam(
+            self.generator.parameters(), lr=hp.lr_generator, betas=hp.betas
+        )
+        self.opt_c = torch.optim.Adam(self.critic.parameters(), lr=hp.lr_critic, betas=hp.betas)
+        self.opt_a = torch.optim.Adam(self.amplitude_head.parameters(), lr=hp.lr_amplitude)
+        # bf16 has fp32's exponent range and needs no loss scaling; the scaler is kept (disabled)
+        # so that checkpoints have one layout whatever the precision.
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=False)
+        if self.distributed:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.g_ddp = nn.parallel.DistributedDataParallel(self.generator, device_ids=ids)
+            self.c_ddp = nn.parallel.DistributedDataParallel(self.critic, device_ids=ids)
+            self.a_ddp = nn.parallel.DistributedDataParallel(self.amplitude_head, device_ids=ids)
+        else:
+            self.g_ddp, self.c_ddp, self.a_ddp = self.generator, self.critic, self.amplitude_head
+        self.noise = torch.Generator(device=self.device)
+        # each rank draws its own noise; the weights stay identical through DDP's all-reduce
+        self.noise.manual_seed(hp.seed * 1000 + self.rank)
+
+    def _fixed_inputs(self, data: TrainingSet) -> None:
+        """Fixed noise and conditions for the per-epoch samples, statistics and validation."""
+        hp, dev = self.hp, self.device
+        val = data.val if len(data.val.rows) else data.train
+        self.val_source = "val" if len(data.val.rows) else "train"
+
+        def noise(n: int, seed: int) -> torch.Tensor:
+            g = torch.Generator().manual_seed(hp.seed + seed)
+            return torch.randn(n, hp.latent_dim, generator=g).to(dev)
+
+        def pick(split, n: int, seed: int) -> np.ndarray:
+            g = np.random.default_rng(hp.seed + seed)
+            return np.sort(g.choice(len(split.rows), size=min(n, len(split.rows)), replace=False))
+
+        k = pick(val, hp.samples_per_epoch, _SAMPLE_SEED)
+        k = np.resize(k, hp.samples_per_epoch)  # a tiny val split repeats its records
+        self.sample_z = noise(hp.samples_per_epoch, _SAMPLE_SEED)
+        self.sample_c = torch.from_numpy(val.conditions[k]).to(dev)
+        scenarios = physical_scenarios(val.conditions[k], data.condition_names)
+        self.sample_conditions = [
+            {**scn, "record_id": val.record_ids[i]} for scn, i in zip(scenarios, k, strict=True)
+        ]
+        s = pick(data.train, hp.stats_batch, _STATS_SEED)
+        self.stats_z = noise(len(s), _STATS_SEED)
+        self.stats_c = torch.from_numpy(data.train.conditions[s]).to(dev)
+        self.stats_real = study_statistics(torch.from_numpy(data.read(data.train.rows[s])))
+        v = pick(val, hp.val_max_records, _VAL_SEED)
+        self.val_z = noise(len(v), _VAL_SEED)
+        self.val_c = torch.from_numpy(val.conditions[v]).to(dev)
+        self.val_log_power = band_log_power(torch.from_numpy(data.read(val.rows[v])).to(dev))
+
+    # ------------------------------------------------------------------ steps
+    def _cond(self, c: torch.Tensor) -> torch.Tensor | None:
+        return c if self.hp.conditions else None
+
+    def _critic_step(self, real: torch.Tensor, cond: torch.Tensor, acc: torch.Tensor) -> None:
+        n = real.shape[0]
+        z = torch.randn(n, self.hp.latent_dim, device=self.device, generator=self.noise)
+        with torch.no_grad(), self._autocast():
+            fake = self.g_ddp(z, self._cond(cond)).float()
+        alpha = torch.rand(n, 1, 1, device=self.device, generator=self.noise)
+        x_hat = interpolate(real, fake, alpha).requires_grad_(True)
+        with self._autocast():
+            both = self._cond(cond.repeat(3, 1))
+            scores = self.c_ddp(torch.cat([real, fake, x_hat]), both)
+        s_real, s_fake, s_hat = scores.float().split(n)
+        gp = gradient_penalty_from_scores(s_hat, x_hat)
+        loss = critic_loss(s_real, s_fake) + self.hp.gp_lambda * gp
+        self.opt_c.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = torch.nn.utils.get_total_norm(
+            [p.grad for p in self.critic.parameters() if p.grad is not None]
+        )
+        self.opt_c.step()
+        w = wasserstein_estimate(s_real, s_fake)
+        one = torch.ones((), device=acc.device)
+        acc[[_C_LOSS, _C_W, _C_GP, _C_GN, _C_N]] += torch.stack(
+            [loss.detach(), w.detach(), gp.detach(), grad_norm.to(acc.device), one]
+        )
+
+    def _generator_step(
+        self, cond: torch.Tensor, log10_pga: torch.Tensor, acc: torch.Tensor
+    ) -> None:
+        n = cond.shape[0]
+        z = torch.randn(n, self.hp.latent_dim, device=self.device, generator=self.noise)
+        # the critic's weights are frozen for this step: only its input gradient is needed
+        self.critic.requires_grad_(False)
+        try:
+            with self._autocast():
+                fake = self.g_ddp(z, self._cond(cond))
+                loss = generator_loss(self.critic(fake, self._cond(cond)).float())
+            self.opt_g.zero_grad(set_to_none=True)
+            loss.backward()
+        finally:
+            self.critic.requires_grad_(True)
+        grad_norm = torch.nn.utils.get_total_norm(
+            [p.grad for p in self.generator.parameters() if p.grad is not None]
+        )
+        self.opt_g.step()
+        # amplitude head: Gaussian NLL of log10 PGA (up to the constant log sqrt(2 pi))
+        mu, sigma = self.a_ddp(self._cond(cond), n)
+        nll = (torch.log(sigma) + 0.5 * ((log10_pga - mu) / sigma) ** 2).mean()
+        self.opt_a.zero_grad(set_to_none=True)
+        nll.backward()
+        self.opt_a.step()
+        one = torch.ones((), device=acc.device)
+        acc[[_G_LOSS, _G_GN, _A_NLL, _G_N]] += torch.stack(
+            [loss.detach(), grad_norm.to(acc.device), nll.detach(), one]
+        )
+
+    def _batch(self, data: TrainingSet, idx: np.ndarray) -> tuple[torch.Tensor, ...]:
+        rows = data.train.rows[idx]
+        arrays = (data.read(rows), data.train.conditions[idx], data.train.log10_pga[idx])
+        tensors = [torch.from_numpy(np.ascontiguousarray(a)) for a in arrays]
+        if self.device.type == "cuda":
+            return tuple(t.pin_memory().to(self.device, non_blocking=True) for t in tensors)
+        return tuple(tensors)
+
+    # ------------------------------------------------------------------ epoch end
+    @torch.no_grad()
+    def _generate(self, z: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        self.generator.eval()
+        try:
+            out = []
+            for i in range(0, len(z), 64):
+                with self._autocast():
+                    out.append(self.generator(z[i : i + 64], self._cond(c[i : i + 64])).float())
+            return torch.cat(out)
+        finally:
+            self.generator.train()
+
+    def _epoch_metrics(self, epoch: int, totals: list[float], seconds_train: float) -> dict:
+        samples = self._generate(self.sample_z, self.sample_c)
+        stats_gen = study_statistics(self._generate(self.stats_z, self.stats_c))
+        val_score = log_spectral_distance(
+            band_log_power(self._generate(self.val_z, self.val_c)), self.val_log_power
+        )
+        tmp = self.out / "samples" / f".epoch_{epoch:04d}.npy.tmp"
+        with open(tmp, "wb") as fh:
+            np.save(fh, samples.cpu().numpy().astype(np.float16))
+        os.replace(tmp, self.out / "samples" / f"epoch_{epoch:04d}.npy")
+        nc, ng = max(totals[_C_N], 1.0), totals[_G_N]
+        n_samples = totals[_C_N] * self.hp.batch_size
+        return {
+            "epoch": epoch,
+            "step": self.generator_steps,
+            "loss_critic": totals[_C_LOSS] / nc,
+            "loss_generator": totals[_G_LOSS] / ng if ng else None,
+            "wasserstein": totals[_C_W] / nc,
+            "gradient_penalty": totals[_C_GP] / nc,
+            "grad_norm_critic": totals[_C_GN] / nc,
+            "grad_norm_generator": totals[_G_GN] / ng if ng else None,
+            "amplitude_nll": totals[_A_NLL] / ng if ng else None,
+            "seconds": None,  # filled in below, after the evaluation
+            "samples_per_s": n_samples / max(seconds_train, 1e-9),
+            "val_score": val_score,
+            "stats": {"real": self.stats_real, "generated": stats_gen},
+        }
+
+    def _state(self, epoch: int, batch: int, acc: torch.Tensor, metrics: dict | None) -> dict:
+        return {
+            "epoch": epoch,
+            "batch": batch,
+            "critic_steps": self.critic_steps,
+            "generator_steps": self.generator_steps,
+            "generator": self.generator.state_dict(),
+            "critic": self.critic.state_dict(),
+            "amplitude_head": self.amplitude_head.state_dict(),
+            "optimizer_generator": self.opt_g.state_dict(),
+            "optimizer_critic": self.opt_c.state_dict(),
+            "optimizer_amplitude": self.opt_a.state_dict(),
+            "scaler": self.scaler.state_dict(),
+            "rng": capture_rng_state(self.noise),
+            "accumulators": acc.detach().cpu(),
+            "best_val": self.best_val,
+            "best_epoch": self.best_epoch,
+            "hyperparameters": self.hp.to_dict(),
+            "conditions": list(self.hp.conditions),
+            "length": self.length,
+            "sampling_rate_hz": SAMPLING_RATE_HZ,
+            "metrics": metrics,
+            "seconds_in_epoch": self.seconds_in_epoch,
+        }
+
+    def _restore(self, path: Path) -> tuple[int, int, torch.Tensor]:
+        state = load_checkpoint(path, map_location=self.device)
+        if state.get("length") != self.length:
+            raise RuntimeError(
+                f"{path} was trained on records of {state.get('length')} samples, "
+                f"the data has {self.length}"
+            )
+        self.generator.load_state_dict(state["generator"])
+        self.critic.load_state_dict(state["critic"])
+        self.amplitude_head.load_state_dict(state["amplitude_head"])
+        self.opt_g.load_state_dict(state["optimizer_generator"])
+        self.opt_c.load_state_dict(state["optimizer_critic"])
+        self.opt_a.load_state_dict(state["optimizer_amplitude"])
+        self.scaler.load_state_dict(state["scaler"])
+        restore_rng_state(state["rng"], None)
+        if self.rank == 0:
+            self.noise.set_state(state["rng"]["noise"].cpu())
+        else:  # ranks > 0 continue their own stream, offset from the saved one
+            self.noise.manual_seed(self.hp.seed * 1000 + self.rank + 7919 * int(state["epoch"]))
+        self.critic_steps = int(state["critic_steps"])
+        self.generator_steps = int(state["generator_steps"])
+        self.best_val = float(state["best_val"])
+        self.best_epoch = int(state["best_epoch"])
+        self.seconds_in_epoch = float(state.get("seconds_in_epoch", 0.0))
+        epoch = int(state["epoch"])
+        if self.is_main:
+            # metrics and samples after the checkpoint belong to the lost epoch: drop them
+            records = [r for r in read_jsonl(self.out / "metrics.jsonl") if r["epoch"] <= epoch]
+            last = state.get("metrics")
+            if last is not None and all(r["epoch"] != last["epoch"] for r in records):
+                records.append(last)
+            tmp = self.out / ".metrics.jsonl.tmp"
+            tmp.unlink(missing_ok=True)
+            for r in records:
+                append_jsonl(tmp, r)
+            tmp.touch()
+            os.replace(tmp, self.out / "metrics.jsonl")
+            for f in (self.out / "samples").glob("epoch_*.npy"):
+                if int(f.stem.split("_")[1]) > epoch:
+                    f.unlink()
+        return epoch, int(state["batch"]), state["accumulators"].to(self.device)
+
+    # ------------------------------------------------------------------ the loop
+    def _request_stop(self, signum: int, frame: Any) -> None:
+        self._stop_requested = True
+
+    def _should_stop(self) -> bool:
+        if not self.distributed:
+            return self._stop_requested
+        # every rank must stop at the same step: agree by an all-reduce (a host sync, so only
+        # every few steps; see _check_every)
+        flag = torch.tensor([float(self._stop_requested)], device=self.device)
+        dist.all_reduce(flag)
+        return bool(flag.item() > 0)
+
+    def fit(self) -> str:
+        """Train to ``hyperparameters.epochs``; returns ``finished`` or ``stopped``."""
+        self._setup_distributed()
+        previous_handlers = {}
+        if self.handle_signals and threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                previous_handlers[sig] = signal.signal(sig, self._request_stop)
+        try:
+            if self.is_main:
+                self._prepare_folder()
+            if self.distributed:
+                dist.barrier()
+            return self._fit()
+        except BaseException as exc:
+            if self.status is not None:
+                state = "stopped" if isinstance(exc, StopTraining) else "failed"
+                self.status.stop(state=state, message=f"{type(exc).__name__}: {exc}")
+                self.status = None
+            if isinstance(exc, StopTraining):
+                return "stopped"
+            raise
+        finally:
+            for sig, handler in previous_handlers.items():
+                signal.signal(sig, handler)
+
+    def _fit(self) -> str:
+        hp = self.hp
+        torch.manual_seed(hp.seed)
+        data = load_training_set(self.data_path, hp.conditions)
+        self.length = data.length
+        need = hp.batch_size * self.world
+        if len(data.train.rows) < need:
+            raise ValueError(
+                f"the training split of {self.data_path} has {len(data.train.rows)} usable "
+                f"records, fewer than one batch ({hp.batch_size} x {self.world} processes)"
+            )
+        self._build(data)
+        self._fixed_inputs(data)
+        self.critic_steps = self.generator_steps = 0
+        self.best_val, self.best_epoch = math.inf, 0
+        self.seconds_in_epoch = 0.0
+        epoch, start_batch = 0, 0
+        acc = torch.zeros(_N_ACC, device=self.device)
+        ckpt_dir = self.out / "checkpoints"
+        if self.resume:
+            source = self.resume_from or ckpt_dir / "last.pt"
+            epoch, start_batch, acc = self._restore(source)
+        if self.is_main:
+            self._write_config(data)
+            self.status = StatusWriter(self.out / "status.json", epochs=hp.epochs)
+            self.status.status["epoch"] = epoch
+            self.status.start()
+            self.status.update(message=f"training on {self.device} ({self.world} process(es))")
+
+        sampler = DistributedSampler(
+            range(len(data.train.rows)),
+            num_replicas=self.world,
+            rank=self.rank,
+            shuffle=True,
+            seed=hp.seed,
+            drop_last=True,
+        )
+        n_batches = len(sampler) // hp.batch_size
+        check_every = 5 if self.distributed else 1
+        self.generator.train()
+        while epoch < hp.epochs:
+            sampler.set_epoch(epoch)
+            order = np.fromiter(iter(sampler), dtype=np.int64)
+            t0 = time.perf_counter() - self.seconds_in_epoch
+            for b in range(start_batch, n_batches):
+                idx = order[b * hp.batch_size : (b + 1) * hp.batch_size]
+                real, cond, pga = self._batch(data, idx)
+                self._critic_step(real, cond, acc)
+                self.critic_steps += 1
+                if self.critic_steps % hp.n_critic == 0:
+                    self._generator_step(cond, pga, acc)
+                    self.generator_steps += 1
+                if self.progress is not None and self.is_main:
+                    done = (epoch + (b + 1) / n_batches) / hp.epochs
+                    self.progress(done, f"epoch {epoch + 1}/{hp.epochs}, batch {b + 1}/{n_batches}")
+                if self.critic_steps % check_every == 0 and self._should_stop():
+                    self.seconds_in_epoch = time.perf_counter() - t0
+                    if self.distributed:
+                        self._sync_buffers()
+                    if self.is_main:
+                        save_checkpoint(ckpt_dir / "last.pt", self._state(epoch, b + 1, acc, None))
+                        self.status.stop(
+                            state="stopped",
+                            epoch=epoch,
+                            message=f"stopped by signal in epoch {epoch + 1} after batch "
+                            f"{b + 1}/{n_batches}; continue with --resume",
+                        )
+                        self.status = None
+                    return "stopped"
+            start_batch = 0
+            seconds_train = time.perf_counter() - t0
+            self.seconds_in_epoch = 0.0
+            epoch += 1
+            if self.distributed:
+                dist.all_reduce(acc)
+                self._sync_buffers()
+            totals = acc.tolist()  # the one host sync of the epoch
+            acc.zero_()
+            finite = [totals[i] for i in (_C_LOSS, _C_GP, _G_LOSS) if math.isfinite(totals[i])]
+            if len(finite) < 3:
+                raise TrainingDivergedError(
+                    f"losses became NaN or infinite in epoch {epoch} (critic {totals[_C_LOSS]}, "
+                    f"generator {totals[_G_LOSS]}); checkpoints/last.pt holds epoch {epoch - 1}. "
+                    "Lower the learning rates or raise gp_lambda."
+                )
+            if self.is_main:
+                self._end_epoch(epoch, totals, seconds_train, t0)
+        if self.is_main:
+            self.status.stop(state="finished", epoch=epoch, message=f"finished {epoch} epochs")
+            self.status = None
+        if self.distributed:
+            dist.barrier()
+        return "finished"
+
+    def _sync_buffers(self) -> None:
+        # batch-norm running statistics are updated locally in no-grad forwards; rank 0's win
+        for module in (self.generator, self.critic, self.amplitude_head):
+            for buf in module.buffers():
+                dist.broadcast(buf, 0)
+
+    def _end_epoch(self, epoch: int, totals: list[float], seconds_train: float, t0: float) -> None:
+        hp, ckpt_dir = self.hp, self.out / "checkpoints"
+        metrics = self._epoch_metrics(epoch, totals, seconds_train)
+        improved = metrics["val_score"] < self.best_val
+        if improved:
+            self.best_val, self.best_epoch = metrics["val_score"], epoch
+        metrics["seconds"] = time.perf_counter() - t0
+        state = self._state(epoch, 0, torch.zeros(_N_ACC), metrics)
+        if improved:
+            save_checkpoint(ckpt_dir / "best.pt", state)
+        # last.pt before the metrics line: a kill between them loses no epoch (resume re-adds
+        # the line from the checkpoint)
+        save_checkpoint(ckpt_dir / "last.pt", state)
+        append_jsonl(self.out / "metrics.jsonl", metrics)
+        if hp.checkpoint_every and epoch % hp.checkpoint_every == 0:
+            shutil.copyfile(ckpt_dir / "last.pt", ckpt_dir / f".epoch_{epoch:04d}.pt.tmp")
+            os.replace(ckpt_dir / f".epoch_{epoch:04d}.pt.tmp", ckpt_dir / f"epoch_{epoch:04d}.pt")
+        self.status.update(
+            epoch=epoch,
+            message=f"epoch {epoch}/{hp.epochs}: W {metrics['wasserstein']:.3g}, val LSD "
+            f"{metrics['val_score']:.2f} dB (best {self.best_val:.2f} at {self.best_epoch})",
+        )
+        if self.epoch_callback is not None:
+            self.epoch_callback(epoch, metrics)
+
+    def _write_config(self, data: TrainingSet) -> None:
+        path = self.out / "config.json"
+        created = datetime.now(UTC).isoformat(timespec="seconds")
+        if path.is_file():
+            try:
+                from seisgan_core.train.store import read_json
+
+                created = read_json(path).get("created", created)
+            except ValueError:
+                pass
+        normalisation = {
+            "conditions": {
+                "names": list(self.hp.conditions),
+                "mean": self.generator.normaliser.mean.tolist() if self.hp.conditions else [],
+                "std": self.generator.normaliser.std.tolist() if self.hp.conditions else [],
+            },
+            "log10_pga": {
+                "mean": self.amplitude_head.target_mean.tolist(),
+                "std": self.amplitude_head.target_std.tolist(),
+            },
+        }
+        config = {
+            "run_id": self.out.name,
+            "preset": self.preset,
+            "hyperparameters": self.hp.to_dict(),
+            "conditions": list(self.hp.conditions),
+            "data": {
+                "path": str(self.data_path),
+                "manifest_sha256": data.manifest_sha256,
+                "n_train": len(data.train.rows),
+                "n_val": len(data.val.rows),
+                "validation_split": self.val_source,
+                "excluded": data.excluded,
+                "imputed": data.imputed,
+                "length": data.length,
+                "sampling_rate_hz": SAMPLING_RATE_HZ,
+            },
+            "normalisation": normalisation,
+            "validation_measure": "log-spectral distance (dB) of generated vs validation band "
+            "power spectra, 0.2-80 Hz; lower is better; picks best.pt",
+            "code_version": _code_version(),
+            "seed": self.hp.seed,
+            "created": created,
+            "device": str(self.device),
+            "precision": "bf16" if self.bf16 else "fp32",
+            "world_size": self.world,
+        }
+        write_json_atomic(path, config)
+        write_json_atomic(self.out / "samples" / "conditions.json", self.sample_conditions)

@@ -1,0 +1,153 @@
+"""The networks: what they compute, not only their shapes."""
+
+import math
+
+import pytest
+import torch
+
+from seisgan_core.nn import PRESETS, AmplitudeHead, Critic, Generator, get_preset
+from seisgan_core.train.losses import critic_loss, gradient_penalty
+
+FS = 200.0
+
+
+def test_generator_makes_three_components_of_8000_samples_from_noise_and_conditions():
+    torch.manual_seed(0)
+    g = Generator(latent_dim=10, n_conditions=2, widths=(4, 4, 4, 4, 4, 4, 4))
+    g.normaliser.set_statistics(torch.tensor([5.0, 1.5]), torch.tensor([0.5, 0.3]))
+    z = torch.randn(2, 10)
+    out_a = g(z, torch.tensor([[4.5, 1.0], [4.5, 1.0]]))
+    out_b = g(z, torch.tensor([[6.5, 2.0], [6.5, 2.0]]))
+    assert out_a.shape == (2, 3, 8000)
+    # the conditions change the waveform; the noise changes it too
+    assert (out_a - out_b).abs().max() > 1e-4
+    assert (out_a[0] - out_a[1]).abs().max() > 1e-4
+    with pytest.raises(ValueError, match="conditions"):
+        g(z)
+
+
+def test_each_component_has_its_own_pipeline():
+    torch.manual_seed(0)
+    g = Generator(latent_dim=8, length=256, widths=(6, 6, 6))
+    g.eval()
+    z = torch.randn(3, 8)
+    before = g(z)
+    with torch.no_grad():
+        # the last block's convolutions of the E group (first third of channels)
+        g.blocks[-1].conv_block[0].weight[:6].mul_(-3.0)
+    after = g(z)
+    changed = (after - before).abs().amax(dim=(0, 2))
+    assert changed[0] > 1e-4
+    assert changed[1] == 0 and changed[2] == 0
+
+
+def test_generator_rejects_a_length_the_blocks_cannot_reach():
+    with pytest.raises(ValueError, match="divisible"):
+        Generator(latent_dim=4, length=1000, widths=(4, 4, 4, 4, 4))
+
+
+def test_decomposer_splits_at_the_cutoff_frequency():
+    # a 1 Hz and a 20 Hz sine on exact FFT bins: the 5 Hz mask keeps the first, not the second
+    n = 2000
+    t = torch.arange(n) / FS
+    low_sig = torch.sin(2 * math.pi * 1.0 * t)
+    high_sig = 0.5 * torch.sin(2 * math.pi * 20.0 * t)
+    x = (low_sig + high_sig).expand(1, 3, n).clone()
+    critic = Critic(length=n, cutoff_hz=5.0, widths=(4, 4))
+    low, high = critic.decompose(x)
+    assert torch.allclose(low[0, 0], low_sig, atol=1e-4)
+    assert torch.allclose(high[0, 2], high_sig, atol=1e-4)
+    assert torch.allclose(low + high, x, atol=1e-6)
+
+
+def _bursts(n: int, freq_hz: float, length: int, g: torch.Generator) -> torch.Tensor:
+    t = torch.arange(length) / FS
+    onset = torch.rand(n, 1, 1, generator=g) * 0.5
+    env = torch.exp(-(((t - 1.0 - onset) / 0.3) ** 2))
+    phase = torch.rand(n, 3, 1, generator=g) * 2 * math.pi
+    x = env * torch.sin(2 * math.pi * freq_hz * t + phase)
+    return x / x.std(dim=-1, keepdim=True)
+
+
+def test_critic_learns_to_separate_two_signal_families():
+    # family "real": 2 Hz bursts; family "fake": 15 Hz bursts, same envelope and energy
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(0)
+    length = 512
+    critic = Critic(length=length, widths=(8, 16), stride=4)
+    opt = torch.optim.Adam(critic.parameters(), lr=2e-3, betas=(0.5, 0.9))
+    for _ in range(40):
+        real, fake = _bursts(8, 2.0, length, g), _bursts(8, 15.0, length, g)
+        loss = critic_loss(critic(real), critic(fake)) + 10 * gradient_penalty(critic, real, fake)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        s_real = critic(_bursts(64, 2.0, length, g))
+        s_fake = critic(_bursts(64, 15.0, length, g))
+    threshold = (s_real.mean() + s_fake.mean()) / 2
+    accuracy = ((s_real > threshold).float().mean() + (s_fake < threshold).float().mean()) / 2
+    assert accuracy > 0.95
+    assert s_real.mean() - s_fake.mean() > 0.5
+
+
+def test_amplitude_head_learns_a_magnitude_scaling():
+    # log10 PGA = 0.5 Mw - 1 with scatter 0.1: the head recovers the line and the scatter
+    torch.manual_seed(0)
+    head = AmplitudeHead(n_conditions=1)
+    mw = torch.rand(512, 1) * 3 + 4
+    target = (0.5 * mw - 1).expand(512, 3) + 0.1 * torch.randn(512, 3)
+    head.normaliser.set_statistics(mw.mean(0), mw.std(0))
+    head.set_target_statistics(target.mean(0), target.std(0))
+    opt = torch.optim.Adam(head.parameters(), lr=2e-2)
+    for _ in range(200):
+        mu, sigma = head(mw)
+        nll = (torch.log(sigma) + 0.5 * ((target - mu) / sigma) ** 2).mean()
+        opt.zero_grad()
+        nll.backward()
+        opt.step()
+    mu, sigma = head(torch.tensor([[4.5], [6.5]]))
+    assert mu[:, 0].tolist() == pytest.approx([1.25, 2.25], abs=0.05)
+    assert sigma.mean().item() == pytest.approx(0.1, abs=0.03)
+
+
+def test_unconditional_head_needs_a_count():
+    head = AmplitudeHead()
+    mu, sigma = head(None, 4)
+    assert mu.shape == sigma.shape == (4, 3)
+    with pytest.raises(ValueError):
+        head(None)
+
+
+def test_study_presets_are_the_studys_runs():
+    r1, r2, r3 = (get_preset(f"study_run{i}") for i in (1, 2, 3))
+    assert (r1["epochs"], r1["lr_generator"], r1["batch_size"], r1["gp_lambda"]) == (
+        200,
+        1e-4,
+        16,
+        10.0,
+    )
+    assert r1["lr_critic"] == 5e-5
+    assert (r2["epochs"], r2["lr_generator"], r2["lr_critic"], r2["batch_size"]) == (
+        200,
+        5e-5,
+        5e-5,
+        32,
+    )
+    assert (r3["epochs"], r3["batch_size"], r3["lr_generator"], r3["gp_lambda"]) == (
+        100,
+        32,
+        5e-5,
+        20.0,
+    )
+    for p in (r1, r2, r3):
+        assert p["latent_dim"] == 800 and p["betas"] == (0.5, 0.9) and p["conditions"] == ()
+    assert set(PRESETS) >= {"study_run1", "study_run2", "study_run3", "conditional", "demo"}
+    assert get_preset("conditional")["conditions"] == (
+        "mw",
+        "log10_distance_km",
+        "depth_km",
+        "vs30_m_s",
+    )
+    with pytest.raises(KeyError, match="known"):
+        get_preset("nope")

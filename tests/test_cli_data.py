@@ -1,0 +1,105 @@
+"""`seisgan ingest` and `seisgan info` on the real fixtures."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "io"))  # the real-data helpers
+from io_realdata import ESM_FLATFILE, LAQUILA, requires_fixtures
+
+from seisgan_core import cli
+from seisgan_core.catalog import RECORD_COLUMNS, Catalog
+
+pytestmark = requires_fixtures
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow  # two interpreter start-ups with ObsPy: about 5 s
+def test_ingest_mixed_paths_then_info(tmp_path):
+    out = tmp_path / "catalog.parquet"
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not data\n")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "seisgan_core.cli",
+            "ingest",
+            str(LAQUILA),
+            str(ESM_FLATFILE),
+            str(notes),
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (
+        "read 113 records (esm_flatfile 100, itaca_legacy 13) of 40 events at 80 stations"
+        in result.stdout
+    )
+    assert "Mw missing for 60; skipped 1" in result.stdout
+    assert f"skipped: {notes}: expected ESM/ITACA ASCII" in result.stderr
+    table = pd.read_parquet(out)
+    assert list(table.columns) == list(RECORD_COLUMNS) and len(table) == 113
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.parquet", "notes.txt"]
+
+    info = subprocess.run(
+        [sys.executable, "-m", "seisgan_core.cli", "info", str(out), "--select"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert info.returncode == 0, info.stderr
+    assert "selection station in Italy: removed" in info.stdout
+    assert "13 records, 1 events, 13 stations" in info.stdout
+    assert "epicentral distance (km)" in info.stdout
+
+
+def test_info_prints_the_summary(tmp_path, capsys):
+    out = tmp_path / "c.parquet"
+    assert cli.main(["ingest", str(LAQUILA), "--out", str(out), "--quiet"]) == 0
+    capsys.readouterr()
+    assert cli.main(["info", str(out)]) == 0
+    text = capsys.readouterr().out
+    summary = Catalog.from_parquet(out).summary()
+    assert "13 records, 1 events, 13 stations (Mw missing for 0)" in text
+    assert f"{summary.loc['epicentral distance (km)', 'mean']:.3f}" in text  # 105.615
+
+
+def test_nothing_readable_fails_and_writes_nothing(tmp_path, capsys):
+    path = tmp_path / "notes.txt"
+    path.write_text("nothing here\n")
+    out = tmp_path / "c.parquet"
+    assert cli.main(["ingest", str(path), "--out", str(out)]) == 1
+    assert "no records read" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_output_is_atomic_when_writing_fails(tmp_path, monkeypatch):
+    out = tmp_path / "c.parquet"
+    out.write_bytes(b"the previous catalog")
+
+    def broken(self, handle, **kwargs):
+        handle.write(b"half a parquet file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
+    with pytest.raises(OSError, match="disk full"):
+        cli.main(["ingest", str(LAQUILA / "16833"), "--out", str(out), "--quiet"])
+    assert out.read_bytes() == b"the previous catalog"
+    assert [p.name for p in tmp_path.iterdir()] == ["c.parquet"]  # no temporary left
+
+
+def test_info_on_a_missing_file(tmp_path, capsys):
+    assert cli.main(["info", str(tmp_path / "absent.parquet")]) == 1
+    assert "cannot read the record table" in capsys.readouterr().err
