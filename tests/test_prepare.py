@@ -293,6 +293,7 @@ LAQUILA = (
 
 
 @pytest.mark.skipif(not LAQUILA.is_dir(), reason="../shared/fixtures is absent")
+@pytest.mark.slow
 def test_real_itaca_records_prepare(tmp_path):
     """The 13 real L'Aquila records (ITACA 1.x) go through the same step."""
     summary = prepare([LAQUILA], tmp_path / "p")

@@ -148,6 +148,7 @@ def _contents(folder: Path) -> dict[str, bytes]:
     return out
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes_other_seed_other_data(archive, tmp_path):
     out, _, _ = archive
     again = build_demo_archive(tmp_path / "again", seed=3, n_records=N_RECORDS, n_noise=N_NOISE)
@@ -156,6 +157,7 @@ def test_same_seed_same_bytes_other_seed_other_data(archive, tmp_path):
     assert _contents(other.out_dir)["flatfile"] != _contents(out)["flatfile"]
 
 
+@pytest.mark.slow
 def test_interrupted_build_leaves_the_old_archive(tmp_path):
     target = tmp_path / "demo"
     build_demo_archive(target, seed=1, n_records=12, n_noise=1)

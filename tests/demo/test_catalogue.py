@@ -47,6 +47,7 @@ def test_ec8_classes_follow_vs30(catalogue):
     assert set(st["ec8_class"]) >= {"A", "B", "C"}
 
 
+@pytest.mark.slow
 def test_exact_record_count_and_reproducible(catalogue):
     assert len(catalogue.records) == 500
     assert len(catalogue.noise) == 20
