@@ -67,6 +67,9 @@ def test_read_back_through_the_readers(archive):
     assert set(quakes["source_format"]) == {"asdf"}
     assert quakes["components"].isin(["E,N,Z", "2,3,Z"]).all()
     assert quakes["sampling_rate_hz"].isin([100.0, 200.0]).all()
+    # Vs30 and EC8 class travel in StationXML extras and reach the record table.
+    assert table["vs30_m_s"].between(150.0, 1600.0).all()
+    assert table["ec8_class"].isin(list("ABCD")).all()
     # The flat file's 5-95 % durations join the ASDF records by record id.
     assert quakes["d5_95_s"].notna().all()
     # Magnitudes from QuakeML: Mw 4.0-6.5, one decimal, where the event has one.
