@@ -148,6 +148,15 @@ def main() -> int:
         lines.append(
             f"BENCH prepare_peak_memory_{largest_n} {largest['peak_mb']:.0f} MB goal <= 2000"
         )
+        # Peak memory grows with the record table (the readers' index of every trace); its
+        # straight-line projection to ITACA's size:
+        peaks = np.array([r["peak_mb"] for _, r in results])
+        mem_slope, mem_intercept = np.polyfit(kept, peaks, 1)
+        print(f"peak memory slope {1000 * mem_slope:.1f} kB/record")
+        lines.append(
+            f"BENCH prepare_peak_memory_projection_40900 {mem_intercept + mem_slope * 40900:.0f}"
+            " MB goal <= 2000"
+        )
         lines.append(
             f"BENCH prepare_vs_naive_inmemory_cpu {largest['cpu'] / base['cpu']:.2f} x goal <= 3"
         )
