@@ -203,8 +203,11 @@ def _attr(dsid: h5py.h5d.DatasetID, name: bytes) -> Any:
     return value[()]
 
 
-def _iter_index(f: h5py.File, path: str, names: set[str] | None = None):
-    """(TraceInfo, low-level DatasetID) for every trace (or those named), in name order.
+def _iter_index(
+    f: h5py.File, path: str, names: set[str] | None = None, groups: set[str] | None = None
+):
+    """(TraceInfo, low-level DatasetID) for every trace (or those named, or those of the
+    station ``groups``), in name order.
 
     The bulk path stays on h5py's low-level API (h5o/h5a/h5d): the high-level Dataset and
     AttributeManager objects cost more per trace than reading 8,000 samples does.
@@ -213,6 +216,8 @@ def _iter_index(f: h5py.File, path: str, names: set[str] | None = None):
     if waveforms is None:
         return
     for group_name in sorted(waveforms):
+        if groups is not None and group_name not in groups:
+            continue
         group = waveforms[group_name]
         if not isinstance(group, h5py.Group):
             continue
@@ -275,6 +280,16 @@ def _parse_quakeml(f: h5py.File, path: str) -> dict[str, dict[str, Any]] | None:
     return {event["event_id"]: event for event in events}
 
 
+def _unknown_station() -> dict[str, Any]:
+    return {
+        "latitude": math.nan,
+        "longitude": math.nan,
+        "elevation_m": math.nan,
+        "vs30_m_s": math.nan,
+        "ec8_class": None,
+    }
+
+
 def _parse_stationxml(f: h5py.File, group: str, path: str) -> dict[str, Any]:
     """latitude, longitude, elevation_m, vs30_m_s, ec8_class of one station group.
 
@@ -282,13 +297,7 @@ def _parse_stationxml(f: h5py.File, group: str, path: str) -> dict[str, Any]:
     extra attributes of the station (ObsPy's ``extra``, any namespace) where a writer put them,
     as the demo archive does. Missing values are NaN / None.
     """
-    out: dict[str, Any] = {
-        "latitude": math.nan,
-        "longitude": math.nan,
-        "elevation_m": math.nan,
-        "vs30_m_s": math.nan,
-        "ec8_class": None,
-    }
+    out = _unknown_station()
     node = f.get(f"Waveforms/{group}/StationXML")
     if node is None:
         return out
@@ -507,7 +516,7 @@ def read_asdf_record(
         raise ValueError(f"station_id must be NET.STA[.LOC.BAND], got {station_id!r}")
     group = f"{parts[0]}.{parts[1]}"
     with _open(path) as f:
-        index = [info for info in trace_index(f, path) if info.group == group]
+        index = [info for info, _ in _iter_index(f, path, groups={group})]
         if tag is None:
             tags = [t for t in default_tags({i.tag for i in index}) if t != NOISE_TAG]
         else:
@@ -648,7 +657,15 @@ def read_asdf_table(
                 continue
             group = f"{network}.{station}"
             if group not in stations:
-                stations[group] = _parse_stationxml(f, group, path)
+                try:
+                    stations[group] = _parse_stationxml(f, group, path)
+                except AsdfError as exc:
+                    # one unreadable StationXML costs that station its coordinates, not
+                    # the file its records; said in ``skipped`` when the caller collects
+                    if skipped is None:
+                        raise
+                    skipped.append((f"{path}::Waveforms/{group}/StationXML", str(exc)))
+                    stations[group] = _unknown_station()
             st = stations[group]
             is_event = not anchor.startswith("@")
             ev = events.get(anchor, {}) if is_event else {}
