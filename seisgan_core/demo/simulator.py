@@ -21,7 +21,7 @@ the only randomness comes from the ``numpy.random.Generator`` passed in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import fft as sp_fft
@@ -107,7 +107,6 @@ class Scenario:
     stress_bar: float | None = None  # None: the region's median
     kappa_s: float | None = None  # None: the region's median
     site_term_ln: float = 0.0  # station's frequency-independent ln amplification
-    extra: dict = field(default_factory=dict)
 
     @property
     def hypocentral_distance_km(self) -> float:

@@ -444,6 +444,7 @@ def build_demo_archive(
         finally:
             ds.flush()
             del ds
+        tmp.chmod(0o755)  # mkdtemp makes it private; the archive is for everyone to read
         report(0.97, "writing the flat file")
         with open(tmp / "flatfile.csv", "w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=FLATFILE_COLUMNS, lineterminator="\n")
