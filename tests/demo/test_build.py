@@ -191,3 +191,20 @@ def test_bad_arguments(tmp_path):
         build_demo_archive(tmp_path / "x", n_records=0)
     with pytest.raises(ValueError, match="n_noise"):
         build_demo_archive(tmp_path / "x", n_noise=-1)
+
+
+def test_pyasdf_reads_and_validates_it(archive, capsys):
+    import pyasdf
+
+    out, summary, _ = archive
+    ds = pyasdf.ASDFDataSet(str(out / "demo.h5"), mode="r", mpi=False)
+    try:
+        assert len(ds.events) == summary.n_events
+        ds.validate()
+        report = capsys.readouterr().out
+        assert "0 station(s) have no available station information" in report
+        assert "0 station(s) with no waveforms" in report
+        first = ds.waveforms[ds.waveforms.list()[0]]
+        assert float(first.StationXML[0][0].extra.vs30_m_s.value) > 100.0
+    finally:
+        del ds
