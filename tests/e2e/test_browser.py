@@ -144,3 +144,13 @@ def test_train_start_follow_and_stop_from_the_page(page, server):
     assert '"stopped"' in status
     assert_clean(page)
     save_screenshot(page, "train")
+
+
+def test_compare_draws_the_panel_of_the_run_trained_above(page, server):
+    """Runs after the training test: its stopped run has a checkpoint to compare."""
+    if not (server.home / "models" / "e2e-run" / "checkpoints" / "last.pt").is_file():
+        pytest.skip("no checkpoint: the training test did not run first")
+    goto_page(page, server, "compare")
+    assert plotly_traces(page, 2, timeout_ms=120000) >= 2  # nearest real beside generated
+    assert "run=e2e-run" in page.url
+    assert_clean(page)
