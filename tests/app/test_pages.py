@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -51,6 +52,13 @@ def frame_with(at: AppTest, column: str):
         if column in frame.columns or column == frame.index.name:
             return frame
     raise AssertionError(f"no dataframe with a column {column!r}")
+
+
+def plotly_array(value) -> np.ndarray:
+    """A trace's values from a chart's JSON spec (plotly packs arrays as base64 'bdata')."""
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    return np.asarray(value, dtype=float)
 
 
 def metrics(at: AppTest) -> dict[str, str]:
@@ -121,6 +129,7 @@ def test_prepare_page_counts_records_per_split(home):
     assert at.query_params["prepared"] == "tiny"
 
 
+@pytest.mark.slow
 def test_data_page_selects_as_the_study_and_shows_the_numbers(home):
     at = run_page("data")
     assert at.query_params["archive"] == "archive: test"
@@ -139,6 +148,14 @@ def test_data_page_selects_as_the_study_and_shows_the_numbers(home):
     assert summary.loc["Mw", "mean"] == pytest.approx(4.75)
     header = frame_with(at, "field").set_index("field")["value"]
     assert header["record_id"] == at.query_params["record"]
+    # distributions, coverage, the record's three components, its FAS and its PSA
+    charts = at.get("plotly_chart")
+    assert len(charts) == 5
+    fas = json.loads(charts[3].proto.spec)["data"]
+    # each component is a 5 Hz burst (app_support.esm_archive): the FAS peaks at 5 Hz
+    for trace in fas:
+        x, y = plotly_array(trace["x"]), plotly_array(trace["y"])
+        assert x[int(np.argmax(y))] == pytest.approx(5.0, rel=0.1)
 
 
 def test_data_page_event_and_record_from_the_url(home):
