@@ -266,8 +266,15 @@ with tab_rec:
         else:
             from seisgan_core import evaluate
 
+            @st.cache_data(max_entries=8, show_spinner=False)
+            def record_spectra(path: str, signature: float, rid: str):
+                wave, dt_rate, _c = record_waveforms(path, signature, rid)
+                freqs, amps = evaluate.fas(wave, 1.0 / dt_rate)  # Konno-Ohmachi, b = 40
+                periods = np.logspace(-2, 1, 40)
+                return freqs, amps, periods, evaluate.psa(wave, 1.0 / dt_rate, periods)
+
+            freqs, amps, periods, psa = record_spectra(str(source_path), signature, record_id)
             f_col, p_col = st.columns(2)
-            freqs, amps = evaluate.fas(data, 1.0 / rate)
             f_col.plotly_chart(
                 vdata.spectra_figure(
                     freqs,
@@ -278,8 +285,6 @@ with tab_rec:
                 ),
                 width="stretch",
             )
-            periods = np.logspace(-2, 1, 40)
-            psa = evaluate.psa(data, 1.0 / rate, periods)
             p_col.plotly_chart(
                 vdata.spectra_figure(
                     periods,
@@ -290,5 +295,21 @@ with tab_rec:
                 ),
                 width="stretch",
             )
+    if str(row.get("source_format")) == "esm_ascii":
+
+        @st.cache_data(max_entries=8, show_spinner=False)
+        def raw_header(first_file: str) -> dict:
+            from seisgan_core.io.esm_ascii import read_esm_ascii
+
+            return dict(read_esm_ascii(first_file).header)
+
+        first = str(row.get("source_files") or row.get("source_path")).split("|")[0]
+        try:
+            header = raw_header(first)
+        except (SeisganIOError, OSError) as exc:
+            st.error(str(exc))
+        else:
+            st.caption(f"Raw DYNA 1.2 header of {Path(first).name}")
+            st.dataframe(vdata.header_table(header), hide_index=True, width="stretch")
     st.caption("Header (the record table's row)")
     st.dataframe(vdata.header_table(row.to_dict()), hide_index=True, width="stretch")

@@ -146,8 +146,11 @@ def test_data_page_selects_as_the_study_and_shows_the_numbers(home):
     summary = frame_with(at, "quantity")
     assert summary.loc["Mw", "count"] == 8
     assert summary.loc["Mw", "mean"] == pytest.approx(4.75)
-    header = frame_with(at, "field").set_index("field")["value"]
-    assert header["record_id"] == at.query_params["record"]
+    headers = [d.value.set_index("field")["value"] for d in at.dataframe if "field" in d.value]
+    raw, row = headers  # the DYNA 1.2 header of the E file, then the record table's row
+    assert row["record_id"] == at.query_params["record"]
+    assert len(raw) == 64 and raw["STREAM"] == "HNE" and raw["UNITS"] == "cm/s^2"
+    assert raw["STATION_CODE"] == row["station"]
     # distributions, coverage, the record's three components, its FAS and its PSA
     charts = at.get("plotly_chart")
     assert len(charts) == 5
