@@ -53,11 +53,17 @@ if "epoch" not in st.session_state or st.session_state.get("epoch_run") != run_n
     )
     st.session_state["playing"] = False
 
-c_play, c_n = st.columns([1, 3])
-if c_play.button("⏸ Pause" if st.session_state["playing"] else "▶ Play"):
+
+def _toggle_play() -> None:
+    # A callback runs before the rerun, so the button's label and the fragment's timer
+    # already see the new state.
     st.session_state["playing"] = not st.session_state["playing"]
     if st.session_state["playing"] and st.session_state["epoch"] == epochs[-1]:
         st.session_state["epoch"] = epochs[0]
+
+
+c_play, c_n = st.columns([1, 3])
+c_play.button("⏸ Pause" if st.session_state["playing"] else "▶ Play", on_click=_toggle_play)
 n_show = c_n.slider("Samples shown", 1, 6, 3)
 
 
@@ -66,8 +72,9 @@ def show_epoch() -> None:
         position = epochs.index(st.session_state["epoch"])
         if position + 1 < len(epochs):
             st.session_state["epoch"] = epochs[position + 1]
-        else:
+        else:  # the end: stop the timer and turn the button back into Play
             st.session_state["playing"] = False
+            st.rerun(scope="app")
     if len(epochs) > 1:
         st.select_slider("Epoch", options=epochs, key="epoch")
     epoch = st.session_state["epoch"]

@@ -357,6 +357,18 @@ def test_compare_page_panel_of_a_trained_run(trained, monkeypatch):
     assert names == ["asdf", "mseed", "sac", "csv"]
 
 
+def test_samples_page_play_steps_through_the_epochs(home):
+    at = run_page("samples", {"run": "tiny-run"})
+    assert at.select_slider[0].value == 3  # the last epoch by default
+    next(b for b in at.button if b.label == "▶ Play").click()
+    at.run()
+    # play restarts from the first epoch and the fragment steps once per tick
+    assert at.session_state["playing"] is True
+    assert at.session_state["epoch"] == 2
+    assert at.query_params["epoch"] == "2"
+    assert any(b.label == "⏸ Pause" for b in at.button)
+
+
 @pytest.mark.parametrize("page", ["train", "samples", "compare"])
 def test_pages_run_and_say_what_is_missing(home, page):
     at = run_page(page)
