@@ -80,9 +80,11 @@ PRESETS: dict[str, dict[str, Any]] = {
     # Small enough for 2 CPU cores in about 20 minutes on the demo archive (~1,000 training
     # records); epochs chosen from the measured throughput (docs/benchmarks.md, "Training").
     "demo": {
-        "gen_widths": (16, 16, 16, 12, 12, 8, 8),
+        # narrow networks (~0.45 M parameters): a complete checkpoint (weights and Adam moments)
+        # is ~5 MB, so best.pt + last.pt + 60 epochs of samples stay under 25 MB
+        "gen_widths": (8, 16, 16, 12, 12, 8, 8),
         "gen_kernel": 9,
-        "critic_widths": (8, 16, 32, 32, 64, 64),
+        "critic_widths": (8, 16, 32, 32, 48, 48),
         "critic_stride": 2,
         "critic_kernel": 9,
         "cutoff_hz": 5.0,
@@ -99,7 +101,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         # Vs30 is known for few stations of the demo archive (the rest would all take the
         # median), so the demo conditions on the event and the distance only
         "conditions": ("mw", "log10_distance_km", "depth_km"),
-        "samples_per_epoch": 4,
+        "samples_per_epoch": 3,
         "checkpoint_every": 0,
     },
 }

@@ -445,7 +445,8 @@ class Trainer:
         }
 
     def _restore(self, path: Path) -> tuple[int, int, torch.Tensor]:
-        state = load_checkpoint(path, map_location=self.device)
+        # on the CPU: RNG states must be CPU tensors; load_state_dict copies onto the device
+        state = load_checkpoint(path, map_location="cpu")
         if state.get("length") != self.length:
             raise RuntimeError(
                 f"{path} was trained on records of {state.get('length')} samples, "
