@@ -214,9 +214,11 @@ class Trainer:
         local_rank = int(os.environ.get("LOCAL_RANK", "0"))
         self.device = resolve_device(self.device_name, local_rank)
         self.distributed = self.world > 1
+        self._owns_process_group = False
         if self.distributed and not dist.is_initialized():
             backend = "nccl" if self.device.type == "cuda" else "gloo"
             dist.init_process_group(backend=backend)
+            self._owns_process_group = True
         if self.device.type == "cuda":
             torch.cuda.set_device(self.device)
             torch.backends.cudnn.benchmark = True
@@ -524,6 +526,8 @@ class Trainer:
         finally:
             for sig, handler in previous_handlers.items():
                 signal.signal(sig, handler)
+            if getattr(self, "_owns_process_group", False) and dist.is_initialized():
+                dist.destroy_process_group()
 
     def _fit(self) -> str:
         hp = self.hp
