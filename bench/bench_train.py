@@ -3,7 +3,7 @@
 A full step is n_critic = 5 critic updates and one generator update, on the study's
 architecture (``STUDY_ARCHITECTURE``, records of 3 x 8000) at latent sizes 100 and 800, batch 32.
 
-- ours: ``Trainer``'s own step functions (one critic forward on [real, fake, x_hat], fakes
+- ours: ``Trainer``'s own step functions (one critic forward on [real, fake], fakes
   without a graph, frozen critic weights in the generator step, batches read from the
   memory-mapped array with one sorted index, losses summed on the device, bf16 autocast where
   the CPU has native bf16 (AVX512-BF16 / AMX via oneDNN) or on CUDA);
