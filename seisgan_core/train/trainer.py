@@ -250,6 +250,10 @@ class Trainer:
                 (self.out / name).unlink(missing_ok=True)
         (self.out / "checkpoints").mkdir(parents=True, exist_ok=True)
         (self.out / "samples").mkdir(parents=True, exist_ok=True)
+        # temporary files of writes a kill interrupted (their targets are intact)
+        for folder in (self.out, self.out / "checkpoints", self.out / "samples"):
+            for tmp in folder.glob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
 
     def _build(self, data: TrainingSet) -> None:
         hp = self.hp
