@@ -95,8 +95,6 @@ RECORD_COLUMNS: dict[str, tuple[str, str]] = {
     ),
 }
 
-WAVEFORM_FORMATS = ("esm_ascii", "asdf", "itaca_legacy")
-
 
 def empty_table() -> pd.DataFrame:
     """A record table with no rows and every column typed."""
@@ -164,7 +162,7 @@ def _kind(path: Path) -> str:
         head = handle.read(4096)
     if head.startswith(b"\x89HDF\r\n\x1a\n"):
         return "asdf"
-    if _esm._looks_like_esm(head):
+    if _esm.looks_like_esm(head):
         return "esm_ascii"
     if _flat.looks_like_flatfile(head):
         return "flatfile"
@@ -190,6 +188,7 @@ def _trace_summary(trace: _esm.EsmAsciiTrace) -> dict[str, Any]:
 
 
 _ESM_ROW_KEYS = (
+    "PROCESSING",
     "EVENT_ID",
     "event_time",
     "EVENT_LATITUDE_DEGREE",
@@ -224,6 +223,46 @@ def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return gps2dist_azimuth(lat1, lon1, lat2, lon2)[0] / 1000.0
 
 
+def _processing_rank(summary: dict[str, Any]) -> int:
+    """Manually processed first, then automatic, then other, then unprocessed (ESM ships
+    converted-only 'CV' files beside processed ones for the same component)."""
+    text = (summary["fields"].get("PROCESSING") or "").strip().lower()
+    if text.startswith("manual"):
+        return 0
+    if text.startswith("auto"):
+        return 1
+    if text and text not in ("none", "no", "raw", "unprocessed", "converted"):
+        return 2
+    return 3
+
+
+def _best_versions(
+    versions: list[dict[str, Any]], skipped: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
+    """One file per component: where several versions of a component exist, the best
+    processed one (the others go to ``skipped`` with the reason)."""
+    by_component: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for summary in versions:
+        by_component[summary["component"]].append(summary)
+    kept = []
+    for candidates in by_component.values():
+        ranked = sorted(candidates, key=lambda c: (_processing_rank(c), c["path"]))
+        best = ranked[0]
+        kept.append(best)
+        for other in ranked[1:]:
+            if _processing_rank(other) == _processing_rank(best):
+                kept.append(other)  # same standing: a real conflict, reported below
+            else:
+                skipped.append(
+                    (
+                        other["path"],
+                        f"another version of this component is better processed: {best['path']}"
+                        f" ({best['fields'].get('PROCESSING')})",
+                    )
+                )
+    return kept
+
+
 def _esm_rows(
     summaries: list[dict[str, Any]], skipped: list[tuple[str, str]]
 ) -> list[dict[str, Any]]:
@@ -237,8 +276,9 @@ def _esm_rows(
             continue
         groups[s["key"]].append(s)
     rows = []
-    for key, comps in groups.items():
+    for key, versions in groups.items():
         event_id, network, station, location, _band = key
+        comps = _best_versions(versions, skipped)
         label = comps[0]["path"]
         by_comp = {c["component"]: c for c in comps}
         order = order_components(by_comp)
@@ -322,7 +362,9 @@ def read_records(
     skipped: list[tuple[str, str]] = []
     rows: list[dict[str, Any]] = []
     esm: list[dict[str, Any]] = []
-    legacy_dirs: dict[Path, dict[str, list[Path]]] = defaultdict(lambda: defaultdict(list))
+    # ITACA 1.x files by folder (or by zip and folder inside it): a record is NNNNN.metadata
+    # with NNNNN_{H1,H2,V}.cor.acc side by side
+    legacy_dirs: dict[Any, dict[str, list[Path]]] = defaultdict(lambda: defaultdict(list))
     for n, path in enumerate(files):
         if progress is not None:
             progress(n / max(len(files), 1), f"reading {path.name}")
@@ -333,7 +375,7 @@ def read_records(
             if kind == "esm_ascii":
                 esm.append(_trace_summary(_esm.read_esm_ascii(path)))
             elif kind == "zip":
-                rows.extend(_read_zip(path, esm, skipped))
+                rows.extend(_read_zip(path, esm, skipped, legacy_dirs))
             elif kind == "asdf":
                 rows.extend(_asdf.read_asdf_table(path, skipped=skipped))
             elif kind == "flatfile":
@@ -354,30 +396,55 @@ def read_records(
         except (SeisganIOError, OSError, UnicodeError) as exc:
             skipped.append((str(path), str(exc)))
     rows.extend(_esm_rows(esm, skipped))
-    for _folder, kinds in sorted(legacy_dirs.items()):
+    for _folder, kinds in sorted(legacy_dirs.items(), key=lambda item: str(item[0])):
         rows.extend(_legacy_rows(kinds["metadata"], kinds["cor_acc"], skipped))
     if progress is not None:
         progress(1.0, f"{len(rows)} records")
-    table = _merge_duplicates(to_table(rows), skipped)
-    return Catalog(table=table, skipped=skipped)
+    duplicates: list[tuple[str, str]] = []
+    table = _merge_duplicates(to_table(rows), duplicates)
+    return Catalog(table=table, skipped=skipped, duplicates=duplicates)
 
 
 def _read_zip(
-    path: Path, esm: list[dict[str, Any]], skipped: list[tuple[str, str]]
+    path: Path,
+    esm: list[dict[str, Any]],
+    skipped: list[tuple[str, str]],
+    legacy_dirs: dict[Any, dict[str, list[Any]]],
 ) -> list[dict[str, Any]]:
-    """ESM ASCII and flat-file members of a zip, read from memory after the safety checks."""
+    """Members of a zip, read from memory after the safety checks: ESM ASCII, flat files and
+    ITACA 1.x files (grouped by their folder inside the zip, named ``zip::member``)."""
     rows: list[dict[str, Any]] = []
     with zipfile.ZipFile(path) as zf:
         for info in safe_zip_members(zf, path):
             label = f"{path}::{info.filename}"
+            name = info.filename.lower()
+            folder = (str(path), info.filename.rpartition("/")[0])
+            if name.endswith(".cor.acc"):
+                legacy_dirs[folder]["cor_acc"].append(Path(label))
+                continue
+            if name.endswith(".metadata"):
+                legacy_dirs[folder]["metadata"].append(Path(label))
+                continue
+            if name.endswith(".rs"):
+                continue  # ITACA's response spectra belong to a .cor.acc; not records
             raw = read_zip_member(zf, info, path)
             try:
-                if _esm._looks_like_esm(raw[:4096]):
+                if _esm.looks_like_esm(raw[:4096]):
                     esm.append(_trace_summary(_esm.parse_esm_ascii(raw, label)))
                 elif _flat.looks_like_flatfile(raw[:4096]):
                     rows.extend(_flat.read_flatfile_bytes(raw, label))
+                elif raw.startswith(b"\x89HDF\r\n\x1a\n"):
+                    skipped.append(
+                        (
+                            label,
+                            f"{label}: an HDF5/ASDF file inside a zip; unzip it first "
+                            "(HDF5 needs random access to a file)",
+                        )
+                    )
+                elif looks_like_quakeml(raw[:2048]):
+                    skipped.append((label, f"{label}: QuakeML holds events, not records"))
                 else:
-                    skipped.append((label, "not a format this project reads"))
+                    skipped.append((label, f"{label}: not a format this project reads"))
             except SeisganIOError as exc:
                 skipped.append((label, str(exc)))
     return rows
@@ -401,9 +468,9 @@ def _legacy_rows(
     return rows
 
 
-def _merge_duplicates(table: pd.DataFrame, skipped: list[tuple[str, str]]) -> pd.DataFrame:
+def _merge_duplicates(table: pd.DataFrame, duplicates: list[tuple[str, str]]) -> pd.DataFrame:
     """One row per record id: waveform rows first, gaps filled from the others (a flat file's
-    Vs30, say). A second waveform source of the same record is reported in ``skipped``."""
+    Vs30, say). A second waveform source of the same record is listed in ``duplicates``."""
     if table.empty or not table["record_id"].duplicated().any():
         return table
     has_waves = _has_waveforms(table)
@@ -413,7 +480,7 @@ def _merge_duplicates(table: pd.DataFrame, skipped: list[tuple[str, str]]) -> pd
     for index in np.flatnonzero(waves["record_id"].duplicated().to_numpy()):
         row = waves.iloc[index]
         first = waves[waves["record_id"] == row["record_id"]].iloc[0]
-        skipped.append(
+        duplicates.append(
             (
                 str(row["source_path"]),
                 f"record {row['record_id']} also read from {first['source_path']}; kept that one",
@@ -613,10 +680,13 @@ class Selection:
 
 @dataclass
 class Catalog:
-    """The record table, with what could not be read (``skipped``: (path, reason))."""
+    """The record table, with what could not be read (``skipped``: (path, reason)) and the
+    records met in more than one waveform source (``duplicates``: (path, which one was kept)).
+    """
 
     table: pd.DataFrame = field(default_factory=empty_table)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
     selection_report: list[tuple[str, int]] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -638,12 +708,21 @@ class Catalog:
         return Catalog(
             table=self.table[keep].reset_index(drop=True),
             skipped=list(self.skipped),
+            duplicates=list(self.duplicates),
             selection_report=report,
         )
 
-    def summary(self) -> pd.DataFrame:
+    def _of_kind(self, kinds: tuple[str, ...] | None) -> pd.DataFrame:
+        if kinds is None:
+            return self.table
+        kind = self.table["kind"].fillna("earthquake")
+        return self.table[kind.isin(list(kinds)).to_numpy(dtype=bool)]
+
+    def summary(self, kinds: tuple[str, ...] | None = ("earthquake",)) -> pd.DataFrame:
         """Count, missing, mean, median, std, min and max of Mw, depth, distance, duration and
-        PGA (the reference study's statistics of its set)."""
+        PGA (the reference study's statistics of its set), over the records of ``kinds``
+        (earthquake records by default; noise windows have no event to describe)."""
+        table = self._of_kind(kinds)
         quantities = {
             "mw": "Mw",
             "event_depth_km": "depth (km)",
@@ -654,7 +733,7 @@ class Catalog:
         }
         rows = []
         for column, label in quantities.items():
-            values = self.table[column].to_numpy(dtype=float, na_value=np.nan)
+            values = table[column].to_numpy(dtype=float, na_value=np.nan)
             present = values[np.isfinite(values)]
             rows.append(
                 {
@@ -672,17 +751,19 @@ class Catalog:
         return pd.DataFrame(rows).set_index("quantity")
 
     def counts(self) -> dict[str, int]:
-        """Records, events, stations, and records per source format."""
-        table = self.table
+        """Earthquake records, noise windows, events, stations (of earthquake records), Mw
+        missing among them, and rows per source format."""
+        table = self._of_kind(("earthquake",))
         out = {
             "records": len(table),
+            "noise": len(self.table) - len(table),
             "events": int(table["event_id"].nunique()),
             "stations": int(
                 (table["network"].fillna("") + "." + table["station"].fillna("")).nunique()
             ),
             "mw_missing": int(table["mw"].isna().sum()),
         }
-        for fmt, n in table["source_format"].value_counts().items():
+        for fmt, n in self.table["source_format"].value_counts().items():
             out[f"format {fmt}"] = int(n)
         return out
 

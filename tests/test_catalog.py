@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from obspy.geodetics import gps2dist_azimuth
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "io"))  # the real-data helpers
 from io_realdata import (
@@ -16,6 +18,9 @@ from io_realdata import (
     FIXTURES,
     LAQUILA,
     real_asdf,
+    real_header,
+    real_samples_cm_s2,
+    replace_line,
     requires_fixtures,
     write_real_esm_record,
 )
@@ -29,6 +34,7 @@ from seisgan_core.catalog import (
     read_record_waveforms,
     read_records,
 )
+from seisgan_core.io.esm_ascii import write_esm_ascii
 from seisgan_core.io.itaca_legacy import read_cor_acc
 
 pytestmark = requires_fixtures
@@ -112,7 +118,8 @@ def test_mixed_formats_and_merge(tmp_path):
     merged = table.loc["IT-2009-0009.IT.AQG..HN"]
     assert merged["source_format"] == "asdf" and merged["ec8_class"] == "B"
     assert merged["vs30_m_s"] == pytest.approx(684.842)
-    assert any("also read from" in reason for _, reason in catalog.skipped)
+    assert any("also read from" in reason for _, reason in catalog.duplicates)
+    assert not any("also read from" in reason for _, reason in catalog.skipped)
     record = read_record_waveforms(merged)
     assert record.data.shape == (3, 3000)
     kinds = catalog.table["kind"].value_counts().to_dict()
@@ -202,3 +209,124 @@ def test_selection_in_italy_drops_foreign_stations():
     assert sorted(kept.table["source_format"].unique()) == ["itaca_legacy"]
     assert len(kept.table) == 13
     assert dict(kept.selection_report)["station in Italy"] == 132
+
+
+def test_asdf_records_in_bulk_equal_what_pyasdf_wrote(tmp_path):
+    facts = real_asdf(tmp_path / "a.h5", n=2500)
+    catalog = read_records([tmp_path / "a.h5"])
+    assert sorted(catalog.table["kind"]) == ["earthquake", "noise"]
+    counts = catalog.counts()
+    assert (counts["records"], counts["noise"], counts["mw_missing"]) == (1, 1, 0)
+    assert catalog.summary().loc["Mw", "count"] == 1  # noise windows are not described
+    assert catalog.summary(kinds=None).loc["Mw", "missing"] == 1
+    everything = Selection(mw_min=None, depth_max_km=None, in_italy=False, kinds=None)
+    got = dict(iter_record_waveforms(catalog.select(everything).table))
+    quake = got["IT-2009-0009.IT.AQG..HN"]
+    noise = next(v for k, v in got.items() if k.startswith("noise."))
+    for row, letter in enumerate("ENZ"):
+        assert np.array_equal(quake.data[row], facts["data"][letter])
+        assert np.array_equal(noise.data[row], facts["noise"][letter])
+    assert quake.starttime.isoformat() == "2009-04-06T01:32:39+00:00"
+    assert noise.starttime.isoformat() == "2009-04-06T02:32:39+00:00"
+
+
+def test_ascii_zip_records_read_back_through_the_zip(tmp_path):
+    paths = write_real_esm_record(tmp_path / "files", n=1200)
+    archive = tmp_path / "event.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in paths.values():
+            zf.write(path, path.name)
+    row = read_records([archive]).table.iloc[0]
+    assert row["source_path"] == str(archive) and row["source_format"] == "esm_ascii"
+    assert row["source_files"].split("|")[0] == f"{archive}::IT.AQG..HNE.ASC"
+    record = read_record_waveforms(row)
+    direct = read_record_waveforms(read_records([tmp_path / "files"]).table.iloc[0])
+    assert np.array_equal(record.data, direct.data)
+    assert record.components == ("E", "N", "Z") and record.sampling_rate_hz == 200.0
+
+
+def test_non_geographic_horizontals_keep_their_names(tmp_path):
+    for suffix, letter in (("H2", "2"), ("H1", "3"), ("V", "Z")):
+        header = real_header("16833", letter)
+        write_esm_ascii(
+            tmp_path / f"HN{letter}.ASC", real_samples_cm_s2("16833", suffix, 900), header
+        )
+    row = read_records([tmp_path]).table.iloc[0]
+    assert row["components"] == "2,3,Z" and row["channels"] == "HN2,HN3,HNZ"
+    record = read_record_waveforms(row)
+    assert record.components == ("2", "3", "Z")
+    assert np.array_equal(record.data[0], real_samples_cm_s2("16833", "H2", 900))
+
+
+def test_velocity_files_are_left_out_with_a_reason(tmp_path):
+    paths = write_real_esm_record(tmp_path, n=400)
+    for path in paths.values():
+        replace_line(path, "DATA_TYPE", "DATA_TYPE: VELOCITY")
+        replace_line(path, "UNITS", "UNITS: cm/s")
+    catalog = read_records([tmp_path])
+    assert catalog.table.empty and len(catalog.skipped) == 3
+    assert all("not acceleration" in reason for _, reason in catalog.skipped)
+
+
+def test_distance_computed_from_coordinates_when_the_header_has_none(tmp_path):
+    paths = write_real_esm_record(tmp_path, n=300)
+    for path in paths.values():
+        replace_line(path, "EPICENTRAL_DISTANCE_KM", "EPICENTRAL_DISTANCE_KM: ")
+    row = read_records([tmp_path]).table.iloc[0]
+    expected = gps2dist_azimuth(42.334, 13.334, 42.373474, 13.337026)[0] / 1000.0
+    assert row["epicentral_distance_km"] == pytest.approx(expected)  # 4.39 km, WGS84
+
+
+def test_sampling_rate_selection(tmp_path):
+    write_real_esm_record(tmp_path / "a", n=300)
+    paths = write_real_esm_record(tmp_path / "b", station_dir="16889", n=300)
+    for path in paths.values():
+        replace_line(path, "SAMPLING_INTERVAL_S", "SAMPLING_INTERVAL_S: 0.01")
+    catalog = read_records([tmp_path])
+    rates = Selection(mw_min=None, depth_max_km=None, in_italy=False, sampling_rates_hz=(100.0,))
+    kept = catalog.select(rates).table
+    assert list(kept["station"]) == ["AQK"] and kept["sampling_rate_hz"].tolist() == [100.0]
+    assert kept["record_duration_s"].tolist() == [3.0]
+
+
+def test_processed_version_of_a_component_wins_over_converted(tmp_path):
+    paths = write_real_esm_record(tmp_path / "processed", n=700)
+    raw = write_real_esm_record(tmp_path / "converted", n=700)
+    for path in raw.values():
+        replace_line(path, "PROCESSING", "PROCESSING: none")
+    catalog = read_records([tmp_path])
+    assert len(catalog.table) == 1
+    row = catalog.table.iloc[0]
+    assert row["source_files"].split("|") == [str(paths[c]) for c in "ENZ"]
+    assert sorted(p for p, _ in catalog.skipped) == sorted(str(p) for p in raw.values())
+    assert all("better processed" in reason for _, reason in catalog.skipped)
+
+
+def test_itaca_legacy_files_inside_a_zip(tmp_path):
+    archive = tmp_path / "itaca1.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for station in ("16833", "16858"):
+            for path in sorted((LAQUILA / station).iterdir()):
+                zf.write(path, f"laquila/{station}/{path.name}")
+    from_zip = read_records([archive])
+    from_folders = read_records([LAQUILA / "16833", LAQUILA / "16858"])
+    assert from_zip.skipped == []
+    assert sorted(from_zip.table["station"]) == ["AQG", "GSA"]
+    a = from_zip.table.set_index("record_id").sort_index()
+    b = from_folders.table.set_index("record_id").sort_index()
+    for column in ("mw", "epicentral_distance_km", "npts", "pga_cm_s2", "components"):
+        assert a[column].tolist() == b[column].tolist()
+    record = read_record_waveforms(a.loc["20090406_0000075.DPC.AQG.."])
+    assert np.array_equal(
+        record.data, read_record_waveforms(b.loc["20090406_0000075.DPC.AQG.."]).data
+    )
+
+
+def test_asdf_inside_a_zip_is_reported(tmp_path):
+    real_asdf(tmp_path / "a.h5", n=200, noise=False)
+    archive = tmp_path / "asdf.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(tmp_path / "a.h5", "a.h5")
+    catalog = read_records([archive])
+    assert catalog.table.empty
+    assert "unzip it first" in catalog.skipped[0][1]

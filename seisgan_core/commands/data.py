@@ -73,11 +73,18 @@ def run_ingest(args: argparse.Namespace) -> int:
     catalog.to_parquet(args.out)
     counts = catalog.counts()
     formats = ", ".join(f"{k.split(' ', 1)[1]} {v}" for k, v in counts.items() if " " in k)
+    noise = f" and {counts['noise']} noise windows" if counts["noise"] else ""
     print(
-        f"read {counts['records']} records ({formats}) of {counts['events']} events at "
+        f"read {counts['records']} records{noise} ({formats}) of {counts['events']} events at "
         f"{counts['stations']} stations; Mw missing for {counts['mw_missing']}; "
         f"skipped {len(catalog.skipped)}; wrote {args.out}"
     )
+    if catalog.duplicates:
+        # the same record in two waveform sources (an ASDF file and its ASCII export, say)
+        print(
+            f"{len(catalog.duplicates)} records were also in another source; kept the first "
+            f"read (e.g. {catalog.duplicates[0][1]})"
+        )
     return 0
 
 
@@ -106,13 +113,14 @@ def run_info(args: argparse.Namespace) -> int:
         for name, removed in catalog.selection_report:
             print(f"selection {name}: removed {removed}")
     counts = catalog.counts()
+    noise = f", {counts['noise']} noise windows" if counts["noise"] else ""
     print(
         f"{counts['records']} records, {counts['events']} events, {counts['stations']} stations"
-        f" (Mw missing for {counts['mw_missing']})"
+        f" (Mw missing for {counts['mw_missing']}){noise}"
     )
     for key, value in counts.items():
         if key.startswith("format "):
             print(f"  {key[7:]}: {value}")
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         print(catalog.summary().drop(columns="column").round(3).to_string())
-    return 0 if counts["records"] else 1
+    return 0 if counts["records"] or counts["noise"] else 1

@@ -203,8 +203,11 @@ def _attr(dsid: h5py.h5d.DatasetID, name: bytes) -> Any:
     return value[()]
 
 
-def _iter_index(f: h5py.File, path: str, names: set[str] | None = None):
-    """(TraceInfo, low-level DatasetID) for every trace (or those named), in name order.
+def _iter_index(
+    f: h5py.File, path: str, names: set[str] | None = None, groups: set[str] | None = None
+):
+    """(TraceInfo, low-level DatasetID) for every trace (or those named, or those of the
+    station ``groups``), in name order.
 
     The bulk path stays on h5py's low-level API (h5o/h5a/h5d): the high-level Dataset and
     AttributeManager objects cost more per trace than reading 8,000 samples does.
@@ -213,6 +216,8 @@ def _iter_index(f: h5py.File, path: str, names: set[str] | None = None):
     if waveforms is None:
         return
     for group_name in sorted(waveforms):
+        if groups is not None and group_name not in groups:
+            continue
         group = waveforms[group_name]
         if not isinstance(group, h5py.Group):
             continue
@@ -275,9 +280,24 @@ def _parse_quakeml(f: h5py.File, path: str) -> dict[str, dict[str, Any]] | None:
     return {event["event_id"]: event for event in events}
 
 
-def _parse_stationxml(f: h5py.File, group: str, path: str) -> dict[str, float]:
-    """latitude, longitude, elevation_m of one station group (NaN where absent)."""
-    out = {"latitude": math.nan, "longitude": math.nan, "elevation_m": math.nan}
+def _unknown_station() -> dict[str, Any]:
+    return {
+        "latitude": math.nan,
+        "longitude": math.nan,
+        "elevation_m": math.nan,
+        "vs30_m_s": math.nan,
+        "ec8_class": None,
+    }
+
+
+def _parse_stationxml(f: h5py.File, group: str, path: str) -> dict[str, Any]:
+    """latitude, longitude, elevation_m, vs30_m_s, ec8_class of one station group.
+
+    StationXML has no element for the site; Vs30 and the EC8 class are read from namespaced
+    extra attributes of the station (ObsPy's ``extra``, any namespace) where a writer put them,
+    as the demo archive does. Missing values are NaN / None.
+    """
+    out = _unknown_station()
     node = f.get(f"Waveforms/{group}/StationXML")
     if node is None:
         return out
@@ -298,7 +318,44 @@ def _parse_stationxml(f: h5py.File, group: str, path: str) -> dict[str, float]:
                 out["latitude"] = float(sta.latitude)
                 out["longitude"] = float(sta.longitude)
                 out["elevation_m"] = float(sta.elevation)
+                out.update(_site_extras(sta, path, group))
                 return out
+    return out
+
+
+def _site_extras(station: Any, path: str, group: str) -> dict[str, Any]:
+    """Vs30 (m/s) and EC8 class from a StationXML station's namespaced extra attributes."""
+    extra = getattr(station, "extra", None) or {}
+    out: dict[str, Any] = {}
+    for key in ("vs30_m_s", "vs30", "Vs30"):
+        if key in extra:
+            raw = extra[key].get("value") if hasattr(extra[key], "get") else extra[key]
+            try:
+                value = float(raw)
+            except (TypeError, ValueError):
+                raise AsdfError(
+                    path,
+                    None,
+                    "Vs30 in m/s (a number)",
+                    repr(raw),
+                    field=f"{group}/StationXML {key}",
+                ) from None
+            if not 0.0 < value < 5000.0 and math.isfinite(value):
+                raise AsdfError(
+                    path,
+                    None,
+                    "Vs30 between 0 and 5000 m/s",
+                    repr(raw),
+                    field=f"{group}/StationXML {key}",
+                )
+            out["vs30_m_s"] = value
+            break
+    for key in ("ec8_class", "ec8", "EC8"):
+        if key in extra:
+            raw = extra[key].get("value") if hasattr(extra[key], "get") else extra[key]
+            text = str(raw).strip().upper() if raw is not None else ""
+            out["ec8_class"] = text if text in {"A", "B", "C", "D", "E"} else None
+            break
     return out
 
 
@@ -459,7 +516,7 @@ def read_asdf_record(
         raise ValueError(f"station_id must be NET.STA[.LOC.BAND], got {station_id!r}")
     group = f"{parts[0]}.{parts[1]}"
     with _open(path) as f:
-        index = [info for info in trace_index(f, path) if info.group == group]
+        index = [info for info, _ in _iter_index(f, path, groups={group})]
         if tag is None:
             tags = [t for t in default_tags({i.tag for i in index}) if t != NOISE_TAG]
         else:
@@ -600,7 +657,15 @@ def read_asdf_table(
                 continue
             group = f"{network}.{station}"
             if group not in stations:
-                stations[group] = _parse_stationxml(f, group, path)
+                try:
+                    stations[group] = _parse_stationxml(f, group, path)
+                except AsdfError as exc:
+                    # one unreadable StationXML costs that station its coordinates, not
+                    # the file its records; said in ``skipped`` when the caller collects
+                    if skipped is None:
+                        raise
+                    skipped.append((f"{path}::Waveforms/{group}/StationXML", str(exc)))
+                    stations[group] = _unknown_station()
             st = stations[group]
             is_event = not anchor.startswith("@")
             ev = events.get(anchor, {}) if is_event else {}
@@ -633,8 +698,8 @@ def read_asdf_table(
                     "location": location,
                     "station_latitude": st["latitude"],
                     "station_longitude": st["longitude"],
-                    "vs30_m_s": math.nan,
-                    "ec8_class": None,
+                    "vs30_m_s": st["vs30_m_s"],
+                    "ec8_class": st["ec8_class"],
                     "epicentral_distance_km": distance,
                     "sampling_rate_hz": rate,
                     "npts": npts,

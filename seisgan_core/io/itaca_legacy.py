@@ -27,6 +27,7 @@ import numpy as np
 
 from seisgan_core.io.errors import FormatError
 from seisgan_core.io.flatfile import read_flatfile_bytes, read_flatfile_frame
+from seisgan_core.io.safety import read_path_bytes
 from seisgan_core.io.waveforms import order_components
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "RsSpectrum",
     "is_cor_acc",
     "is_rs",
+    "parse_cor_acc",
     "read_cor_acc",
     "read_legacy_record",
     "read_metadata",
@@ -222,9 +224,14 @@ def _parse_time(value: str) -> datetime | None:
 
 
 def read_cor_acc(path: str | Path) -> CorAccTrace:
-    """Read an ITACA 1.x ``.cor.acc`` file; ``data`` in m/s^2 (``data_cm_s2`` in cm/s^2)."""
+    """Read an ITACA 1.x ``.cor.acc`` file (or ``archive.zip::member``); ``data`` in m/s^2
+    as the file has it (``data_cm_s2`` in cm/s^2)."""
+    return parse_cor_acc(read_path_bytes(path), path)
+
+
+def parse_cor_acc(raw: bytes, path: str | Path) -> CorAccTrace:
+    """Parse the bytes of a ``.cor.acc`` file; ``path`` names it in errors."""
     path = str(path)
-    raw = Path(path).read_bytes()
     if not raw.strip():
         raise FormatError(
             path, 1, "an ITACA 1.x header ('Event Date & Time : ...')", "an empty file"
@@ -293,7 +300,7 @@ _DAMPING_RE = re.compile(r"damp\s*(\d+(?:\.\d+)?)\s*%", re.IGNORECASE)
 def read_rs(path: str | Path) -> RsSpectrum:
     """Read an ITACA 1.x ``.rs`` spectrum file (PSA in m/s^2)."""
     path = str(path)
-    raw = Path(path).read_bytes()
+    raw = read_path_bytes(path)
     lines = _lines(raw)
     if not lines or not lines[0].strip():
         raise FormatError(path, 1, "a title 'Per(s)PSA @ damp 02% ...'", "an empty first line")
@@ -337,7 +344,7 @@ def read_rs(path: str | Path) -> RsSpectrum:
 def read_metadata(path: str | Path) -> dict[str, Any]:
     """The one row of an ITACA 1.x ``.metadata`` file as a dict of its raw strings."""
     path = str(path)
-    frame, layout = read_flatfile_frame(Path(path).read_bytes(), path)
+    frame, layout = read_flatfile_frame(read_path_bytes(path), path)
     if layout != "itaca_metadata":
         raise FormatError(path, 1, "the ITACA 1.x .metadata columns", f"the {layout} columns")
     if len(frame) != 1:
@@ -356,7 +363,7 @@ def read_legacy_record(
     """
     traces = [read_cor_acc(p) for p in cor_acc_paths]
     if metadata_path is not None:
-        rows = read_flatfile_bytes(Path(metadata_path).read_bytes(), str(metadata_path))
+        rows = read_flatfile_bytes(read_path_bytes(metadata_path), str(metadata_path))
         if len(rows) != 1:
             raise FormatError(metadata_path, None, "exactly one row", f"{len(rows)} rows")
         row = rows[0]

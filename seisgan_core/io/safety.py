@@ -18,8 +18,10 @@ __all__ = [
     "MAX_TOTAL_BYTES",
     "check_xml_bytes",
     "check_zip_member",
+    "read_path_bytes",
     "read_zip_member",
     "safe_zip_members",
+    "split_zip_path",
 ]
 
 # A strong-motion ASCII file of 1 h at 200 Hz is about 3 MB; 256 MiB per member leaves room
@@ -125,3 +127,28 @@ def check_xml_bytes(data: bytes, path: str | Path, what: str = "XML") -> None:
                 repr(token.decode().upper()),
                 field=what,
             )
+
+
+def split_zip_path(path: str | Path) -> tuple[Path, str] | None:
+    """``('a.zip', 'member')`` for ``a.zip::member`` when ``a.zip`` is a file, else None."""
+    text = str(path)
+    if "::" not in text or Path(text).exists():
+        return None
+    archive, _, member = text.partition("::")
+    if not Path(archive).is_file():
+        return None
+    return Path(archive), member
+
+
+def read_path_bytes(path: str | Path) -> bytes:
+    """The bytes of a file, or of a zip member named ``archive.zip::member`` (checked)."""
+    split = split_zip_path(path)
+    if split is None:
+        return Path(path).read_bytes()
+    archive, member = split
+    with zipfile.ZipFile(archive) as zf:
+        try:
+            info = zf.getinfo(member)
+        except KeyError:
+            raise FileNotFoundError(f"{archive}: no member {member!r}") from None
+        return read_zip_member(zf, info, archive)

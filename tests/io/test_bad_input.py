@@ -485,3 +485,17 @@ def test_record_with_two_components_is_skipped(tmp_path):
     assert len(catalog.skipped) == 2
     assert "expected three components" in catalog.skipped[0][1]
     assert "found E,N" in catalog.skipped[0][1]
+
+
+def test_unreadable_stationxml_costs_coordinates_not_records(tmp_path):
+    path = tmp_path / "bad_stationxml.h5"
+    real_asdf(path, noise=False, n=300)
+    with h5py.File(path, "r+") as f:
+        del f["Waveforms/IT.AQG/StationXML"]
+        f["Waveforms/IT.AQG/StationXML"] = np.frombuffer(b"<FDSNStationXML><broken", dtype="i1")
+    with pytest.raises(AsdfError, match="StationXML"):
+        read_asdf_table(path)
+    catalog = read_records([path])
+    assert len(catalog.table) == 1
+    assert catalog.table["station_latitude"].isna().all()
+    assert catalog.skipped[0][0] == f"{path}::Waveforms/IT.AQG/StationXML"
