@@ -98,9 +98,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         "lr_generator": 2e-4,
         "lr_critic": 2e-4,
         "gp_lambda": 10.0,
-        # Vs30 is known for few stations of the demo archive (the rest would all take the
-        # median), so the demo conditions on the event and the distance only
-        "conditions": ("mw", "log10_distance_km", "depth_km"),
+        # the scenario a seismologist asks for: Mw, distance, depth and site (Vs30; a station
+        # without one takes the training median, listed in config.json)
+        "conditions": CONDITION_NAMES,
         "samples_per_epoch": 3,
         "checkpoint_every": 0,
     },
