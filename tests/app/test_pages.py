@@ -104,6 +104,24 @@ def test_home_reads_a_folder_confined_to_the_data_roots(home):
     assert "expected a path inside" in at.error[0].value
 
 
+def test_home_upload_saves_under_a_safe_name_and_reads(home):
+    source = home / "data" / "raw" / "test"
+    files = [
+        (f"../../IT.ST01..HN{c}.D.EV001.ACC.ASC", (source / f"IT.ST01..HN{c}.D.EV001.ACC.ASC")
+         .read_bytes(), "text/plain")
+        for c in "ENZ"
+    ]  # fmt: skip
+    at = run_page()
+    next(t for t in at.text_input if t.label.startswith("Archive name")).set_value("my upload")
+    at.get("file_uploader")[0].set_value(files)
+    next(b for b in at.button if b.label == "Upload and read").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    saved = sorted(p.name for p in (home / "data" / "raw" / "my-upload").iterdir())
+    assert saved == [f"IT.ST01..HN{c}.D.EV001.ACC.ASC" for c in "ENZ"]  # no '..' kept
+    assert at.success[0].value.startswith("1 records of 1 events at 1 stations")
+
+
 @pytest.mark.slow
 def test_first_start_builds_and_prepares_the_demo(tmp_path, monkeypatch):
     if appstate.missing_parts(["demo archive", "prepare"]):
