@@ -182,7 +182,7 @@ else:
         with st.form("byod_path"):
             typed = st.text_input(
                 "Folder or file (relative to data/raw/, or absolute inside the data folders)",
-                placeholder="my_itaca_download",
+                help="For example my_itaca_download for data/raw/my_itaca_download/",
             )
             read_clicked = st.form_submit_button("Read")
         if read_clicked and typed:
