@@ -39,6 +39,9 @@ DEFAULT_PERIODS_S = np.array(
 
 _ANGLES_DEG = np.arange(0, 180, 1)
 
+#: Elements (float32) of one rotated block in :func:`_rotd_from_series`.
+_ROTATION_BLOCK = 120_000
+
 
 def _transfer(freqs: np.ndarray, osc_freq: float, damping: float) -> np.ndarray:
     """PSA transfer function of a damped SDOF oscillator (pyrotd's ``calc_oscillator_resp``).
@@ -174,16 +177,21 @@ def _rotd_from_series(
     b = np.zeros((rows, k), dtype=series_h1.dtype)
     a[row_idx, pos] = series_h1[row_idx, t_idx]
     b[row_idx, pos] = series_h2[row_idx, t_idx]
-    peaks = np.empty((rows, n_angles), dtype=series_h1.dtype)
     coeffs = np.stack([cos, sin])  # (2, angles)
     pairs = np.stack([a, b], axis=-1)  # (rows, k, 2)
-    step = max(1, int(4_000_000 // (n_angles * k)))
-    for i in range(0, rows, step):
-        # One matrix product per block: (rows*k, 2) @ (2, angles), then the largest absolute
-        # value over the kept samples as max(max, -min) (no temporary for abs).
-        block = pairs[i : i + step]
-        rotated = (block.reshape(-1, 2) @ coeffs).reshape(block.shape[0], k, n_angles)
-        peaks[i : i + step] = np.maximum(rotated.max(axis=1), -rotated.min(axis=1))
+    # Slices of the kept samples of all rows at once, sized so that the rotated block
+    # (rows, width, angles) stays in a core's L2 cache (about 0.5 MB of float32): the
+    # product is memory bound, and a 16 MB block ran at half the speed (measured).
+    width = int(max(8, _ROTATION_BLOCK // (n_angles * rows)))
+    peaks = np.zeros((rows, n_angles), dtype=series_h1.dtype)
+    for j in range(0, k, width):
+        block = pairs[:, j : j + width]
+        # One matrix product per slice: (rows*width, 2) @ (2, angles); the largest absolute
+        # value over the slice as max(max, -min) (no temporary for abs), then the running
+        # maximum over slices.
+        rotated = (block.reshape(-1, 2) @ coeffs).reshape(rows, block.shape[1], n_angles)
+        np.maximum(peaks, rotated.max(axis=1), out=peaks)
+        np.maximum(peaks, -rotated.min(axis=1), out=peaks)
     return np.percentile(peaks.astype(np.float64), 50.0, axis=-1, method="linear")
 
 

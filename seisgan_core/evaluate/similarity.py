@@ -6,6 +6,8 @@ axes; measures are taken pair by pair along the last axis.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -191,7 +193,8 @@ def nearest_real(
     real_test: np.ndarray | None = None,
     candidates: int = 6,
     decimate: int = 4,
-    chunk: int = 128,
+    chunk: int = 32,
+    workers: int | None = None,
     progress=None,
 ) -> NearestReal:
     """Each generated record's nearest real (training) record and the memorisation ratio.
@@ -202,7 +205,8 @@ def nearest_real(
     fingerprint are checked exactly (a search over all pairs of 8,000-sample
     cross-correlations would cost n_gen x n_train FFTs). ``decimate``: records are first
     low-passed and decimated (scipy.signal.decimate) by this factor: a copy stays a copy at
-    50 Hz, and the cross-correlations cost a quarter.
+    50 Hz, and the cross-correlations cost a quarter. ``chunk`` queries at a time, on
+    ``workers`` threads (default: one per core).
     """
     gen = as_float_array(generated, "generated").astype(np.float32)
     train = as_float_array(real, "real").astype(np.float32)
@@ -222,16 +226,25 @@ def nearest_real(
     total = sum(j[1].shape[0] for j in jobs)
     done = 0
     results = {}
-    for name, queries in jobs:
-        idx_parts, d_parts = [], []
-        for start in range(0, queries.shape[0], chunk):
-            i, d = _nearest(queries[start : start + chunk], train, train_feats, candidates)
-            idx_parts.append(i)
-            d_parts.append(d)
-            done += min(chunk, queries.shape[0] - start)
-            if progress is not None:
-                progress(done / total, f"nearest real record {done}/{total}")
-        results[name] = (np.concatenate(idx_parts), np.concatenate(d_parts))
+    # Blocks of queries are independent: they run on a thread per core (pocketfft and NumPy
+    # release the GIL), and come back in order, so the result does not depend on ``workers``.
+    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    with ThreadPoolExecutor(max_workers=max(1, n_workers)) as pool:
+        for name, queries in jobs:
+            starts = range(0, queries.shape[0], chunk)
+            futures = [
+                pool.submit(_nearest, queries[i : i + chunk], train, train_feats, candidates)
+                for i in starts
+            ]
+            idx_parts, d_parts = [], []
+            for start, future in zip(starts, futures, strict=True):
+                i, d = future.result()
+                idx_parts.append(i)
+                d_parts.append(d)
+                done += min(chunk, queries.shape[0] - start)
+                if progress is not None:
+                    progress(done / total, f"nearest real record {done}/{total}")
+            results[name] = (np.concatenate(idx_parts), np.concatenate(d_parts))
     index, distance = results["generated"]
     baseline = results["test"][1] if "test" in results else None
     baseline_index = results["test"][0] if "test" in results else None
