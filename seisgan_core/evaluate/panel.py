@@ -44,7 +44,7 @@ from seisgan_core.evaluate.intensity import (
     significant_duration,
 )
 from seisgan_core.evaluate.response import DEFAULT_PERIODS_S, psa_and_rotd50
-from seisgan_core.evaluate.similarity import dtw_distance, nearest_real
+from seisgan_core.evaluate.similarity import _decimate_spectrum, dtw_distance, nearest_real
 from seisgan_core.evaluate.spectra import _ko_weights, default_fas_frequencies, psd
 from seisgan_core.evaluate.statistics import COMPONENTS, _pooled_statistics, _record_moments
 
@@ -152,6 +152,9 @@ def _gmm_section(
     return out
 
 
+#: Decimation of records before the nearest-record search (nearest_real's default).
+_NEAREST_DECIMATE = 4
+
 #: The intensity measures of the panel, in the order of its "intensity" section.
 _IMT_NAMES = ("pga_cm_s2", "pgv_cm_s", "arias_m_s", "cav_cm_s", "d5_95_s")
 
@@ -168,7 +171,8 @@ def _block_measures(
     """
     import scipy.fft as sfft
 
-    amp = np.abs(sfft.rfft(x, axis=-1, workers=1)) * dt
+    spectrum = sfft.rfft(x, axis=-1, workers=1)
+    amp = np.abs(spectrum) * dt
     w_fas, w_feat = weights
     smoothed = amp @ w_fas.astype(amp.dtype, copy=False)
     features = _log_spectral(amp @ w_feat.astype(amp.dtype, copy=False))
@@ -189,6 +193,8 @@ def _block_measures(
         "cav_cm_s": cav(x, dt),
         "d5_95_s": significant_duration(x, dt, 0.05, 0.95),
         "envelope": envelope(x)[..., ::step],
+        # What nearest_real's low-pass and decimation gives, from the same FFT.
+        "decimated": _decimate_spectrum(spectrum, x.shape[-1], _NEAREST_DECIMATE, workers=1),
     }
 
 
@@ -379,7 +385,11 @@ def evaluate(
     train_rows = np.flatnonzero(train_mask)
 
     def similarity_search():
-        near = nearest_real(gen, rea[train_mask], real_test=rea[test_mask])
+        # Records decimated in the per-record pass, as nearest_real would decimate them.
+        dec_gen, dec_real = measures["generated"]["decimated"], measures["real"]["decimated"]
+        near = nearest_real(
+            dec_gen, dec_real[train_mask], real_test=dec_real[test_mask], decimate=1
+        )
         # DTW of unit-peak envelopes of each generated record with its nearest real record,
         # and of each test record with its nearest training record (the baseline).
         env_real = env_sets["real"]
