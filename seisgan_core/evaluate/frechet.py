@@ -57,10 +57,28 @@ def spectral_features(acc: np.ndarray, dt: float, n_bands: int = 16) -> np.ndarr
     """
     dt = check_dt(dt)
     x = as_float_array(acc)
-    freqs = np.geomspace(0.2, min(30.0, 0.4 / dt), n_bands)
-    _, amp = fas(x, dt, bandwidth=20, freqs=freqs)
-    floor = 1e-10
-    return np.log10(np.maximum(amp, floor)).reshape(x.shape[0], -1)
+    _, amp = fas(x, dt, bandwidth=SPECTRAL_BANDWIDTH, freqs=spectral_frequencies(dt, n_bands))
+    return _log_spectral(amp)
+
+
+#: Konno-Ohmachi bandwidth of :func:`spectral_features`.
+SPECTRAL_BANDWIDTH = 20
+
+
+def spectral_frequencies(dt: float, n_bands: int = 16) -> np.ndarray:
+    """The frequencies (Hz) of :func:`spectral_features`."""
+    return np.geomspace(0.2, min(30.0, 0.4 / check_dt(dt)), n_bands)
+
+
+def _log_spectral(amp: np.ndarray) -> np.ndarray:
+    """Smoothed FAS (n_records, n_components, n_bands) to the features (n_records, d)."""
+    return np.log10(np.maximum(amp, 1e-10)).reshape(amp.shape[0], -1)
+
+
+def _with_durations(spec: np.ndarray, durations: np.ndarray, dt: float) -> np.ndarray:
+    """Spectral features followed by log10 D5-95 per component (:func:`classifier_features`)."""
+    dur = np.log10(np.maximum(durations, dt))
+    return np.concatenate([spec, dur.reshape(spec.shape[0], -1)], axis=1)
 
 
 def classifier_features(
@@ -76,8 +94,7 @@ def classifier_features(
         return np.asarray(acc, dtype=np.float64)
     spec = spectral_features(acc, dt)
     durations = significant_duration(acc, dt) if d5_95_s is None else np.asarray(d5_95_s)
-    dur = np.log10(np.maximum(durations, dt))
-    return np.concatenate([spec, dur.reshape(acc.shape[0], -1)], axis=1)
+    return _with_durations(spec, durations, dt)
 
 
 def magnitude_distance_bins(

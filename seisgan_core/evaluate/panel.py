@@ -14,8 +14,10 @@ train on the training split and score on the test split.
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -23,7 +25,15 @@ import pandas as pd
 from seisgan_core.evaluate._arrays import as_float_array, check_dt
 from seisgan_core.evaluate._version import PANEL_VERSION
 from seisgan_core.evaluate.augmentation import augmentation_utility, magnitude_bins
-from seisgan_core.evaluate.frechet import classifier_features, frechet_distance, train_embedding
+from seisgan_core.evaluate.frechet import (
+    SPECTRAL_BANDWIDTH,
+    _log_spectral,
+    _with_durations,
+    classifier_features,
+    frechet_distance,
+    spectral_frequencies,
+    train_embedding,
+)
 from seisgan_core.evaluate.gmm import gmm_residuals, residual_summary
 from seisgan_core.evaluate.intensity import (
     arias_intensity,
@@ -34,9 +44,9 @@ from seisgan_core.evaluate.intensity import (
     significant_duration,
 )
 from seisgan_core.evaluate.response import DEFAULT_PERIODS_S, psa_and_rotd50
-from seisgan_core.evaluate.similarity import dtw_distance, nearest_real
-from seisgan_core.evaluate.spectra import fas, psd
-from seisgan_core.evaluate.statistics import COMPONENTS, study_statistics
+from seisgan_core.evaluate.similarity import _decimate_spectrum, dtw_distance, nearest_real
+from seisgan_core.evaluate.spectra import _ko_weights, default_fas_frequencies, psd
+from seisgan_core.evaluate.statistics import COMPONENTS, _pooled_statistics, _record_moments
 
 __all__ = ["PANEL_VERSION", "evaluate", "headline"]
 
@@ -142,6 +152,109 @@ def _gmm_section(
     return out
 
 
+#: Decimation of records before the nearest-record search (nearest_real's default).
+_NEAREST_DECIMATE = 4
+
+#: The intensity measures of the panel, in the order of its "intensity" section.
+_IMT_NAMES = ("pga_cm_s2", "pgv_cm_s", "arias_m_s", "cav_cm_s", "d5_95_s")
+
+
+def _block_measures(
+    x: np.ndarray, dt: float, periods: np.ndarray, weights: tuple[np.ndarray, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Every per-record measure of one block of records (n, 3, n_samples), float32.
+
+    The public functions of this package on a block small enough to stay in cache, so each
+    record's values are those of the whole-set calls (the measures act record by record). One
+    FFT serves both Konno-Ohmachi smoothings (the FAS at b = 40 and the classifier's spectral
+    features at b = 20), as ``fas`` computes it: dt * |rfft(x)| times the smoothing weights.
+    """
+    import scipy.fft as sfft
+
+    spectrum = sfft.rfft(x, axis=-1, workers=1)
+    amp = np.abs(spectrum) * dt
+    w_fas, w_feat = weights
+    smoothed = amp @ w_fas.astype(amp.dtype, copy=False)
+    features = _log_spectral(amp @ w_feat.astype(amp.dtype, copy=False))
+    psd_freqs, power = psd(x, dt)
+    psa_v, rot_v = psa_and_rotd50(x, dt, periods, workers=1, chunk=x.shape[0] * x.shape[1])
+    step = max(1, round(0.1 / dt))  # envelopes drawn at 10 Hz
+    return {
+        "moments": _record_moments(x),
+        "fas": smoothed,
+        "spectral_features": features,
+        "psd": power,
+        "psd_freqs": psd_freqs,
+        "psa": psa_v,
+        "rotd50": rot_v,
+        "pga_cm_s2": pga(x),
+        "pgv_cm_s": pgv(x, dt),
+        "arias_m_s": arias_intensity(x, dt),
+        "cav_cm_s": cav(x, dt),
+        "d5_95_s": significant_duration(x, dt, 0.05, 0.95),
+        "envelope": envelope(x)[..., ::step],
+        # What nearest_real's low-pass and decimation gives, from the same FFT.
+        "decimated": _decimate_spectrum(spectrum, x.shape[-1], _NEAREST_DECIMATE, workers=1),
+    }
+
+
+def _record_measures(
+    sets: dict[str, np.ndarray],
+    dt: float,
+    periods: np.ndarray,
+    *,
+    block: int = 16,
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> dict[str, dict]:
+    """Statistics, spectra, response spectra, intensity measures and envelopes of each set.
+
+    One pass over blocks of ``block`` records, on a thread per core (NumPy, pocketfft and
+    BLAS release the GIL): a block of 16 records (1.5 MB) stays in cache through all the
+    measures, where whole-set calls streamed every 125 MB set from memory once per measure
+    and again for each intermediate array. Values are those of the whole-set functions to
+    rounding; the study statistics are pooled from per-record moments
+    (statistics._pooled_statistics).
+    """
+    n = next(iter(sets.values())).shape[-1]
+    grid = np.fft.rfftfreq(n, dt)
+    weights = (
+        _ko_weights(grid, default_fas_frequencies(dt), 40.0),
+        _ko_weights(grid, spectral_frequencies(dt), float(SPECTRAL_BANDWIDTH)),
+    )
+    jobs = [(k, i) for k, v in sets.items() for i in range(0, v.shape[0], block)]
+    total = sum(v.shape[0] for v in sets.values())
+    parts: dict[tuple[str, int], dict] = {}
+    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    done = 0
+    with ThreadPoolExecutor(max_workers=max(1, n_workers)) as pool:
+        futures = [
+            (job, pool.submit(_block_measures, sets[job[0]][job[1] : job[1] + block], dt,
+                              periods, weights))
+            for job in jobs
+        ]  # fmt: skip
+        for job, future in futures:
+            parts[job] = future.result()
+            done += min(block, sets[job[0]].shape[0] - job[1])
+            if progress is not None:
+                progress(done / total, f"per-record measures {done}/{total}")
+    out: dict[str, dict] = {}
+    for k in sets:
+        blocks = [parts[job] for job in jobs if job[0] == k]
+        merged = {
+            name: np.concatenate([b[name] for b in blocks])
+            for name in blocks[0]
+            if name not in ("moments", "psd_freqs")
+        }
+        moments = np.concatenate([b["moments"] for b in blocks], axis=1)
+        n_samples = sets[k].shape[-1]
+        merged["moments"] = _pooled_statistics(moments, n_samples)
+        merged["moments_normalised"] = _pooled_statistics(moments, n_samples, normalised=True)
+        merged["psd_freqs"] = blocks[0]["psd_freqs"]
+        out[k] = merged
+    return out
+
+
 def _single_blas_thread(func: Callable) -> Callable:
     """Run ``func`` with BLAS single-threaded.
 
@@ -228,69 +341,69 @@ def evaluate(
         "components": list(COMPONENTS),
     }
 
-    with stage("statistics", 0.0, 0.02):
-        result["study_statistics"] = {k: study_statistics(v) for k, v in sets.items()}
-        # The study's tables are of z-scored records (each component on its own, as prepare
-        # does): the same statistics on that scale, comparable with its Tables 5.2 and 5.3.
-        result["study_statistics"]["normalised"] = {
-            k: study_statistics(_zscore(v)) for k, v in sets.items()
-        }
-
-    with stage("spectra", 0.02, 0.12):
-        fas_out: dict = {}
-        psd_out: dict = {}
-        log_fas: dict[str, np.ndarray] = {}
-        for k, v in sets.items():
-            freqs, amp = fas(v, dt)
-            fas_out[k] = _bands(amp)
-            log_fas[k] = np.log10(np.maximum(amp, 1e-12))
-            pfreqs, power = psd(v, dt)
-            psd_out[k] = _bands(power)
-        fas_out["freqs_hz"] = freqs.tolist()
-        fas_out["bandwidth"] = 40
-        psd_out["freqs_hz"] = pfreqs.tolist()
-        result["fas"] = fas_out
-        result["psd"] = psd_out
-
-    psa_values: dict[str, np.ndarray] = {}
-    rot_values: dict[str, np.ndarray] = {}
-    with stage("response spectra", 0.12, 0.55) as sub:
-        psa_out: dict = {"periods_s": periods.tolist(), "damping": 0.05}
-        rot_out: dict = {}
-        for i, (k, v) in enumerate(sets.items()):
-            values, rot = psa_and_rotd50(
-                v, dt, periods, progress=lambda f, m, i=i: sub((i + f) / 2, m)
-            )
-            psa_values[k], rot_values[k] = values, rot
-            psa_out[k] = _bands(values)
-            rot_out[k] = _bands(rot)
-        psa_out["rotd50"] = rot_out
-        result["psa"] = psa_out
-
+    # Every per-record measure in one pass over blocks of records (see _record_measures).
+    with stage("per-record measures", 0.0, 0.62) as sub:
+        measures = _record_measures(sets, dt, periods, progress=sub)
+    result["study_statistics"] = {k: m["moments"] for k, m in measures.items()}
+    # The study's tables are of z-scored records (each component on its own, as prepare
+    # does): the same statistics on that scale, comparable with its Tables 5.2 and 5.3.
+    result["study_statistics"]["normalised"] = {
+        k: m["moments_normalised"] for k, m in measures.items()
+    }
+    result["fas"] = {k: _bands(m["fas"]) for k, m in measures.items()}
+    result["fas"]["freqs_hz"] = default_fas_frequencies(dt).tolist()
+    result["fas"]["bandwidth"] = 40
+    result["psd"] = {k: _bands(m["psd"]) for k, m in measures.items()}
+    result["psd"]["freqs_hz"] = measures["real"]["psd_freqs"].tolist()
+    psa_values = {k: m["psa"] for k, m in measures.items()}
+    rot_values = {k: m["rotd50"] for k, m in measures.items()}
+    psa_out: dict = {"periods_s": periods.tolist(), "damping": 0.05}
+    psa_out.update({k: _bands(v) for k, v in psa_values.items()})
+    psa_out["rotd50"] = {k: _bands(v) for k, v in rot_values.items()}
+    result["psa"] = psa_out
     imt_values: dict[str, dict[str, np.ndarray]] = {}
-    with stage("intensity measures", 0.55, 0.62):
-        intensity: dict = {}
-        env_out: dict = {}
-        env_sets: dict[str, np.ndarray] = {}
-        step = max(1, round(0.1 / dt))  # envelopes drawn at 10 Hz
-        for k, v in sets.items():
-            vals = {
-                "pga_cm_s2": pga(v),
-                "pgv_cm_s": pgv(v, dt),
-                "arias_m_s": arias_intensity(v, dt),
-                "cav_cm_s": cav(v, dt),
-                "d5_95_s": significant_duration(v, dt, 0.05, 0.95),
-            }
-            imt_values[k] = vals
-            intensity[k] = {
-                name: {"values": arr.tolist(), **_bands(arr)} for name, arr in vals.items()
-            }
-            env = envelope(v)[..., ::step]
-            env_sets[k] = env
-            env_out[k] = _bands(env)
-        env_out["time_s"] = (np.arange(env_out["real"]["median"][0].__len__()) * step * dt).tolist()
-        result["intensity"] = intensity
-        result["envelope"] = env_out
+    intensity: dict = {}
+    env_out: dict = {}
+    env_sets: dict[str, np.ndarray] = {}
+    for k, m in measures.items():
+        imt_values[k] = {name: m[name] for name in _IMT_NAMES}
+        intensity[k] = {
+            name: {"values": arr.tolist(), **_bands(arr)} for name, arr in imt_values[k].items()
+        }
+        env_sets[k] = m["envelope"]
+        env_out[k] = _bands(m["envelope"])
+    step = max(1, round(0.1 / dt))  # envelopes drawn at 10 Hz
+    env_out["time_s"] = (np.arange(len(env_out["real"]["median"][0])) * step * dt).tolist()
+    result["intensity"] = intensity
+    result["envelope"] = env_out
+
+    # The nearest-record search (NumPy and pocketfft on its own threads, GIL released) runs
+    # beside the ground-motion model, Frechet distances and classifiers (Python-heavy, mostly
+    # holding the GIL); it reports no progress of its own, since progress callbacks may only
+    # be called from the caller's thread (Streamlit). Joined in the "nearest real record"
+    # stage below.
+    train_rows = np.flatnonzero(train_mask)
+
+    def similarity_search():
+        # Records decimated in the per-record pass, as nearest_real would decimate them.
+        dec_gen, dec_real = measures["generated"]["decimated"], measures["real"]["decimated"]
+        near = nearest_real(
+            dec_gen, dec_real[train_mask], real_test=dec_real[test_mask], decimate=1
+        )
+        # DTW of unit-peak envelopes of each generated record with its nearest real record,
+        # and of each test record with its nearest training record (the baseline).
+        env_real = env_sets["real"]
+        dtw_gen = dtw_distance(
+            _unit(env_sets["generated"]), _unit(env_real[train_rows[near.index]]), window=50
+        )
+        dtw_test = dtw_distance(
+            _unit(env_real[test_mask]), _unit(env_real[train_rows[near.baseline_index]]), window=50
+        )
+        return near, dtw_gen, dtw_test
+
+    side = ThreadPoolExecutor(max_workers=1)
+    search = side.submit(similarity_search)
+    side.shutdown(wait=False)  # the thread ends with its one task
 
     with stage("ground-motion model", 0.62, 0.70):
         tables = {"real": real_conditions, "generated": generated_conditions}
@@ -334,7 +447,8 @@ def evaluate(
         # Classifier features (log-FAS bands, then log D5-95 per component) once per set; the
         # spectral Frechet distance uses their log-FAS part.
         cfeat = {
-            k: classifier_features(v, dt, d5_95_s=imt_values[k]["d5_95_s"]) for k, v in sets.items()
+            k: _with_durations(m["spectral_features"], m["d5_95_s"], dt)
+            for k, m in measures.items()
         }
         spec = {k: f[:, : -sets[k].shape[1]] for k, f in cfeat.items()}
         s_gen_test = frechet_distance(spec["generated"], spec["real"][test_mask])
@@ -383,42 +497,7 @@ def evaluate(
             fd["embedding"] = {"skipped": "no real conditions (mw, distance) to train on"}
         result["frechet"] = fd
 
-    with stage("nearest real record", 0.78, 0.90) as sub:
-        near = nearest_real(gen, rea[train_mask], real_test=rea[test_mask], progress=sub)
-        result["nearest_real"] = near.to_dict()
-        train_rows = np.flatnonzero(train_mask)
-        # Row in ``real`` of each generated record's nearest training record (for side-by-side
-        # plots), and the distances themselves.
-        result["nearest_real"]["nearest_real_row"] = train_rows[near.index].tolist()
-        result["nearest_real"]["distance"] = near.distance.tolist()
-        # Cross-correlation and DTW of each generated record with its nearest real record,
-        # and of each test record with its nearest training record (the baseline). The
-        # shift-tolerant distance is 1 - the mean over components of the maximum normalised
-        # cross-correlation, so the correlations come with the search.
-        xc_gen = 1.0 - near.distance
-        xc_test = 1.0 - near.baseline_distance
-        env_real = env_sets["real"]
-        dtw_gen = dtw_distance(
-            _unit(env_sets["generated"]), _unit(env_real[train_rows[near.index]]), window=50
-        )
-        dtw_test = dtw_distance(
-            _unit(env_real[test_mask]), _unit(env_real[train_rows[near.baseline_index]]), window=50
-        )
-        result["similarity"] = {
-            "max_cross_correlation": {
-                "generated_median": float(np.median(xc_gen)),
-                "baseline_median": float(np.median(xc_test)),
-                "note": "mean over components, z-scored records at 50 Hz, nearest real record",
-            },
-            "dtw_envelope": {
-                "generated_median": float(np.median(dtw_gen)),
-                "baseline_median": float(np.median(dtw_test)),
-                "note": "unit-peak envelopes at 10 Hz, Sakoe-Chiba window 5 s",
-            },
-            "diversity": _diversity(spec["generated"], spec["real"]),
-        }
-
-    with stage("downstream classifiers", 0.90, 1.0):
+    with stage("downstream classifiers", 0.78, 0.90):
         aug: dict = {}
         if noise is not None:
             nz = classifier_features(as_float_array(noise, "noise").astype(np.float32), dt)
@@ -466,6 +545,33 @@ def evaluate(
         else:
             aug["magnitude_bin"] = {"skipped": "no magnitudes for real and generated records"}
         result["augmentation"] = aug
+
+    with stage("nearest real record", 0.90, 1.0):
+        near, dtw_gen, dtw_test = search.result()
+        result["nearest_real"] = near.to_dict()
+        # Row in ``real`` of each generated record's nearest training record (for side-by-side
+        # plots), and the distances themselves.
+        result["nearest_real"]["nearest_real_row"] = train_rows[near.index].tolist()
+        result["nearest_real"]["distance"] = near.distance.tolist()
+        # Cross-correlation and DTW of each generated record with its nearest real record,
+        # and of each test record with its nearest training record (the baseline). The
+        # shift-tolerant distance is 1 - the mean over components of the maximum normalised
+        # cross-correlation, so the correlations come with the search.
+        xc_gen = 1.0 - near.distance
+        xc_test = 1.0 - near.baseline_distance
+        result["similarity"] = {
+            "max_cross_correlation": {
+                "generated_median": float(np.median(xc_gen)),
+                "baseline_median": float(np.median(xc_test)),
+                "note": "mean over components, z-scored records at 50 Hz, nearest real record",
+            },
+            "dtw_envelope": {
+                "generated_median": float(np.median(dtw_gen)),
+                "baseline_median": float(np.median(dtw_test)),
+                "note": "unit-peak envelopes at 10 Hz, Sakoe-Chiba window 5 s",
+            },
+            "diversity": _diversity(spec["generated"], spec["real"]),
+        }
 
     result["summary"] = headline(result)
     result["timings_s"] = timings

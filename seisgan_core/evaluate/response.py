@@ -39,6 +39,9 @@ DEFAULT_PERIODS_S = np.array(
 
 _ANGLES_DEG = np.arange(0, 180, 1)
 
+#: Elements (float32) of one rotated block in :func:`_rotd_from_series`.
+_ROTATION_BLOCK = 120_000
+
 
 def _transfer(freqs: np.ndarray, osc_freq: float, damping: float) -> np.ndarray:
     """PSA transfer function of a damped SDOF oscillator (pyrotd's ``calc_oscillator_resp``).
@@ -163,27 +166,32 @@ def _rotd_from_series(
     # An all-zero row has lower == 0 (its probes are zero) and RotD50 0: keep none of it,
     # rather than every sample (a generator early in training can emit such records).
     keep = (r2 >= (lower * lower)[:, None]) & (lower > 0)[:, None]
-    counts = keep.sum(axis=-1)
-    k = int(max(counts.max(), 1))
-    # Compact the kept samples of each row to the front of a zero-padded (rows, k) array:
-    # zeros never raise a peak of absolute values.
-    row_idx, t_idx = np.nonzero(keep)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    pos = np.arange(row_idx.size) - starts[row_idx]
-    a = np.zeros((rows, k), dtype=series_h1.dtype)
-    b = np.zeros((rows, k), dtype=series_h1.dtype)
-    a[row_idx, pos] = series_h1[row_idx, t_idx]
-    b[row_idx, pos] = series_h2[row_idx, t_idx]
-    peaks = np.empty((rows, n_angles), dtype=series_h1.dtype)
+    # The kept samples of all rows, one after another (row by row, in time order): rows keep
+    # very different numbers of samples (tens to thousands at long periods), so a padded
+    # (rows, max count) array did up to twice the work.
+    # flatnonzero on the flat mask: a third of the time of a 2-D nonzero. (The series are
+    # often views of one component of a (rows, components, time) array: 2-D indexing, no
+    # flattening copy.)
+    flat_idx = np.flatnonzero(keep)
+    row_idx = flat_idx // keep.shape[-1]
+    t_idx = flat_idx - row_idx * keep.shape[-1]
+    pairs = np.stack([series_h1[row_idx, t_idx], series_h2[row_idx, t_idx]], axis=-1)
     coeffs = np.stack([cos, sin])  # (2, angles)
-    pairs = np.stack([a, b], axis=-1)  # (rows, k, 2)
-    step = max(1, int(4_000_000 // (n_angles * k)))
-    for i in range(0, rows, step):
-        # One matrix product per block: (rows*k, 2) @ (2, angles), then the largest absolute
-        # value over the kept samples as max(max, -min) (no temporary for abs).
-        block = pairs[i : i + step]
-        rotated = (block.reshape(-1, 2) @ coeffs).reshape(block.shape[0], k, n_angles)
-        peaks[i : i + step] = np.maximum(rotated.max(axis=1), -rotated.min(axis=1))
+    peaks = np.zeros((rows, n_angles), dtype=series_h1.dtype)
+    # Slices sized so that the rotated block (width, angles) stays in a core's L2 cache
+    # (about 0.5 MB of float32): the product is memory bound, and 16 MB blocks ran at half
+    # the speed (measured). Zeros (rows that keep nothing) never raise a peak.
+    width = int(max(64, _ROTATION_BLOCK // n_angles))
+    for j in range(0, row_idx.size, width):
+        rotated = pairs[j : j + width] @ coeffs  # (width, angles)
+        np.abs(rotated, out=rotated)
+        # Largest value of each row's run of samples in this slice, then the running
+        # maximum: runs are contiguous, so their rows are distinct.
+        seg = row_idx[j : j + width]
+        run_starts = np.concatenate([[0], np.flatnonzero(seg[1:] != seg[:-1]) + 1])
+        run_rows = seg[run_starts]
+        reduced = np.maximum.reduceat(rotated, run_starts, axis=0)
+        peaks[run_rows] = np.maximum(peaks[run_rows], reduced)
     return np.percentile(peaks.astype(np.float64), 50.0, axis=-1, method="linear")
 
 

@@ -6,6 +6,8 @@ axes; measures are taken pair by pair along the last axis.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,10 +124,14 @@ def _decimate(x: np.ndarray, factor: int) -> np.ndarray:
     shorter grid (the Fourier method of scipy.signal.resample); cheaper than an IIR
     decimation filter run forwards and backwards over every record.
     """
-    n = x.shape[-1]
+    return _decimate_spectrum(sfft.rfft(x, axis=-1, workers=-1), x.shape[-1], factor)
+
+
+def _decimate_spectrum(spectrum: np.ndarray, n: int, factor: int, workers: int = -1) -> np.ndarray:
+    """:func:`_decimate` from the rfft of records of ``n`` samples (the panel has it)."""
     m = n // factor
-    spectrum = sfft.rfft(x, axis=-1, workers=-1)[..., : m // 2 + 1]
-    return (sfft.irfft(spectrum, m, axis=-1, workers=-1) * (m / n)).astype(np.float32)
+    low = spectrum[..., : m // 2 + 1]
+    return (sfft.irfft(low, m, axis=-1, workers=workers) * (m / n)).astype(np.float32)
 
 
 @dataclass
@@ -162,7 +168,39 @@ class NearestReal:
         }
 
 
-def _nearest(queries: np.ndarray, train: np.ndarray, train_feats: np.ndarray, candidates: int):
+def _xcorr_operand(x: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Spectrum (size) and energy of z-scored, demeaned records, as :func:`_normalised_xcorr`
+    computes them inside :func:`shift_tolerant_distance` (same operations, same values)."""
+    z = _zscore(x).astype(np.float64)
+    z = z - z.mean(axis=-1, keepdims=True)
+    return sfft.rfft(z, size, axis=-1), (z * z).sum(axis=-1)
+
+
+def _shift_tolerant_prepared(
+    query: tuple[np.ndarray, np.ndarray], ref: tuple[np.ndarray, np.ndarray], n: int, size: int
+) -> np.ndarray:
+    """:func:`shift_tolerant_distance` from prepared operands (records of ``n`` samples).
+
+    Equal to it bit for bit: the same spectra, product and inverse FFT; the peak over the
+    lags -(n - 1)..n - 1 is taken before dividing by the (positive) norm, which gives the same
+    rounded value since division by a positive number is monotonic.
+    """
+    spec_q, energy_q = query
+    spec_r, energy_r = ref
+    full = sfft.irfft(spec_q * np.conj(spec_r), size, axis=-1)
+    peak = np.maximum(full[..., :n].max(axis=-1), full[..., size - (n - 1) :].max(axis=-1))
+    norm = np.sqrt(energy_q * energy_r)
+    coef = np.where(norm > 0, peak / np.where(norm > 0, norm, 1.0), 0.0)
+    return 1.0 - coef.mean(axis=-1)
+
+
+def _nearest(
+    queries: np.ndarray,
+    train: tuple[np.ndarray, np.ndarray],
+    train_feats: np.ndarray,
+    candidates: int,
+    size: int,
+):
     q_feats = _log_spectrum_features(queries)
     # Squared Euclidean distances between fingerprints: |q|^2 + |t|^2 - 2 q.t in one product.
     d2 = (
@@ -170,12 +208,17 @@ def _nearest(queries: np.ndarray, train: np.ndarray, train_feats: np.ndarray, ca
         + (train_feats**2).sum(1)[None, :]
         - 2.0 * q_feats @ train_feats.T
     )
-    k = min(candidates, train.shape[0])
+    k = min(candidates, train_feats.shape[0])
     cand = np.argpartition(d2, k - 1, axis=1)[:, :k]
     best_idx = np.empty(queries.shape[0], dtype=np.int64)
     best_d = np.empty(queries.shape[0])
+    # The queries' spectra once for all their candidates; the training records' spectra
+    # were computed once for the whole search (nearest_real).
+    prepared = _xcorr_operand(queries, size)
+    n = queries.shape[-1]
     for j in range(k):
-        d = shift_tolerant_distance(queries, train[cand[:, j]])
+        ref = (train[0][cand[:, j]], train[1][cand[:, j]])
+        d = _shift_tolerant_prepared(prepared, ref, n, size)
         if j == 0:
             best_idx[:], best_d[:] = cand[:, 0], d
         else:
@@ -191,7 +234,8 @@ def nearest_real(
     real_test: np.ndarray | None = None,
     candidates: int = 6,
     decimate: int = 4,
-    chunk: int = 128,
+    chunk: int = 32,
+    workers: int | None = None,
     progress=None,
 ) -> NearestReal:
     """Each generated record's nearest real (training) record and the memorisation ratio.
@@ -202,7 +246,8 @@ def nearest_real(
     fingerprint are checked exactly (a search over all pairs of 8,000-sample
     cross-correlations would cost n_gen x n_train FFTs). ``decimate``: records are first
     low-passed and decimated (scipy.signal.decimate) by this factor: a copy stays a copy at
-    50 Hz, and the cross-correlations cost a quarter.
+    50 Hz, and the cross-correlations cost a quarter. ``chunk`` queries at a time, on
+    ``workers`` threads (default: one per core).
     """
     gen = as_float_array(generated, "generated").astype(np.float32)
     train = as_float_array(real, "real").astype(np.float32)
@@ -215,6 +260,8 @@ def nearest_real(
             f"found {train.shape}"
         )
     train_feats = _log_spectrum_features(train)
+    size = sfft.next_fast_len(2 * train.shape[-1] - 1, real=True)
+    train_operand = _xcorr_operand(train, size)
     jobs = [("generated", gen)]
     if real_test is not None:
         test = as_float_array(real_test, "real_test").astype(np.float32)
@@ -222,16 +269,27 @@ def nearest_real(
     total = sum(j[1].shape[0] for j in jobs)
     done = 0
     results = {}
-    for name, queries in jobs:
-        idx_parts, d_parts = [], []
-        for start in range(0, queries.shape[0], chunk):
-            i, d = _nearest(queries[start : start + chunk], train, train_feats, candidates)
-            idx_parts.append(i)
-            d_parts.append(d)
-            done += min(chunk, queries.shape[0] - start)
-            if progress is not None:
-                progress(done / total, f"nearest real record {done}/{total}")
-        results[name] = (np.concatenate(idx_parts), np.concatenate(d_parts))
+    # Blocks of queries are independent: they run on a thread per core (pocketfft and NumPy
+    # release the GIL), and come back in order, so the result does not depend on ``workers``.
+    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    with ThreadPoolExecutor(max_workers=max(1, n_workers)) as pool:
+        for name, queries in jobs:
+            starts = range(0, queries.shape[0], chunk)
+            futures = [
+                pool.submit(
+                    _nearest, queries[i : i + chunk], train_operand, train_feats, candidates, size
+                )
+                for i in starts
+            ]
+            idx_parts, d_parts = [], []
+            for start, future in zip(starts, futures, strict=True):
+                i, d = future.result()
+                idx_parts.append(i)
+                d_parts.append(d)
+                done += min(chunk, queries.shape[0] - start)
+                if progress is not None:
+                    progress(done / total, f"nearest real record {done}/{total}")
+            results[name] = (np.concatenate(idx_parts), np.concatenate(d_parts))
     index, distance = results["generated"]
     baseline = results["test"][1] if "test" in results else None
     baseline_index = results["test"][0] if "test" in results else None

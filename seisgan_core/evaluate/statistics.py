@@ -39,3 +39,59 @@ def study_statistics(x: np.ndarray) -> dict[str, list[float]]:
         out["std"].append(float(np.sqrt(m2)))
         out["skewness"].append(float(m3 / m2**1.5) if m2 > 0 else 0.0)
     return out
+
+
+def _record_moments(x: np.ndarray) -> np.ndarray:
+    """Per record and component (float64): mean, M2, M3 (sums of squared and cubed deviations
+    from the record's own mean), min and max; shape (5, n_records, n_components).
+
+    Computed on a block of records that sits in cache; :func:`_pooled_statistics` combines
+    them into :func:`study_statistics`'s values for the set, raw or z-scored.
+    """
+    a = x.astype(np.float64)
+    mean = a.mean(axis=-1)
+    dev = a - mean[..., None]
+    sq = dev * dev
+    m2 = sq.sum(axis=-1)
+    sq *= dev
+    m3 = sq.sum(axis=-1)
+    return np.stack([mean, m2, m3, a.min(axis=-1), a.max(axis=-1)])
+
+
+def _pooled_statistics(
+    moments: np.ndarray, n_samples: int, normalised: bool = False
+) -> dict[str, list[float]]:
+    """:func:`study_statistics` of a whole set from its :func:`_record_moments`.
+
+    Records are groups of equal size T; with d_k the deviation of record k's mean from the
+    pooled mean, M2 = sum M2_k + T sum d_k^2 and M3 = sum M3_k + 3 sum d_k M2_k + T sum d_k^3
+    (the pairwise update of Chan, Golub & LeVeque 1979, eq. 2.1, with Pebay 2008, Sandia
+    report SAND2008-6212, eq. 2.1 for M3, summed over groups), which keeps the accuracy of
+    deviations from each record's mean. ``normalised``: statistics of the records z-scored
+    one by one (x - mean_k) / std_k, as ``_zscore`` in the panel; a record with std 0
+    becomes zeros there.
+    """
+    mean_k, m2_k, m3_k, lo_k, hi_k = moments
+    t = float(n_samples)
+    if normalised:
+        std_k = np.sqrt(m2_k / t)
+        scale = np.where(std_k > 0, std_k, 1.0)
+        m2_k = np.where(std_k > 0, t, 0.0)
+        m3_k = np.where(std_k > 0, m3_k / scale**3, 0.0)
+        lo_k = np.where(std_k > 0, (lo_k - mean_k) / scale, 0.0)
+        hi_k = np.where(std_k > 0, (hi_k - mean_k) / scale, 0.0)
+        mean_k = np.zeros_like(mean_k)
+    n = t * mean_k.shape[0]
+    mean = mean_k.mean(axis=0)
+    d = mean_k - mean
+    m2 = m2_k.sum(axis=0) + t * (d * d).sum(axis=0)
+    m3 = m3_k.sum(axis=0) + 3.0 * (d * m2_k).sum(axis=0) + t * (d * d * d).sum(axis=0)
+    var = m2 / n
+    skew = np.where(var > 0, (m3 / n) / np.where(var > 0, var, 1.0) ** 1.5, 0.0)
+    return {
+        "min": [float(v) for v in lo_k.min(axis=0)],
+        "max": [float(v) for v in hi_k.max(axis=0)],
+        "mean": [float(v) for v in mean],
+        "std": [float(v) for v in np.sqrt(var)],
+        "skewness": [float(v) for v in skew],
+    }
