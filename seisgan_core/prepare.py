@@ -635,6 +635,44 @@ def _read_manifest(out_dir: Path) -> dict[str, Any] | None:
     return manifest
 
 
+def open_npy(path: str | Path) -> np.ndarray:
+    """Memory-map a numeric ``.npy`` read-only, or raise FormatError naming it.
+
+    ``allow_pickle=False`` refuses object arrays (unpickling could run code), and the memory
+    map refuses a header that claims more bytes than the file holds, so nothing is ever
+    allocated from a header's word alone.
+    """
+    from seisgan_core.io.errors import FormatError
+
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            version = np.lib.format.read_magic(handle)
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, _, dtype = read_header(handle)
+            offset = handle.tell()
+    except (ValueError, OSError, EOFError) as exc:
+        raise FormatError(path, None, "a .npy file", f"a damaged header ({exc})") from None
+    if dtype.hasobject:
+        raise FormatError(
+            path, None, "a numeric array", f"an array of Python objects ({dtype}): refused"
+        )
+    need = offset + int(np.prod(shape, dtype=np.float64) * dtype.itemsize)
+    size = path.stat().st_size
+    if size < need:
+        raise FormatError(
+            path,
+            None,
+            f"{need} bytes for an array of shape {shape} ({dtype})",
+            f"{size} bytes: is the file truncated?",
+        )
+    return np.load(path, mmap_mode="r", allow_pickle=False)
+
+
 def load_prepared(path: str | Path) -> PreparedSet:
     """Open a prepared set: waveforms memory-mapped (read-only), records, manifest, noise."""
     from seisgan_core.io.errors import FormatError
@@ -647,7 +685,7 @@ def load_prepared(path: str | Path) -> PreparedSet:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise FormatError(manifest_path, None, "JSON", f"invalid JSON ({exc})") from None
-    waveforms = np.load(path / "waveforms.npy", mmap_mode="r")
+    waveforms = open_npy(path / "waveforms.npy")
     records = pd.read_parquet(path / "records.parquet")
     if waveforms.ndim != 3 or waveforms.shape[1:] != (3, NPTS) or waveforms.dtype != np.float32:
         raise FormatError(
@@ -665,6 +703,6 @@ def load_prepared(path: str | Path) -> PreparedSet:
         )
     noise = noise_records = None
     if (path / "noise.npy").exists() and (path / "noise.parquet").exists():
-        noise = np.load(path / "noise.npy", mmap_mode="r")
+        noise = open_npy(path / "noise.npy")
         noise_records = pd.read_parquet(path / "noise.parquet")
     return PreparedSet(waveforms, records, manifest, path, noise, noise_records)

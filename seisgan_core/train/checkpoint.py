@@ -60,7 +60,23 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     size = path.stat().st_size
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
-    except (RuntimeError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError, OSError) as exc:
+    except pickle.UnpicklingError as exc:
+        if "weights only" not in str(exc).lower():
+            raise CheckpointError(
+                path, None, "a complete PyTorch checkpoint", f"a damaged pickle ({exc})"
+            ) from exc
+        # weights_only=True loads tensors and plain containers only; anything else in the
+        # pickle (a class, a function call) could run code, so the file is refused unread
+        first = str(exc).strip().splitlines()
+        detail = next((line for line in first if "GLOBAL" in line or "Unsupported" in line), "")
+        detail = detail.split(" Please")[0].strip()[:160]
+        raise CheckpointError(
+            path,
+            None,
+            "tensors and plain containers (loaded with weights_only=True)",
+            f"a pickle of arbitrary Python objects, refused unread ({detail})",
+        ) from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as exc:
         raise CheckpointError(
             path,
             None,
