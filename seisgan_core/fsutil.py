@@ -27,6 +27,7 @@ __all__ = [
     "atomic_write",
     "atomic_write_json",
     "atomic_write_text",
+    "output_lock",
     "pid_alive",
 ]
 
@@ -196,3 +197,10 @@ class PathLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def output_lock(path: str | Path, command: str) -> PathLock:
+    """The lock of an output that `atomic_directory` replaces as a whole (a prepared set, the
+    demo archive): a file ``.NAME.lock`` beside it, since one inside would be swapped away."""
+    path = Path(path)
+    return PathLock(path.parent, command=f"{command} {path}", name=f".{path.name}.lock")

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from seisgan_core import __version__
-from seisgan_core.fsutil import atomic_directory, recover_directory
+from seisgan_core.fsutil import atomic_directory, output_lock, recover_directory
 
 __all__ = [
     "COMPONENT_SUFFIXES",
@@ -339,8 +339,46 @@ def prepare(
     ``mode`` is ``"window"`` or ``"study"``; ``align`` is ``"start"`` or ``"p_onset"`` (window
     mode only) with ``pre_event_s`` before the onset. Does nothing if ``out_dir`` already holds
     a set made from the same source bytes with the same parameters (unless ``force``). Raises
-    :class:`EmptySelectionError` naming the bound that emptied the selection.
+    :class:`EmptySelectionError` naming the bound that emptied the selection. Two runs on one
+    ``out_dir`` at once: the second raises :class:`~seisgan_core.fsutil.LockHeldError` naming
+    the first one's pid (a lock file ``.NAME.lock`` beside ``out_dir``; a dead holder's lock
+    is taken over).
     """
+    with output_lock(out_dir, "seisgan prepare"):
+        return _prepare(
+            sources,
+            out_dir,
+            selection=selection,
+            mode=mode,
+            align=align,
+            pre_event_s=pre_event_s,
+            split_fractions=split_fractions,
+            cluster_km=cluster_km,
+            cluster_days=cluster_days,
+            seed=seed,
+            include_noise=include_noise,
+            force=force,
+            progress=progress,
+        )
+
+
+def _prepare(
+    sources: Iterable[str | Path] | str | Path,
+    out_dir: str | Path,
+    *,
+    selection: Any = None,
+    mode: str = "window",
+    align: str = "start",
+    pre_event_s: float = 5.0,
+    split_fractions: Sequence[float] = (0.8, 0.1, 0.1),
+    cluster_km: float = 10.0,
+    cluster_days: float = 30.0,
+    seed: int = 0,
+    include_noise: bool = True,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> PrepareSummary:
+    """:func:`prepare` once its lock is held."""
     from seisgan_core.catalog import Selection, read_records
     from seisgan_core.split import assign_splits
 

@@ -29,7 +29,7 @@ from scipy import signal
 
 from seisgan_core.demo.catalogue import DemoCatalogue, make_catalogue
 from seisgan_core.demo.simulator import APENNINES, simulate_noise, simulate_record
-from seisgan_core.fsutil import atomic_directory
+from seisgan_core.fsutil import atomic_directory, output_lock
 
 __all__ = ["FLATFILE_COLUMNS", "NOISE_TAG", "RECORD_TAG", "DemoSummary", "build_demo_archive"]
 
@@ -329,7 +329,7 @@ def build_demo_archive(
     n_ascii = 0
     le_40 = 0
 
-    with atomic_directory(out_dir) as tmp:
+    with output_lock(out_dir, "seisgan demo"), atomic_directory(out_dir) as tmp:
         ascii_dir = tmp / "ascii"
         ascii_dir.mkdir()
         flat_rows: list[dict] = []

@@ -11,20 +11,25 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from seisgan_core.io.errors import UnsafeInputError
+
 __all__ = [
     "HEARTBEAT_S",
     "RunLockedError",
     "StatusWriter",
     "append_jsonl",
+    "check_run_path",
     "pid_alive",
     "read_json",
     "read_jsonl",
+    "run_dir",
     "running_pid",
     "write_json_atomic",
 ]
@@ -36,6 +41,38 @@ STALE_AFTER_S = 60.0
 
 class RunLockedError(RuntimeError):
     """Another live process is training into the same run folder."""
+
+
+# a run's name is one folder name: letters, digits, '.', '_' and '-', not starting with '.'
+_RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def check_run_path(path: str | Path) -> Path:
+    """``path`` as a Path, or UnsafeInputError if any part of it is ``..``.
+
+    Run folders are written and deleted (``--overwrite``); a path that climbs out of where it
+    is given (``models/../../home``) is refused rather than resolved.
+    """
+    path = Path(path)
+    if ".." in path.parts:
+        raise UnsafeInputError(
+            path, None, "a run folder without '..' parts", repr(str(path)), field="run folder"
+        )
+    return path
+
+
+def run_dir(name: str, root: str | Path = "models") -> Path:
+    """The folder of the run called ``name`` under ``root``; UnsafeInputError for a name that
+    is not a plain folder name (``../x``, ``a/b``, ``/etc``, ``.hidden``, empty)."""
+    if not isinstance(name, str) or not _RUN_NAME.fullmatch(name):
+        raise UnsafeInputError(
+            Path(root) / str(name),
+            None,
+            "a run name of letters, digits, '.', '_' and '-' (not starting with '.')",
+            repr(name),
+            field="run name",
+        )
+    return Path(root) / name
 
 
 def _clean(obj: Any) -> Any:

@@ -40,6 +40,7 @@ from torch import nn
 from torch.utils.data import DistributedSampler
 
 from seisgan_core import __version__
+from seisgan_core.fsutil import LockHeldError, PathLock
 from seisgan_core.nn.models import AmplitudeHead, Critic, Generator
 from seisgan_core.train.checkpoint import (
     capture_rng_state,
@@ -66,6 +67,7 @@ from seisgan_core.train.store import (
     RunLockedError,
     StatusWriter,
     append_jsonl,
+    check_run_path,
     read_jsonl,
     running_pid,
     write_json_atomic,
@@ -506,8 +508,21 @@ class Trainer:
         if self.handle_signals and threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous_handlers[sig] = signal.signal(sig, self._request_stop)
+        lock = PathLock(self.out, command="seisgan train") if self.is_main else None
         try:
-            if self.is_main:
+            if lock is not None:
+                # status.json refuses a live run only once its data is loaded; the lock file
+                # closes that window for two commands started at the same moment
+                check_run_path(self.out)
+                try:
+                    lock.acquire()
+                except LockHeldError as exc:
+                    lock = None  # not ours to release
+                    raise RunLockedError(
+                        f"{self.out} is being trained by process {exc.holder.get('pid')} "
+                        f"(lock file {exc.lock_path}, since {exc.holder.get('since')}); stop it "
+                        "first (SIGTERM) or choose another --out"
+                    ) from None
                 self._prepare_folder()
             if self.distributed:
                 dist.barrier()
@@ -521,6 +536,8 @@ class Trainer:
                 return "stopped"
             raise
         finally:
+            if lock is not None:
+                lock.release()
             for sig, handler in previous_handlers.items():
                 signal.signal(sig, handler)
 
