@@ -12,12 +12,12 @@ import json
 import math
 import os
 import re
-import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from seisgan_core.fsutil import atomic_write
 from seisgan_core.io.errors import UnsafeInputError
 
 __all__ = [
@@ -87,19 +87,9 @@ def _clean(obj: Any) -> Any:
 
 
 def write_json_atomic(path: str | Path, obj: Any, *, indent: int | None = 2) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(_clean(obj), fh, indent=indent, allow_nan=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w") as fh:
+        json.dump(_clean(obj), fh, indent=indent, allow_nan=False)
+        fh.write("\n")
 
 
 def read_json(path: str | Path) -> Any:

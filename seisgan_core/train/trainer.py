@@ -40,7 +40,7 @@ from torch import nn
 from torch.utils.data import DistributedSampler
 
 from seisgan_core import __version__
-from seisgan_core.fsutil import LockHeldError, PathLock
+from seisgan_core.fsutil import LockHeldError, PathLock, atomic_write
 from seisgan_core.nn.models import AmplitudeHead, Critic, Generator
 from seisgan_core.train.checkpoint import (
     capture_rng_state,
@@ -399,10 +399,9 @@ class Trainer:
         val_score = log_spectral_distance(
             band_log_power(self._generate(self.val_z, self.val_c)), self.val_log_power
         )
-        tmp = self.out / "samples" / f".epoch_{epoch:04d}.npy.tmp"
-        with open(tmp, "wb") as fh:
+        # atomic: a full disk or a kill leaves no partial sample file behind
+        with atomic_write(self.out / "samples" / f"epoch_{epoch:04d}.npy", "wb") as fh:
             np.save(fh, samples.cpu().numpy().astype(np.float16))
-        os.replace(tmp, self.out / "samples" / f"epoch_{epoch:04d}.npy")
         nc, ng = max(totals[_C_N], 1.0), totals[_G_N]
         n_samples = totals[_C_N] * self.hp.batch_size
         return {
@@ -656,8 +655,11 @@ class Trainer:
         save_checkpoint(ckpt_dir / "last.pt", state)
         append_jsonl(self.out / "metrics.jsonl", metrics)
         if hp.checkpoint_every and epoch % hp.checkpoint_every == 0:
-            shutil.copyfile(ckpt_dir / "last.pt", ckpt_dir / f".epoch_{epoch:04d}.pt.tmp")
-            os.replace(ckpt_dir / f".epoch_{epoch:04d}.pt.tmp", ckpt_dir / f"epoch_{epoch:04d}.pt")
+            with (
+                open(ckpt_dir / "last.pt", "rb") as src,
+                atomic_write(ckpt_dir / f"epoch_{epoch:04d}.pt", "wb") as dst,
+            ):
+                shutil.copyfileobj(src, dst)
         self.status.update(
             epoch=epoch,
             message=f"epoch {epoch}/{hp.epochs}: W {metrics['wasserstein']:.3g}, val LSD "
