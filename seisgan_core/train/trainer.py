@@ -445,6 +445,9 @@ class Trainer:
             "seconds_in_epoch": self.seconds_in_epoch,
         }
 
+    def _metric_lines(self) -> int:
+        return len(read_jsonl(self.out / "metrics.jsonl"))
+
     def _restore(self, path: Path) -> tuple[int, int, torch.Tensor]:
         state = load_checkpoint(path, map_location=self.device)
         if state.get("length") != self.length:
@@ -561,7 +564,12 @@ class Trainer:
         ckpt_dir = self.out / "checkpoints"
         if self.resume:
             source = self.resume_from or ckpt_dir / "last.pt"
-            epoch, start_batch, acc = self._restore(source)
+            if self.resume_from is None and not source.exists() and not self._metric_lines():
+                # killed before its first checkpoint: nothing to lose, start from epoch 0
+                # (without this the run could be neither resumed nor started again)
+                pass
+            else:
+                epoch, start_batch, acc = self._restore(source)
         if self.is_main:
             self._write_config(data)
             self.status = StatusWriter(self.out / "status.json", epochs=hp.epochs)
