@@ -11,15 +11,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from drill_util import kill_delays, leftovers, run, run_and_kill, tree_hash
+from drill_util import kill_delays, leftovers, run, run_and_kill, tree_hash, write_tiny_preset
 
 from seisgan_core.cli import main as cli_main
 from seisgan_core.demo import build_demo_archive
 from seisgan_core.prepare import prepare
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "train"))
-from conftest import write_preset  # noqa: E402
-from prepared_set import make_prepared_set  # noqa: E402
+from prepared_set import make_prepared_set
 
 pytestmark = pytest.mark.slow
 
@@ -66,7 +65,8 @@ def test_demo_killed_at_random_moments(demo_archive, tmp_path):
 def test_ingest_killed_at_random_moments(demo_archive, tmp_path):
     out = tmp_path / "catalog.parquet"
     clean = tmp_path / "clean.parquet"
-    assert cli_main(["ingest", str(demo_archive / "flatfile.csv"), "--out", str(out), "--quiet"]) == 0
+    flatfile = str(demo_archive / "flatfile.csv")
+    assert cli_main(["ingest", flatfile, "--out", str(out), "--quiet"]) == 0
     assert cli_main(["ingest", str(demo_archive), "--out", str(clean), "--quiet"]) == 0
     old, new = tree_hash(out), tree_hash(clean)
     assert old != new
@@ -113,7 +113,7 @@ def test_train_killed_at_random_moments_resumes_losing_at_most_one_epoch(tmp_pat
     from seisgan_core.train.checkpoint import load_checkpoint
 
     data = make_prepared_set(tmp_path / "set", n=48, length=512, seed=1)
-    preset = write_preset(tmp_path / "tiny.json", epochs=6)
+    preset = write_tiny_preset(tmp_path / "tiny.json", epochs=6)
     common = ("--data", str(data), "--preset", str(preset), "--device", "cpu", "--threads", "1")
     clean = tmp_path / "clean"
     assert run("train", *common, "--out", str(clean), "--no-progress").returncode == 0
