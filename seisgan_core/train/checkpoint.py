@@ -37,8 +37,16 @@ class CheckpointError(FormatError):
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
     """Write ``state`` to ``path`` atomically (temporary file in the same folder, fsync, rename)."""
-    with atomic_write(path, "wb") as fh:
-        torch.save({"format": CHECKPOINT_FORMAT, **state}, fh)
+    try:
+        with atomic_write(path, "wb") as fh:
+            torch.save({"format": CHECKPOINT_FORMAT, **state}, fh)
+    except RuntimeError as exc:
+        # torch's zip writer turns a failed write (ENOSPC) into a RuntimeError while closing;
+        # report the OSError underneath, naming the file
+        if isinstance(exc.__context__, OSError):
+            cause = exc.__context__
+            raise OSError(cause.errno, cause.strerror or str(cause), str(path)) from exc
+        raise
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
