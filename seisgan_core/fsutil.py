@@ -162,8 +162,11 @@ class LockHeldError(RuntimeError):
     def __init__(self, lock_path: Path, holder: dict[str, Any]) -> None:
         self.lock_path = lock_path
         self.holder = holder
+        # a folder's own lock is FOLDER/.lock; output_lock's is .NAME.lock beside NAME
+        name = lock_path.name
+        what = lock_path.parent if name == ".lock" else lock_path.with_name(name[1:-5])
         super().__init__(
-            f"{lock_path.parent} is in use by pid {holder.get('pid')} "
+            f"{what} is in use by pid {holder.get('pid')} "
             f"({holder.get('command', 'unknown command')}, since {holder.get('since', '?')}); "
             f"wait for it to finish or stop it (lock file {lock_path})"
         )

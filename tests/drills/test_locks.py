@@ -44,7 +44,8 @@ def test_second_prepare_is_refused_naming_the_holder(tmp_path):
         _hold_then_kill(first, tmp_path / ".prepared.lock")
         second = run("prepare", str(archive), "--out", str(out))
         assert second.returncode == 1
-        assert f"pid {first.pid}" in second.stderr and "seisgan prepare" in second.stderr
+        assert f"{out} is in use by pid {first.pid}" in second.stderr, second.stderr
+        assert "seisgan prepare" in second.stderr
     finally:
         _kill(first)
     # the holder is dead: its lock is taken over
