@@ -74,9 +74,22 @@ def start(*args: str) -> subprocess.Popen:
     )
 
 
-def kill_delays(seeds: tuple[int, ...], low: float, high: float) -> list[float]:
-    """One delay per seed, uniform in [low, high): reproducible 'random moments'."""
-    return [round(random.Random(seed).uniform(low, high), 3) for seed in seeds]
+def kill_delays(seeds: tuple[int, ...], seconds: float, low: float = 0.3, high: float = 0.97):
+    """One delay per seed: a fraction of a clean run's ``seconds``, uniform in [low, high).
+
+    The fractions are fixed by the seeds (reproducible 'random moments'); scaling them by the
+    clean run measured on the same machine keeps the kills inside the command's work whatever
+    the machine's load (a fixed delay would land after the end on a fast one).
+    """
+    return [round(seconds * random.Random(seed).uniform(low, high), 3) for seed in seeds]
+
+
+def timed_run(*args: str) -> float:
+    """Run a command to the end (it must succeed); its wall time in seconds."""
+    t0 = time.monotonic()
+    done = run(*args)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return time.monotonic() - t0
 
 
 def run_and_kill(args: tuple[str, ...], delay: float) -> bool:

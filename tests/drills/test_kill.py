@@ -11,7 +11,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from drill_util import kill_delays, leftovers, run, run_and_kill, tree_hash, write_tiny_preset
+from drill_util import (
+    kill_delays,
+    leftovers,
+    run,
+    run_and_kill,
+    timed_run,
+    tree_hash,
+    write_tiny_preset,
+)
 
 from seisgan_core.cli import main as cli_main
 from seisgan_core.demo import build_demo_archive
@@ -50,16 +58,18 @@ def _old_or_new(path: Path, old: dict | None, new: dict) -> str:
 def test_demo_killed_at_random_moments(demo_archive, tmp_path):
     out = tmp_path / "demo"
     build_demo_archive(out, seed=1, n_records=12, n_noise=2)
-    old, new = tree_hash(out), tree_hash(demo_archive)
+    seconds = timed_run("demo", "--out", str(tmp_path / "clean"), *DEMO_ARGS)
+    old, new = tree_hash(out), tree_hash(tmp_path / "clean")
+    assert new == tree_hash(demo_archive)  # the CLI and the library build the same bytes
     seen = []
-    for delay in kill_delays(SEEDS, 1.0, 9.0):
-        run_and_kill(("demo", "--out", str(out), *DEMO_ARGS), delay)
-        seen.append(_old_or_new(out, old, new))
+    for delay in kill_delays(SEEDS, seconds):
+        killed = run_and_kill(("demo", "--out", str(out), *DEMO_ARGS), delay)
+        seen.append((killed, _old_or_new(out, old, new)))
     done = run("demo", "--out", str(out), *DEMO_ARGS)
     assert done.returncode == 0, done.stderr
     assert tree_hash(out) == new
     assert leftovers(tmp_path, "demo") == [], "a killed run's temporaries are still there"
-    assert seen  # the outcomes of each kill, for the record
+    assert any(killed for killed, _ in seen), f"no kill landed while it ran: {seen}"
 
 
 def test_ingest_killed_at_random_moments(demo_archive, tmp_path):
@@ -67,12 +77,16 @@ def test_ingest_killed_at_random_moments(demo_archive, tmp_path):
     clean = tmp_path / "clean.parquet"
     flatfile = str(demo_archive / "flatfile.csv")
     assert cli_main(["ingest", flatfile, "--out", str(out), "--quiet"]) == 0
-    assert cli_main(["ingest", str(demo_archive), "--out", str(clean), "--quiet"]) == 0
+    seconds = timed_run("ingest", str(demo_archive), "--out", str(clean), "--quiet")
     old, new = tree_hash(out), tree_hash(clean)
     assert old != new
-    for delay in kill_delays(SEEDS, 1.5, 7.0):
-        run_and_kill(("ingest", str(demo_archive), "--out", str(out), "--quiet"), delay)
+    killed = []
+    for delay in kill_delays(SEEDS, seconds):
+        killed.append(
+            run_and_kill(("ingest", str(demo_archive), "--out", str(out), "--quiet"), delay)
+        )
         _old_or_new(out, old, new)
+    assert any(killed), "no kill landed while it ran"
     done = run("ingest", str(demo_archive), "--out", str(out), "--quiet")
     assert done.returncode == 0, done.stderr
     assert tree_hash(out) == new
@@ -83,12 +97,16 @@ def test_prepare_killed_at_random_moments(demo_archive, tmp_path):
     out = tmp_path / "prepared"
     clean = tmp_path / "clean"
     prepare([demo_archive], out, seed=1)
-    prepare([demo_archive], clean, seed=0)
+    seconds = timed_run("prepare", str(demo_archive), "--out", str(clean), "--seed", "0")
     old, new = tree_hash(out), tree_hash(clean)
     assert old != new
-    for delay in kill_delays(SEEDS, 1.5, 9.0):
-        run_and_kill(("prepare", str(demo_archive), "--out", str(out), "--seed", "0"), delay)
+    killed = []
+    for delay in kill_delays(SEEDS, seconds):
+        killed.append(
+            run_and_kill(("prepare", str(demo_archive), "--out", str(out), "--seed", "0"), delay)
+        )
         _old_or_new(out, old, new)
+    assert any(killed), "no kill landed while it ran"
     done = run("prepare", str(demo_archive), "--out", str(out), "--seed", "0")
     assert done.returncode == 0, done.stderr
     assert tree_hash(out) == new
@@ -116,15 +134,16 @@ def test_train_killed_at_random_moments_resumes_losing_at_most_one_epoch(tmp_pat
     preset = write_tiny_preset(tmp_path / "tiny.json", epochs=6)
     common = ("--data", str(data), "--preset", str(preset), "--device", "cpu", "--threads", "1")
     clean = tmp_path / "clean"
-    assert run("train", *common, "--out", str(clean), "--no-progress").returncode == 0
+    seconds = timed_run("train", *common, "--out", str(clean), "--no-progress")
     reference = _metrics(clean)
     assert [m["epoch"] for m in reference] == [1, 2, 3, 4, 5, 6]
 
     out = tmp_path / "run"
-    for i, delay in enumerate(kill_delays(SEEDS, 4.0, 14.0)):
+    killed = []
+    for i, delay in enumerate(kill_delays(SEEDS, seconds, 0.3, 0.8)):
         args = ("train", *common, "--out", str(out), "--no-progress")
         done_before = len(_metrics(out))
-        run_and_kill(args + (("--resume",) if i else ()), delay)
+        killed.append(run_and_kill(args + (("--resume",) if i else ()), delay))
         # every checkpoint on disk is complete; last.pt holds every epoch whose metrics line
         # was written (it is saved first), so at most the epoch in progress is lost
         checkpoints = sorted((out / "checkpoints").glob("*.pt"))
@@ -133,7 +152,9 @@ def test_train_killed_at_random_moments_resumes_losing_at_most_one_epoch(tmp_pat
         assert finished >= done_before
         if finished:
             assert epochs["last.pt"] >= finished
-        json.loads((out / "status.json").read_text())  # complete JSON, never half-written
+        if (out / "status.json").exists():  # absent when killed while starting
+            json.loads((out / "status.json").read_text())  # complete JSON, never half-written
+    assert any(killed), "no kill landed while it ran"
     done = run("train", *common, "--out", str(out), "--resume", "--no-progress")
     assert done.returncode == 0, done.stderr
     metrics = _metrics(out)
