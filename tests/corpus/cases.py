@@ -479,6 +479,34 @@ def flatfile_itaca_export_text_in_a_number(tmp: Path) -> Path:
     return path
 
 
+def _check_latin1_export(rows: Any, path: Path) -> None:
+    """The same rows as the UTF-8 original (the station name is not a record-table column)."""
+    _check_itaca_export(rows, path)
+    original = read_flatfile(path.parent / "demo" / "flatfile.csv")
+    drop = {"source_path"}
+    strip = [{k: v for k, v in r.items() if k not in drop} for r in rows]
+    want = [{k: v for k, v in r.items() if k not in drop} for r in original]
+    assert repr(strip) == repr(want)  # repr: NaN equals NaN
+
+
+@case(fmt="flatfile", read=read_flatfile, check=_check_latin1_export)
+def flatfile_itaca_export_in_latin1(tmp: Path) -> Path:
+    """The ITACA export saved as Latin-1 (Windows tools do) with an accented station name."""
+    source = _itaca_export(tmp)
+    lines = source.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    col = header.index("STATION_NAME")
+    first = lines[1].split(",")[header.index("STATION_CODE")]
+    for i, line in enumerate(lines[1:], start=1):
+        cells = line.split(",")
+        if cells[header.index("STATION_CODE")] == first:
+            cells[col] = "Città di Castello"
+            lines[i] = ",".join(cells)
+    path = tmp / "itaca_latin1.csv"
+    path.write_bytes("\n".join(lines).encode("latin-1"))
+    return path
+
+
 @case(fmt="metadata", read=read_metadata, reject=FormatError, match=("one row",))
 def metadata_header_only(tmp: Path) -> Path:
     path = tmp / "16833.metadata"
