@@ -111,6 +111,7 @@ class PrepareSummary:
     n_records: int
     n_noise: int
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    reader_skipped: list[tuple[str, str]] = field(default_factory=list)
     excluded_by_length: int = 0
     selection_report: list[tuple[str, int]] = field(default_factory=list)
     split_counts: dict[str, int] = field(default_factory=dict)
@@ -157,7 +158,12 @@ def _p_onset_index(
     onsets = trigger_onset(cft, on, off)
     if len(onsets) == 0:
         return None
-    return int(onsets[0][0])
+    onset = int(onsets[0][0])
+    # A trigger as soon as the LTA has settled means the record began already shaking (a late
+    # trigger, or leading samples trimmed by the archive): no P onset inside the record.
+    if onset <= nlta + 1:
+        return None
+    return onset
 
 
 def process_waveform(
@@ -431,6 +437,7 @@ def _prepare(
             n_records=int(counts.get("records", 0)),
             n_noise=int(counts.get("noise", 0)),
             skipped=[tuple(s) for s in existing.get("skipped", [])],
+            reader_skipped=[tuple(s) for s in existing.get("reader_skipped", [])],
             excluded_by_length=int(counts.get("excluded_by_length", 0)),
             selection_report=[tuple(s) for s in existing.get("selection_report", [])],
             split_counts=existing.get("split_counts", {}),
@@ -473,7 +480,10 @@ def _prepare(
         if noise_table.empty:
             noise_table = None
 
-    skipped: list[tuple[str, str]] = [(str(p), str(r)) for p, r in catalog.skipped]
+    # Files the readers set aside (duplicates of a record read from another file, unreadable
+    # files) are listed apart from the records this step could not use.
+    reader_skipped = [(str(p), str(r)) for p, r in catalog.skipped]
+    skipped: list[tuple[str, str]] = []
     n_total = len(table) + (0 if noise_table is None else len(noise_table))
     process = {"align": align, "pre_event_s": pre_event_s}
     with atomic_directory(out_dir) as tmp:
@@ -565,10 +575,12 @@ def _prepare(
                 "records": len(records),
                 "noise": n_noise,
                 "skipped": len(skipped),
+                "reader_skipped": len(reader_skipped),
                 "excluded_by_length": excluded_by_length,
             },
             "split_counts": split_counts,
             "skipped": [list(s) for s in skipped],
+            "reader_skipped": [list(s) for s in reader_skipped],
         }
         (tmp / "manifest.json").write_text(
             json.dumps(_jsonable(manifest), indent=2, default=str) + "\n", encoding="utf-8"
@@ -580,6 +592,7 @@ def _prepare(
         n_records=len(records),
         n_noise=n_noise,
         skipped=skipped,
+        reader_skipped=reader_skipped,
         excluded_by_length=excluded_by_length,
         selection_report=list(chosen.selection_report),
         split_counts=split_counts,

@@ -104,6 +104,9 @@ def test_p_onset_alignment_with_pre_event_time():
     lead = -round(info2["window_start_s"] * 200)
     back2 = out2[0] * info2["std_e"] + info2["mean_e"]
     np.testing.assert_allclose(back2[:lead], 0.0, atol=1e-4 * np.abs(y).max())
+    # A record that begins in motion (a late trigger) has no P onset inside it.
+    _, info4 = process_waveform(_burst(9000, 0), 200.0, align="p_onset")
+    assert np.isnan(info4["p_onset_s"]) and info4["window_start_s"] == 0.0
     # No trigger in pure noise: the window starts at the record's start.
     quiet = 0.01 * np.random.default_rng(1).standard_normal((3, 9000))
     _, info3 = process_waveform(quiet, 200.0, align="p_onset")
@@ -140,6 +143,9 @@ def test_prepared_set_follows_the_contract(archive, tmp_path):
     summary = prepare([archive], tmp_path / "p", progress=lambda f, m: calls.append(f))
     assert not summary.up_to_date
     assert calls[-1] == 1.0 and calls == sorted(calls)
+    # Nothing unusable in the demo (its ESM ASCII copies of ASDF records are merged by the
+    # readers, and anything they set aside is listed apart, in reader_skipped).
+    assert summary.skipped == []
     ps = load_prepared(tmp_path / "p")
     assert isinstance(ps.waveforms, np.memmap)
     assert ps.waveforms.dtype == np.float32 and ps.waveforms.shape == (summary.n_records, 3, NPTS)
@@ -282,3 +288,22 @@ def test_p_onset_found_at_the_simulated_p_arrival(archive, tmp_path):
     assert (error.abs() < 1.0).mean() > 0.9
     found = rec["p_onset_s"].notna()
     np.testing.assert_allclose(rec.loc[found, "window_start_s"], rec.loc[found, "p_onset_s"] - 3.0)
+
+
+LAQUILA = (
+    Path(__file__).resolve().parents[1] / ".." / "shared" / "fixtures" / "itaca-legacy-laquila-2009"
+)
+
+
+@pytest.mark.skipif(not LAQUILA.is_dir(), reason="../shared/fixtures is absent")
+@pytest.mark.slow
+def test_real_itaca_records_prepare(tmp_path):
+    """The 13 real L'Aquila records (ITACA 1.x) go through the same step."""
+    summary = prepare([LAQUILA], tmp_path / "p")
+    assert summary.n_records == 13 and not summary.skipped
+    ps = load_prepared(tmp_path / "p")
+    aqg = ps.records[ps.records["station"] == "AQG"].iloc[0]
+    # Fixture fact: AQG's H1 (north-south) peak is 5.0693 m/s^2, reached in the first 40 s.
+    assert aqg["log10_pga_n"] == pytest.approx(np.log10(506.93293), abs=1e-5)
+    # One event: every record in one split.
+    assert ps.records["split"].nunique() == 1

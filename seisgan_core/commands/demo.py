@@ -160,7 +160,12 @@ def _run_prepare(args: argparse.Namespace) -> int:
             print(f"  selection {name}: removed {removed}")
         if summary.excluded_by_length:
             print(f"  study mode: {summary.excluded_by_length} records longer than 40 s left out")
-        print(f"  skipped {len(summary.skipped)} unusable (reasons in manifest.json)")
+        print(f"  skipped {len(summary.skipped)} unusable records (reasons in manifest.json)")
+        if summary.reader_skipped:
+            print(
+                f"  the readers set aside {len(summary.reader_skipped)} files (duplicates of "
+                "records read from another file, or unreadable; listed in manifest.json)"
+            )
     prepared = load_prepared(summary.path)
     print(split_summary(prepared.records).round(2).to_string())
     return 0

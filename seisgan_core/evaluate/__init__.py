@@ -1,1 +1,88 @@
-"""Measures of realism on numpy arrays: statistics, spectra, intensity measures, GMM residuals."""
+"""Measures of realism on numpy arrays: statistics, spectra, intensity measures, GMM residuals.
+
+Pure functions, batched over records (the last axis is time). Units are in each docstring;
+accelerations in cm/s^2 where units matter. The whole panel is :func:`panel.evaluate`.
+
+Names are loaded on first use (PEP 562), so ``seisgan evaluate`` can answer a cached call
+without importing NumPy and SciPy.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from seisgan_core.evaluate._version import PANEL_VERSION
+
+_PUBLIC = {
+    "arias_intensity": "intensity",
+    "augmentation_utility": "augmentation",
+    "cav": "intensity",
+    "dtw_distance": "similarity",
+    "envelope": "intensity",
+    "fas": "spectra",
+    "frechet_distance": "frechet",
+    "gmm_residuals": "gmm",
+    "max_cross_correlation": "similarity",
+    "nearest_real": "similarity",
+    "pga": "intensity",
+    "pgv": "intensity",
+    "psa": "response",
+    "psd": "spectra",
+    "rotd50": "response",
+    "significant_duration": "intensity",
+    "spectral_features": "frechet",
+    "study_statistics": "statistics",
+}
+
+__all__ = [
+    "PANEL_VERSION",
+    "arias_intensity",
+    "augmentation_utility",
+    "cav",
+    "dtw_distance",
+    "envelope",
+    "fas",
+    "frechet_distance",
+    "gmm_residuals",
+    "max_cross_correlation",
+    "nearest_real",
+    "pga",
+    "pgv",
+    "psa",
+    "psd",
+    "rotd50",
+    "significant_duration",
+    "spectral_features",
+    "study_statistics",
+]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from seisgan_core.evaluate.augmentation import augmentation_utility
+    from seisgan_core.evaluate.frechet import frechet_distance, spectral_features
+    from seisgan_core.evaluate.gmm import gmm_residuals
+    from seisgan_core.evaluate.intensity import (
+        arias_intensity,
+        cav,
+        envelope,
+        pga,
+        pgv,
+        significant_duration,
+    )
+    from seisgan_core.evaluate.response import psa, rotd50
+    from seisgan_core.evaluate.similarity import dtw_distance, max_cross_correlation, nearest_real
+    from seisgan_core.evaluate.spectra import fas, psd
+    from seisgan_core.evaluate.statistics import study_statistics
+
+
+def __getattr__(name: str):
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'seisgan_core.evaluate' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"seisgan_core.evaluate.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))

@@ -67,6 +67,9 @@ def test_read_back_through_the_readers(archive):
     assert set(quakes["source_format"]) == {"asdf"}
     assert quakes["components"].isin(["E,N,Z", "2,3,Z"]).all()
     assert quakes["sampling_rate_hz"].isin([100.0, 200.0]).all()
+    # Vs30 and EC8 class travel in StationXML extras and reach the record table.
+    assert table["vs30_m_s"].between(150.0, 1600.0).all()
+    assert table["ec8_class"].isin(list("ABCD")).all()
     # The flat file's 5-95 % durations join the ASDF records by record id.
     assert quakes["d5_95_s"].notna().all()
     # Magnitudes from QuakeML: Mw 4.0-6.5, one decimal, where the event has one.
@@ -148,6 +151,7 @@ def _contents(folder: Path) -> dict[str, bytes]:
     return out
 
 
+@pytest.mark.slow
 def test_same_seed_same_bytes_other_seed_other_data(archive, tmp_path):
     out, _, _ = archive
     again = build_demo_archive(tmp_path / "again", seed=3, n_records=N_RECORDS, n_noise=N_NOISE)
@@ -156,6 +160,7 @@ def test_same_seed_same_bytes_other_seed_other_data(archive, tmp_path):
     assert _contents(other.out_dir)["flatfile"] != _contents(out)["flatfile"]
 
 
+@pytest.mark.slow
 def test_interrupted_build_leaves_the_old_archive(tmp_path):
     target = tmp_path / "demo"
     build_demo_archive(target, seed=1, n_records=12, n_noise=1)
@@ -186,3 +191,20 @@ def test_bad_arguments(tmp_path):
         build_demo_archive(tmp_path / "x", n_records=0)
     with pytest.raises(ValueError, match="n_noise"):
         build_demo_archive(tmp_path / "x", n_noise=-1)
+
+
+def test_pyasdf_reads_and_validates_it(archive, capsys):
+    import pyasdf
+
+    out, summary, _ = archive
+    ds = pyasdf.ASDFDataSet(str(out / "demo.h5"), mode="r", mpi=False)
+    try:
+        assert len(ds.events) == summary.n_events
+        ds.validate()
+        report = capsys.readouterr().out
+        assert "0 station(s) have no available station information" in report
+        assert "0 station(s) with no waveforms" in report
+        first = ds.waveforms[ds.waveforms.list()[0]]
+        assert float(first.StationXML[0][0].extra.vs30_m_s.value) > 100.0
+    finally:
+        del ds

@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_seisgan_demo_writes_the_archive(tmp_path):
     out = tmp_path / "demo"
     result = subprocess.run(

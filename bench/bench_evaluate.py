@@ -1,0 +1,184 @@
+"""Benchmark: the whole evaluation panel for 1,298 generated against 1,298 real records.
+
+The reference study's set size (1,298 records of 3 x 8,000 samples at 200 Hz). Records are
+earthquake-like stochastic simulations (tests/evaluate/synthetic_records.py). Three figures:
+
+- the whole panel (seisgan_core.evaluate.panel.evaluate, every section) in seconds;
+- our batched per-record measures (FAS, PSD, PSA, RotD50, PGA, PGV, Arias, CAV, D5-95,
+  envelope) against a per-record loop calling the same libraries the way one would without
+  batching (numpy FFT + pykooh.smooth per spectrum, scipy.signal.welch, pyrotd's
+  calc_spec_accels and calc_rotated_spec_accels, scipy per record); the loop runs on a
+  subset and is extrapolated linearly (it is linear in the number of records);
+- a cached `seisgan evaluate` call (same data, same samples) through the CLI, in process.
+
+    python bench/bench_evaluate.py [--records 1298] [--loop-records 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "evaluate"))
+
+from synthetic_records import DT, catalogue, noise_windows, simulate  # noqa: E402
+
+from seisgan_core.evaluate import (  # noqa: E402
+    arias_intensity,
+    cav,
+    envelope,
+    fas,
+    pga,
+    pgv,
+    psd,
+    significant_duration,
+)
+from seisgan_core.evaluate.panel import evaluate  # noqa: E402
+from seisgan_core.evaluate.response import DEFAULT_PERIODS_S, load_pyrotd, psa_and_rotd50  # noqa: E402
+
+
+def make_sets(n: int):
+    mw, dist = catalogue(n, seed=0)
+    real = simulate(mw, dist, seed=1).astype(np.float32)
+    gmw, gdist = catalogue(n, seed=2)
+    gen = simulate(gmw, gdist, seed=3).astype(np.float32)
+    events = [f"ev{i // 6}" for i in range(n)]
+    real_table = pd.DataFrame(
+        {"event_id": events, "mw": mw, "epicentral_distance_km": dist, "vs30_m_s": 500.0}
+    )
+    gen_table = pd.DataFrame({"mw": gmw, "epicentral_distance_km": gdist, "vs30_m_s": 500.0})
+    split = np.array(["train"] * 8 + ["val", "test"])[np.arange(n) % 10]
+    return real, gen, real_table, gen_table, split
+
+
+def batched_measures(x: np.ndarray) -> None:
+    fas(x, DT)
+    psd(x, DT)
+    psa_and_rotd50(x, DT, DEFAULT_PERIODS_S)
+    pga(x)
+    pgv(x, DT)
+    arias_intensity(x, DT)
+    cav(x, DT)
+    significant_duration(x, DT)
+    envelope(x)
+
+
+def loop_measures(x: np.ndarray) -> None:
+    """The same measures, one record and one component at a time, with the same libraries."""
+    import pykooh
+    import scipy.signal
+
+    pyrotd = load_pyrotd()
+    freqs_out = np.geomspace(0.1, 50.0, 100)
+    grid = np.fft.rfftfreq(x.shape[-1], DT)
+    osc = 1.0 / DEFAULT_PERIODS_S
+    for record in x.astype(np.float64):
+        for comp in record:
+            amp = np.abs(np.fft.rfft(comp)) * DT
+            pykooh.smooth(freqs_out, grid, amp, 40)
+            scipy.signal.welch(comp, fs=1 / DT, nperseg=512)
+            pyrotd.calc_spec_accels(DT, comp, osc)
+            pga(comp)
+            pgv(comp, DT)
+            arias_intensity(comp, DT)
+            cav(comp, DT)
+            significant_duration(comp, DT)
+            envelope(comp)
+        pyrotd.calc_rotated_spec_accels(DT, record[0], record[1], osc, percentiles=[50])
+
+
+def write_prepared(folder: Path, real: np.ndarray, table: pd.DataFrame, split) -> None:
+    """A prepared set in the contract's layout (docs/contracts.md, section 2)."""
+    folder.mkdir(parents=True)
+    mean = real.mean(axis=-1)
+    std = real.std(axis=-1)
+    norm = ((real - mean[..., None]) / std[..., None]).astype(np.float32)
+    np.save(folder / "waveforms.npy", norm)
+    records = table.copy()
+    records["row"] = np.arange(len(real))
+    records["split"] = split
+    for c, name in enumerate("enz"):
+        records[f"mean_{name}"] = mean[:, c]
+        records[f"std_{name}"] = std[:, c]
+        records[f"log10_pga_{name}"] = np.log10(np.abs(real[:, c]).max(axis=-1))
+    records.to_parquet(folder / "records.parquet")
+    (folder / "manifest.json").write_text(json.dumps({"bench": "bench_evaluate", "n": len(real)}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1298)
+    parser.add_argument("--loop-records", type=int, default=16)
+    args = parser.parse_args()
+    from threadpoolctl import threadpool_limits
+
+    real, gen, real_table, gen_table, split = make_sets(args.records)
+    noise = noise_windows(args.records // 10, seed=4).astype(np.float32)
+    both = np.concatenate([real, gen])
+
+    t0 = time.perf_counter()
+    cpu0 = time.process_time()
+    result = evaluate(
+        gen,
+        real,
+        dt=DT,
+        real_split=split,
+        real_conditions=real_table,
+        generated_conditions=gen_table,
+        noise=noise,
+    )
+    panel_s = time.perf_counter() - t0
+    cpu_s = time.process_time() - cpu0
+    # CPU time beside wall time: on a shared machine the gap shows how much we waited.
+    print(f"whole panel, {args.records} vs {args.records}: {panel_s:.1f} s wall, {cpu_s:.1f} s CPU")
+    for name, seconds in result["timings_s"].items():
+        print(f"  {name:24s} {seconds:7.2f} s")
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        t0 = time.perf_counter()
+        batched_measures(both)
+        batched_s = time.perf_counter() - t0
+        k = args.loop_records
+        subset = np.concatenate([real[:k], gen[:k]])
+        t0 = time.perf_counter()
+        loop_measures(subset)
+        loop_subset_s = time.perf_counter() - t0
+    loop_s = loop_subset_s * both.shape[0] / subset.shape[0]
+    print(
+        f"per-record measures: batched {batched_s:.1f} s for {both.shape[0]} records; loop "
+        f"{loop_subset_s:.1f} s for {subset.shape[0]} -> {loop_s:.0f} s extrapolated"
+    )
+
+    from seisgan_core import cli
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "prepared"
+        write_prepared(data, real, real_table, split)
+        gen_path = Path(tmp) / "generated.npy"
+        np.save(gen_path, gen)
+        argv = ["evaluate", "--generated", str(gen_path), "--data", str(data), "--out",
+                str(Path(tmp) / "eval"), "--no-figures", "--quiet"]  # fmt: skip
+        t0 = time.perf_counter()
+        cli.main(argv)
+        first_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        cli.main(argv)
+        cached_s = time.perf_counter() - t0
+    print(f"seisgan evaluate: first call {first_s:.1f} s, cached call {cached_s:.3f} s")
+
+    print(f"BENCH evaluate_panel_{args.records}x{args.records} {panel_s:.1f} s goal <= 15")
+    print(f"BENCH evaluate_batched_vs_record_loop {loop_s / batched_s:.1f} x goal >= 5")
+    print(f"BENCH evaluate_cached_call {cached_s:.3f} s goal < 1")
+
+
+if __name__ == "__main__":
+    main()

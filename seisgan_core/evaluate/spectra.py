@@ -1,0 +1,94 @@
+"""Fourier amplitude spectra (Konno-Ohmachi smoothed) and Welch power spectra, batched.
+
+FAS convention: |X(f)| = dt * |DFT(x)|, the one-sided amplitude of the continuous Fourier
+transform (units of ``acc`` times s, e.g. cm/s for cm/s^2), as ESM and ITACA plot it. A sine of
+amplitude A lasting D seconds (a whole number of cycles) has |X(f0)| = A * D / 2.
+
+Smoothing uses pykooh's ``CachedSmoother`` (Kottke; after ObsPy's smoothing matrix): the
+Konno & Ohmachi (1998, BSSA 88(1), eq. 4) window weights are computed once per frequency grid
+and every spectrum is smoothed by one matrix product.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import scipy.fft as sfft
+import scipy.signal
+
+from seisgan_core.evaluate._arrays import as_float_array, check_dt
+
+__all__ = ["default_fas_frequencies", "fas", "psd"]
+
+_SMOOTHERS: dict[tuple, object] = {}
+_SMOOTHERS_LOCK = threading.Lock()
+
+
+def default_fas_frequencies(dt: float, n: int = 100) -> np.ndarray:
+    """``n`` log-spaced frequencies (Hz) from 0.1 Hz to 0.9 x Nyquist (at most 50 Hz)."""
+    nyquist = 0.5 / check_dt(dt)
+    return np.geomspace(0.1, min(50.0, 0.9 * nyquist), n)
+
+
+def _ko_weights(freqs_in: np.ndarray, freqs_out: np.ndarray, bandwidth: float) -> np.ndarray:
+    """Konno-Ohmachi weights (n_in, n_out), built as pykooh's ``CachedSmoother`` builds them.
+
+    ``CachedSmoother.__call__`` takes one spectrum at a time; we keep its weights (from its
+    public ``window``, normalised to unit sum) and apply them to a whole block of spectra in
+    one matrix product. Cached per grid: the panel smooths thousands of spectra on one grid.
+    """
+    import pykooh
+
+    key = (freqs_in.size, float(freqs_in[1]), freqs_out.tobytes(), float(bandwidth))
+    with _SMOOTHERS_LOCK:
+        weights = _SMOOTHERS.get(key)
+        if weights is None:
+            weights = np.empty((freqs_in.size, freqs_out.size))
+            for i, centre in enumerate(freqs_out):
+                weights[:, i] = pykooh.CachedSmoother.window(
+                    freqs_in, centre, bandwidth, normalize=True
+                )
+            if len(_SMOOTHERS) > 16:
+                _SMOOTHERS.clear()
+            _SMOOTHERS[key] = weights
+    return weights
+
+
+def fas(
+    acc: np.ndarray,
+    dt: float,
+    bandwidth: float | None = 40,
+    freqs: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fourier amplitude spectrum of every series on the last axis of ``acc``.
+
+    Returns ``(freqs_hz, amplitude)``. With ``bandwidth`` (Konno-Ohmachi b, 40 as usual) the
+    spectrum is smoothed onto ``freqs`` (default :func:`default_fas_frequencies`); with
+    ``bandwidth=None`` the raw spectrum on the FFT grid is returned. Units: those of ``acc``
+    times s.
+    """
+    dt = check_dt(dt)
+    x = as_float_array(acc)
+    n = x.shape[-1]
+    amp = np.abs(sfft.rfft(x, axis=-1, workers=-1)) * dt
+    grid = np.fft.rfftfreq(n, dt)
+    if bandwidth is None:
+        return grid, amp
+    out_freqs = default_fas_frequencies(dt) if freqs is None else np.asarray(freqs, float)
+    weights = _ko_weights(grid, out_freqs, float(bandwidth))
+    return out_freqs, amp @ weights.astype(amp.dtype, copy=False)
+
+
+def psd(acc: np.ndarray, dt: float, nperseg: int = 512) -> tuple[np.ndarray, np.ndarray]:
+    """Welch (1967) power spectral density, one-sided, of every series on the last axis.
+
+    Hann windows of ``nperseg`` samples, 50 % overlap (scipy.signal.welch). Returns
+    ``(freqs_hz, psd)``, the PSD in (unit of ``acc``)^2 / Hz.
+    """
+    dt = check_dt(dt)
+    # float64 in: scipy's Welch runs faster on it than on float32 (measured, scipy 1.17).
+    x = as_float_array(acc).astype(np.float64, copy=False)
+    nperseg = min(nperseg, x.shape[-1])
+    freqs, power = scipy.signal.welch(x, fs=1.0 / dt, nperseg=nperseg, axis=-1)
+    return freqs, power

@@ -1,0 +1,242 @@
+"""`seisgan evaluate` and `seisgan export` on a real prepared set (demo archive, prepared)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from seisgan_core import cli
+from seisgan_core.evaluate.export import export_samples, write_export
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory) -> tuple:
+    root = tmp_path_factory.mktemp("evaluate-cli")
+    assert cli.main(["demo", "--out", str(root / "raw"), "--records", "48", "--noise", "12"]) == 0
+    assert cli.main(["prepare", str(root / "raw"), "--out", str(root / "processed")]) == 0
+    from seisgan_core.prepare import load_prepared
+
+    data = load_prepared(root / "processed")
+    real = data.to_cm_s2().astype(np.float32)
+    return root, root / "processed", real
+
+
+def _copies(real: np.ndarray) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return np.roll(real[rng.permutation(len(real))], 150, axis=-1) * 1.5
+
+
+@pytest.mark.slow
+def test_evaluate_generated_file_writes_metrics_and_caches(prepared, capsys):
+    root, data, real = prepared
+    gen_path = root / "copies.npy"
+    np.save(gen_path, _copies(real).astype(np.float32))
+    out = root / "eval-copies"
+    args = ["evaluate", "--generated", str(gen_path), "--data", str(data), "--out", str(out),
+            "--no-figures", "--quiet"]  # fmt: skip
+    assert cli.main(args) == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["n_generated"] == len(real) and metrics["n_real"] == len(real)
+    # Copies of real records (shifted, rescaled) are caught as memorised.
+    assert metrics["summary"]["memorisation_ratio"] < 0.3
+    assert metrics["data"]["manifest_sha256"] and metrics["cache_key"]
+    assert "skipped" not in metrics["gmm"]  # the real records carry Mw, distance, Vs30
+    assert "earthquake_vs_noise" in metrics["augmentation"]
+    capsys.readouterr()
+    stamp = (out / "metrics.json").stat().st_mtime_ns
+    assert cli.main(args) == 0
+    assert capsys.readouterr().out.startswith("cached:")
+    assert (out / "metrics.json").stat().st_mtime_ns == stamp
+    assert cli.main([*args, "--force"]) == 0
+    assert (out / "metrics.json").stat().st_mtime_ns != stamp
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+@pytest.mark.slow
+def test_evaluate_normalised_samples_with_sidecar_conditions(prepared):
+    from seisgan_core.prepare import load_prepared
+
+    root, data, real = prepared
+    table = load_prepared(data).records.sort_values("row")
+    rng = np.random.default_rng(1)
+    norm = rng.standard_normal((len(real), 3, real.shape[2])).astype(np.float32) * 0.3
+    path = root / "normalised.npy"
+    np.save(path, norm)
+    conditions = [
+        {"mw": float(m), "distance_km": float(d)}
+        for m, d in zip(table["mw"], table["epicentral_distance_km"], strict=True)
+    ]
+    path.with_suffix(".json").write_text(
+        json.dumps({"units": "normalised", "run": "models/x", "epoch": 3, "conditions": conditions})
+    )
+    out = root / "eval-normalised"
+    assert cli.main(["evaluate", "--generated", str(path), "--data", str(data), "--out",
+                     str(out), "--no-figures", "--quiet"]) == 0  # fmt: skip
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["source"]["normalised_input"] is True and metrics["source"]["epoch"] == 3
+    # Denormalised with each real record's std: the std of generated E is 0.3 x theirs.
+    std_e = table["std_e"].to_numpy()
+    assert metrics["study_statistics"]["generated"]["std"][0] == pytest.approx(
+        0.3 * np.sqrt(np.mean(std_e**2)), rel=0.1
+    )
+    assert "generated" in metrics["gmm"]["imts"]["PGA"]  # conditions came from the sidecar
+
+
+@pytest.mark.slow
+def test_evaluate_writes_png_figures(prepared):
+    root, data, real = prepared
+    gen_path = root / "for-figures.npy"
+    np.save(gen_path, _copies(real).astype(np.float32))
+    out = root / "eval-figures"
+    assert cli.main(["evaluate", "--generated", str(gen_path), "--data", str(data), "--out",
+                     str(out), "--quiet"]) == 0  # fmt: skip
+    metrics = json.loads((out / "metrics.json").read_text())
+    files = metrics["figures"]["files"]
+    assert files
+    for name in files:
+        assert (out / name).stat().st_size > 1000
+    if metrics["figures"]["format"] == "png":
+        assert (out / "psa.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert "waveforms.png" in files
+
+
+def test_figures_fall_back_to_html_without_a_browser(tmp_path, monkeypatch):
+    import plotly.io as pio
+
+    from seisgan_core.commands.evaluate import write_figures
+    from seisgan_core.evaluate.panel import evaluate
+
+    rng = np.random.default_rng(0)
+    env = np.exp(-np.arange(1200) / 300.0)
+    real = rng.standard_normal((8, 3, 1200)) * env
+    gen = rng.standard_normal((8, 3, 1200)) * env
+    panel = evaluate(gen, real, dt=0.01)
+
+    def no_browser(*args, **kwargs):
+        raise RuntimeError("Kaleido requires Google Chrome to be installed")
+
+    monkeypatch.setattr(pio, "write_images", no_browser)
+    info = write_figures(panel, tmp_path)
+    assert info["format"] == "html" and "Chrome" in info["note"]
+    html = (tmp_path / "figures.html").read_text()
+    assert html.count("plotly-graph-div") >= 8 and "Pseudo-spectral" in html
+    assert not list(tmp_path.glob("*.png")) and not list(tmp_path.glob(".*"))
+
+
+def test_export_formats_round_trip_with_provenance(tmp_path):
+    import obspy
+    import pyasdf
+
+    rng = np.random.default_rng(2)
+    waves = rng.standard_normal((2, 3, 400)) * 30
+    conditions = [{"mw": 5.1, "distance_km": 12.0}, {"mw": 6.0, "distance_km": 40.0}]
+    prov = {"run": "models/demo", "epoch": 7, "seed": 0}
+    mseed = zipfile.ZipFile(io.BytesIO(export_samples(waves, "mseed", provenance=prov,
+                                                      conditions=conditions)))  # fmt: skip
+    stream = obspy.read(io.BytesIO(mseed.read("generated.mseed")))
+    assert len(stream) == 6 and stream[0].id == "SG.G0000..HNE"
+    np.testing.assert_allclose(stream[4].data, waves[1, 1], rtol=1e-6)
+    assert stream[0].stats.sampling_rate == 200.0
+    meta = json.loads(mseed.read("provenance.json"))
+    assert meta["epoch"] == 7 and meta["conditions"][1]["mw"] == 6.0
+
+    sac = zipfile.ZipFile(io.BytesIO(export_samples(waves, "sac", conditions=conditions)))
+    trace = obspy.read(io.BytesIO(sac.read("SG.G0001..HNZ.sac")))[0]
+    assert trace.stats.sac.mag == pytest.approx(6.0) and trace.stats.sac.dist == pytest.approx(40)
+    np.testing.assert_allclose(trace.data, waves[1, 2], rtol=1e-6)
+
+    csv = zipfile.ZipFile(io.BytesIO(export_samples(waves, "csv")))
+    table = np.loadtxt(io.StringIO(csv.read("G0001.csv").decode()), delimiter=",", skiprows=1)
+    np.testing.assert_allclose(table[:, 1], waves[1, 0], rtol=1e-5, atol=1e-4)
+    assert table[1, 0] == pytest.approx(0.005)
+
+    path = write_export(tmp_path / "generated", waves, "asdf", provenance=prov)
+    assert path.suffix == ".h5"
+    with pyasdf.ASDFDataSet(str(path), mode="r") as ds:
+        st = ds.waveforms["SG.G0001"]["generated_acceleration"]
+        np.testing.assert_allclose(st.select(channel="HNN")[0].data, waves[1, 1], rtol=1e-6)
+        info = ds.auxiliary_data.GenerationInfo.seisgan
+        assert info.parameters["epoch"] == 7
+        assert json.loads(info.parameters["metadata_json"])["run"] == "models/demo"
+    with pytest.raises(ValueError, match="fmt"):
+        export_samples(waves, "segy")
+    with pytest.raises(ValueError, match="conditions"):
+        export_samples(waves, "csv", conditions=conditions[:1])
+
+
+def test_export_command_from_npy_with_sidecar(tmp_path):
+    waves = np.random.default_rng(3).standard_normal((3, 3, 300)).astype(np.float32)
+    path = tmp_path / "gen.npy"
+    np.save(path, waves)
+    path.with_suffix(".json").write_text(json.dumps({"run": "models/r", "epoch": 2,
+                                                     "sampling_rate_hz": 100.0}))  # fmt: skip
+    out = tmp_path / "out.zip"
+    assert cli.main(["export", "--generated", str(path), "--format", "mseed", "--out",
+                     str(out)]) == 0  # fmt: skip
+    import obspy
+
+    archive = zipfile.ZipFile(out)
+    stream = obspy.read(io.BytesIO(archive.read("generated.mseed")))
+    assert stream[0].stats.sampling_rate == 100.0 and len(stream) == 9
+    assert json.loads(archive.read("provenance.json"))["run"] == "models/r"
+
+
+@pytest.mark.slow
+def test_evaluate_run_uses_the_run_store_contract(prepared, monkeypatch, tmp_path):
+    """--run goes through seisgan_core.train.runs.load_run(path).generate(...) (contracts §3);
+    a stand-in run module records the call, so this runs before the trainer lands."""
+    import sys
+    import types
+
+    _, data, real = prepared
+    run_dir = tmp_path / "models" / "run-1"
+    (run_dir / "checkpoints").mkdir(parents=True)
+    (run_dir / "checkpoints" / "last.pt").write_bytes(b"checkpoint")
+    calls = []
+
+    class StandInRun:
+        def __init__(self):
+            self.config = {"run_id": "run-1", "conditions": ["mw", "log10_distance_km"]}
+
+        def generate(self, n, conditions=None, epoch=None, seed=0, units="cm/s2"):
+            calls.append({"n": n, "rows": len(conditions), "epoch": epoch, "units": units})
+            rows = [i % len(real) for i in range(n)]
+            return (real[rows] * 0.8).astype(np.float32)
+
+    module = types.ModuleType("seisgan_core.train.runs")
+    module.load_run = lambda path: StandInRun()
+    monkeypatch.setitem(sys.modules, "seisgan_core.train.runs", module)
+    out = tmp_path / "eval-run"
+    argv = ["evaluate", "--run", str(run_dir), "--data", str(data), "--out", str(out),
+            "--no-figures", "--quiet", "--n", "30"]  # fmt: skip
+    assert cli.main(argv) == 0
+    assert calls == [{"n": 30, "rows": 30, "epoch": None, "units": "cm/s2"}]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["source"]["run"] == str(run_dir) and metrics["n_generated"] == 30
+    assert "generated" in metrics["gmm"]["imts"]["SA(1.0)"]  # scenarios of the real records
+    assert cli.main(argv) == 0 and len(calls) == 1  # cached: the run is not asked again
+    (run_dir / "checkpoints" / "last.pt").write_bytes(b"a newer checkpoint")
+    assert cli.main(argv) == 0 and len(calls) == 2  # a new checkpoint invalidates the cache
+
+
+def test_bad_generated_files_fail_with_a_message(prepared, tmp_path, capsys):
+    _, data, real = prepared
+    bad = tmp_path / "bad.npy"
+    np.save(bad, np.zeros((4, 2, real.shape[2]), np.float32))
+    argv = ["evaluate", "--generated", str(bad), "--data", str(data), "--out",
+            str(tmp_path / "o"), "--no-figures", "--quiet"]  # fmt: skip
+    assert cli.main(argv) == 1
+    err = capsys.readouterr().err
+    assert "bad.npy" in err and "(N, 3, n_samples)" in err
+    diverged = real[:6].copy()
+    diverged[2, 1, 100] = np.nan
+    np.save(bad, diverged)
+    assert cli.main([*argv, "--force"]) == 1
+    assert "finite" in capsys.readouterr().err
+    assert not (tmp_path / "o" / "metrics.json").exists()
+    assert cli.main(["export", "--generated", str(tmp_path / "absent.npy"), "--format", "csv",
+                     "--out", str(tmp_path / "x.zip")]) == 1  # fmt: skip

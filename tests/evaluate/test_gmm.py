@@ -1,0 +1,97 @@
+"""BSSA14 (Italy) residuals: the L'Aquila mainshock records against the model's own scatter."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from laquila_fixtures import STATIONS, read_cor_acc, read_metadata, require_fixtures
+
+from seisgan_core.evaluate import gmm_residuals, rotd50
+from seisgan_core.evaluate.gmm import G_CM_S2, imt_column, parse_imt, residual_summary
+
+
+def laquila_table() -> pd.DataFrame:
+    rows = []
+    for station in STATIONS:
+        meta = read_metadata(station)
+        h1, dt = read_cor_acc(station, "H1")
+        h2, _ = read_cor_acc(station, "H2")
+        sa = rotd50(h1 * 100, h2 * 100, dt, [0.2, 1.0])  # m/s^2 -> cm/s^2
+        rows.append(
+            {
+                "event_id": meta["event.unid"],
+                "mw": float(meta["event.magnitudes/1.value"]),
+                "vs30_m_s": float(meta["station.vs30"]),
+                "rjb_km": float(meta["distance_rjb"]),
+                "mechanism": "NS",  # normal faulting (metadata: fault_mechanism Normal)
+                # geometric mean of the horizontal PGAs, close to RotD50 of PGA
+                "pga_cm_s2": 100 * np.sqrt(np.abs(h1).max() * np.abs(h2).max()),
+                "psa_0.2s_cm_s2": sa[0],
+                "psa_1s_cm_s2": sa[1],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.slow
+def test_laquila_residuals_lie_within_bssa14_scatter():
+    require_fixtures()
+    table = laquila_table()
+    assert table["mw"].eq(6.3).all()
+    for imt in ("PGA", "SA(0.2)", "SA(1.0)"):
+        res = gmm_residuals(table, imt, model="BSSA14", region="italy")
+        summary = residual_summary(res)
+        tau, phi = summary["model_tau"], summary["model_phi"]
+        # One event: its term is one number, within 2.5 tau of zero (BSSA14 tau ~0.3-0.35).
+        assert summary["n_events"] == 1
+        assert abs(summary["mean_between_event"]) < 2.5 * tau, (imt, summary)
+        # Within-event scatter of 13 stations comparable to the model's phi.
+        assert 0.5 * phi < summary["std_within_event"] < 1.5 * phi, (imt, summary)
+        assert np.all(np.abs(res["within_event"]) < 3.5 * phi), imt
+        assert np.mean(np.abs(res["normalised"]) < 2.0) >= 0.75, imt
+        np.testing.assert_allclose(res["total"], res["between_event"] + res["within_event"])
+
+
+def test_between_event_term_is_abrahamson_youngs_shrinkage():
+    import pygmm
+
+    table = pd.DataFrame(
+        {
+            "event_id": ["a", "a", "a", "b"],
+            "mw": [5.0, 5.0, 5.0, 6.0],
+            "vs30_m_s": [400.0, 600.0, 800.0, 500.0],
+            "epicentral_distance_km": [10.0, 30.0, 60.0, 20.0],
+        }
+    )
+    scenario = pygmm.Scenario(mag=5.0, dist_jb=10.0, v_s30=400.0, mechanism="U", region="italy")
+    median_first = pygmm.BooreStewartSeyhanAtkinson2014(scenario).pga * G_CM_S2
+    factor = np.exp([0.5, 0.5, 0.5, -0.2])
+    res = gmm_residuals(table, "PGA", observed=np.ones(4))
+    observed = np.exp(res["ln_median"]) * factor
+    res = gmm_residuals(table, "PGA", observed=observed)
+    assert res.loc[0, "median"] == pytest.approx(median_first)
+    np.testing.assert_allclose(res["total"], np.log(factor))
+    tau2 = np.mean(res.loc[:2, "tau"] ** 2)
+    phi2 = np.mean(res.loc[:2, "phi"] ** 2)
+    expected = tau2 * 1.5 / (3 * tau2 + phi2)
+    assert res.loc[0, "between_event"] == pytest.approx(expected)
+    assert 0 < expected < 0.5  # shrunk towards zero
+    assert res.loc[3, "between_event"] == pytest.approx(
+        res.loc[3, "tau"] ** 2 * -0.2 / (res.loc[3, "tau"] ** 2 + res.loc[3, "phi"] ** 2)
+    )
+
+
+def test_imt_names_and_errors():
+    assert parse_imt("sa(0.2)") == ("SA", 0.2)
+    assert imt_column("SA(1.0)") == "psa_1s_cm_s2"
+    assert imt_column("PGA") == "pga_cm_s2"
+    with pytest.raises(ValueError, match="imt"):
+        parse_imt("SD(1)")
+    with pytest.raises(ValueError, match="table"):
+        gmm_residuals(pd.DataFrame({"mw": [5.0]}), "PGA")
+    table = pd.DataFrame(
+        {"event_id": ["a"], "mw": [5.0], "vs30_m_s": [400.0], "rjb_km": [10.0], "pga_cm_s2": [0]}
+    )
+    with pytest.raises(ValueError, match="observed"):
+        gmm_residuals(table, "PGA")

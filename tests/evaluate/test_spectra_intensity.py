@@ -1,0 +1,139 @@
+"""FAS, PSD, intensity measures and the study's statistics on signals with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.stats
+from laquila_fixtures import (
+    COMPONENTS,
+    read_cor_acc,
+    read_metadata,
+    read_rs_trailer,
+    require_fixtures,
+)
+
+from seisgan_core.evaluate import (
+    arias_intensity,
+    cav,
+    envelope,
+    fas,
+    pga,
+    pgv,
+    psd,
+    significant_duration,
+    study_statistics,
+)
+from seisgan_core.evaluate.intensity import G_M_S2
+
+DT = 0.005
+
+
+def sine(amp: float, freq: float, seconds: float) -> tuple[np.ndarray, np.ndarray]:
+    t = np.arange(round(seconds / DT)) * DT
+    return t, amp * np.sin(2 * np.pi * freq * t)
+
+
+def test_fas_of_sine_peaks_at_its_frequency_with_amplitude_a_d_over_2():
+    amp, f0, seconds = 30.0, 2.0, 40.0  # 80 whole cycles: all energy in one FFT bin
+    _, acc = sine(amp, f0, seconds)
+    freqs, raw = fas(acc, DT, bandwidth=None)
+    k = np.argmax(raw)
+    assert freqs[k] == pytest.approx(f0)
+    assert raw[k] == pytest.approx(amp * seconds / 2, rel=1e-9)
+    # Smoothed: a single spectral line spreads into the Konno-Ohmachi window, so the
+    # smoothed value at f0 is the line times the window's weight at f0 over its sum.
+    import pykooh
+
+    out = np.array([f0, 1.0, 5.0])
+    _, smooth = fas(acc, DT, bandwidth=40, freqs=out)
+    weights = pykooh.CachedSmoother.window(freqs, f0, 40, normalize=True)
+    assert smooth[0] == pytest.approx(raw[k] * weights[k], rel=1e-6)
+    assert smooth[0] > 100 * smooth[1] and smooth[0] > 100 * smooth[2]
+
+
+def test_fas_smoothing_equals_pykooh_cached_smoother_per_spectrum():
+    import pykooh
+
+    rng = np.random.default_rng(0)
+    acc = rng.standard_normal((2, 3, 2000))
+    freqs, smooth = fas(acc, DT)
+    grid = np.fft.rfftfreq(2000, DT)
+    smoother = pykooh.CachedSmoother(grid, freqs, 40.0)
+    for i in range(2):
+        for c in range(3):
+            raw = np.abs(np.fft.rfft(acc[i, c])) * DT
+            np.testing.assert_allclose(smooth[i, c], smoother(raw), rtol=1e-10)
+
+
+def test_psd_of_sine_integrates_to_its_variance():
+    amp = 4.0
+    _, acc = sine(amp, 5.0, 60.0)
+    freqs, power = psd(acc, DT)
+    assert freqs[np.argmax(power)] == pytest.approx(5.0, abs=freqs[1])
+    # Parseval for Welch's one-sided density: integral over f equals the mean square A^2/2.
+    assert np.trapezoid(power, freqs) == pytest.approx(amp**2 / 2, rel=0.02)
+
+
+def test_arias_cav_of_constant_sine_by_hand():
+    amp_cm, seconds = 200.0, 20.0
+    _, acc = sine(amp_cm, 2.0, seconds)
+    # Arias: pi/(2g) * integral a^2 = pi/(2g) * (A^2 / 2) * D, with A in m/s^2.
+    expected_ia = np.pi / (2 * G_M_S2) * (amp_cm / 100) ** 2 / 2 * (seconds - DT)
+    assert arias_intensity(acc, DT) == pytest.approx(expected_ia, rel=1e-3)
+    # CAV: integral |A sin| = 2 A D / pi.
+    assert cav(acc, DT) == pytest.approx(2 * amp_cm * seconds / np.pi, rel=1e-3)
+    assert pga(acc) == pytest.approx(amp_cm, rel=1e-3)
+
+
+def test_significant_duration_of_boxcar_is_ninety_percent_of_it():
+    acc = np.zeros(4000)
+    acc[1000:2600] = 50.0  # 1600 samples: 8 s
+    assert significant_duration(acc, DT) == pytest.approx(0.9 * 8.0, abs=DT)
+    assert significant_duration(acc, DT, 0.05, 0.75) == pytest.approx(0.7 * 8.0, abs=DT)
+    batch = np.stack([acc, np.roll(acc, 500), np.zeros(4000)])
+    np.testing.assert_allclose(significant_duration(batch, DT), [7.2, 7.2, 0.0], atol=DT)
+
+
+def test_pgv_of_sine_and_of_fixtures():
+    # a = A sin(w t) -> v = -A/w cos(w t) + A/w; after removing the trend, peak A/w.
+    amp, f0 = 100.0, 1.0
+    _, acc = sine(amp, f0, 20.0)
+    assert pgv(acc, DT) == pytest.approx(amp / (2 * np.pi * f0), rel=2e-3)
+
+
+def test_pga_pgv_match_itaca_metadata():
+    require_fixtures()
+    for station in ("16833", "16840", "16889"):
+        meta = read_metadata(station)
+        for i, component in enumerate(COMPONENTS):
+            acc, dt = read_cor_acc(station, component)
+            assert pga(acc) == pytest.approx(float(meta[f"comp_ordered()/{i}.pga"]), rel=1e-6)
+            # .metadata PGV in m/s; the .rs file repeats it in its period -1 row.
+            expected = float(meta[f"comp_ordered()/{i}.pgv"]) * 100
+            assert pgv(acc * 100, dt) == pytest.approx(expected, rel=5e-3)
+            assert read_rs_trailer(station, component)[1] * 100 == pytest.approx(expected, rel=1e-6)
+
+
+def test_envelope_of_modulated_sine():
+    t = np.arange(8000) * DT
+    slow = 1.0 + 0.5 * np.sin(2 * np.pi * 0.1 * t)
+    acc = slow * np.sin(2 * np.pi * 10.0 * t)
+    env = envelope(acc)
+    np.testing.assert_allclose(env[500:-500], slow[500:-500], rtol=1e-2)
+
+
+def test_study_statistics_per_component():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((10, 3, 500))
+    x[:, 1] = x[:, 1] * 2 + 1
+    x[:, 2] = rng.exponential(size=(10, 500))
+    stats = study_statistics(x)
+    assert set(stats) == {"min", "max", "mean", "std", "skewness"}
+    assert stats["mean"][1] == pytest.approx(x[:, 1].mean())
+    assert stats["std"][1] == pytest.approx(x[:, 1].std())
+    assert stats["min"][0] == x[:, 0].min() and stats["max"][2] == x[:, 2].max()
+    assert stats["skewness"][2] == pytest.approx(scipy.stats.skew(x[:, 2].ravel()))
+    assert stats["skewness"][2] > 1.5  # exponential: skewness 2
+    with pytest.raises(ValueError, match="x"):
+        study_statistics(np.ones(5))
