@@ -167,3 +167,62 @@ def test_train_killed_at_random_moments_resumes_losing_at_most_one_epoch(tmp_pat
     for folder in (out / "checkpoints", out / "samples", out):
         assert not [p.name for p in folder.glob(".*.tmp")], "temporaries left behind"
     assert not (out / ".lock").exists()
+
+
+def _evaluation(out: Path) -> dict | None:
+    """File hashes of an evaluation folder; metrics.json by its content less the timings."""
+    files = tree_hash(out)
+    if files is None:
+        return None
+    if "metrics.json" in files:
+        metrics = json.loads((out / "metrics.json").read_text())
+        metrics.pop("timings_s", None)
+        files["metrics.json"] = json.dumps(metrics, sort_keys=True)
+    return files
+
+
+def test_evaluate_cache_write_killed_at_random_moments(tmp_path):
+    import warnings
+
+    import numpy as np
+    from scipy.linalg import LinAlgWarning
+
+    from seisgan_core.prepare import load_prepared
+
+    build_demo_archive(tmp_path / "raw", seed=0, n_records=20, n_noise=4)
+    data = tmp_path / "prepared"
+    prepare([tmp_path / "raw"], data)
+    real = load_prepared(data).to_cm_s2().astype(np.float32)
+    generated = tmp_path / "generated.npy"
+    np.save(generated, np.roll(real[::-1], 150, axis=-1) * 1.5)
+    out = tmp_path / "eval"
+    (out / "notes").mkdir(parents=True)
+    (out / "notes" / "mine.txt").write_text("a file of the user's in --out")
+
+    def args(target: Path, seed: int) -> tuple[str, ...]:
+        return ("evaluate", "--generated", str(generated), "--data", str(data),
+                "--out", str(target), "--seed", str(seed), "--quiet")  # fmt: skip
+
+    with warnings.catch_warnings():
+        # 18 records give a singular covariance in the Frechet distance: not what is tested
+        warnings.simplefilter("ignore", LinAlgWarning)
+        assert cli_main(list(args(out, 1))) == 0
+    clean = tmp_path / "clean"
+    (clean / "notes").mkdir(parents=True)
+    (clean / "notes" / "mine.txt").write_text("a file of the user's in --out")
+    seconds = timed_run(*args(clean, 0))
+    old, new = _evaluation(out), _evaluation(clean)
+    assert old != new and any(name.endswith((".png", ".html")) for name in new)
+    killed = []
+    # the figures and metrics.json are written in the last part of the run
+    for delay in kill_delays(SEEDS[:2], seconds, 0.55, 0.99):
+        killed.append(run_and_kill(args(out, 0), delay))
+        assert _evaluation(out) in (old, new) or (
+            _evaluation(out) is None and _evaluation(tmp_path / ".eval.old") == old
+        ), "an evaluation folder mixing the old and the new run"
+    assert any(killed), "no kill landed while it ran"
+    done = run(*args(out, 0))
+    assert done.returncode == 0, done.stderr
+    assert _evaluation(out) == new
+    assert (out / "notes" / "mine.txt").read_text() == "a file of the user's in --out"
+    assert leftovers(tmp_path, "eval") == []
