@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(
 
 # bounded: a few hundred examples in all, no per-example deadline on a busy 2-core machine
 FUZZ = settings(
-    max_examples=80,
+    max_examples=50,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     derandomize=True,

@@ -195,24 +195,41 @@ def test_evaluate_cache_write_killed_at_random_moments(tmp_path):
     real = load_prepared(data).to_cm_s2().astype(np.float32)
     generated = tmp_path / "generated.npy"
     np.save(generated, np.roll(real[::-1], 150, axis=-1) * 1.5)
+    earlier = tmp_path / "earlier.npy"  # the old evaluation's records: other figures
+    np.save(earlier, np.roll(real, 400, axis=-1) * 0.5)
     out = tmp_path / "eval"
     (out / "notes").mkdir(parents=True)
     (out / "notes" / "mine.txt").write_text("a file of the user's in --out")
 
-    def args(target: Path, seed: int) -> tuple[str, ...]:
-        return ("evaluate", "--generated", str(generated), "--data", str(data),
+    def args(target: Path, seed: int, records: Path = generated) -> tuple[str, ...]:
+        return ("evaluate", "--generated", str(records), "--data", str(data),
                 "--out", str(target), "--seed", str(seed), "--quiet")  # fmt: skip
 
     with warnings.catch_warnings():
         # 18 records give a singular covariance in the Frechet distance: not what is tested
         warnings.simplefilter("ignore", LinAlgWarning)
-        assert cli_main(list(args(out, 1))) == 0
+        assert cli_main(list(args(out, 1, earlier))) == 0
+    # a crash after the new figures are written and before metrics.json: the folder must stay
+    # the old evaluation (the SIGKILLs below rarely hit that short window)
+    before = _evaluation(out)
+
+    def crash(*_args, **_kwargs):
+        raise KeyboardInterrupt("killed before metrics.json")
+
+    with warnings.catch_warnings(), pytest.MonkeyPatch.context() as patch:
+        warnings.simplefilter("ignore", LinAlgWarning)
+        patch.setattr("seisgan_core.fsutil.atomic_write_json", crash)
+        with pytest.raises(KeyboardInterrupt):
+            cli_main(list(args(out, 0)))
+    assert _evaluation(out) == before
+    assert leftovers(tmp_path, "eval") == []
     clean = tmp_path / "clean"
     (clean / "notes").mkdir(parents=True)
     (clean / "notes" / "mine.txt").write_text("a file of the user's in --out")
     seconds = timed_run(*args(clean, 0))
     old, new = _evaluation(out), _evaluation(clean)
-    assert old != new and any(name.endswith((".png", ".html")) for name in new)
+    figures = [name for name in new if name.endswith((".png", ".html"))]
+    assert figures and any(old.get(name) != new[name] for name in figures)
     killed = []
     # the figures and metrics.json are written in the last part of the run
     for delay in kill_delays(SEEDS[:2], seconds, 0.55, 0.99):
