@@ -97,11 +97,28 @@ def read_json(path: str | Path) -> Any:
 
 
 def append_jsonl(path: str | Path, record: dict[str, Any]) -> None:
-    """Append one line and flush it to disk (a kill leaves at most a partial last line)."""
-    with open(path, "a") as fh:
-        fh.write(json.dumps(_clean(record), allow_nan=False) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+    """Append one line and flush it to disk (a kill leaves at most a partial last line).
+
+    A partial last line left by a kill or a full disk is cut off first: appended to, it would
+    become a broken line in the middle of the file, which no reader could skip.
+    """
+    line = (json.dumps(_clean(record), allow_nan=False) + "\n").encode()
+    with open(path, "ab+") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size:
+            fh.seek(max(size - (1 << 20), 0))
+            tail = fh.read()
+            if not tail.endswith(b"\n"):
+                cut = tail.rfind(b"\n")
+                size = size - len(tail) + cut + 1  # after the last complete line (0 if none)
+                fh.truncate(size)
+        try:
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+        except BaseException:
+            fh.truncate(size)  # a failed write (ENOSPC) leaves no partial line either
+            raise
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:

@@ -87,3 +87,23 @@ def test_run_paths_that_climb_out_are_refused(tmp_path):
         with pytest.raises(UnsafeInputError, match="run name"):
             run_dir(name, tmp_path / "models")
     assert run_dir("demo-1.v2", tmp_path / "models") == tmp_path / "models" / "demo-1.v2"
+
+
+def test_metrics_line_cut_by_a_kill_is_dropped_before_the_next_append(tmp_path):
+    """A kill (or a full disk) mid-line leaves a partial last line; the resumed run's next
+    line must not be glued to it."""
+    from seisgan_core.train.store import append_jsonl, read_jsonl
+
+    path = tmp_path / "metrics.jsonl"
+    append_jsonl(path, {"epoch": 1, "loss": 0.5})
+    with open(path, "a") as fh:
+        fh.write('{"epoch": 2, "lo')  # the kill
+    assert read_jsonl(path) == [{"epoch": 1, "loss": 0.5}]
+    append_jsonl(path, {"epoch": 2, "loss": 0.25})
+    append_jsonl(path, {"epoch": 3, "loss": 0.125})
+    assert [r["epoch"] for r in read_jsonl(path)] == [1, 2, 3]
+    assert path.read_text().count("\n") == 3
+    partial = tmp_path / "only_partial.jsonl"
+    partial.write_text('{"epo')
+    append_jsonl(partial, {"epoch": 1})
+    assert read_jsonl(partial) == [{"epoch": 1}]
