@@ -1,4 +1,8 @@
-"""SeisGAN Studio: the Streamlit entry point (navigation, first-run set-up, shared sidebar)."""
+"""SeisGAN Studio: the Streamlit entry point (navigation over pages/).
+
+Run with ``streamlit run app.py`` from the project folder. Each page is a thin file in
+``pages/``; every number it shows comes from a tested function in ``seisgan_core``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,11 @@ import streamlit as st
 st.set_page_config(page_title="SeisGAN Studio", page_icon="🌋", layout="wide")
 
 pages = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
+    st.Page("pages/home.py", title="Home", default=True, url_path="home"),
+    st.Page("pages/data.py", title="Data", url_path="data"),
+    st.Page("pages/prepare.py", title="Prepare", url_path="prepare"),
+    st.Page("pages/train.py", title="Train", url_path="train"),
+    st.Page("pages/samples.py", title="Samples", url_path="samples"),
+    st.Page("pages/compare.py", title="Compare", url_path="compare"),
 ]
 st.navigation(pages).run()

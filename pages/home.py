@@ -1,8 +1,16 @@
-"""Home: what is in this installation and what is built so far."""
+"""Home: first-run set-up (demo archive, prepared set), what is installed, bring your own data."""
 
 from __future__ import annotations
 
+import threading
+
+import pandas as pd
 import streamlit as st
+
+from seisgan_core import appstate, jobs
+from seisgan_core.io.errors import SeisganIOError
+
+roots = appstate.Roots.from_env()
 
 st.title("SeisGAN Studio")
 st.write(
@@ -10,7 +18,197 @@ st.write(
     "penalty that generates three-component accelerograms, and judge the generated waveforms "
     "against real ones."
 )
-st.info(
-    "This is an early build: the data readers, the demo archive, training, evaluation and the "
-    "other pages are being built and are not available in the app yet."
+with st.expander("What am I looking at?"):
+    st.markdown(
+        "This page lists what this installation holds: **archives** (recordings as the archive "
+        "delivers them, under `data/raw/`), **prepared sets** (the same records cut to 40 s at "
+        "200 Hz and normalised, the array the network trains on, under `data/processed/`) and "
+        "**runs** (training runs with their losses, samples and checkpoints, under `models/`). "
+        "On the first start it builds a simulated demo archive so that every page has something "
+        "to show. The pages on the left follow the work: look at the data, prepare a training "
+        "set, train, watch the samples evolve, compare generated against real."
+    )
+
+
+@st.cache_resource
+def _first_run_lock() -> threading.Lock:
+    # One set-up at a time per server, however many browser tabs open the page.
+    return threading.Lock()
+
+
+def _first_run(*, build: bool) -> None:
+    """Build the demo archive (when asked, or when data/raw holds no archive at all) and
+    prepare it (when it has no prepared set yet), with progress bars."""
+    demo_raw = roots.raw / "demo"
+    demo_prepared = roots.processed / "demo"
+    need_archive = build and not (demo_raw / "demo.h5").is_file()
+    need_prepared = (need_archive or (demo_raw / "demo.h5").is_file()) and not (
+        demo_prepared / "waveforms.npy"
+    ).is_file()
+    if not (need_archive or need_prepared):
+        return
+    missing = appstate.missing_parts(["demo archive", "prepare"])
+    if missing:
+        st.warning("No demo archive yet. " + appstate.describe_missing(missing))
+        return
+    with _first_run_lock():
+        from seisgan_core.demo import build_demo_archive
+        from seisgan_core.prepare import prepare
+
+        if need_archive and not (demo_raw / "demo.h5").is_file():
+            n_records = appstate.demo_records()
+            bar = st.progress(0.0, text="Building the demo archive (simulated, ITACA formats)")
+            build_demo_archive(
+                demo_raw,
+                n_records=n_records,
+                n_noise=max(1, round(n_records * 200 / 1300)),  # the default proportion
+                progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
+            )
+            bar.progress(1.0, text="Demo archive built")
+        if not (demo_prepared / "waveforms.npy").is_file():
+            bar = st.progress(0.0, text="Preparing the demo training set")
+            prepare(
+                [demo_raw],
+                demo_prepared,
+                progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
+            )
+            bar.progress(1.0, text="Demo training set prepared")
+    st.cache_data.clear()
+
+
+_first_run(build=not appstate.discover_archives(roots.raw))
+
+st.header("What is here")
+col_a, col_p, col_r = st.columns(3)
+archives = appstate.discover_archives(roots.raw)
+prepared = appstate.discover_prepared(roots.processed)
+with col_a:
+    st.subheader(f"Archives ({len(archives)})")
+    if archives:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "archive": a.name,
+                        "files": a.n_files,
+                        "MB": round(a.n_bytes / 1e6, 1),
+                        "kinds": ", ".join(f"{k} ×{v}" for k, v in sorted(a.suffixes.items())),
+                    }
+                    for a in archives
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.write("None under `data/raw/`.")
+    if not (roots.raw / "demo" / "demo.h5").is_file() and st.button("Build the demo archive"):
+        _first_run(build=True)
+        st.rerun()
+with col_p:
+    st.subheader(f"Prepared sets ({len(prepared)})")
+    if prepared:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"set": p.name, "records": p.n_records, "samples": p.npts, "noise": p.has_noise}
+                    for p in prepared
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.write("None under `data/processed/`.")
+with col_r:
+    missing_runs = appstate.missing_parts(["run store"])
+    if missing_runs:
+        st.subheader("Runs")
+        st.info(appstate.describe_missing(missing_runs))
+    else:
+        from seisgan_core.train.runs import list_runs
+
+        runs = list_runs(roots.models)
+        st.subheader(f"Runs ({len(runs)})")
+        if runs:
+            st.dataframe(
+                appstate.runs_table(runs, alive=jobs.is_alive)[["run", "preset", "state", "epoch"]],
+                hide_index=True,
+                width="stretch",
+            )
+        else:
+            st.write("None under `models/`.")
+
+st.header("Bring your own data")
+st.markdown(
+    "Download waveforms from [ITACA](https://itaca.mi.ingv.it) or ESM (ASDF `.h5`, ESM/ITACA "
+    "ASCII `.ASC` or a zip of them, flat files `.csv`) and either copy them into a folder under "
+    "`data/raw/` and name it here, or upload them. They are read by the project's readers; "
+    "anything they cannot read is listed with the reason."
 )
+missing_readers = appstate.missing_parts(["readers and catalogue"])
+if missing_readers:
+    st.info(appstate.describe_missing(missing_readers))
+else:
+    from seisgan_core.catalog import read_records
+
+    def _read_and_report(path) -> None:
+        bar = st.progress(0.0, text=f"Reading {path}")
+        try:
+            catalog = read_records(
+                [path], progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m)
+            )
+        except SeisganIOError as exc:
+            bar.empty()
+            st.error(str(exc))
+            return
+        bar.empty()
+        table = catalog.table
+        st.success(
+            f"{len(table)} records of {table['event_id'].nunique()} events at "
+            f"{(table['network'].astype(str) + '.' + table['station'].astype(str)).nunique()} "
+            f"stations read from {path}."
+        )
+        if catalog.skipped:
+            st.warning(f"{len(catalog.skipped)} files or records skipped:")
+            st.dataframe(
+                pd.DataFrame(catalog.skipped, columns=["path", "reason"]).astype(str),
+                hide_index=True,
+                width="stretch",
+            )
+
+    tab_path, tab_upload = st.tabs(["A folder on this machine", "Upload files"])
+    with tab_path:
+        with st.form("byod_path"):
+            typed = st.text_input(
+                "Folder or file (relative to data/raw/, or absolute inside the data folders)",
+                help="For example my_itaca_download for data/raw/my_itaca_download/",
+            )
+            read_clicked = st.form_submit_button("Read")
+        if read_clicked and typed:
+            try:
+                confined = appstate.confine_path(typed, roots.data_roots)
+            except SeisganIOError as exc:
+                st.error(str(exc))
+            else:
+                if not confined.exists():
+                    st.error(f"{confined}: no such file or folder")
+                else:
+                    _read_and_report(confined)
+    with tab_upload:
+        with st.form("byod_upload", clear_on_submit=True):
+            archive_name = st.text_input("Archive name (a folder under data/raw/)", "uploads")
+            files = st.file_uploader(
+                "Files", accept_multiple_files=True, type=["asc", "txt", "h5", "zip", "csv"]
+            )
+            upload_clicked = st.form_submit_button("Upload and read")
+        if upload_clicked and files:
+            try:
+                folder = roots.raw / appstate.sanitize_run_name(archive_name)
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                for uploaded in files:
+                    appstate.save_upload(uploaded.name, uploaded.getvalue(), folder)
+                st.cache_data.clear()
+                _read_and_report(folder)

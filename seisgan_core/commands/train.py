@@ -105,7 +105,11 @@ def _train(args: argparse.Namespace) -> int:
         if v is not None
     }
     hp = hp.replace(**changes)
-    bar = None if args.no_progress else tqdm(total=1000, unit="‰", desc="train", leave=True)
+    import os
+
+    # under torchrun only rank 0 draws a bar
+    quiet = args.no_progress or os.environ.get("RANK", "0") != "0"
+    bar = None if quiet else tqdm(total=1000, unit="‰", desc="train", leave=True)
 
     def progress(fraction: float, message: str) -> None:
         if bar is not None:

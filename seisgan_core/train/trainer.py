@@ -1,8 +1,8 @@
 """The WGAN-GP trainer: one readable loop for CPU, CUDA and torchrun.
 
 Per critic step (Gulrajani et al. 2017, Algorithm 1): fakes from the generator without a graph,
-one critic forward on [real, fake, x_hat] concatenated (one pass instead of three), the
-gradient penalty on x_hat, one Adam step. Every ``n_critic`` critic steps, one generator step
+one critic forward on [real, fake] concatenated, one on x_hat for the gradient penalty, one
+Adam step. Every ``n_critic`` critic steps, one generator step
 (critic weights frozen, so their gradients are not computed) and one step of the amplitude head
 (Gaussian negative log-likelihood of each component's log10 PGA given the conditions).
 
@@ -216,9 +216,11 @@ class Trainer:
         local_rank = int(os.environ.get("LOCAL_RANK", "0"))
         self.device = resolve_device(self.device_name, local_rank)
         self.distributed = self.world > 1
+        self._owns_process_group = False
         if self.distributed and not dist.is_initialized():
             backend = "nccl" if self.device.type == "cuda" else "gloo"
             dist.init_process_group(backend=backend)
+            self._owns_process_group = True
         if self.device.type == "cuda":
             torch.cuda.set_device(self.device)
             torch.backends.cudnn.benchmark = True
@@ -250,6 +252,10 @@ class Trainer:
                 (self.out / name).unlink(missing_ok=True)
         (self.out / "checkpoints").mkdir(parents=True, exist_ok=True)
         (self.out / "samples").mkdir(parents=True, exist_ok=True)
+        # temporary files of writes a kill interrupted (their targets are intact)
+        for folder in (self.out, self.out / "checkpoints", self.out / "samples"):
+            for tmp in folder.glob(".*.tmp"):
+                tmp.unlink(missing_ok=True)
 
     def _build(self, data: TrainingSet) -> None:
         hp = self.hp
@@ -325,9 +331,14 @@ class Trainer:
         alpha = torch.rand(n, 1, 1, device=self.device, generator=self.noise)
         x_hat = interpolate(real, fake, alpha).requires_grad_(True)
         with self._autocast():
-            both = self._cond(cond.repeat(3, 1))
-            scores = self.c_ddp(torch.cat([real, fake, x_hat]), both)
-        s_real, s_fake, s_hat = scores.float().split(n)
+            # real and fake in one forward; x_hat in its own, so that the penalty's double
+            # backward runs over N samples and not 3N (1.7x faster per critic step on CPU).
+            # x_hat goes through the bare module: under DDP, one DDP forward per backward; the
+            # gradients of both paths meet in each weight's single AccumulateGrad and are
+            # all-reduced together.
+            scores = self.c_ddp(torch.cat([real, fake]), self._cond(cond.repeat(2, 1)))
+            s_hat = self.critic(x_hat, self._cond(cond)).float()
+        s_real, s_fake = scores.float().split(n)
         gp = gradient_penalty_from_scores(s_hat, x_hat)
         loss = critic_loss(s_real, s_fake) + self.hp.gp_lambda * gp
         self.opt_c.zero_grad(set_to_none=True)
@@ -449,7 +460,8 @@ class Trainer:
         return len(read_jsonl(self.out / "metrics.jsonl"))
 
     def _restore(self, path: Path) -> tuple[int, int, torch.Tensor]:
-        state = load_checkpoint(path, map_location=self.device)
+        # on the CPU: RNG states must be CPU tensors; load_state_dict copies onto the device
+        state = load_checkpoint(path, map_location="cpu")
         if state.get("length") != self.length:
             raise RuntimeError(
                 f"{path} was trained on records of {state.get('length')} samples, "
@@ -542,6 +554,8 @@ class Trainer:
                 lock.release()
             for sig, handler in previous_handlers.items():
                 signal.signal(sig, handler)
+            if getattr(self, "_owns_process_group", False) and dist.is_initialized():
+                dist.destroy_process_group()
 
     def _fit(self) -> str:
         hp = self.hp

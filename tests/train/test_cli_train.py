@@ -220,3 +220,23 @@ def test_tune_searches_prunes_resumes_and_writes_a_preset_train_accepts(prepared
     )
     assert code == 0
     assert load_run(tmp_path / "tuned").config["preset"] == name
+
+
+def test_tune_stops_a_pruned_trial_after_the_epoch_optuna_says(prepared, tmp_path, monkeypatch):
+    import optuna
+
+    from seisgan_core.train.tune import tune
+
+    # optuna's median pruner decides; here it says "prune" for every trial after the first
+    monkeypatch.setattr(optuna.trial.Trial, "should_prune", lambda self: self.number >= 1)
+    out = tmp_path / "tune-prune"
+    base = write_preset(tmp_path / "base.json", epochs=50, checkpoint_every=0)
+    tune(data=prepared, out=out, trials=2, epochs_per_trial=3, base=str(base))
+    storage = f"sqlite:///{out / 'study.sqlite3'}"
+    study = optuna.load_study(study_name="seisgan-tune", storage=storage)
+    states = [t.state for t in study.trials]
+    assert states == [optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED]
+    pruned = load_run(out / "trials" / "trial_0001")
+    assert pruned.metrics["epoch"].tolist() == [1]
+    assert pruned.status["state"] == "stopped" and "pruned" in pruned.status["message"]
+    assert load_run(out / "trials" / "trial_0000").metrics["epoch"].tolist() == [1, 2, 3]

@@ -244,3 +244,29 @@ def test_an_unconditional_run_generates_without_conditions(prepared, tmp_path):
     assert x.shape == (3, 3, 512) and np.array_equal(x, run.generate(3, seed=5))
     with pytest.raises(ValueError, match="unconditional"):
         run.generate(2, {"mw": 5.0})
+
+
+def test_a_stop_in_the_middle_of_an_epoch_resumes_bit_for_bit(prepared, tmp_path):
+    hp = tiny_hp(epochs=2)
+    Trainer(data=prepared, out=tmp_path / "straight", hyperparameters=hp).fit()
+    stopped = Trainer(data=prepared, out=tmp_path / "split", hyperparameters=hp)
+
+    def stop_at_third_batch(fraction: float, message: str) -> None:
+        if message.endswith("batch 3/4") and message.startswith("epoch 2"):
+            stopped._stop_requested = True  # what the SIGTERM handler sets
+
+    stopped.progress = stop_at_third_batch
+    assert stopped.fit() == "stopped"
+    state = load_checkpoint(tmp_path / "split" / "checkpoints" / "last.pt")
+    assert (state["epoch"], state["batch"]) == (1, 3)
+    assert load_run(tmp_path / "split").status["state"] == "stopped"
+    Trainer(data=prepared, out=tmp_path / "split", hyperparameters=hp, resume=True).fit()
+    a, _ = _weights(tmp_path / "straight" / "checkpoints" / "last.pt")
+    b, _ = _weights(tmp_path / "split" / "checkpoints" / "last.pt")
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    # the epoch's metrics add up across the stop as if it had not happened
+    ma = load_run(tmp_path / "straight").metrics
+    mb = load_run(tmp_path / "split").metrics
+    assert mb["epoch"].tolist() == [1, 2]
+    assert mb["loss_critic"].tolist() == pytest.approx(ma["loss_critic"].tolist(), rel=1e-6)

@@ -1,0 +1,259 @@
+"""Samples per second of a full WGAN-GP step: our trainer against a naive loop, same run.
+
+A full step is n_critic = 5 critic updates and one generator update, on the study's
+architecture (``STUDY_ARCHITECTURE``, records of 3 x 8000) at latent sizes 100 and 800, batch 32.
+
+- ours: ``Trainer``'s own step functions (one critic forward on [real, fake], fakes
+  without a graph, frozen critic weights in the generator step, batches read from the
+  memory-mapped array with one sorted index, losses summed on the device, bf16 autocast where
+  the CPU has native bf16 (AVX512-BF16 / AMX via oneDNN) or on CUDA);
+- naive: the plainest eager PyTorch: fp32, a default ``DataLoader`` over a per-record
+  ``Dataset``, three critic forwards (real, fake, x_hat), fakes with a graph then detached,
+  ``.item()`` on every loss every step.
+
+Both are timed alternately, step by step, and each keeps its fastest step, so the load of a
+shared machine (which only ever adds time) hits both alike.
+Peak memory: the largest resident-set growth over one full step (CPU; after ``malloc_trim``),
+or ``torch.cuda.max_memory_allocated`` (CUDA).
+
+    python bench/bench_train.py [--steps 2] [--device auto|cpu|cuda] [--threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import gc
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from seisgan_core.nn.presets import STUDY_ARCHITECTURE  # noqa: E402
+from seisgan_core.train.config import Hyperparameters  # noqa: E402
+from seisgan_core.train.data import load_training_set  # noqa: E402
+from seisgan_core.train.losses import critic_loss, generator_loss  # noqa: E402
+from seisgan_core.train.trainer import Trainer, build_models  # noqa: E402
+
+BATCH, N_CRITIC, LENGTH = 32, 5, 8000
+
+
+def write_data(path: Path, n: int = 192) -> Path:
+    """z-scored noise bursts under an envelope, in the prepared-set layout (contracts.md 2)."""
+    path.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    t = np.arange(LENGTH) / 200.0
+    env = (t / 8.0) ** 2 * np.exp(-2 * t / 8.0)
+    x = rng.standard_normal((n, 3, LENGTH)) * env
+    x = (x - x.mean(-1, keepdims=True)) / x.std(-1, keepdims=True)
+    np.save(path / "waveforms.npy", x.astype(np.float32))
+    table = pd.DataFrame(
+        {
+            "row": np.arange(n),
+            "split": ["train"] * (n - 32) + ["val"] * 32,
+            "mw": rng.uniform(4, 6, n),
+            "epicentral_distance_km": rng.uniform(5, 100, n),
+            "event_depth_km": rng.uniform(2, 20, n),
+            "vs30_m_s": rng.uniform(200, 800, n),
+            **{f"log10_pga_{c}": rng.normal(1.5, 0.4, n) for c in "enz"},
+        }
+    )
+    table.to_parquet(path / "records.parquet")
+    return path
+
+
+class PeakRSS:
+    """Largest resident set size growth while active, sampled every millisecond."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+
+    @staticmethod
+    def rss() -> int:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * 4096
+
+    def __enter__(self):
+        gc.collect()
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except OSError:
+            pass
+        self.base = self.rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.001):
+            self.peak = max(self.peak, self.rss() - self.base)
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.rss() - self.base)
+
+
+class Ours:
+    def __init__(self, data: Path, latent: int, device: str) -> None:
+        hp = Hyperparameters(
+            **STUDY_ARCHITECTURE, latent_dim=latent, batch_size=BATCH, n_critic=N_CRITIC
+        )
+        self.t = Trainer(data=data, out=data.parent / "unused", hyperparameters=hp, device=device)
+        self.t._setup_distributed()
+        self.data = load_training_set(data, ())
+        self.t._build(self.data)
+        self.acc = torch.zeros(9, device=self.t.device)
+        self.rng = np.random.default_rng(1)
+        self.device = self.t.device
+
+    def step(self) -> None:
+        for _ in range(N_CRITIC):
+            idx = self.rng.choice(len(self.data.train.rows), BATCH, replace=False)
+            real, cond, pga = self.t._batch(self.data, idx)
+            self.t._critic_step(real, cond, self.acc)
+        self.t._generator_step(cond, pga, self.acc)
+
+
+class RecordDataset(torch.utils.data.Dataset):
+    def __init__(self, path: Path) -> None:
+        self.x = np.load(path / "waveforms.npy", mmap_mode="r")
+        self.rows = pd.read_parquet(path / "records.parquet").query("split == 'train'")["row"]
+        self.rows = self.rows.to_numpy()
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return torch.tensor(np.array(self.x[self.rows[i]]))
+
+
+class Naive:
+    def __init__(self, data: Path, latent: int, device: str) -> None:
+        hp = Hyperparameters(**STUDY_ARCHITECTURE, latent_dim=latent)
+        self.device = torch.device(device)
+        self.g, self.d, _ = build_models(hp, LENGTH)
+        self.g.to(self.device)
+        self.d.to(self.device)
+        self.opt_g = torch.optim.Adam(self.g.parameters(), lr=5e-5, betas=(0.5, 0.9))
+        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=5e-5, betas=(0.5, 0.9))
+        self.loader = torch.utils.data.DataLoader(
+            RecordDataset(data), batch_size=BATCH, shuffle=True, drop_last=True
+        )
+        self.it = iter(self.loader)
+        self.latent = latent
+        self.log: list[float] = []
+
+    def _next(self) -> torch.Tensor:
+        try:
+            return next(self.it)
+        except StopIteration:
+            self.it = iter(self.loader)
+            return next(self.it)
+
+    def step(self) -> None:
+        for _ in range(N_CRITIC):
+            real = self._next().to(self.device)
+            z = torch.randn(BATCH, self.latent, device=self.device)
+            fake = self.g(z).detach()
+            alpha = torch.rand(BATCH, 1, 1, device=self.device)
+            x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+            grad = torch.autograd.grad(self.d(x_hat).sum(), x_hat, create_graph=True)[0]
+            gp = ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+            loss = critic_loss(self.d(real), self.d(fake)) + 10 * gp
+            self.opt_d.zero_grad()
+            loss.backward()
+            self.opt_d.step()
+            self.log += [loss.item(), gp.item()]
+        z = torch.randn(BATCH, self.latent, device=self.device)
+        loss_g = generator_loss(self.d(self.g(z)))
+        self.opt_g.zero_grad()
+        loss_g.backward()
+        self.opt_g.step()
+        self.log.append(loss_g.item())
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def measure_memory(runner, device: torch.device) -> float:
+    """MB of peak memory over one full step."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+        torch.cuda.empty_cache()
+        base = torch.cuda.memory_allocated(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        runner.step()
+        torch.cuda.synchronize(device)
+        return (torch.cuda.max_memory_allocated(device) - base) / 2**20
+    with PeakRSS() as peak:
+        runner.step()
+    return peak.peak / 2**20
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=2, help="timed full steps per variant")
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch CPU threads for both loops (1: on a shared 2-core machine, two threads "
+        "wait on each other whenever one is descheduled, which swamps every other effect)",
+    )
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    device = "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device
+    device = "cpu" if device == "auto" else device
+    data = write_data(ROOT / "bench" / "_out" / "train_data")
+    where = "cuda" if device == "cuda" else "cpu"
+    print(f"device {device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
+    lines = []
+    for latent in (100, 800):
+        torch.manual_seed(0)
+        ours, naive = Ours(data, latent, device), Naive(data, latent, device)
+        dev = ours.device
+        print(f"latent {latent}: ours {'bf16' if ours.t.bf16 else 'fp32'}, naive fp32")
+        mem_naive = measure_memory(naive, dev)
+        mem_ours = measure_memory(ours, dev)
+        times: dict[str, list[float]] = {"ours": [], "naive": []}
+        for _ in range(args.steps):
+            for name, runner in (("naive", naive), ("ours", ours)):
+                sync(dev)
+                t0 = time.perf_counter()
+                runner.step()
+                sync(dev)
+                times[name].append(time.perf_counter() - t0)
+        # the fastest step of each: other load on a shared machine only ever adds time
+        rate = {k: BATCH * N_CRITIC / min(v) for k, v in times.items()}
+        print(
+            f"  samples/s ours {rate['ours']:.1f}, naive {rate['naive']:.1f}; peak memory "
+            f"ours {mem_ours:.0f} MB, naive {mem_naive:.0f} MB"
+        )
+        goal = 3.0 if where == "cuda" else 1.3
+        lines += [
+            f"BENCH train_step_speedup_latent{latent}_{where} {rate['ours'] / rate['naive']:.2f} "
+            f"x goal >= {goal}",
+            f"BENCH train_samples_per_s_latent{latent}_{where} {rate['ours']:.1f} samples/s "
+            f"goal >= {rate['naive']:.1f}",
+            f"BENCH train_peak_memory_latent{latent}_{where} {mem_ours:.0f} MB "
+            f"goal <= {mem_naive:.0f}",
+        ]
+        del ours, naive
+        gc.collect()
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""Prepare: build a training set in the background; look at a prepared set by split."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from seisgan_core import appstate, jobs
+from seisgan_core.viz import data as vdata
+from seisgan_core.viz import maps
+
+roots = appstate.Roots.from_env()
+st.title("Prepare")
+with st.expander("What am I looking at?"):
+    st.markdown(
+        "The network trains on an array of shape (records, 3, 8000): three components of "
+        "40 s at 200 Hz, each divided by its own standard deviation (the mean and standard "
+        "deviation are kept to undo it). **Preparing** selects records, resamples them to 200 "
+        "Hz, cuts a 40 s window, zero-pads short records and stacks them. The records are then "
+        "**split** 80/10/10 into train, validation and test by event, keeping nearby events "
+        "together, so that the test never holds an earthquake the model has seen. The map "
+        "colours events by split; the histograms check that the three splits cover the same "
+        "magnitudes, distances and depths."
+    )
+
+APP_DIR = roots.processed / ".app"
+
+
+# --- build a prepared set -----------------------------------------------------------------------
+def _log(name: str):
+    return APP_DIR / name / "prepare.log"
+
+
+missing = appstate.missing_parts(["prepare"])
+archives = appstate.discover_archives(roots.raw)
+if missing:
+    st.warning(appstate.describe_missing(missing))
+elif not archives:
+    st.info("No archive under data/raw/ to prepare: add one on the Home page.")
+else:
+    with st.expander("Build a training set", expanded=False):
+        with st.form("prepare_form"):
+            c1, c2 = st.columns(2)
+            sources = c1.multiselect(
+                "Archives", [a.name for a in archives], default=[archives[0].name]
+            )
+            out_name = c2.text_input("Name of the prepared set", "my-set")
+            st.markdown("**Selection** (the study: Mw > 4, depth < 50 km, stations in Italy)")
+            c1, c2, c3, c4 = st.columns(4)
+            mw_min = c1.number_input("Mw above", value=4.0, step=0.1)
+            depth_max = c2.number_input("Depth below (km)", value=50.0, step=5.0)
+            distance_max = c3.number_input(
+                "Distance at most (km, 0 = any)", value=0.0, step=10.0, min_value=0.0
+            )
+            in_italy = c4.checkbox("Stations in Italy", value=True)
+            st.markdown("**Window**: 40 s at 200 Hz, short records zero-padded")
+            c1, c2, c3 = st.columns(3)
+            mode = c1.selectbox(
+                "Mode",
+                ["window", "study"],
+                help="window: the first 40 s of every record (or from the P onset); "
+                "study: only records no longer than 40 s, as the reference study",
+            )
+            align = c2.selectbox(
+                "Align on",
+                ["start", "p_onset"],
+                help="p_onset: an STA/LTA picker finds the P arrival",
+            )
+            pre_event = c3.number_input("Seconds before the P onset", value=5.0, step=1.0)
+            st.markdown("**Split** by event, nearby events kept together, stratified by Mw")
+            c1, c2, c3, c4, c5 = st.columns(5)
+            f_train = c1.number_input("train", value=0.8, step=0.05)
+            f_val = c2.number_input("val", value=0.1, step=0.05)
+            f_test = c3.number_input("test", value=0.1, step=0.05)
+            cluster_km = c4.number_input("Cluster within (km)", value=10.0, step=5.0)
+            cluster_days = c5.number_input("and (days)", value=30.0, step=5.0)
+            c1, c2 = st.columns(2)
+            seed = c1.number_input("Seed", value=0, step=1)
+            noise = c2.checkbox("Keep noise-only windows", value=True)
+            clicked = st.form_submit_button("Prepare", type="primary")
+        if clicked:
+            try:
+                name = appstate.sanitize_run_name(out_name)
+                argv = appstate.prepare_argv(
+                    [roots.raw / s for s in sources],
+                    roots.processed / name,
+                    mode=mode,
+                    align=align,
+                    pre_event_s=pre_event,
+                    mw_min=mw_min,
+                    depth_max_km=depth_max,
+                    distance_max_km=distance_max or None,
+                    in_italy=in_italy,
+                    split_fractions=(f_train, f_val, f_test),
+                    cluster_km=cluster_km,
+                    cluster_days=cluster_days,
+                    seed=int(seed),
+                    include_noise=noise,
+                )
+                if not sources:
+                    raise ValueError("choose at least one archive")
+                jobs.start_job(jobs.cli_argv(*argv), log_path=_log(name), cwd=roots.project)
+            except (ValueError, RuntimeError) as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["preparing"] = name
+                st.query_params["prepared"] = name
+
+preparing = st.session_state.get("preparing")
+if preparing:
+
+    @st.fragment(run_every=1.0)
+    def follow_prepare() -> None:
+        job = jobs.read_job(_log(preparing))
+        lines = jobs.tail_lines(_log(preparing), 8)
+        fraction = next(
+            (f for f in map(appstate.tqdm_fraction, reversed(lines)) if f is not None), 0.0
+        )
+        if job is not None and jobs.is_alive(job.pid, job.start_ticks):
+            st.progress(fraction, text=f"Preparing {preparing}: {lines[-1] if lines else ''}")
+            return
+        st.session_state.pop("preparing", None)
+        if (roots.processed / preparing / "waveforms.npy").is_file():
+            st.cache_data.clear()
+            st.rerun(scope="app")
+        st.error(f"Preparing {preparing} failed. Its last log lines:")
+        st.code("\n".join(lines) or "(no output)")
+
+    follow_prepare()
+
+# --- look at a prepared set ---------------------------------------------------------------------
+prepared = appstate.discover_prepared(roots.processed)
+if not prepared:
+    st.info("No prepared set under data/processed/ yet.")
+    st.stop()
+names = [p.name for p in prepared]
+name = st.selectbox(
+    "Prepared set", names, index=appstate.choose_index(names, st.query_params.get("prepared"))
+)
+st.query_params["prepared"] = name
+info = prepared[names.index(name)]
+
+
+@st.cache_data(max_entries=4)
+def load_records(path: str, mtime: float) -> pd.DataFrame:
+    return pd.read_parquet(path)
+
+
+records_path = info.path / "records.parquet"
+records = load_records(str(records_path), records_path.stat().st_mtime)
+counts = records["split"].value_counts()
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Records", f"{len(records):,}")
+for col, split in zip((c2, c3, c4), ("train", "val", "test"), strict=True):
+    n = int(counts.get(split, 0))
+    col.metric(split, f"{n:,}", f"{100 * n / max(len(records), 1):.0f} %", delta_color="off")
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def split_map(path: str, mtime: float) -> str:
+    table = load_records(path, mtime)
+    points = maps.records_geojson(table, event_colour_by="split", include_stations=False)
+    fmap = maps.build_map(points, outline=maps.load_outline(), legend=maps.legend("split"))
+    return maps.map_html(fmap)
+
+
+col_map, col_hist = st.columns([2, 3])
+with col_map:
+    st.iframe(split_map(str(records_path), records_path.stat().st_mtime), height=480)
+with col_hist:
+    st.plotly_chart(vdata.split_distributions_figure(records), width="stretch")
+if not appstate.missing_parts(["prepare"]):
+    from seisgan_core.split import split_summary
+
+    st.caption("Per split: records, events, clusters, Mw and distance")
+    st.dataframe(split_summary(records), width="stretch")

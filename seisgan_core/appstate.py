@@ -1,0 +1,529 @@
+"""What this installation holds, for the app: archives, prepared sets, runs; safe paths and names.
+
+Pure file-system helpers with no Streamlit in them, so that the pages stay thin and every rule
+here is unit-tested. The data roots are ``data/raw`` (archives users bring, the demo archive),
+``data/processed`` (prepared training sets) and ``models`` (the run store), all under one
+project folder (the working directory, or ``$SEISGAN_HOME``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from seisgan_core.fsutil import atomic_write
+from seisgan_core.io.errors import UnsafeInputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "PARTS",
+    "ArchiveInfo",
+    "PreparedInfo",
+    "Roots",
+    "choose_index",
+    "confine_path",
+    "demo_records",
+    "describe_missing",
+    "discover_archives",
+    "discover_prepared",
+    "effective_state",
+    "format_number",
+    "missing_parts",
+    "run_progress",
+    "runs_table",
+    "sanitize_run_name",
+    "save_upload",
+]
+
+# The library parts the pages stand on: name shown to the user -> (module, attribute).
+# A page that needs a part which has not been built (or fails to import) says which.
+PARTS: dict[str, tuple[str, str]] = {
+    "readers and catalogue": ("seisgan_core.catalog", "read_records"),
+    "demo archive": ("seisgan_core.demo", "build_demo_archive"),
+    "prepare": ("seisgan_core.prepare", "prepare"),
+    "run store": ("seisgan_core.train.runs", "load_run"),
+    "evaluation": ("seisgan_core.evaluate", "fas"),
+    "evaluation figures": ("seisgan_core.viz.evaluation", "__name__"),
+}
+
+
+def missing_parts(names: Iterable[str]) -> dict[str, str]:
+    """Which of the named parts cannot be used yet, with the reason (module and error)."""
+    missing: dict[str, str] = {}
+    for name in names:
+        module_name, attribute = PARTS[name]
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            missing[name] = f"`{module_name}` cannot be imported ({exc})"
+            continue
+        if not hasattr(module, attribute):
+            missing[name] = f"`{module_name}` has no `{attribute}` yet"
+    return missing
+
+
+def demo_records() -> int:
+    """Records of the demo archive built on first start: ``$SEISGAN_DEMO_RECORDS`` or 1,300
+    (the study's 1,298, rounded); smaller for a quick look on a slow machine."""
+    text = os.environ.get("SEISGAN_DEMO_RECORDS", "1300")
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"SEISGAN_DEMO_RECORDS: expected a whole number, found {text!r}") from None
+    if value < 1:
+        raise ValueError(f"SEISGAN_DEMO_RECORDS: expected at least 1, found {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Roots:
+    """The project folder and the data roots under it."""
+
+    project: Path
+
+    @classmethod
+    def from_env(cls) -> Roots:
+        """``$SEISGAN_HOME`` if set, else the working directory (where `streamlit run` starts)."""
+        return cls(Path(os.environ.get("SEISGAN_HOME", ".")).resolve())
+
+    @property
+    def raw(self) -> Path:
+        return self.project / "data" / "raw"
+
+    @property
+    def processed(self) -> Path:
+        return self.project / "data" / "processed"
+
+    @property
+    def models(self) -> Path:
+        return self.project / "models"
+
+    @property
+    def data_roots(self) -> tuple[Path, Path, Path]:
+        return (self.raw, self.processed, self.models)
+
+
+def confine_path(user_path: str | Path, roots: Sequence[Path]) -> Path:
+    """Resolve a path a user typed and make sure it lies inside one of ``roots``.
+
+    Relative paths are taken relative to the first root. Symbolic links and ``..`` are
+    resolved before the check, so neither can lead outside. Raises ``UnsafeInputError``.
+    """
+    text = str(user_path).strip()
+    if not text or "\x00" in text:
+        raise UnsafeInputError(
+            text or "(empty)", None, "a folder or file path", repr(text), field="path"
+        )
+    candidate = Path(text).expanduser()
+    if not candidate.is_absolute():
+        candidate = Path(roots[0]) / candidate
+    resolved = candidate.resolve()
+    for root in roots:
+        root_resolved = Path(root).resolve()
+        if resolved == root_resolved or resolved.is_relative_to(root_resolved):
+            return resolved
+    raise UnsafeInputError(
+        text,
+        None,
+        "a path inside " + " or ".join(str(Path(r).resolve()) for r in roots),
+        str(resolved),
+        field="path",
+    )
+
+
+_RUN_NAME_BAD = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def sanitize_run_name(name: str, *, max_length: int = 64) -> str:
+    """A run name safe as one folder name: letters, digits, ``.``, ``_``, ``-``.
+
+    Other characters become ``-``; leading dots and dashes are dropped (no hidden folders, no
+    option-like names, no ``..``). Raises ``ValueError`` when nothing usable is left.
+    """
+    cleaned = _RUN_NAME_BAD.sub("-", name.strip()).strip("-")
+    cleaned = cleaned.lstrip(".-_")[:max_length].rstrip(".-")
+    if not cleaned:
+        raise ValueError(f"run name {name!r} has no letters or digits to keep")
+    return cleaned
+
+
+def save_upload(filename: str, data: bytes, dest_dir: Path) -> Path:
+    """Write an uploaded file into ``dest_dir`` atomically, under a sanitised name."""
+    safe_name = sanitize_run_name(Path(filename).name, max_length=128)
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    target = dest_dir / safe_name
+    with atomic_write(target, "wb") as handle:
+        handle.write(data)
+    return target
+
+
+@dataclass(frozen=True)
+class ArchiveInfo:
+    """One folder under ``data/raw``: what a user brought or the demo wrote."""
+
+    name: str
+    path: Path
+    n_files: int
+    n_bytes: int
+    suffixes: dict[str, int] = field(default_factory=dict)
+
+
+def discover_archives(raw_root: Path) -> list[ArchiveInfo]:
+    """Each sub-folder of ``raw_root`` with at least one file, sorted by name."""
+    found: list[ArchiveInfo] = []
+    if not raw_root.is_dir():
+        return found
+    for folder in sorted(p for p in raw_root.iterdir() if p.is_dir()):
+        n_files = 0
+        n_bytes = 0
+        suffixes: dict[str, int] = {}
+        for path in folder.rglob("*"):
+            if path.is_file() and not path.name.startswith("."):
+                n_files += 1
+                n_bytes += path.stat().st_size
+                suffix = path.suffix.lower() or "(none)"
+                suffixes[suffix] = suffixes.get(suffix, 0) + 1
+        if n_files:
+            found.append(ArchiveInfo(folder.name, folder, n_files, n_bytes, suffixes))
+    return found
+
+
+@dataclass(frozen=True)
+class PreparedInfo:
+    """One prepared training set under ``data/processed`` (contracts.md section 2)."""
+
+    name: str
+    path: Path
+    n_records: int
+    npts: int
+    has_manifest: bool
+    has_noise: bool
+
+
+def discover_prepared(processed_root: Path) -> list[PreparedInfo]:
+    """Folders holding ``waveforms.npy`` and ``records.parquet``, sorted by name.
+
+    The array is opened memory-mapped only to read its shape (nothing is loaded).
+    """
+    import numpy as np
+
+    found: list[PreparedInfo] = []
+    if not processed_root.is_dir():
+        return found
+    for folder in sorted(p for p in processed_root.iterdir() if p.is_dir()):
+        wave = folder / "waveforms.npy"
+        if not wave.is_file() or not (folder / "records.parquet").is_file():
+            continue
+        try:
+            shape = np.load(wave, mmap_mode="r").shape
+        except (ValueError, OSError):
+            continue
+        if len(shape) != 3:
+            continue
+        found.append(
+            PreparedInfo(
+                folder.name,
+                folder,
+                int(shape[0]),
+                int(shape[2]),
+                (folder / "manifest.json").is_file(),
+                (folder / "noise.npy").is_file(),
+            )
+        )
+    return found
+
+
+def choose_index(options: Sequence[str], requested: str | None, default: int = 0) -> int:
+    """Index of ``requested`` in ``options`` (from the URL), else ``default``."""
+    if requested is not None and requested in options:
+        return list(options).index(requested)
+    return default if 0 <= default < len(options) else 0
+
+
+def effective_state(status: dict, alive: bool | None) -> str:
+    """The state to show for a run: ``status.json`` corrected by whether its process lives.
+
+    A run whose status says ``running`` while its process is gone died without writing
+    its final state (killed, out of memory): that is ``failed``.
+    """
+    state = str(status.get("state", "unknown"))
+    if state == "running" and alive is False:
+        return "failed"
+    return state
+
+
+def run_progress(status: dict, metrics_rows: Sequence[dict], *, now: float | None = None) -> dict:
+    """Epoch, fraction done, mean seconds per epoch, time left and throughput of a run.
+
+    Time left is the mean of the measured epoch durations times the epochs still to go.
+    """
+    epochs = int(status.get("epochs") or 0)
+    epoch = int(status.get("epoch") or (metrics_rows[-1]["epoch"] if metrics_rows else 0))
+    seconds = [s for s in (_number(r.get("seconds")) for r in metrics_rows) if s is not None]
+    per_epoch = sum(seconds) / len(seconds) if seconds else None
+    left = max(epochs - epoch, 0)
+    heartbeat = status.get("heartbeat")
+    now = time.time() if now is None else now
+    return {
+        "epoch": epoch,
+        "epochs": epochs,
+        "fraction": (epoch / epochs) if epochs else 0.0,
+        "seconds_per_epoch": per_epoch,
+        "seconds_left": per_epoch * left if per_epoch is not None else None,
+        "samples_per_s": _number(metrics_rows[-1].get("samples_per_s")) if metrics_rows else None,
+        "heartbeat_age_s": (now - float(heartbeat)) if heartbeat is not None else None,
+    }
+
+
+def read_json(path: Path) -> dict | None:
+    """A JSON file as a dict, or None when absent or half-written."""
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def describe_missing(missing: dict[str, str]) -> str:
+    """A Markdown paragraph naming the parts a page needs that this build lacks, and why."""
+    lines = [f"- **{name}**: {reason}" for name, reason in missing.items()]
+    return (
+        "This view needs parts of SeisGAN Studio that this build does not have yet:\n\n"
+        + "\n".join(lines)
+    )
+
+
+def _number(value: object) -> float | None:
+    """A metric as a float, or None where the trainer wrote null (no generator step yet)."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if number != number else number  # NaN is missing too
+
+
+def format_number(value: object, spec: str = ".3g") -> str:
+    """A metric for display: formatted, or an en dash where it is missing."""
+    number = _number(value)
+    return "–" if number is None else format(number, spec)
+
+
+def runs_table(runs: Sequence, *, alive: Callable[[int], bool] | None = None) -> pd.DataFrame:
+    """One row per run (objects with ``path``/``config``/``status``/``metrics``, as
+    ``seisgan_core.train.runs.Run``): name, preset, state corrected for dead processes,
+    epoch of epochs, last losses, message."""
+    import pandas as pd
+
+    rows = []
+    for run in runs:
+        status = dict(run.status or {})
+        pid = int(status.get("pid") or 0)
+        is_alive = alive(pid) if (alive is not None and pid > 0) else None
+        metrics = run.metrics
+        last = metrics.iloc[-1] if metrics is not None and len(metrics) else None
+        rows.append(
+            {
+                "run": Path(run.path).name,
+                "preset": (run.config or {}).get("preset", ""),
+                "state": effective_state(status, is_alive),
+                "epoch": f"{status.get('epoch', 0)} / {status.get('epochs', '?')}",
+                "loss_critic": _number(last.get("loss_critic")) if last is not None else None,
+                "loss_generator": _number(last.get("loss_generator")) if last is not None else None,
+                "message": str(status.get("message", "")),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["run", "preset", "state", "epoch", "loss_critic", "loss_generator", "message"],
+    )
+
+
+# One line per hyperparameter for the Train page's form (names as
+# seisgan_core.train.config.Hyperparameters; the study's values from reference-study.md).
+HYPERPARAMETER_HELP: dict[str, str] = {
+    "epochs": "Passes over the training set (the study: 100 to 200).",
+    "batch_size": "Records per step; smaller is noisier but helped against mode collapse (16-32).",
+    "lr_generator": "Adam learning rate of the generator (the study: 1e-4, then 5e-5).",
+    "lr_critic": "Adam learning rate of the critic (5e-5 in the study's later runs).",
+    "lr_amplitude": "Learning rate of the small head that predicts each component's log10 PGA.",
+    "betas": "Adam's two momentum coefficients (0.5, 0.9 as Gulrajani et al. 2017).",
+    "n_critic": "Critic steps per generator step (5 in WGAN-GP, Gulrajani et al. 2017).",
+    "gp_lambda": "Weight of the gradient penalty, keeps the critic 1-Lipschitz (10; 20 in Run 3).",
+    "latent_dim": "Size of the noise vector (the study: 100 to 1,000, best 800).",
+    "conditions": "Physical inputs the model is conditioned on; none = the study's model.",
+    "gen_widths": "Channels of the generator's upsampling blocks, from coarse to fine.",
+    "gen_kernel": "Convolution kernel length in the generator (samples).",
+    "critic_widths": "Channels of the critic's convolution layers.",
+    "critic_stride": "Downsampling factor of each critic layer.",
+    "critic_kernel": "Convolution kernel length in the critic (samples).",
+    "cutoff_hz": "Frequency that splits the critic's low- and high-frequency FFT branches.",
+    "condition_width": "Size of the embedding of the conditions.",
+    "samples_per_epoch": "Fixed-noise samples saved each epoch to watch the generator evolve.",
+    "stats_batch": "Records used for the study's per-epoch statistics (min, max, mean, ...).",
+    "val_max_records": "Validation records scored per epoch to choose best.pt.",
+    "checkpoint_every": "Keep a checkpoint every k epochs (0: only last.pt and best.pt).",
+    "precision": "auto: bf16 on GPUs and CPUs that have it, else fp32.",
+    "seed": "Random seed: the same seed and data give the same run.",
+}
+
+
+def format_value(value: object) -> str:
+    """A hyperparameter as the text the form shows (tuples as comma-separated lists)."""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def parse_value(text: str, default: object, *, name: str = "value") -> object:
+    """Parse what a user typed into the form back to the type of ``default``.
+
+    Raises ``ValueError`` naming the field, what was expected and what was found.
+    """
+    text = str(text).strip()
+    try:
+        if isinstance(default, bool):
+            if text.lower() in ("true", "1", "yes"):
+                return True
+            if text.lower() in ("false", "0", "no"):
+                return False
+            raise ValueError(text)
+        if isinstance(default, int):
+            return int(text)
+        if isinstance(default, float):
+            return float(text)
+        if isinstance(default, list | tuple):
+            parts = [p.strip() for p in text.split(",") if p.strip()]
+            kind = type(default[0]) if len(default) else str
+            return tuple(kind(p) for p in parts)
+    except ValueError:
+        expected = type(default).__name__
+        if isinstance(default, list | tuple) and len(default):
+            expected = f"comma-separated {type(default[0]).__name__} values"
+        raise ValueError(f"{name}: expected {expected}, found {text!r}") from None
+    return text
+
+
+def prepare_argv(
+    sources: Sequence[Path],
+    out_dir: Path,
+    *,
+    mode: str = "window",
+    align: str = "start",
+    pre_event_s: float = 5.0,
+    mw_min: float = 4.0,
+    mw_max: float | None = None,
+    depth_max_km: float = 50.0,
+    distance_min_km: float | None = None,
+    distance_max_km: float | None = None,
+    in_italy: bool = True,
+    networks: Sequence[str] = (),
+    ec8_classes: Sequence[str] = (),
+    split_fractions: Sequence[float] = (0.8, 0.1, 0.1),
+    cluster_km: float = 10.0,
+    cluster_days: float = 30.0,
+    seed: int = 0,
+    include_noise: bool = True,
+) -> list[str]:
+    """The arguments of ``seisgan prepare`` for the Prepare page's form (after ``prepare``)."""
+    if abs(sum(split_fractions) - 1.0) > 1e-6:
+        raise ValueError(f"split fractions: expected a sum of 1, found {sum(split_fractions):g}")
+    argv = ["prepare", *(str(s) for s in sources), "--out", str(out_dir)]
+    argv += ["--mode", mode, "--align", align, "--pre-event", f"{pre_event_s:g}"]
+    argv += ["--mw-min", f"{mw_min:g}", "--depth-max", f"{depth_max_km:g}"]
+    if mw_max is not None:
+        argv += ["--mw-max", f"{mw_max:g}"]
+    if distance_min_km is not None:
+        argv += ["--distance-min", f"{distance_min_km:g}"]
+    if distance_max_km is not None:
+        argv += ["--distance-max", f"{distance_max_km:g}"]
+    if not in_italy:
+        argv.append("--anywhere")
+    if networks:
+        argv += ["--networks", ",".join(networks)]
+    if ec8_classes:
+        argv += ["--ec8", ",".join(ec8_classes)]
+    argv += ["--split", ",".join(f"{f:g}" for f in split_fractions)]
+    argv += ["--cluster-km", f"{cluster_km:g}", "--cluster-days", f"{cluster_days:g}"]
+    argv += ["--seed", str(int(seed))]
+    if not include_noise:
+        argv.append("--no-noise")
+    return argv
+
+
+_TQDM_PERCENT = re.compile(r"(\d{1,3})%\|")
+
+
+def tqdm_fraction(line: str) -> float | None:
+    """The fraction done that a tqdm progress line shows (``' 42%|####  | 42/100'``), or None."""
+    match = _TQDM_PERCENT.search(line)
+    return min(int(match.group(1)), 100) / 100.0 if match else None
+
+
+def resolve_data_path(config: dict, roots: Roots) -> Path | None:
+    """The prepared set a run was trained on (``config["data"]["path"]``), found here.
+
+    Relative paths are taken from the project folder; a set moved with its name kept is
+    looked up under ``data/processed``. None when neither exists.
+    """
+    text = (config.get("data") or {}).get("path")
+    if not text:
+        return None
+    path = Path(text)
+    candidates = [path] if path.is_absolute() else [roots.project / path]
+    candidates.append(roots.processed / path.name)
+    return next((c for c in candidates if (c / "waveforms.npy").is_file()), None)
+
+
+def sample_rows(n_total: int, n: int, *, seed: int = 0) -> list[int]:
+    """``min(n, n_total)`` distinct rows drawn with a seed, in increasing order."""
+    import numpy as np
+
+    k = min(int(n), int(n_total))
+    rng = np.random.default_rng(seed)
+    return sorted(int(r) for r in rng.choice(int(n_total), size=k, replace=False))
+
+
+def reference_study_tables() -> pd.DataFrame:
+    """The reference study's published statistics of real against generated records
+    (normalised records; its Table 5.2, min and max, and Table 5.3, mean, std, skewness at
+    epoch 100), as given in docs/reference-study.md. NaN where the study gives no value."""
+    import pandas as pd
+
+    nan = float("nan")
+    rows = [
+        ("5.2", "Run 1", 60, "min", -4.5, -3.8),
+        ("5.2", "Run 1", 60, "max", 4.6, 3.9),
+        ("5.2", "Run 2", 180, "min", -4.3, -4.2),
+        ("5.2", "Run 2", 180, "max", 4.3, 4.3),
+        ("5.2", "Run 3", 100, "min", -4.4, -4.4),
+        ("5.2", "Run 3", 100, "max", nan, nan),
+        ("5.3", "Run 3", 100, "mean", 0.05, 0.04),
+        ("5.3", "Run 3", 100, "std", 2.30, 2.28),
+        ("5.3", "Run 3", 100, "skewness", 0.10, 0.09),
+    ]
+    return pd.DataFrame(rows, columns=["table", "run", "epoch", "statistic", "real", "generated"])
+
+
+def scenario_table(records: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Records usable as generation scenarios for a model conditioned on ``columns``
+    (record-table names, as ``seisgan_core.train.data.CONDITION_COLUMNS`` maps them).
+
+    A missing Vs30 (common: many stations have none measured) becomes the median Vs30 of the
+    training split, the rule the trainer applies (``seisgan_core.train.data``); a record
+    missing any other condition (Mw, distance, depth) is left out.
+    """
+    records = records.copy()
+    if "vs30_m_s" in columns and records["vs30_m_s"].isna().any():
+        train = records["split"].astype(str) == "train" if "split" in records else True
+        known = records.loc[train & records["vs30_m_s"].notna(), "vs30_m_s"]
+        if len(known):
+            records["vs30_m_s"] = records["vs30_m_s"].fillna(float(known.median()))
+    return records.dropna(subset=list(columns)) if columns else records

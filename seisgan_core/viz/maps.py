@@ -1,0 +1,376 @@
+"""Offline folium maps of events and stations: data in, map (or its HTML) out.
+
+Nothing is loaded from the internet: no tile layer (``tiles=None``), the committed Natural
+Earth outline of Italy and its neighbours drawn as a GeoJSON layer, and Leaflet's JavaScript
+and CSS served by the app itself from ``static/`` (Streamlit's static serving at
+``/app/static/``) instead of folium's CDN defaults. Events and stations are ONE GeoJSON layer
+of circle markers drawn on a canvas, so ITACA's 2,531 events and 1,696 stations stay fluid.
+Marker styles are binned (Mw in half units, Vs30 in EC8's bounds) so that folium's per-style
+switch in JavaScript stays short.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import folium
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "EC8_COLOURS",
+    "MW_BINS",
+    "SPLIT_COLOURS",
+    "build_map",
+    "event_station_lines",
+    "legend",
+    "load_outline",
+    "map_html",
+    "records_geojson",
+]
+
+# Viridis at 8 stops (Smith and van der Walt 2015, matplotlib's default colour map): readable
+# for colour-blind viewers and in grey scale. One colour per half unit of Mw from 3.0.
+_VIRIDIS_8 = [
+    "#440154",
+    "#46327e",
+    "#365c8d",
+    "#277f8e",
+    "#1fa187",
+    "#4ac16d",
+    "#a0da39",
+    "#fde725",
+]
+MW_BINS = np.arange(3.0, 7.01, 0.5)  # edges: 3.0-3.5, ..., 6.5-7.0 (and beyond, the last)
+
+# EC8 ground types (CEN 2004, EN 1998-1 Table 3.1), from rock (A) to soft soil (E).
+EC8_COLOURS = {
+    "A": "#1b9e77",
+    "B": "#66a61e",
+    "C": "#e6ab02",
+    "D": "#d95f02",
+    "E": "#e7298a",
+    "unknown": "#9e9e9e",
+}
+# Vs30 bounds of the EC8 classes, m/s (EN 1998-1 Table 3.1): >800 A, 360-800 B, 180-360 C, <180 D.
+_VS30_EDGES = (180.0, 360.0, 800.0)
+_VS30_CLASS = ("D", "C", "B", "A")
+SPLIT_COLOURS = {"train": "#1f77b4", "val": "#ff7f0e", "test": "#2ca02c"}
+
+_ITALY_CENTRE = (42.0, 12.5)
+
+
+@cache
+def _outline_text() -> str | None:
+    try:
+        ref = resources.files("seisgan_core.resources").joinpath("italy.geojson")
+        return ref.read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError, OSError):
+        return None
+
+
+def load_outline() -> dict | None:
+    """The committed outline of Italy and its neighbours (Natural Earth 1:50m), or None."""
+    text = _outline_text()
+    return json.loads(text) if text is not None else None
+
+
+def _mw_style(mw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Radius (px) and colour per event from Mw, in half-unit bins; unknown Mw is grey."""
+    index = np.clip(np.floor((mw - 3.0) / 0.5), 0, len(_VIRIDIS_8) - 1)
+    colours = np.array(_VIRIDIS_8, dtype=object)[np.nan_to_num(index, nan=0).astype(int)]
+    colours[np.isnan(mw)] = "#9e9e9e"
+    # Radius grows with Mw (area ~ 10^(0.5 Mw) would overwhelm the map; linear steps read well).
+    radius = 3.0 + 1.5 * np.nan_to_num(index, nan=0)
+    return radius, colours
+
+
+def _ec8_from_vs30(vs30: np.ndarray) -> np.ndarray:
+    classes = np.array(_VS30_CLASS, dtype=object)[np.searchsorted(_VS30_EDGES, vs30)]
+    classes[np.isnan(vs30)] = "unknown"
+    return classes
+
+
+def _fmt(value: Any, spec: str, unit: str = "") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return "unknown"
+    return f"{value:{spec}}{unit}"
+
+
+def records_geojson(
+    table: pd.DataFrame,
+    *,
+    event_colour_by: str = "mw",
+    station_colour_by: str = "ec8_class",
+    include_stations: bool = True,
+) -> dict:
+    """One GeoJSON FeatureCollection of events and stations from a record table.
+
+    Events (one feature per ``event_id``) are sized and coloured by Mw, or coloured by
+    ``split`` (``event_colour_by="split"``, for a prepared set's table). Stations (one per
+    network.station) are coloured by EC8 class (``"ec8_class"``) or by the class their Vs30
+    falls in (``"vs30"``). Each feature carries ``kind``, ``label`` (HTML-escaped text for the
+    tooltip), ``radius``, ``colour`` and the numbers the label shows.
+    """
+    features: list[dict] = []
+    if len(table) == 0:
+        return {"type": "FeatureCollection", "features": features}
+
+    events = (
+        table.groupby("event_id", sort=True, dropna=True)
+        .agg(
+            lat=("event_latitude", "first"),
+            lon=("event_longitude", "first"),
+            depth=("event_depth_km", "first"),
+            mw=("mw", "first"),
+            n=("record_id", "size"),
+            **({"split": ("split", "first")} if "split" in table.columns else {}),
+        )
+        .dropna(subset=["lat", "lon"])
+    )
+    mw = events["mw"].to_numpy(dtype=float)
+    radius, colours = _mw_style(mw)
+    if event_colour_by == "split" and "split" in events.columns:
+        colours = events["split"].map(SPLIT_COLOURS).fillna("#9e9e9e").to_numpy(dtype=object)
+    has_split = "split" in events.columns
+    splits = events["split"].astype(str).tolist() if has_split else [None] * len(events)
+    for event_id, lat, lon, depth, mw_k, n, split, r, c in zip(
+        events.index,
+        events["lat"],
+        events["lon"],
+        events["depth"],
+        events["mw"],
+        events["n"],
+        splits,
+        radius,
+        colours,
+        strict=True,
+    ):
+        label = (
+            f"Event {event_id}: Mw {_fmt(mw_k, '.1f')}, depth {_fmt(depth, '.1f', ' km')}"
+            f", {int(n)} records"
+        )
+        if has_split:
+            label += f", split {split}"
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+                "properties": {
+                    "kind": "event",
+                    "event_id": str(event_id),
+                    "label": html.escape(label),
+                    "radius": float(r),
+                    "colour": str(c),
+                },
+            }
+        )
+
+    if include_stations:
+        keyed = table.assign(
+            _station=table["network"].astype(str) + "." + table["station"].astype(str)
+        )
+        stations = (
+            keyed.groupby("_station", sort=True)
+            .agg(
+                lat=("station_latitude", "first"),
+                lon=("station_longitude", "first"),
+                vs30=("vs30_m_s", "first"),
+                ec8=("ec8_class", "first"),
+                n=("record_id", "size"),
+            )
+            .dropna(subset=["lat", "lon"])
+        )
+        if station_colour_by == "vs30":
+            classes = _ec8_from_vs30(stations["vs30"].to_numpy(dtype=float))
+        else:
+            classes = (
+                stations["ec8"].astype(object).where(stations["ec8"].notna(), "unknown").to_numpy()
+            )
+            classes = np.array(
+                [
+                    str(c).strip()[:1].upper()
+                    if str(c).strip()[:1].upper() in EC8_COLOURS
+                    else "unknown"
+                    for c in classes
+                ],
+                dtype=object,
+            )
+        for code, lat, lon, vs30, ec8, n, cls in zip(
+            stations.index,
+            stations["lat"],
+            stations["lon"],
+            stations["vs30"],
+            stations["ec8"],
+            stations["n"],
+            classes,
+            strict=True,
+        ):
+            ec8_text = ec8 if isinstance(ec8, str) and ec8 else "unknown"
+            label = (
+                f"Station {code}: EC8 {ec8_text}, Vs30 {_fmt(vs30, '.0f', ' m/s')}"
+                f", {int(n)} records"
+            )
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+                    "properties": {
+                        "kind": "station",
+                        "station": str(code),
+                        "label": html.escape(label),
+                        "radius": 3.0,
+                        "colour": EC8_COLOURS[cls],
+                    },
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def event_station_lines(table: pd.DataFrame, event_id: str) -> dict:
+    """Lines from one event's epicentre to each station that recorded it (GeoJSON)."""
+    rows = table[table["event_id"] == event_id].dropna(
+        subset=["event_latitude", "event_longitude", "station_latitude", "station_longitude"]
+    )
+    lines = [
+        [
+            [float(r.event_longitude), float(r.event_latitude)],
+            [float(r.station_longitude), float(r.station_latitude)],
+        ]
+        for r in rows.itertuples()
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "MultiLineString", "coordinates": lines},
+                "properties": {"kind": "paths", "event_id": str(event_id), "n": len(lines)},
+            }
+        ]
+        if lines
+        else [],
+    }
+
+
+def _point_style(feature: dict) -> dict:
+    props = feature["properties"]
+    station = props["kind"] == "station"
+    return {
+        "radius": props["radius"],
+        "fill": True,
+        "fillColor": props["colour"],
+        "color": "#222222" if station else props["colour"],
+        "weight": 1 if station else 0.5,
+        "fillOpacity": 0.9 if station else 0.7,
+    }
+
+
+def build_map(
+    points: dict,
+    *,
+    outline: dict | None = None,
+    lines: dict | None = None,
+    static_url: str = "/app/static",
+    centre: tuple[float, float] | None = None,
+    zoom_start: int = 6,
+    legend: list[tuple[str, str]] | None = None,
+) -> folium.Map:
+    """A folium map with no tiles, the outline, the points layer and optional paths.
+
+    ``static_url`` is where the app serves ``static/leaflet/leaflet.{js,css}``; ``legend``
+    lists (label, colour) pairs drawn in a box at the bottom left.
+    """
+    fmap = folium.Map(
+        location=list(centre or _ITALY_CENTRE),
+        zoom_start=zoom_start,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+    )
+    # Only Leaflet itself: folium's defaults also pull jQuery, Bootstrap and Font Awesome from
+    # CDNs, none of which a GeoJSON layer of circle markers needs.
+    fmap.default_js = [("leaflet", f"{static_url}/leaflet/leaflet.js")]
+    fmap.default_css = [("leaflet_css", f"{static_url}/leaflet/leaflet.css")]
+    # Sea as a pale blue background: there are no tiles to draw it.
+    fmap.get_root().header.add_child(
+        folium.Element("<style>.leaflet-container { background: #dcebf5 !important; }</style>")
+    )
+    if outline is not None:
+        folium.GeoJson(
+            outline,
+            name="outline",
+            attribution="Outline: Natural Earth (public domain)",
+            style_function=lambda _f: {
+                "color": "#777777",
+                "weight": 0.8,
+                "fillColor": "#f2efe9",
+                "fillOpacity": 1.0,
+            },
+            interactive=False,
+        ).add_to(fmap)
+    if lines is not None and lines["features"]:
+        folium.GeoJson(
+            lines,
+            name="paths",
+            style_function=lambda _f: {"color": "#d62728", "weight": 1.2, "opacity": 0.7},
+            interactive=False,
+        ).add_to(fmap)
+    if points["features"]:
+        folium.GeoJson(
+            points,
+            name="records",
+            marker=folium.CircleMarker(),
+            style_function=_point_style,
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+        ).add_to(fmap)
+        lons = [f["geometry"]["coordinates"][0] for f in points["features"]]
+        lats = [f["geometry"]["coordinates"][1] for f in points["features"]]
+        if centre is None and len(points["features"]) > 1:
+            fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20))
+    if legend:
+        rows = "".join(
+            f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
+            f'background:{html.escape(colour)};margin-right:4px"></span>{html.escape(label)}</div>'
+            for label, colour in legend
+        )
+        fmap.get_root().html.add_child(
+            folium.Element(
+                '<div class="seisgan-legend" style="position:absolute;right:10px;top:10px;'
+                "z-index:1000;background:rgba(255,255,255,0.85);padding:4px 6px;"
+                f'font:11px sans-serif;border-radius:4px">{rows}</div>'
+            )
+        )
+    return fmap
+
+
+def legend(kind: str) -> list[tuple[str, str]]:
+    """(label, colour) pairs for ``"mw"``, ``"ec8_class"``, ``"vs30"`` or ``"split"``."""
+    if kind == "mw":
+        return [
+            (f"Mw {lo:.1f}" + ("+" if i == len(_VIRIDIS_8) - 1 else f"-{lo + 0.5:.1f}"), colour)
+            for i, (lo, colour) in enumerate(zip(MW_BINS, _VIRIDIS_8, strict=False))
+        ] + [("Mw unknown", "#9e9e9e")]
+    if kind == "ec8_class":
+        return [
+            (f"EC8 {k}" if k != "unknown" else "EC8 unknown", c) for k, c in EC8_COLOURS.items()
+        ]
+    if kind == "vs30":
+        edges = ("Vs30 > 800", "Vs30 360-800", "Vs30 180-360", "Vs30 < 180")
+        return [
+            *zip(edges, (EC8_COLOURS[k] for k in "ABCD"), strict=True),
+            ("Vs30 unknown", EC8_COLOURS["unknown"]),
+        ]
+    if kind == "split":
+        return list(SPLIT_COLOURS.items())
+    raise ValueError(f"no legend for {kind!r}: mw, ec8_class, vs30 or split")
+
+
+def map_html(fmap: folium.Map) -> str:
+    """The map as one self-contained HTML page (scripts pointing at the app's static files)."""
+    return fmap.get_root().render()

@@ -1,0 +1,206 @@
+"""Plotly figures of training runs: loss curves, live panels, samples across epochs.
+
+Inputs follow the run store (docs/contracts.md section 3): ``metrics`` is the DataFrame of
+``metrics.jsonl`` (one row per epoch), samples are ``(K, 3, 8000)`` arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+__all__ = [
+    "PANEL_COLUMNS",
+    "loss_overlay",
+    "pga_against_gmm",
+    "samples_figure",
+    "stats_figure",
+    "training_panel",
+]
+
+COMPONENT_NAMES = ("E", "N", "Z")
+COMPONENT_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c")
+# metrics column -> panel title
+PANEL_COLUMNS: dict[str, str] = {
+    "loss_critic": "critic loss",
+    "loss_generator": "generator loss",
+    "wasserstein": "Wasserstein estimate E[D(real)] - E[D(fake)]",
+    "gradient_penalty": "gradient penalty",
+    "samples_per_s": "samples per second",
+    "val_score": "validation score",
+}
+
+
+def training_panel(metrics: pd.DataFrame) -> go.Figure:
+    """Losses, Wasserstein estimate, gradient penalty and throughput against epoch."""
+    panels = [
+        ("losses", ["loss_critic", "loss_generator"]),
+        ("Wasserstein estimate", ["wasserstein"]),
+        ("gradient penalty", ["gradient_penalty"]),
+        ("samples per second", ["samples_per_s"]),
+    ]
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[p[0] for p in panels])
+    for k, (_title, columns) in enumerate(panels):
+        row, col = divmod(k, 2)
+        for column in columns:
+            if column not in metrics:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=metrics["epoch"],
+                    y=metrics[column],
+                    mode="lines+markers",
+                    marker={"size": 4},
+                    name=PANEL_COLUMNS[column],
+                ),
+                row=row + 1,
+                col=col + 1,
+            )
+        fig.update_xaxes(title_text="epoch", row=row + 1, col=col + 1)
+    fig.update_layout(height=520, margin={"l": 50, "r": 10, "t": 40, "b": 40})
+    return fig
+
+
+def loss_overlay(
+    runs: Mapping[str, pd.DataFrame], column: str = "loss_critic", *, smooth: int = 1
+) -> go.Figure:
+    """One metric of several runs on one axis (a moving mean over ``smooth`` epochs)."""
+    fig = go.Figure()
+    for name, metrics in runs.items():
+        if column not in metrics or metrics.empty:
+            continue
+        y = metrics[column].rolling(max(smooth, 1), min_periods=1).mean()
+        fig.add_trace(go.Scatter(x=metrics["epoch"], y=y, mode="lines", name=name))
+    fig.update_xaxes(title_text="epoch")
+    fig.update_yaxes(title_text=PANEL_COLUMNS.get(column, column))
+    fig.update_layout(height=380, margin={"l": 50, "r": 10, "t": 30, "b": 40})
+    return fig
+
+
+def samples_figure(
+    samples: np.ndarray,
+    *,
+    sampling_rate_hz: float = 200.0,
+    max_samples: int = 4,
+    labels: Sequence[str] | None = None,
+    units: str = "normalised",
+    title: str = "",
+) -> go.Figure:
+    """A grid of samples (columns) by component (rows, E N Z)."""
+    samples = np.asarray(samples, dtype=np.float32)[:max_samples]
+    k = samples.shape[0]
+    titles = [
+        (labels[j] if labels is not None and j < len(labels) else f"sample {j + 1}")
+        if i == 0
+        else ""
+        for i in range(3)
+        for j in range(k)
+    ]
+    fig = make_subplots(
+        rows=3,
+        cols=max(k, 1),
+        shared_xaxes=True,
+        vertical_spacing=0.04,
+        horizontal_spacing=0.03,
+        subplot_titles=titles,
+    )
+    time_s = np.arange(samples.shape[-1]) / sampling_rate_hz
+    for j in range(k):
+        for i in range(3):
+            fig.add_trace(
+                go.Scatter(
+                    x=time_s,
+                    y=samples[j, i],
+                    mode="lines",
+                    line={"width": 0.7, "color": COMPONENT_COLOURS[i]},
+                    name=COMPONENT_NAMES[i],
+                    showlegend=False,
+                ),
+                row=i + 1,
+                col=j + 1,
+            )
+        fig.update_xaxes(title_text="time (s)", row=3, col=j + 1)
+    for i in range(3):
+        fig.update_yaxes(title_text=f"{COMPONENT_NAMES[i]} ({units})", row=i + 1, col=1)
+    fig.update_layout(height=480, margin={"l": 60, "r": 10, "t": 50, "b": 40}, title=title or None)
+    return fig
+
+
+def stats_figure(metrics: pd.DataFrame, statistic: str = "max") -> go.Figure:
+    """A statistic of real against generated per component across epochs (the study's Table 5.2).
+
+    ``metrics["stats"]`` holds ``{"real": {...}, "generated": {...}}`` per epoch, each with one
+    value per component for min, max, mean, std and skewness.
+    """
+    fig = go.Figure()
+    rows = metrics.dropna(subset=["stats"]) if "stats" in metrics else metrics.iloc[0:0]
+    for source, dash in (("real", "dash"), ("generated", "solid")):
+        for c, name in enumerate(COMPONENT_NAMES):
+            values = [s[source][statistic][c] for s in rows["stats"]]
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["epoch"],
+                    y=values,
+                    mode="lines",
+                    line={"dash": dash, "color": COMPONENT_COLOURS[c]},
+                    name=f"{source} {name}",
+                )
+            )
+    fig.update_xaxes(title_text="epoch")
+    fig.update_yaxes(title_text=f"{statistic} (normalised)")
+    fig.update_layout(height=340, margin={"l": 50, "r": 10, "t": 30, "b": 40})
+    return fig
+
+
+def pga_against_gmm(
+    distance_km: np.ndarray,
+    pga_cm_s2: np.ndarray,
+    *,
+    gmm_distance_km: np.ndarray,
+    gmm_median_cm_s2: np.ndarray,
+    gmm_sigma_ln: np.ndarray | float,
+    gmm_name: str = "BSSA14",
+    label: str = "generated",
+) -> go.Figure:
+    """PGA of samples against distance over a ground-motion model's median and +/-1 sigma."""
+    sigma = np.broadcast_to(np.asarray(gmm_sigma_ln, dtype=float), np.shape(gmm_median_cm_s2))
+    upper = np.asarray(gmm_median_cm_s2) * np.exp(sigma)
+    lower = np.asarray(gmm_median_cm_s2) * np.exp(-sigma)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=np.concatenate([gmm_distance_km, gmm_distance_km[::-1]]),
+            y=np.concatenate([upper, lower[::-1]]),
+            fill="toself",
+            fillcolor="rgba(120,120,120,0.2)",
+            line={"width": 0},
+            name=f"{gmm_name} ±1σ",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=gmm_distance_km,
+            y=gmm_median_cm_s2,
+            mode="lines",
+            name=f"{gmm_name} median",
+            line={"color": "#333333"},
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=distance_km,
+            y=pga_cm_s2,
+            mode="markers",
+            name=label,
+            marker={"size": 8, "color": "#d62728"},
+        )
+    )
+    fig.update_xaxes(type="log", title_text="distance (km)")
+    fig.update_yaxes(type="log", title_text="PGA (cm/s²)")
+    fig.update_layout(height=380, margin={"l": 60, "r": 10, "t": 30, "b": 40})
+    return fig

@@ -1,0 +1,402 @@
+"""Every page run server-side by Streamlit's AppTest on small inputs built per the contracts."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from app_support import esm_archive, prepared_set, run_folder
+from streamlit.testing.v1 import AppTest
+
+from seisgan_core import appstate, jobs
+
+TIMEOUT_S = 60
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    archive = esm_archive(tmp_path / "data" / "raw" / "test", n_events=4, n_stations=5)
+    prepared_set(tmp_path / "data" / "processed" / "tiny", archive=archive)
+    run_folder(tmp_path / "models" / "tiny-run", epochs=3, k=2)
+    monkeypatch.setenv("SEISGAN_HOME", str(tmp_path))
+    monkeypatch.setenv("SEISGAN_DEMO_RECORDS", "30")
+    return tmp_path
+
+
+def run_page(page: str | None = None, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    if page is not None:
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def text_of(at: AppTest) -> str:
+    parts = (
+        [m.value for m in at.markdown] + [w.value for w in at.warning] + [i.value for i in at.info]
+    )
+    return "\n".join(str(p) for p in parts)
+
+
+def frame_with(at: AppTest, column: str):
+    """The first dataframe the page shows that has ``column``."""
+    for element in at.dataframe:
+        frame = element.value
+        if column in frame.columns or column == frame.index.name:
+            return frame
+    raise AssertionError(f"no dataframe with a column {column!r}")
+
+
+def plotly_array(value) -> np.ndarray:
+    """A trace's values from a chart's JSON spec (plotly packs arrays as base64 'bdata')."""
+    if isinstance(value, dict):
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    return np.asarray(value, dtype=float)
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_home_lists_what_is_here(home):
+    at = run_page()
+    assert at.title[0].value == "SeisGAN Studio"
+    archives, prepared = at.dataframe[0].value, at.dataframe[1].value
+    assert archives.to_dict("records") == [
+        {"archive": "test", "files": 60, "MB": 2.5, "kinds": ".asc ×60"}
+    ]
+    assert prepared.to_dict("records") == [
+        {"set": "tiny", "records": 20, "samples": 8000, "noise": False}
+    ]
+    assert any(e.label == "What am I looking at?" for e in at.expander)
+
+
+def test_home_reads_a_folder_confined_to_the_data_roots(home):
+    mine = home / "data" / "raw" / "mine"
+    mine.mkdir()
+    source = home / "data" / "raw" / "test"
+    for comp in "ENZ":  # one whole record
+        name = f"IT.ST01..HN{comp}.D.EV001.ACC.ASC"
+        (mine / name).write_bytes((source / name).read_bytes())
+    lines = (source / "IT.ST02..HNE.D.EV001.ACC.ASC").read_text().splitlines()
+    (mine / "IT.ST02..HNE.D.EV001.ACC.ASC").write_text("\n".join(lines[:70]) + "\n")
+    at = run_page()
+    typed = next(t for t in at.text_input if t.label.startswith("Folder or file"))
+    typed.set_value("mine")
+    next(b for b in at.button if b.label == "Read").click()
+    at.run()
+    assert not at.exception
+    assert at.success[0].value.startswith("1 records of 1 events at 1 stations read from")
+    skipped = frame_with(at, "reason")
+    assert len(skipped) >= 1
+    # outside the data roots: refused with the project's error, naming what was expected
+    typed = next(t for t in at.text_input if t.label.startswith("Folder or file"))
+    typed.set_value("/etc")
+    next(b for b in at.button if b.label == "Read").click()
+    at.run()
+    assert "expected a path inside" in at.error[0].value
+
+
+def test_home_upload_saves_under_a_safe_name_and_reads(home):
+    source = home / "data" / "raw" / "test"
+    files = [
+        (f"../../IT.ST01..HN{c}.D.EV001.ACC.ASC", (source / f"IT.ST01..HN{c}.D.EV001.ACC.ASC")
+         .read_bytes(), "text/plain")
+        for c in "ENZ"
+    ]  # fmt: skip
+    at = run_page()
+    next(t for t in at.text_input if t.label.startswith("Archive name")).set_value("my upload")
+    at.get("file_uploader")[0].set_value(files)
+    next(b for b in at.button if b.label == "Upload and read").click()
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    saved = sorted(p.name for p in (home / "data" / "raw" / "my-upload").iterdir())
+    assert saved == [f"IT.ST01..HN{c}.D.EV001.ACC.ASC" for c in "ENZ"]  # no '..' kept
+    assert at.success[0].value.startswith("1 records of 1 events at 1 stations")
+
+
+@pytest.mark.slow
+def test_first_start_builds_and_prepares_the_demo(tmp_path, monkeypatch):
+    if appstate.missing_parts(["demo archive", "prepare"]):
+        pytest.skip("the demo archive and prepare are not in this build")
+    monkeypatch.setenv("SEISGAN_HOME", str(tmp_path))
+    monkeypatch.setenv("SEISGAN_DEMO_RECORDS", "12")
+    at = run_page()
+    assert (tmp_path / "data" / "raw" / "demo" / "demo.h5").is_file()
+    assert (tmp_path / "data" / "processed" / "demo" / "waveforms.npy").is_file()
+    archives = frame_with(at, "archive")
+    assert archives["archive"].tolist() == ["demo"]
+    prepared = frame_with(at, "set")
+    assert prepared["set"].tolist() == ["demo"]
+    assert 0 < prepared["records"].iloc[0] <= 12
+    at.run()  # a second start finds everything and builds nothing
+    assert not at.exception
+
+
+def test_prepare_page_counts_records_per_split(home):
+    at = run_page("prepare")
+    assert at.title[0].value == "Prepare"
+    assert metrics(at) == {"Records": "20", "train": "10", "val": "5", "test": "5"}
+    assert at.query_params["prepared"] == "tiny"
+
+
+@pytest.mark.slow
+def test_data_page_selects_as_the_study_and_shows_the_numbers(home):
+    at = run_page("data")
+    assert at.query_params["archive"] == "archive: test"
+    # Mw > 4 (exclusive) drops EV000 (Mw 4.0) and EV003 (no Mw); ST00 (41.5N 12.5E) is at sea
+    assert metrics(at) == {
+        "Records": "8",
+        "Events": "2",
+        "Stations": "4",
+        "Records without Mw": "5",
+    }
+    removed = dict(frame_with(at, "records removed").itertuples(index=False))
+    assert removed["mw > 4"] == 10
+    assert removed["station in Italy"] == 2
+    summary = frame_with(at, "quantity")
+    assert summary.loc["Mw", "count"] == 8
+    assert summary.loc["Mw", "mean"] == pytest.approx(4.75)
+    headers = [d.value.set_index("field")["value"] for d in at.dataframe if "field" in d.value]
+    raw, row = headers  # the DYNA 1.2 header of the E file, then the record table's row
+    assert row["record_id"] == at.query_params["record"]
+    assert len(raw) == 64 and raw["STREAM"] == "HNE" and raw["UNITS"] == "cm/s^2"
+    assert raw["STATION_CODE"] == row["station"]
+    # distributions, coverage, the record's three components, its FAS and its PSA
+    charts = at.get("plotly_chart")
+    assert len(charts) == 5
+    fas = json.loads(charts[3].proto.spec)["data"]
+    # each component is a 5 Hz burst (app_support.esm_archive): the FAS peaks at 5 Hz
+    for trace in fas:
+        x, y = plotly_array(trace["x"]), plotly_array(trace["y"])
+        assert x[int(np.argmax(y))] == pytest.approx(5.0, rel=0.1)
+
+
+def test_data_page_event_and_record_from_the_url(home):
+    at = run_page(
+        "data", {"archive": "prepared: tiny", "event": "EV002", "record": "EV002.IT.ST02..HN"}
+    )
+    assert at.query_params["event"] == "EV002"
+    assert at.query_params["record"] == "EV002.IT.ST02..HN"
+    event_records = frame_with(at, "epicentral_distance_km")
+    assert sorted(event_records["station"]) == ["ST01", "ST02", "ST03", "ST04"]  # ST00 at sea
+
+
+def test_data_page_bounds_change_the_numbers(home):
+    at = run_page("data")
+    at.sidebar.number_input[0].set_value(3.0).run()  # Mw above 3: EV000 comes back
+    assert metrics(at)["Records"] == "12"
+    assert metrics(at)["Events"] == "3"
+
+
+@pytest.mark.slow
+def test_prepare_page_builds_a_set_in_the_background(home):
+    import time
+
+    if appstate.missing_parts(["prepare"]):
+        pytest.skip("prepare is not in this build")
+    at = run_page("prepare")
+    form_inputs = {t.label: t for t in at.text_input}
+    form_inputs["Name of the prepared set"].set_value("from-page")
+    next(n for n in at.number_input if n.label == "Mw above").set_value(3.0)
+    next(b for b in at.button if b.label == "Prepare").click()
+    at.run()
+    assert not at.exception
+    out = home / "data" / "processed" / "from-page"
+    deadline = time.monotonic() + 120
+    while not (out / "waveforms.npy").is_file() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    log = home / "data" / "processed" / ".app" / "from-page" / "prepare.log"
+    job = jobs.read_job(log)
+    while job is not None and jobs.is_alive(job.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert (out / "records.parquet").is_file(), jobs.tail_lines(log)
+    # Mw > 3 keeps EV000-EV002 (EV003 has no Mw) at the four stations in Italy
+    assert np.load(out / "waveforms.npy", mmap_mode="r").shape == (12, 3, 8000)
+    at.run()
+    names = next(s for s in at.selectbox if s.label == "Prepared set").options
+    assert "from-page" in names
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """A home with a conditional run trained for 2 epochs by the real `seisgan train`."""
+    if appstate.missing_parts(["run store"]):
+        pytest.skip("the trainer is not in this build")
+    import subprocess
+
+    home = tmp_path_factory.mktemp("trained")
+    archive = esm_archive(home / "data" / "raw" / "test", n_events=4, n_stations=5)
+    prepared_set(home / "data" / "processed" / "tiny", archive=archive)
+    subprocess.run(
+        jobs.cli_argv(
+            "train",
+            "--data",
+            str(home / "data" / "processed" / "tiny"),
+            "--preset",
+            "demo",
+            "--out",
+            str(home / "models" / "cond-run"),
+            "--epochs",
+            "2",
+            "--batch-size",
+            "4",
+            "--threads",
+            "1",
+            "--no-progress",
+        ),
+        check=True,
+        capture_output=True,
+        env={**__import__("os").environ, "PYTHONPATH": str(Path(APP).parent)},
+    )
+    return home
+
+
+def test_train_page_shows_runs_and_follows_one(home):
+    at = run_page("train", {"run": "tiny-run"})
+    runs = frame_with(at, "preset")
+    assert runs.to_dict("records") == [
+        {
+            "run": "tiny-run",
+            "preset": "demo",
+            "state": "finished",
+            "epoch": "3 / 10",
+            "loss_critic": pytest.approx(-1 / 3),
+            "loss_generator": 1.5,
+            "message": "test run",
+        }
+    ]
+    # the last epoch of the run folder: wasserstein 1/3, GP 0.1, 53 samples/s
+    assert metrics(at) == {
+        "Wasserstein estimate": "0.333",
+        "Gradient penalty": "0.1",
+        "Samples per second": "53.0",
+        "Time left": "–",
+    }
+
+
+def test_a_run_whose_process_died_shows_failed_with_its_log(home):
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    run_folder(home / "models" / "died", epochs=1, state="running", pid=dead.pid)
+    log = home / "models" / ".app" / "died" / "train.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("epoch 1\nRuntimeError: CUDA out of memory\n")
+    at = run_page("train", {"run": "died"})
+    runs = frame_with(at, "preset").set_index("run")
+    assert runs.loc["died", "state"] == "failed"
+    assert "ended without finishing" in at.error[0].value
+    assert "RuntimeError: CUDA out of memory" in at.code[0].value
+    assert any(b.label == "Resume training" for b in at.button)
+
+
+@pytest.mark.slow
+def test_train_page_starts_a_real_run_and_refuses_a_second(trained, monkeypatch):
+    import time
+
+    monkeypatch.setenv("SEISGAN_HOME", str(trained))
+    at = run_page("train")
+    fields = {t.label: t for t in at.text_input}
+    fields["Run name"].set_value("page run")
+    fields["epochs"].set_value("2")
+    fields["batch_size"].set_value("4")
+    next(b for b in at.button if b.label == "Start training").click()
+    at.run()
+    assert not at.exception
+    log = trained / "models" / ".app" / "page-run" / "train.log"
+    job = jobs.read_job(log)
+    assert job is not None and "--preset" in job.argv, [e.value for e in at.error]
+    # the form's values went into the preset file the trainer reads
+    preset = json.loads((trained / "models" / ".app" / "page-run" / "demo-edited.json").read_text())
+    assert (preset["epochs"], preset["batch_size"]) == (2, 4)
+    # a second click on the same name while it runs is refused
+    at.run()
+    fields = {t.label: t for t in at.text_input}
+    fields["Run name"].set_value("page-run")
+    next(b for b in at.button if b.label == "Start training").click()
+    at.run()
+    # refused: "already running" while it trains, "exists" once it has finished
+    errors = [e.value for e in at.error]
+    assert any("already running" in e or "exists: resume it" in e for e in errors), errors
+    deadline = time.monotonic() + 120
+    while jobs.is_alive(job.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    at = run_page("train", {"run": "page-run"})
+    runs = frame_with(at, "preset").set_index("run")
+    assert runs.loc["page-run", "state"] == "finished", jobs.tail_lines(log)
+    assert runs.loc["page-run", "epoch"] == "2 / 2"
+
+
+@pytest.mark.slow
+def test_samples_page_epoch_from_url_and_conditional_generation(trained, monkeypatch):
+    monkeypatch.setenv("SEISGAN_HOME", str(trained))
+    at = run_page("samples", {"run": "cond-run", "epoch": "1"})
+    assert at.select_slider[0].value == 1
+    assert at.query_params["epoch"] == "1"
+    sliders = {s.label: s for s in at.slider}
+    assert {"Mw", "Epicentral distance (km)", "Depth (km)", "Vs30 (m/s)"} <= set(sliders)
+    sliders["Mw"].set_value(6.0).run()
+    assert not at.exception
+    assert at.query_params["run"] == "cond-run"
+    shown = metrics(at)
+    # BSSA14 at Mw 6, 30 km, Vs30 450 m/s predicts a PGA of tens to a few hundred cm/s^2
+    assert 20.0 < float(shown["BSSA14 median PGA here (cm/s²)"]) < 400.0
+    assert "Mean residual ln(generated / BSSA14)" in shown
+
+
+@pytest.mark.slow
+def test_compare_page_panel_of_a_trained_run(trained, monkeypatch):
+    if appstate.missing_parts(["evaluation", "evaluation figures"]):
+        pytest.skip("the evaluation part is not in this build")
+    monkeypatch.setenv("SEISGAN_HOME", str(trained))
+    at = run_page("compare", {"run": "cond-run"})
+    assert at.query_params["epoch"] == "best"
+    shown = metrics(at)
+    assert set(shown) == {
+        "Spectral Fréchet / real-real",
+        "Memorisation ratio",
+        "PSA median |ln bias|",
+        "Diversity (generated / real)",
+    }
+    assert float(shown["PSA median |ln bias|"]) >= 0.0
+    study = frame_with(at, "statistic")
+    assert len(study) == 9
+    names = [b.label for b in at.get("download_button")]
+    assert names == ["asdf", "mseed", "sac", "csv"]
+
+
+def test_samples_page_play_steps_through_the_epochs(home):
+    at = run_page("samples", {"run": "tiny-run"})
+    assert at.select_slider[0].value == 3  # the last epoch by default
+    next(b for b in at.button if b.label == "▶ Play").click()
+    at.run()
+    # play restarts from the first epoch and the fragment steps once per tick
+    assert at.session_state["playing"] is True
+    assert at.session_state["epoch"] == 2
+    assert at.query_params["epoch"] == "2"
+    assert any(b.label == "⏸ Pause" for b in at.button)
+
+
+@pytest.mark.parametrize("page", ["train", "samples", "compare"])
+def test_pages_run_and_say_what_is_missing(home, page):
+    at = run_page(page)
+    assert at.title[0].value == page.capitalize()
+    needs = {
+        "train": ["run store"],
+        "samples": ["run store"],
+        "compare": ["run store", "evaluation", "evaluation figures"],
+    }[page]
+    missing = appstate.missing_parts(needs)
+    if missing:
+        for name in missing:
+            assert name in text_of(at)

@@ -1,0 +1,77 @@
+"""Screenshots of every page for the README, from a real installation.
+
+    python tests/e2e/screenshots.py HOME   # HOME holds data/raw/demo, data/processed/demo, models/
+
+Starts `streamlit run app.py` with SEISGAN_HOME=HOME on a free localhost port, opens each page
+in Debian's chromium (offline flags as the e2e tests) and writes docs/screenshots/<page>.png.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conftest import CHROMIUM, CHROMIUM_ARGS, PROJECT, _free_port
+
+PAGES = ["home", "data", "prepare", "train", "samples", "compare"]
+
+
+def wait_idle(pg, timeout_ms: int = 180000) -> None:
+    pg.wait_for_selector('[data-testid="stMainBlockContainer"]', timeout=timeout_ms)
+    for _ in range(2):
+        pg.wait_for_timeout(1500)
+        pg.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+            timeout=timeout_ms,
+        )
+
+
+def main(home: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    env = dict(os.environ, SEISGAN_HOME=str(home))
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.headless", "true", "--server.fileWatcherType", "none"],
+        cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    url = f"http://localhost:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        out = PROJECT / "docs" / "screenshots"
+        out.mkdir(parents=True, exist_ok=True)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            wait_idle(page)
+            for name in PAGES:
+                if name != "home":
+                    page.locator('[data-testid="stSidebarNav"] a', has_text=name.title()).click()
+                    wait_idle(page)
+                page.wait_for_timeout(2000)  # map zoom animations
+                tmp = out / f".{name}.png.tmp"
+                page.screenshot(path=str(tmp), full_page=False, type="png")
+                tmp.replace(out / f"{name}.png")
+                print("wrote", out / f"{name}.png")
+            browser.close()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]).resolve())

@@ -1,0 +1,62 @@
+"""Figures of the record table and of single records: the traces hold the numbers given."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from seisgan_core.viz import data as vdata
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from app_support import record_table
+
+
+def test_distributions_count_records_and_name_missing_values():
+    table = record_table(n_events=4, n_stations=5)
+    fig = vdata.distributions_figure(table)
+    assert [len(t.x) for t in fig.data] == [15, 20, 20]  # the last event has no Mw
+    assert fig.layout.annotations[0].text == "Mw (5 missing)"
+    assert sorted(set(fig.data[0].x)) == [4.0, 4.5, 5.0]
+
+
+def test_split_distributions_one_trace_per_split_and_column():
+    table = record_table(n_events=3, n_stations=2)
+    table["split"] = ["train"] * 2 + ["val"] * 2 + ["test"] * 2
+    fig = vdata.split_distributions_figure(table)
+    assert len(fig.data) == 9
+    assert {t.name for t in fig.data} == {"train (2)", "val (2)", "test (2)"}
+
+
+def test_coverage_scatter_drops_records_without_mw():
+    table = record_table(n_events=4, n_stations=5)
+    fig = vdata.coverage_scatter(table)
+    assert len(fig.data[0].x) == 15
+    assert fig.layout.xaxis.type == "log"
+    np.testing.assert_allclose(
+        np.sort(fig.data[0].x), np.sort(table["epicentral_distance_km"][:15].to_numpy())
+    )
+
+
+def test_waveform_figure_time_axis_from_sampling_rate():
+    data = np.vstack([np.arange(400.0), -np.arange(400.0), np.zeros(400)])
+    fig = vdata.waveform_figure(data, 200.0, title="r")
+    assert len(fig.data) == 3
+    assert fig.data[0].x[-1] == 399 / 200.0
+    assert list(fig.data[1].y[:3]) == [0.0, -1.0, -2.0]
+    assert fig.layout.yaxis.title.text == "E (cm/s²)"
+
+
+def test_spectra_and_header_table():
+    f = np.logspace(-1, 1, 5)
+    fig = vdata.spectra_figure(f, {"E": f, "N": 2 * f}, x_title="f", y_title="A")
+    assert [t.name for t in fig.data] == ["E", "N"]
+    assert fig.layout.yaxis.type == "log"
+    header = vdata.header_table({"MAGNITUDE_W": 6.1, "LOCATION": None})
+    assert header.to_dict("records") == [
+        {"field": "MAGNITUDE_W", "value": "6.1"},
+        {"field": "LOCATION", "value": ""},
+    ]
+    assert isinstance(header, pd.DataFrame)
