@@ -27,8 +27,47 @@ __all__ = [
     "atomic_write",
     "atomic_write_json",
     "atomic_write_text",
+    "output_lock",
     "pid_alive",
+    "remove_stale_temporaries",
 ]
+
+
+def _temp_prefix(path: Path) -> str:
+    # the writer's pid in the name lets a later writer tell a dead one's leftovers
+    return f".{path.name}.{os.getpid()}."
+
+
+def remove_stale_temporaries(path: str | Path) -> list[Path]:
+    """Delete the temporary files and folders that writers of ``path`` killed mid-write left.
+
+    A temporary is ``.NAME.PID.XXXX.tmp`` beside ``path``; it is stale when process PID is
+    gone (SIGKILL, power loss skip the cleanup in `atomic_write`). Live writers' ones stay.
+    """
+    path = Path(path)
+    removed = []
+    try:
+        candidates = list(path.parent.glob(f".{glob_escape(path.name)}.*.tmp"))
+    except OSError:
+        return removed
+    for tmp in candidates:
+        pid_text = tmp.name[len(path.name) + 2 :].split(".", 1)[0]
+        if not pid_text.isdigit() or pid_alive(int(pid_text)):
+            continue
+        try:
+            if tmp.is_dir() and not tmp.is_symlink():
+                shutil.rmtree(tmp)
+            else:
+                tmp.unlink()
+            removed.append(tmp)
+        except OSError:  # a read-only folder: nothing to do about it here
+            pass
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob's special characters taken literally."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in name)
 
 
 @contextlib.contextmanager
@@ -39,7 +78,8 @@ def atomic_write(path: str | Path, mode: str = "wb", **open_kwargs: Any) -> Iter
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    remove_stale_temporaries(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, mode, **open_kwargs) as handle:
@@ -72,7 +112,8 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     recover_directory(path)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    remove_stale_temporaries(path)
+    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent))
     try:
         yield tmp
     except BaseException:
@@ -121,8 +162,11 @@ class LockHeldError(RuntimeError):
     def __init__(self, lock_path: Path, holder: dict[str, Any]) -> None:
         self.lock_path = lock_path
         self.holder = holder
+        # a folder's own lock is FOLDER/.lock; output_lock's is .NAME.lock beside NAME
+        name = lock_path.name
+        what = lock_path.parent if name == ".lock" else lock_path.with_name(name[1:-5])
         super().__init__(
-            f"{lock_path.parent} is in use by pid {holder.get('pid')} "
+            f"{what} is in use by pid {holder.get('pid')} "
             f"({holder.get('command', 'unknown command')}, since {holder.get('since', '?')}); "
             f"wait for it to finish or stop it (lock file {lock_path})"
         )
@@ -196,3 +240,10 @@ class PathLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def output_lock(path: str | Path, command: str) -> PathLock:
+    """The lock of an output that `atomic_directory` replaces as a whole (a prepared set, the
+    demo archive): a file ``.NAME.lock`` beside it, since one inside would be swapped away."""
+    path = Path(path)
+    return PathLock(path.parent, command=f"{command} {path}", name=f".{path.name}.lock")

@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from seisgan_core import __version__
-from seisgan_core.fsutil import atomic_directory, recover_directory
+from seisgan_core.fsutil import atomic_directory, output_lock, recover_directory
 
 __all__ = [
     "COMPONENT_SUFFIXES",
@@ -345,8 +345,46 @@ def prepare(
     ``mode`` is ``"window"`` or ``"study"``; ``align`` is ``"start"`` or ``"p_onset"`` (window
     mode only) with ``pre_event_s`` before the onset. Does nothing if ``out_dir`` already holds
     a set made from the same source bytes with the same parameters (unless ``force``). Raises
-    :class:`EmptySelectionError` naming the bound that emptied the selection.
+    :class:`EmptySelectionError` naming the bound that emptied the selection. Two runs on one
+    ``out_dir`` at once: the second raises :class:`~seisgan_core.fsutil.LockHeldError` naming
+    the first one's pid (a lock file ``.NAME.lock`` beside ``out_dir``; a dead holder's lock
+    is taken over).
     """
+    with output_lock(out_dir, "seisgan prepare"):
+        return _prepare(
+            sources,
+            out_dir,
+            selection=selection,
+            mode=mode,
+            align=align,
+            pre_event_s=pre_event_s,
+            split_fractions=split_fractions,
+            cluster_km=cluster_km,
+            cluster_days=cluster_days,
+            seed=seed,
+            include_noise=include_noise,
+            force=force,
+            progress=progress,
+        )
+
+
+def _prepare(
+    sources: Iterable[str | Path] | str | Path,
+    out_dir: str | Path,
+    *,
+    selection: Any = None,
+    mode: str = "window",
+    align: str = "start",
+    pre_event_s: float = 5.0,
+    split_fractions: Sequence[float] = (0.8, 0.1, 0.1),
+    cluster_km: float = 10.0,
+    cluster_days: float = 30.0,
+    seed: int = 0,
+    include_noise: bool = True,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> PrepareSummary:
+    """:func:`prepare` once its lock is held."""
     from seisgan_core.catalog import Selection, read_records
     from seisgan_core.split import assign_splits
 
@@ -648,6 +686,44 @@ def _read_manifest(out_dir: Path) -> dict[str, Any] | None:
     return manifest
 
 
+def open_npy(path: str | Path) -> np.ndarray:
+    """Memory-map a numeric ``.npy`` read-only, or raise FormatError naming it.
+
+    ``allow_pickle=False`` refuses object arrays (unpickling could run code), and the memory
+    map refuses a header that claims more bytes than the file holds, so nothing is ever
+    allocated from a header's word alone.
+    """
+    from seisgan_core.io.errors import FormatError
+
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            version = np.lib.format.read_magic(handle)
+            read_header = (
+                np.lib.format.read_array_header_1_0
+                if version == (1, 0)
+                else np.lib.format.read_array_header_2_0
+            )
+            shape, _, dtype = read_header(handle)
+            offset = handle.tell()
+    except (ValueError, OSError, EOFError) as exc:
+        raise FormatError(path, None, "a .npy file", f"a damaged header ({exc})") from None
+    if dtype.hasobject:
+        raise FormatError(
+            path, None, "a numeric array", f"an array of Python objects ({dtype}): refused"
+        )
+    need = offset + int(np.prod(shape, dtype=np.float64) * dtype.itemsize)
+    size = path.stat().st_size
+    if size < need:
+        raise FormatError(
+            path,
+            None,
+            f"{need} bytes for an array of shape {shape} ({dtype})",
+            f"{size} bytes: is the file truncated?",
+        )
+    return np.load(path, mmap_mode="r", allow_pickle=False)
+
+
 def load_prepared(path: str | Path) -> PreparedSet:
     """Open a prepared set: waveforms memory-mapped (read-only), records, manifest, noise."""
     from seisgan_core.io.errors import FormatError
@@ -660,7 +736,7 @@ def load_prepared(path: str | Path) -> PreparedSet:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise FormatError(manifest_path, None, "JSON", f"invalid JSON ({exc})") from None
-    waveforms = np.load(path / "waveforms.npy", mmap_mode="r")
+    waveforms = open_npy(path / "waveforms.npy")
     records = pd.read_parquet(path / "records.parquet")
     if waveforms.ndim != 3 or waveforms.shape[1:] != (3, NPTS) or waveforms.dtype != np.float32:
         raise FormatError(
@@ -678,6 +754,6 @@ def load_prepared(path: str | Path) -> PreparedSet:
         )
     noise = noise_records = None
     if (path / "noise.npy").exists() and (path / "noise.parquet").exists():
-        noise = np.load(path / "noise.npy", mmap_mode="r")
+        noise = open_npy(path / "noise.npy")
         noise_records = pd.read_parquet(path / "noise.parquet")
     return PreparedSet(waveforms, records, manifest, path, noise, noise_records)

@@ -70,7 +70,11 @@ def run_ingest(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    catalog.to_parquet(args.out)
+    try:
+        catalog.to_parquet(args.out)
+    except OSError as exc:  # full disk, read-only folder: the old table is left as it was
+        print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     counts = catalog.counts()
     formats = ", ".join(f"{k.split(' ', 1)[1]} {v}" for k, v in counts.items() if " " in k)
     noise = f" and {counts['noise']} noise windows" if counts["noise"] else ""

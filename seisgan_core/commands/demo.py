@@ -75,16 +75,24 @@ def register(subparsers) -> None:
 
 def _run_demo(args: argparse.Namespace) -> int:
     from seisgan_core.demo import build_demo_archive
+    from seisgan_core.fsutil import LockHeldError
 
-    with _tqdm_progress("demo") as progress:
-        summary = build_demo_archive(
-            args.out,
-            seed=args.seed,
-            n_records=args.records,
-            n_noise=args.noise,
-            all_ascii=args.all_ascii,
-            progress=progress,
-        )
+    try:
+        with _tqdm_progress("demo") as progress:
+            summary = build_demo_archive(
+                args.out,
+                seed=args.seed,
+                n_records=args.records,
+                n_noise=args.noise,
+                all_ascii=args.all_ascii,
+                progress=progress,
+            )
+    except LockHeldError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # full disk, read-only folder: the old archive is left as it was
+        print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     print(
         f"wrote {summary.out_dir}: {summary.n_records} records of {summary.n_events} events at "
         f"{summary.n_stations} stations, {summary.n_noise} noise windows, "
@@ -95,6 +103,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 def _run_prepare(args: argparse.Namespace) -> int:
     from seisgan_core.catalog import Selection
+    from seisgan_core.fsutil import LockHeldError
     from seisgan_core.io.errors import SeisganIOError
     from seisgan_core.prepare import EmptySelectionError, load_prepared, prepare
     from seisgan_core.split import split_summary
@@ -131,8 +140,17 @@ def _run_prepare(args: argparse.Namespace) -> int:
                 force=args.force,
                 progress=progress,
             )
-    except (EmptySelectionError, SeisganIOError, FileNotFoundError, ValueError) as exc:
+    except (
+        EmptySelectionError,
+        SeisganIOError,
+        FileNotFoundError,
+        ValueError,
+        LockHeldError,
+    ) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # full disk, read-only folder: the old set is left as it was
+        print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     if summary.up_to_date:
         print(f"{summary.path} is up to date (same sources and parameters): nothing to do")

@@ -252,6 +252,28 @@ def _generated_from_file(args, real_table):
     return gen, gen_table, provenance
 
 
+def _carry_over(out: Path, tmp: Path) -> None:
+    """Link every entry of ``out`` that `seisgan evaluate` does not write into ``tmp``."""
+    import os
+    import shutil
+
+    if not out.is_dir():
+        return
+    ours = {"metrics.json", "figures.html", "waveforms.png"}
+    ours |= {f"{stem}.png" for stem, _, _ in FIGURES}
+    for entry in out.iterdir():
+        if entry.name in ours or entry.name.endswith(".tmp.png"):
+            continue
+        target = tmp / entry.name
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.copytree(entry, target, symlinks=True, copy_function=os.link)
+        else:
+            try:
+                os.link(entry, target, follow_symlinks=False)
+            except OSError:  # another file system, or links not allowed: copy
+                shutil.copy2(entry, target, follow_symlinks=False)
+
+
 def write_figures(panel: dict, out: Path, waveforms=None) -> dict:
     """PNG figures through kaleido (one browser for all); a self-contained HTML otherwise.
 
@@ -294,9 +316,11 @@ def write_figures(panel: dict, out: Path, waveforms=None) -> dict:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """`seisgan evaluate`: exit 0 on success, 1 on bad input (message on stderr), 2 on usage."""
+    from seisgan_core.fsutil import LockHeldError
+
     try:
         return _run_evaluate(args)
-    except (ValueError, OSError) as exc:  # FormatError is a ValueError
+    except (ValueError, OSError, LockHeldError) as exc:  # FormatError is a ValueError
         print(f"seisgan evaluate: {exc}", file=sys.stderr)
         return 1
 
@@ -316,7 +340,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
             return 0
 
     from seisgan_core.evaluate.panel import evaluate
-    from seisgan_core.fsutil import atomic_write_json
+    from seisgan_core.fsutil import atomic_directory, atomic_write_json, output_lock
 
     _, real, table, noise = _real_set(data)
     if args.run:
@@ -352,15 +376,21 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     panel["source"] = provenance
     panel["data"] = {"path": str(data), "manifest_sha256": _sha256(data / "manifest.json")}
     panel["cache_key"] = key
-    if not args.no_figures:
-        nearest = panel["nearest_real"].get("nearest_real_row") or [0]
-        pair = (generated[0], real[nearest[0]], dt)
-        panel["figures"] = write_figures(panel, out, waveforms=pair)
-        if panel["figures"]["format"] == "html":
-            print(f"note: {panel['figures']['note']}", file=sys.stderr)
-    else:
-        panel["figures"] = {"format": "none", "files": []}
-    atomic_write_json(out / "metrics.json", panel)
+    # Figures and metrics.json are written into a temporary sibling folder that then takes
+    # the place of --out in one rename (fsutil.atomic_directory): a kill leaves the old
+    # evaluation or the new one, never new figures beside an old metrics.json. Files in --out
+    # that are not the evaluation's are carried across as hard links.
+    with output_lock(out, "seisgan evaluate"), atomic_directory(out) as tmp:
+        _carry_over(out, tmp)
+        if not args.no_figures:
+            nearest = panel["nearest_real"].get("nearest_real_row") or [0]
+            pair = (generated[0], real[nearest[0]], dt)
+            panel["figures"] = write_figures(panel, tmp, waveforms=pair)
+            if panel["figures"]["format"] == "html":
+                print(f"note: {panel['figures']['note']}", file=sys.stderr)
+        else:
+            panel["figures"] = {"format": "none", "files": []}
+        atomic_write_json(tmp / "metrics.json", panel)
     print(f"wrote {out / 'metrics.json'}" + (
         f" and {len(panel['figures']['files'])} figure file(s)" if panel["figures"]["files"] else ""
     ))  # fmt: skip

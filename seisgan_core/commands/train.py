@@ -132,6 +132,10 @@ def _train(args: argparse.Namespace) -> int:
     except (RunLockedError, RunExistsError, FormatError, TrainingDivergedError, ValueError) as exc:
         print(f"seisgan train: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # full disk, read-only folder: checkpoints are written atomically
+        where = exc.filename or args.out
+        print(f"seisgan train: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     finally:
         if bar is not None:
             bar.close()

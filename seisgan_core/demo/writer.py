@@ -17,7 +17,9 @@ metadata, byte for byte.
 from __future__ import annotations
 
 import csv
+import errno
 import io
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -29,7 +31,7 @@ from scipy import signal
 
 from seisgan_core.demo.catalogue import DemoCatalogue, make_catalogue
 from seisgan_core.demo.simulator import APENNINES, simulate_noise, simulate_record
-from seisgan_core.fsutil import atomic_directory
+from seisgan_core.fsutil import atomic_directory, output_lock
 
 __all__ = ["FLATFILE_COLUMNS", "NOISE_TAG", "RECORD_TAG", "DemoSummary", "build_demo_archive"]
 
@@ -293,6 +295,24 @@ def _ascii_header(ev, event_id, st, rec, channel, data, rate, hp, lp) -> dict:
     }
 
 
+# HDF5 reports a failed write only when it closes a dataset, inside h5py's __dealloc__,
+# where the error is swallowed and the library is left in a state that can crash the process
+# (seen on a full tmpfs). So the writer checks the free space before each record: twice the
+# samples' bytes plus room for the metadata HDF5 writes at close.
+_HDF5_MARGIN_BYTES = 2 * 1024**2
+
+
+def _ensure_space(path: Path, nbytes: int) -> None:
+    free = shutil.disk_usage(path.parent).free
+    if free < 2 * nbytes + _HDF5_MARGIN_BYTES:
+        raise OSError(
+            errno.ENOSPC,
+            f"No space left on device (writing {path.name} needs about "
+            f"{(2 * nbytes + _HDF5_MARGIN_BYTES) // 1024} KiB more, {free // 1024} KiB free)",
+            str(path),
+        )
+
+
 def build_demo_archive(
     out_dir: str | Path,
     *,
@@ -332,7 +352,7 @@ def build_demo_archive(
     n_ascii = 0
     le_40 = 0
 
-    with atomic_directory(out_dir) as tmp:
+    with output_lock(out_dir, "seisgan demo"), atomic_directory(out_dir) as tmp:
         ascii_dir = tmp / "ascii"
         ascii_dir.mkdir()
         flat_rows: list[dict] = []
@@ -374,6 +394,7 @@ def build_demo_archive(
                     rate,
                     rec["first_sample_time"],
                 )
+                _ensure_space(tmp / "demo.h5", data.nbytes)
                 ds.add_waveforms(
                     stream, tag=RECORD_TAG, event_id=f"smi:local/seisgan-demo/event/{event_id}"
                 )
@@ -424,6 +445,7 @@ def build_demo_archive(
                     rng, npts, sampling_rate_hz=rate, rms_cm_s2=noise["rms_cm_s2"]
                 )
                 data, _, _ = _process(data, rate, npts, 4.0)
+                _ensure_space(tmp / "demo.h5", data.nbytes)
                 ds.add_waveforms(
                     _stream(
                         data,

@@ -169,7 +169,12 @@ def _open(path: str | Path) -> h5py.File:
         with open(path, "rb") as handle:
             head = handle.read(8)
         raise AsdfError(path, None, "an HDF5 file (ASDF)", f"a file starting {head!r}")
-    f = h5py.File(path, "r")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:  # a truncated download or flipped superblock bits
+        raise AsdfError(
+            path, None, "a complete HDF5 file", f"a damaged one ({str(exc).strip()})"
+        ) from None
     try:
         kind = _attr_text(f.attrs.get("file_format", b""))
         if kind != "ASDF":

@@ -14,6 +14,7 @@ column. Units: ESM PGA is cm/s^2; ITACA 1.x PGA is m/s^2 and is converted to cm/
 
 from __future__ import annotations
 
+import csv
 import io
 import math
 import re
@@ -144,6 +145,35 @@ def _sniff_delimiter(line: str, path: str) -> str:
     return best
 
 
+def _check_row_widths(text: str, delimiter: str, path: str) -> None:
+    """Refuse a row with fewer fields than the header.
+
+    pandas pads such a row with empty cells, so a file cut mid-row (a truncated download)
+    would give a record whose last values are silently missing.
+    """
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    width = None
+    rows = iter(reader)
+    while True:
+        try:
+            fields = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a field longer than csv's limit, a NUL past the head
+            raise FlatFileError(path, reader.line_num, "a CSV row", str(exc)) from None
+        if not fields or (len(fields) == 1 and not fields[0].strip()):
+            continue
+        if width is None:
+            width = len(fields)
+        elif len(fields) < width:
+            raise FlatFileError(
+                path,
+                reader.line_num,
+                f"{width} {delimiter!r}-separated fields, as the header has",
+                f"{len(fields)}: a row cut short (is the file truncated?)",
+            )
+
+
 def read_flatfile_frame(raw: bytes, path: str) -> tuple[pd.DataFrame, str]:
     """The flat file as strings (nothing converted yet) and its layout."""
     if not raw.strip():
@@ -174,6 +204,7 @@ def read_flatfile_frame(raw: bytes, path: str) -> tuple[pd.DataFrame, str]:
             f"rows with as many {delimiter!r}-separated fields as the header",
             str(exc).strip(),
         ) from None
+    _check_row_widths(text, delimiter, path)
     frame.columns = [str(c).strip() for c in frame.columns]
     frame = frame.loc[:, [c for c in frame.columns if not c.startswith("Unnamed:") and c]]
     layout = detect_layout(frame.columns)

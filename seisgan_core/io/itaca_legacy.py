@@ -327,6 +327,16 @@ def read_rs(path: str | Path) -> RsSpectrum:
     table = np.asarray(rows, dtype=np.float64)
     if table.size == 0:
         raise FormatError(path, 2, "rows of period and PSA", "none")
+    if not raw.rstrip(b" \t").endswith(b"\n") and table[-1, 0] >= 0:
+        # ITACA's .rs files end with the period -1 row and a line end; a last spectral row
+        # without a line end may have lost digits (a truncated download): refuse it
+        last = max(i for i, line in enumerate(lines, start=1) if line.strip())
+        raise FormatError(
+            path,
+            last,
+            "a last row ending in a line end (or the period -1 row)",
+            "a spectral row cut off without one: is the file truncated?",
+        )
     periods = table[:, 0]
     zero = np.flatnonzero(periods == 0.0)
     spectral = periods > 0

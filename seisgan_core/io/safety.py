@@ -8,9 +8,10 @@ or memory, expand XML entities, or follow an HDF5 file into another file. Each c
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from seisgan_core.io.errors import UnsafeInputError
+from seisgan_core.io.errors import FormatError, UnsafeInputError
 
 __all__ = [
     "MAX_MEMBER_BYTES",
@@ -98,8 +99,18 @@ def read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, zip_path: str | 
     lies about its size fails instead of growing; we read one byte more to be sure.
     """
     check_zip_member(zip_path, info)
-    with zf.open(info) as handle:
-        data = handle.read(info.file_size + 1)
+    try:
+        with zf.open(info) as handle:
+            data = handle.read(info.file_size + 1)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        # a flipped bit fails the CRC-32 (or the inflate): the member is damaged, not unsafe
+        raise FormatError(
+            zip_path,
+            None,
+            "a member whose bytes match its CRC-32",
+            f"a damaged member ({exc})",
+            field=info.filename,
+        ) from None
     if len(data) > info.file_size:
         raise UnsafeInputError(
             zip_path,

@@ -9,16 +9,15 @@ renamed over the old one, so a kill at any moment leaves either the old or the n
 
 from __future__ import annotations
 
-import os
 import pickle
 import random
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from seisgan_core.fsutil import atomic_write
 from seisgan_core.io.errors import FormatError
 
 __all__ = [
@@ -38,17 +37,15 @@ class CheckpointError(FormatError):
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
     """Write ``state`` to ``path`` atomically (temporary file in the same folder, fsync, rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with atomic_write(path, "wb") as fh:
             torch.save({"format": CHECKPOINT_FORMAT, **state}, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except RuntimeError as exc:
+        # torch's zip writer turns a failed write (ENOSPC) into a RuntimeError while closing;
+        # report the OSError underneath, naming the file
+        if isinstance(exc.__context__, OSError):
+            cause = exc.__context__
+            raise OSError(cause.errno, cause.strerror or str(cause), str(path)) from exc
         raise
 
 
@@ -60,7 +57,23 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
     size = path.stat().st_size
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
-    except (RuntimeError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError, OSError) as exc:
+    except pickle.UnpicklingError as exc:
+        if "weights only" not in str(exc).lower():
+            raise CheckpointError(
+                path, None, "a complete PyTorch checkpoint", f"a damaged pickle ({exc})"
+            ) from exc
+        # weights_only=True loads tensors and plain containers only; anything else in the
+        # pickle (a class, a function call) could run code, so the file is refused unread
+        first = str(exc).strip().splitlines()
+        detail = next((line for line in first if "GLOBAL" in line or "Unsupported" in line), "")
+        detail = detail.split(" Please")[0].strip()[:160]
+        raise CheckpointError(
+            path,
+            None,
+            "tensors and plain containers (loaded with weights_only=True)",
+            f"a pickle of arbitrary Python objects, refused unread ({detail})",
+        ) from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError) as exc:
         raise CheckpointError(
             path,
             None,

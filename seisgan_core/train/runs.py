@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from seisgan_core.prepare import open_npy
 from seisgan_core.train.checkpoint import load_checkpoint
 from seisgan_core.train.config import Hyperparameters
 from seisgan_core.train.data import physical_scenarios, scenario_matrix
@@ -124,7 +125,9 @@ class Run:
 
     def samples(self, epoch: int) -> np.ndarray:
         """The fixed-noise samples of one epoch, (K, 3, L) float32, normalised."""
-        return np.load(self.path / "samples" / f"epoch_{int(epoch):04d}.npy").astype(np.float32)
+        # through a read-only memory map: no object arrays, no allocation from the header
+        samples = open_npy(self.path / "samples" / f"epoch_{int(epoch):04d}.npy")
+        return np.array(samples, dtype=np.float32)
 
     @property
     def sample_conditions(self) -> list[dict[str, Any]]:

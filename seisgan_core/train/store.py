@@ -11,20 +11,25 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
+import re
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from seisgan_core.fsutil import atomic_write
+from seisgan_core.io.errors import UnsafeInputError
 
 __all__ = [
     "HEARTBEAT_S",
     "RunLockedError",
     "StatusWriter",
     "append_jsonl",
+    "check_run_path",
     "pid_alive",
     "read_json",
     "read_jsonl",
+    "run_dir",
     "running_pid",
     "write_json_atomic",
 ]
@@ -36,6 +41,38 @@ STALE_AFTER_S = 60.0
 
 class RunLockedError(RuntimeError):
     """Another live process is training into the same run folder."""
+
+
+# a run's name is one folder name: letters, digits, '.', '_' and '-', not starting with '.'
+_RUN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def check_run_path(path: str | Path) -> Path:
+    """``path`` as a Path, or UnsafeInputError if any part of it is ``..``.
+
+    Run folders are written and deleted (``--overwrite``); a path that climbs out of where it
+    is given (``models/../../home``) is refused rather than resolved.
+    """
+    path = Path(path)
+    if ".." in path.parts:
+        raise UnsafeInputError(
+            path, None, "a run folder without '..' parts", repr(str(path)), field="run folder"
+        )
+    return path
+
+
+def run_dir(name: str, root: str | Path = "models") -> Path:
+    """The folder of the run called ``name`` under ``root``; UnsafeInputError for a name that
+    is not a plain folder name (``../x``, ``a/b``, ``/etc``, ``.hidden``, empty)."""
+    if not isinstance(name, str) or not _RUN_NAME.fullmatch(name):
+        raise UnsafeInputError(
+            Path(root) / str(name),
+            None,
+            "a run name of letters, digits, '.', '_' and '-' (not starting with '.')",
+            repr(name),
+            field="run name",
+        )
+    return Path(root) / name
 
 
 def _clean(obj: Any) -> Any:
@@ -50,19 +87,9 @@ def _clean(obj: Any) -> Any:
 
 
 def write_json_atomic(path: str | Path, obj: Any, *, indent: int | None = 2) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(_clean(obj), fh, indent=indent, allow_nan=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, "w") as fh:
+        json.dump(_clean(obj), fh, indent=indent, allow_nan=False)
+        fh.write("\n")
 
 
 def read_json(path: str | Path) -> Any:
@@ -70,11 +97,28 @@ def read_json(path: str | Path) -> Any:
 
 
 def append_jsonl(path: str | Path, record: dict[str, Any]) -> None:
-    """Append one line and flush it to disk (a kill leaves at most a partial last line)."""
-    with open(path, "a") as fh:
-        fh.write(json.dumps(_clean(record), allow_nan=False) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
+    """Append one line and flush it to disk (a kill leaves at most a partial last line).
+
+    A partial last line left by a kill or a full disk is cut off first: appended to, it would
+    become a broken line in the middle of the file, which no reader could skip.
+    """
+    line = (json.dumps(_clean(record), allow_nan=False) + "\n").encode()
+    with open(path, "ab+") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        if size:
+            fh.seek(max(size - (1 << 20), 0))
+            tail = fh.read()
+            if not tail.endswith(b"\n"):
+                cut = tail.rfind(b"\n")
+                size = size - len(tail) + cut + 1  # after the last complete line (0 if none)
+                fh.truncate(size)
+        try:
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+        except BaseException:
+            fh.truncate(size)  # a failed write (ENOSPC) leaves no partial line either
+            raise
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:

@@ -40,6 +40,7 @@ from torch import nn
 from torch.utils.data import DistributedSampler
 
 from seisgan_core import __version__
+from seisgan_core.fsutil import LockHeldError, PathLock, atomic_write
 from seisgan_core.nn.models import AmplitudeHead, Critic, Generator
 from seisgan_core.train.checkpoint import (
     capture_rng_state,
@@ -66,6 +67,7 @@ from seisgan_core.train.store import (
     RunLockedError,
     StatusWriter,
     append_jsonl,
+    check_run_path,
     read_jsonl,
     running_pid,
     write_json_atomic,
@@ -408,10 +410,9 @@ class Trainer:
         val_score = log_spectral_distance(
             band_log_power(self._generate(self.val_z, self.val_c)), self.val_log_power
         )
-        tmp = self.out / "samples" / f".epoch_{epoch:04d}.npy.tmp"
-        with open(tmp, "wb") as fh:
+        # atomic: a full disk or a kill leaves no partial sample file behind
+        with atomic_write(self.out / "samples" / f"epoch_{epoch:04d}.npy", "wb") as fh:
             np.save(fh, samples.cpu().numpy().astype(np.float16))
-        os.replace(tmp, self.out / "samples" / f"epoch_{epoch:04d}.npy")
         nc, ng = max(totals[_C_N], 1.0), totals[_G_N]
         n_samples = totals[_C_N] * self.hp.batch_size
         return {
@@ -454,6 +455,9 @@ class Trainer:
             "metrics": metrics,
             "seconds_in_epoch": self.seconds_in_epoch,
         }
+
+    def _metric_lines(self) -> int:
+        return len(read_jsonl(self.out / "metrics.jsonl"))
 
     def _restore(self, path: Path) -> tuple[int, int, torch.Tensor]:
         # on the CPU: RNG states must be CPU tensors; load_state_dict copies onto the device
@@ -518,8 +522,21 @@ class Trainer:
         if self.handle_signals and threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous_handlers[sig] = signal.signal(sig, self._request_stop)
+        lock = PathLock(self.out, command="seisgan train") if self.is_main else None
         try:
-            if self.is_main:
+            if lock is not None:
+                # status.json refuses a live run only once its data is loaded; the lock file
+                # closes that window for two commands started at the same moment
+                check_run_path(self.out)
+                try:
+                    lock.acquire()
+                except LockHeldError as exc:
+                    lock = None  # not ours to release
+                    raise RunLockedError(
+                        f"{self.out} is being trained by process {exc.holder.get('pid')} "
+                        f"(lock file {exc.lock_path}, since {exc.holder.get('since')}); stop it "
+                        "first (SIGTERM) or choose another --out"
+                    ) from None
                 self._prepare_folder()
             if self.distributed:
                 dist.barrier()
@@ -533,6 +550,8 @@ class Trainer:
                 return "stopped"
             raise
         finally:
+            if lock is not None:
+                lock.release()
             for sig, handler in previous_handlers.items():
                 signal.signal(sig, handler)
             if getattr(self, "_owns_process_group", False) and dist.is_initialized():
@@ -559,7 +578,12 @@ class Trainer:
         ckpt_dir = self.out / "checkpoints"
         if self.resume:
             source = self.resume_from or ckpt_dir / "last.pt"
-            epoch, start_batch, acc = self._restore(source)
+            if self.resume_from is None and not source.exists() and not self._metric_lines():
+                # killed before its first checkpoint: nothing to lose, start from epoch 0
+                # (without this the run could be neither resumed nor started again)
+                pass
+            else:
+                epoch, start_batch, acc = self._restore(source)
         if self.is_main:
             self._write_config(data)
             self.status = StatusWriter(self.out / "status.json", epochs=hp.epochs)
@@ -653,8 +677,11 @@ class Trainer:
         save_checkpoint(ckpt_dir / "last.pt", state)
         append_jsonl(self.out / "metrics.jsonl", metrics)
         if hp.checkpoint_every and epoch % hp.checkpoint_every == 0:
-            shutil.copyfile(ckpt_dir / "last.pt", ckpt_dir / f".epoch_{epoch:04d}.pt.tmp")
-            os.replace(ckpt_dir / f".epoch_{epoch:04d}.pt.tmp", ckpt_dir / f"epoch_{epoch:04d}.pt")
+            with (
+                open(ckpt_dir / "last.pt", "rb") as src,
+                atomic_write(ckpt_dir / f"epoch_{epoch:04d}.pt", "wb") as dst,
+            ):
+                shutil.copyfileobj(src, dst)
         self.status.update(
             epoch=epoch,
             message=f"epoch {epoch}/{hp.epochs}: W {metrics['wasserstein']:.3g}, val LSD "
