@@ -11,7 +11,8 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-# public name -> module that defines it
+# public name -> module that defines it. `prepare` and `evaluate` are also the names of a
+# module and a package; those are callable and run the function (see `_callable.py`).
 _EXPORTS = {
     "read_records": "seisgan_core.catalog",
     "Catalog": "seisgan_core.catalog",
@@ -20,6 +21,7 @@ _EXPORTS = {
     "load_run": "seisgan_core.train.runs",
     "evaluate": "seisgan_core.evaluate.panel",
 }
+_MODULE_NAMES = {"prepare", "evaluate"}
 
 __all__ = ["__version__", *_EXPORTS]
 
@@ -28,4 +30,6 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'seisgan_core' has no attribute {name!r}")
+    if name in _MODULE_NAMES:
+        return importlib.import_module(f"seisgan_core.{name}")
     return getattr(importlib.import_module(module), name)

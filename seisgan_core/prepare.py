@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from seisgan_core import __version__
+from seisgan_core._callable import make_module_callable
 from seisgan_core.fsutil import atomic_directory, output_lock, recover_directory
 
 __all__ = [
@@ -757,3 +758,7 @@ def load_prepared(path: str | Path) -> PreparedSet:
         noise = open_npy(path / "noise.npy")
         noise_records = pd.read_parquet(path / "noise.parquet")
     return PreparedSet(waveforms, records, manifest, path, noise, noise_records)
+
+
+# `seisgan_core.prepare(...)` calls `prepare` even after this module replaced the flat export.
+make_module_callable(__name__, f"{__name__}:prepare")

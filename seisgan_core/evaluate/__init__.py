@@ -12,7 +12,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from seisgan_core._callable import make_module_callable
 from seisgan_core.evaluate._version import PANEL_VERSION
+
+# `seisgan_core.evaluate(...)` runs the whole panel (the flat API's `evaluate`).
+make_module_callable(__name__, "seisgan_core.evaluate.panel:evaluate")
 
 _PUBLIC = {
     "arias_intensity": "intensity",
