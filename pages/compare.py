@@ -112,6 +112,15 @@ def compute(run_path: str, epoch: str, data: str, n: int, seed: int = 0):
     return panel, generated.waveforms, real, generated.metadata()
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def export_bytes(run_path: str, epoch: str, data: str, n: int, fmt: str) -> bytes:
+    """The download's bytes, built once per run, epoch, set and format (not on every rerun)."""
+    _panel, generated, _real, meta = compute(run_path, epoch, data, n)
+    return export_samples(
+        generated, fmt, dt=DT_S, provenance=meta, conditions=meta.get("conditions")
+    )
+
+
 try:
     panel, gen, real, provenance = compute(str(run.path), which, str(data_path), n_records)
 except (FileNotFoundError, ValueError) as exc:
@@ -199,8 +208,7 @@ with tabs[6]:
     st.markdown("Generated records with their provenance (run, epoch, conditions, seed):")
     cols = st.columns(len(EXPORT_FORMATS))
     for col, fmt in zip(cols, EXPORT_FORMATS, strict=True):
-        data = export_samples(gen, fmt, dt=DT_S, provenance=provenance,
-                              conditions=provenance.get("conditions"))  # fmt: skip
+        data = export_bytes(str(run.path), which, str(data_path), n_records, fmt)
         suffix = ".h5" if fmt == "asdf" else ".zip"
         col.download_button(
             fmt, data, file_name=f"{run_name}_{which}_generated{suffix}", key=f"dl_{fmt}"
