@@ -93,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("/tmp/itaca-scale"))
     parser.add_argument("--records", type=int, default=13600)
     parser.add_argument("--noise", type=int, default=500)
+    parser.add_argument(
+        "--evaluate-n",
+        type=int,
+        default=1298,
+        help="generated records to evaluate (the study's 1,298)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the archive afterwards")
     parser.add_argument("--no-write", action="store_true", help="do not touch the doc")
     args = parser.parse_args(argv)
