@@ -107,6 +107,34 @@ def run_and_kill(args: tuple[str, ...], delay: float) -> bool:
         proc.stderr.close()
 
 
+def kill_at_moments(
+    args: tuple[str, ...],
+    delays: list[float],
+    *,
+    check,
+    restore,
+    attempts: int = 4,
+) -> list[bool]:
+    """SIGKILL the command once per delay; True where the kill landed while it ran.
+
+    A run that finished before its kill (the machine ran faster than when the clean run was
+    timed: load here changes by the minute) is checked, its old output put back with
+    ``restore()``, and tried again with half the delay, so each seed still gets its kill.
+    ``check()`` runs after every attempt (old or new output, never a mixture).
+    """
+    landed = []
+    for delay in delays:
+        for _ in range(attempts):
+            killed = run_and_kill(args, delay)
+            check()
+            if killed:
+                break
+            restore()
+            delay /= 2
+        landed.append(killed)
+    return landed
+
+
 def wait_for(predicate, timeout: float = 120.0, poll: float = 0.1) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():

@@ -7,11 +7,13 @@ training resumes from its last epoch and ends where an uninterrupted run ends.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
 from drill_util import (
+    kill_at_moments,
     kill_delays,
     leftovers,
     run,
@@ -80,12 +82,15 @@ def test_ingest_killed_at_random_moments(demo_archive, tmp_path):
     seconds = timed_run("ingest", str(demo_archive), "--out", str(clean), "--quiet")
     old, new = tree_hash(out), tree_hash(clean)
     assert old != new
-    killed = []
-    for delay in kill_delays(SEEDS, seconds):
-        killed.append(
-            run_and_kill(("ingest", str(demo_archive), "--out", str(out), "--quiet"), delay)
-        )
-        _old_or_new(out, old, new)
+    backup = tmp_path / "old.parquet"
+    shutil.copy2(out, backup)
+    killed = kill_at_moments(
+        ("ingest", str(demo_archive), "--out", str(out), "--quiet"),
+        kill_delays(SEEDS, seconds),
+        check=lambda: _old_or_new(out, old, new),
+        restore=lambda: shutil.copy2(backup, out),
+    )
+    backup.unlink()
     assert any(killed), "no kill landed while it ran"
     done = run("ingest", str(demo_archive), "--out", str(out), "--quiet")
     assert done.returncode == 0, done.stderr
@@ -100,12 +105,20 @@ def test_prepare_killed_at_random_moments(demo_archive, tmp_path):
     seconds = timed_run("prepare", str(demo_archive), "--out", str(clean), "--seed", "0")
     old, new = tree_hash(out), tree_hash(clean)
     assert old != new
-    killed = []
-    for delay in kill_delays(SEEDS, seconds):
-        killed.append(
-            run_and_kill(("prepare", str(demo_archive), "--out", str(out), "--seed", "0"), delay)
-        )
-        _old_or_new(out, old, new)
+    backup = tmp_path.parent / f"{tmp_path.name}-old-prepared"
+    shutil.copytree(out, backup)
+
+    def restore() -> None:  # a finished run is 'up to date' afterwards: put the old set back
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(backup, out)
+
+    killed = kill_at_moments(
+        ("prepare", str(demo_archive), "--out", str(out), "--seed", "0"),
+        kill_delays(SEEDS, seconds),
+        check=lambda: _old_or_new(out, old, new),
+        restore=restore,
+    )
+    shutil.rmtree(backup)
     assert any(killed), "no kill landed while it ran"
     done = run("prepare", str(demo_archive), "--out", str(out), "--seed", "0")
     assert done.returncode == 0, done.stderr
