@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+VIEWPORT = {"width": 1400, "height": 1000}
 
 
 def _free_port() -> int:
@@ -131,6 +132,29 @@ class Recorder:
         ]
 
 
+def launch_chromium(pw):
+    """Debian's chromium, headless, with nothing of its own reaching out (a Browser from the
+    sync API, a coroutine giving one from the async API)."""
+    return pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def record(context, pg) -> Recorder:
+    """Record the context's requests and bad responses and the page's console errors and
+    uncaught exceptions (the handlers are plain functions: sync and async API alike)."""
+    recorder = Recorder()
+    context.on("request", lambda request: recorder.requests.append(request.url))
+    context.on(
+        "response",
+        lambda r: recorder.bad_responses.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+    )
+    pg.on(
+        "console",
+        lambda msg: recorder.console_errors.append(msg.text) if msg.type == "error" else None,
+    )
+    pg.on("pageerror", lambda exc: recorder.page_errors.append(str(exc)))
+    return recorder
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
@@ -138,27 +162,16 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is absent")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = launch_chromium(pw)
         yield browser
         browser.close()
 
 
 @pytest.fixture
 def page(browser, server):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    recorder = Recorder()
-    context.on("request", lambda request: recorder.requests.append(request.url))
-    context.on(
-        "response",
-        lambda r: recorder.bad_responses.append(f"{r.status} {r.url}") if r.status >= 400 else None,
-    )
+    context = browser.new_context(viewport=VIEWPORT)
     pg = context.new_page()
-    pg.on(
-        "console",
-        lambda msg: recorder.console_errors.append(msg.text) if msg.type == "error" else None,
-    )
-    pg.on("pageerror", lambda exc: recorder.page_errors.append(str(exc)))
-    pg.recorder = recorder
+    pg.recorder = record(context, pg)
     yield pg
     context.close()
 
