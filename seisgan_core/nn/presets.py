@@ -77,8 +77,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "gp_lambda": 20.0,
         "conditions": CONDITION_NAMES,
     },
-    # Small enough for 2 CPU cores in about 20 minutes on the demo archive (~1,000 training
-    # records); epochs chosen from the measured throughput (docs/benchmarks.md, "Training").
+    # Small enough for 2 CPU cores: about 50 s an epoch on the demo archive (~1,000 training
+    # records, 19 samples/s on 2 free cores), so 60 epochs take about an hour.
     "demo": {
         # narrow networks (~0.45 M parameters): a complete checkpoint (weights and Adam moments)
         # is ~5 MB, so best.pt + last.pt + 60 epochs of samples stay under 25 MB
@@ -91,7 +91,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "condition_width": 4,
         "latent_dim": 100,
         "betas": (0.5, 0.9),
-        # n_critic 2: more generator updates in the few epochs 20 minutes allow
+        # n_critic 2: more generator updates in the few epochs a CPU allows
         "n_critic": 2,
         "epochs": 60,
         "batch_size": 32,
