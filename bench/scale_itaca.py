@@ -16,7 +16,6 @@ between its own markers.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -168,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         steps.append(
             run_step(f"app_{page}", ["-c", APP_SCRIPT, page], home, env={"SEISGAN_HOME": str(home)})
         )
-    n = json.loads((processed / "manifest.json").read_text()).get("n_records", "?")
+    import pandas as pd  # after the steps: the table of the prepared set gives its size
+
+    n = len(pd.read_parquet(processed / "records.parquet", columns=["row"]))
     lines = [
         START,
         f"`python bench/scale_itaca.py --records {args.records}` ({n} prepared records), "
