@@ -24,6 +24,7 @@ archive is never held in memory whole: one record at a time is read, processed a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import platform
@@ -324,6 +325,18 @@ def _empty_bound(report: list[tuple[str, int]], n_before: int) -> tuple[str, int
     return "(no record with waveforms)", n_before
 
 
+def _holding_output_lock(func):
+    """Run ``func(sources, out_dir, ...)`` holding the lock of ``out_dir`` (see `prepare`)."""
+
+    @functools.wraps(func)
+    def locked(sources, out_dir, **options):
+        with output_lock(out_dir, "seisgan prepare"):
+            return func(sources, out_dir, **options)
+
+    return locked
+
+
+@_holding_output_lock
 def prepare(
     sources: Iterable[str | Path] | str | Path,
     out_dir: str | Path,
@@ -351,41 +364,6 @@ def prepare(
     the first one's pid (a lock file ``.NAME.lock`` beside ``out_dir``; a dead holder's lock
     is taken over).
     """
-    with output_lock(out_dir, "seisgan prepare"):
-        return _prepare(
-            sources,
-            out_dir,
-            selection=selection,
-            mode=mode,
-            align=align,
-            pre_event_s=pre_event_s,
-            split_fractions=split_fractions,
-            cluster_km=cluster_km,
-            cluster_days=cluster_days,
-            seed=seed,
-            include_noise=include_noise,
-            force=force,
-            progress=progress,
-        )
-
-
-def _prepare(
-    sources: Iterable[str | Path] | str | Path,
-    out_dir: str | Path,
-    *,
-    selection: Any = None,
-    mode: str = "window",
-    align: str = "start",
-    pre_event_s: float = 5.0,
-    split_fractions: Sequence[float] = (0.8, 0.1, 0.1),
-    cluster_km: float = 10.0,
-    cluster_days: float = 30.0,
-    seed: int = 0,
-    include_noise: bool = True,
-    force: bool = False,
-    progress: Progress | None = None,
-) -> PrepareSummary:
-    """:func:`prepare` once its lock is held."""
     from seisgan_core.catalog import Selection, read_records
     from seisgan_core.split import assign_splits
 
