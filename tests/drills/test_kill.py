@@ -243,13 +243,23 @@ def test_evaluate_cache_write_killed_at_random_moments(tmp_path):
     old, new = _evaluation(out), _evaluation(clean)
     figures = [name for name in new if name.endswith((".png", ".html"))]
     assert figures and any(old.get(name) != new[name] for name in figures)
-    killed = []
-    # the figures and metrics.json are written in the last part of the run
-    for delay in kill_delays(SEEDS[:2], seconds, 0.55, 0.99):
-        killed.append(run_and_kill(args(out, 0), delay))
+    backup = tmp_path.parent / f"{tmp_path.name}-old-eval"
+    shutil.copytree(out, backup)
+
+    def check() -> None:
         assert _evaluation(out) in (old, new) or (
             _evaluation(out) is None and _evaluation(tmp_path / ".eval.old") == old
         ), "an evaluation folder mixing the old and the new run"
+
+    def restore() -> None:  # a finished run is cached afterwards: put the old folder back
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(backup, out)
+
+    # the figures and metrics.json are written in the last part of the run
+    killed = kill_at_moments(
+        args(out, 0), kill_delays(SEEDS[:2], seconds, 0.55, 0.99), check=check, restore=restore
+    )
+    shutil.rmtree(backup)
     assert any(killed), "no kill landed while it ran"
     done = run(*args(out, 0))
     assert done.returncode == 0, done.stderr
