@@ -182,5 +182,5 @@ def _tune(args: argparse.Namespace) -> int:
         device=args.device,
         seed=args.seed,
     )
-    print(f"best trial {best['trial']}: val LSD {best['val_score']:.3f} dB -> {best['preset']}")
+    print(f"best trial {best['trial']}: val score {best['val_score']:.3f} -> {best['preset']}")
     return 0

@@ -17,6 +17,15 @@ conditions; ``sample_critic`` is a convolution whose score map is averaged over 
 normalisation layers in the critic: batch statistics would break the per-sample gradient penalty
 (Gulrajani et al. 2017, sec. 4).
 
+The study's critic sees about 4 s at a time (six stride-2 convolutions of kernel 9, then the
+averaged score map): it judges patches, not the record's shape over the 40 s window, and a
+generator can satisfy it with several locally plausible bursts instead of one P-then-S record.
+``global_layers`` > 0 (ours; 0 keeps the study's critic) adds a second score from
+``global_block``: stride-4 convolutions over the same feature map until one position sees the
+whole window, flattened into a linear layer, so the critic can judge where the energy arrives
+and that it arrives once (the role of the final dense layer in the DCGAN/WGAN-GP critics of
+Radford et al. 2016 and Gulrajani et al. 2017).
+
 Conditions are physical values (Mw, log10 epicentral distance, depth, Vs30; any subset, or none
 for the study's unconditional model). Each module normalises them with buffers it carries, so a
 checkpoint holds the normalisation the model was trained with.
@@ -150,6 +159,7 @@ class Critic(nn.Module):
         stride: int = 4,
         kernel: int = 9,
         condition_width: int = 8,
+        global_layers: int = 0,
     ) -> None:
         super().__init__()
         self.n_conditions = n_conditions
@@ -175,6 +185,15 @@ class Critic(nn.Module):
         self.sample_critic = nn.Sequential(
             _conv(c, widths[-1], 3), nn.LeakyReLU(0.2), nn.Conv1d(widths[-1], 1, 1)
         )
+        self.global_layers = global_layers
+        if global_layers:
+            layers: list[nn.Module] = []
+            c_in, n_out = c, feature_length
+            for _ in range(global_layers):
+                layers += [_conv(c_in, widths[-1], 9, stride=4), nn.LeakyReLU(0.2)]
+                c_in, n_out = widths[-1], (n_out - 1) // 4 + 1
+            layers += [nn.Flatten(), nn.Linear(widths[-1] * n_out, 1)]
+            self.global_block = nn.Sequential(*layers)
 
     @staticmethod
     def _branch(widths: tuple[int, ...], stride: int, kernel: int) -> nn.Sequential:
@@ -201,8 +220,11 @@ class Critic(nn.Module):
                 raise ValueError(f"this critic needs {self.n_conditions} conditions per sample")
             y = self.y_linear(self.normaliser(conditions)).view(x.shape[0], -1, self.feature_length)
             features.append(self.y_conv(y).to(features[0].dtype))
-        score_map = self.sample_critic(torch.cat(features, dim=1))
-        return score_map.mean(dim=(1, 2)).float()
+        h = torch.cat(features, dim=1)
+        score = self.sample_critic(h).mean(dim=(1, 2))
+        if self.global_layers:
+            score = score + self.global_block(h).squeeze(1)
+        return score.float()
 
 
 class AmplitudeHead(nn.Module):

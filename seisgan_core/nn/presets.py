@@ -76,9 +76,10 @@ PRESETS: dict[str, dict[str, Any]] = {
         "lr_critic": 5e-5,
         "gp_lambda": 20.0,
         "conditions": CONDITION_NAMES,
+        "critic_global_layers": 3,
     },
-    # Small enough for 2 CPU cores: about 50 s an epoch on the demo archive (~1,000 training
-    # records, 19 samples/s on 2 free cores), so 60 epochs take about an hour.
+    # Small enough for 2 CPU cores: 15-20 s an epoch on the demo archive (~1,000 training
+    # records, 50-60 samples/s on 2 free cores), so 60 epochs take about 20 minutes.
     "demo": {
         # narrow networks (~0.45 M parameters): a complete checkpoint (weights and Adam moments)
         # is ~5 MB, so best.pt + last.pt + 60 epochs of samples stay under 25 MB
@@ -89,6 +90,9 @@ PRESETS: dict[str, dict[str, Any]] = {
         "critic_kernel": 9,
         "cutoff_hz": 5.0,
         "condition_width": 4,
+        # the critic's whole-window score (see nn/models.py): without it the 4 s patch critic
+        # let the generator scatter several bursts over the window
+        "critic_global_layers": 3,
         "latent_dim": 100,
         "betas": (0.5, 0.9),
         # n_critic 2: more generator updates in the few epochs a CPU allows

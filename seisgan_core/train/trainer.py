@@ -62,7 +62,14 @@ from seisgan_core.train.losses import (
     interpolate,
     wasserstein_estimate,
 )
-from seisgan_core.train.measures import band_log_power, log_spectral_distance, study_statistics
+from seisgan_core.train.measures import (
+    band_log_power,
+    energy_arrival_times,
+    log_spectral_distance,
+    study_statistics,
+    timing_distance,
+    validation_score,
+)
 from seisgan_core.train.store import (
     RunLockedError,
     StatusWriter,
@@ -151,6 +158,7 @@ def build_models(
         stride=hp.critic_stride,
         kernel=hp.critic_kernel,
         condition_width=hp.condition_width,
+        global_layers=hp.critic_global_layers,
     )
     return generator, critic, AmplitudeHead(n_conditions=n_cond)
 
@@ -317,7 +325,16 @@ class Trainer:
         v = pick(val, hp.val_max_records, _VAL_SEED)
         self.val_z = noise(len(v), _VAL_SEED)
         self.val_c = torch.from_numpy(val.conditions[v]).to(dev)
-        self.val_log_power = band_log_power(torch.from_numpy(data.read(val.rows[v])).to(dev))
+        val_records = torch.from_numpy(data.read(val.rows[v])).to(dev)
+        self.val_log_power = band_log_power(val_records)
+        self.val_times = energy_arrival_times(val_records)
+        # the real-vs-real baseline of both distances: as many training records against these
+        t = pick(data.train, len(v), _VAL_SEED + 1)
+        train_records = torch.from_numpy(data.read(data.train.rows[t])).to(dev)
+        self.val_baseline = {
+            "lsd_db": log_spectral_distance(band_log_power(train_records), self.val_log_power),
+            "timing_s": timing_distance(energy_arrival_times(train_records), self.val_times),
+        }
 
     # ------------------------------------------------------------------ steps
     def _cond(self, c: torch.Tensor) -> torch.Tensor | None:
@@ -407,9 +424,11 @@ class Trainer:
     def _epoch_metrics(self, epoch: int, totals: list[float], seconds_train: float) -> dict:
         samples = self._generate(self.sample_z, self.sample_c)
         stats_gen = study_statistics(self._generate(self.stats_z, self.stats_c))
-        val_score = log_spectral_distance(
-            band_log_power(self._generate(self.val_z, self.val_c)), self.val_log_power
-        )
+        generated_val = self._generate(self.val_z, self.val_c)
+        val_lsd = log_spectral_distance(band_log_power(generated_val), self.val_log_power)
+        val_timing = timing_distance(energy_arrival_times(generated_val), self.val_times)
+        base = self.val_baseline
+        val_score = validation_score(val_lsd, val_timing, base["lsd_db"], base["timing_s"])
         # atomic: a full disk or a kill leaves no partial sample file behind
         with atomic_write(self.out / "samples" / f"epoch_{epoch:04d}.npy", "wb") as fh:
             np.save(fh, samples.cpu().numpy().astype(np.float16))
@@ -428,6 +447,8 @@ class Trainer:
             "seconds": None,  # filled in below, after the evaluation
             "samples_per_s": n_samples / max(seconds_train, 1e-9),
             "val_score": val_score,
+            "val_lsd_db": val_lsd,
+            "val_timing_s": val_timing,
             "stats": {"real": self.stats_real, "generated": stats_gen},
         }
 
@@ -685,7 +706,8 @@ class Trainer:
         self.status.update(
             epoch=epoch,
             message=f"epoch {epoch}/{hp.epochs}: W {metrics['wasserstein']:.3g}, val LSD "
-            f"{metrics['val_score']:.2f} dB (best {self.best_val:.2f} at {self.best_epoch})",
+            f"{metrics['val_lsd_db']:.2f} dB, timing {metrics['val_timing_s']:.2f} s, score "
+            f"{metrics['val_score']:.2f} (best {self.best_val:.2f} at {self.best_epoch})",
         )
         if self.epoch_callback is not None:
             self.epoch_callback(epoch, metrics)
@@ -728,8 +750,12 @@ class Trainer:
                 "sampling_rate_hz": SAMPLING_RATE_HZ,
             },
             "normalisation": normalisation,
-            "validation_measure": "log-spectral distance (dB) of generated vs validation band "
-            "power spectra, 0.2-80 Hz; lower is better; picks best.pt",
+            "validation_measure": "val_score: the mean of val_lsd_db (log-spectral distance of "
+            "generated vs validation band power spectra, 0.2-80 Hz) and val_timing_s (Wasserstein "
+            "distance of the times of 5/50/95 % energy arrival), each divided by its value for "
+            "real training records against the same validation records (validation_baseline); "
+            "lower is better, 1 is as close as real records; picks best.pt",
+            "validation_baseline": self.val_baseline,
             "code_version": _code_version(),
             "seed": self.hp.seed,
             "created": created,

@@ -31,7 +31,9 @@ PANEL_COLUMNS: dict[str, str] = {
     "wasserstein": "Wasserstein estimate E[D(real)] - E[D(fake)]",
     "gradient_penalty": "gradient penalty",
     "samples_per_s": "samples per second",
-    "val_score": "validation score",
+    "val_score": "validation score (1 = as close as real records)",
+    "val_lsd_db": "validation log-spectral distance (dB)",
+    "val_timing_s": "validation timing distance (s)",
 }
 
 

@@ -17,7 +17,6 @@ from drill_util import (
     kill_delays,
     leftovers,
     run,
-    run_and_kill,
     timed_run,
     tree_hash,
     write_tiny_preset,
@@ -64,14 +63,22 @@ def test_demo_killed_at_random_moments(demo_archive, tmp_path):
     old, new = tree_hash(out), tree_hash(tmp_path / "clean")
     assert new == tree_hash(demo_archive)  # the CLI and the library build the same bytes
     seen = []
-    for delay in kill_delays(SEEDS, seconds):
-        killed = run_and_kill(("demo", "--out", str(out), *DEMO_ARGS), delay)
-        seen.append((killed, _old_or_new(out, old, new)))
+
+    def restore() -> None:  # a run that beat its kill: the old archive back for the next try
+        shutil.rmtree(out)
+        build_demo_archive(out, seed=1, n_records=12, n_noise=2)
+
+    killed = kill_at_moments(
+        ("demo", "--out", str(out), *DEMO_ARGS),
+        kill_delays(SEEDS, seconds),
+        check=lambda: seen.append(_old_or_new(out, old, new)),
+        restore=restore,
+    )
     done = run("demo", "--out", str(out), *DEMO_ARGS)
     assert done.returncode == 0, done.stderr
     assert tree_hash(out) == new
     assert leftovers(tmp_path, "demo") == [], "a killed run's temporaries are still there"
-    assert any(killed for killed, _ in seen), f"no kill landed while it ran: {seen}"
+    assert any(killed), f"no kill landed while it ran: {killed}, outputs seen: {seen}"
 
 
 def test_ingest_killed_at_random_moments(demo_archive, tmp_path):
@@ -152,21 +159,34 @@ def test_train_killed_at_random_moments_resumes_losing_at_most_one_epoch(tmp_pat
     assert [m["epoch"] for m in reference] == [1, 2, 3, 4, 5, 6]
 
     out = tmp_path / "run"
+    snapshot = tmp_path / "snapshot"
     killed = []
     for i, delay in enumerate(kill_delays(SEEDS, seconds, 0.3, 0.8)):
         args = ("train", *common, "--out", str(out), "--no-progress")
         done_before = len(_metrics(out))
-        killed.append(run_and_kill(args + (("--resume",) if i else ()), delay))
-        # every checkpoint on disk is complete; last.pt holds every epoch whose metrics line
-        # was written (it is saved first), so at most the epoch in progress is lost
-        checkpoints = sorted((out / "checkpoints").glob("*.pt"))
-        epochs = {p.name: load_checkpoint(p)["epoch"] for p in checkpoints}
-        finished = len(_metrics(out))
-        assert finished >= done_before
-        if finished:
-            assert epochs["last.pt"] >= finished
-        if (out / "status.json").exists():  # absent when killed while starting
-            json.loads((out / "status.json").read_text())  # complete JSON, never half-written
+        shutil.rmtree(snapshot, ignore_errors=True)
+        if out.exists():
+            shutil.copytree(out, snapshot)
+
+        def check(done_before: int = done_before) -> None:
+            # every checkpoint on disk is complete; last.pt holds every epoch whose metrics
+            # line was written (it is saved first), so at most the epoch in progress is lost
+            checkpoints = sorted((out / "checkpoints").glob("*.pt"))
+            epochs = {p.name: load_checkpoint(p)["epoch"] for p in checkpoints}
+            finished = len(_metrics(out))
+            assert finished >= done_before
+            if finished:
+                assert epochs["last.pt"] >= finished
+            if (out / "status.json").exists():  # absent when killed while starting
+                json.loads((out / "status.json").read_text())  # complete JSON, never half-written
+
+        def restore() -> None:  # a run that beat its kill: back to where it started
+            shutil.rmtree(out, ignore_errors=True)
+            if snapshot.exists():
+                shutil.copytree(snapshot, out)
+
+        resume = ("--resume",) if i else ()
+        killed += kill_at_moments(args + resume, [delay], check=check, restore=restore)
     assert any(killed), "no kill landed while it ran"
     done = run("train", *common, "--out", str(out), "--resume", "--no-progress")
     assert done.returncode == 0, done.stderr
