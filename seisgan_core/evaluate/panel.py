@@ -225,7 +225,7 @@ DEFAULT_CHUNK = 512
 _READ_LOCK = threading.Lock()
 
 
-def _source(x, name: str):
+def _source(x):
     """``x`` as a record source: anything with ``shape`` and NumPy-style row indexing (an
     array, a memory map, an h5py dataset, a lazy reader) is kept as is; lists become arrays."""
     if hasattr(x, "shape") and hasattr(x, "__getitem__"):
@@ -244,14 +244,20 @@ def _read(source, rows, name: str) -> np.ndarray:
     return as_float_array(x, name).astype(np.float32)
 
 
-def _decimated_rows(source, rows, name: str) -> np.ndarray:
-    """Records ``source[rows]`` decimated as :func:`_block_measures` decimates them."""
+def _decimated_rows(source, rows: np.ndarray, name: str, chunk: int) -> np.ndarray:
+    """Records ``source[rows]`` (sorted) decimated as :func:`_block_measures` decimates them,
+    read at most ``chunk`` records at a time (a block's candidates can be 6 x 32 records)."""
     import scipy.fft as sfft
 
-    x = _read(source, rows, name)
-    return _decimate_spectrum(
-        sfft.rfft(x, axis=-1, workers=1), x.shape[-1], _NEAREST_DECIMATE, workers=1
-    )
+    parts = []
+    for i in range(0, len(rows), chunk):
+        x = _read(source, rows[i : i + chunk], name)
+        parts.append(
+            _decimate_spectrum(
+                sfft.rfft(x, axis=-1, workers=1), x.shape[-1], _NEAREST_DECIMATE, workers=1
+            )
+        )
+    return np.concatenate(parts)
 
 
 def _record_measures(
@@ -287,7 +293,6 @@ def _record_measures(
     )
     total = sum(v.shape[0] for v in sets.values())
     n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-    chunk = max(1, int(chunk))
     done = 0
     out: dict[str, dict] = {}
     with ThreadPoolExecutor(max_workers=max(1, n_workers)) as pool:
@@ -382,8 +387,11 @@ def evaluate(
     by whole waveforms; the results do not depend on ``chunk``.
     """
     dt = check_dt(dt)
-    gen = _source(generated, "generated")
-    rea = _source(real, "real")
+    chunk = int(chunk)
+    if chunk < 1:
+        raise ValueError(f"chunk: expected a positive number of records, found {chunk}")
+    gen = _source(generated)
+    rea = _source(real)
     for name, arr in (("generated", gen), ("real", rea)):
         if len(arr.shape) != 3 or arr.shape[1] != 3:
             raise ValueError(f"{name}: expected (n_records, 3, n_samples), found {arr.shape}")
@@ -483,11 +491,11 @@ def evaluate(
                 "generated": (measures["generated"]["fingerprint"], lambda i, j: dec_gen[i:j]),
                 "test": (
                     fp_real[test_mask],
-                    lambda i, j: _decimated_rows(rea, test_rows[i:j], "real"),
+                    lambda i, j: _decimated_rows(rea, test_rows[i:j], "real", chunk),
                 ),
             },
             fp_real[train_mask],
-            lambda rows: _decimated_rows(rea, train_rows[rows], "real"),
+            lambda rows: _decimated_rows(rea, train_rows[rows], "real", chunk),
         )
         (index, distance), (baseline_index, baseline) = found["generated"], found["test"]
         ratio = None
@@ -604,12 +612,12 @@ def evaluate(
     with stage("downstream classifiers", 0.78, 0.90):
         aug: dict = {}
         if noise is not None:
-            noise_source = _source(noise, "noise")
+            noise_source = _source(noise)
             # Features chunk by chunk: noise windows are read like real records.
             nz = np.concatenate(
                 [
                     classifier_features(_read(noise_source, slice(i, i + chunk), "noise"), dt)
-                    for i in range(0, noise_source.shape[0], max(1, int(chunk)))
+                    for i in range(0, noise_source.shape[0], chunk)
                 ]
             )
             # Noise windows split in the proportion of the real train and test splits.

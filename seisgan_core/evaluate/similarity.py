@@ -220,14 +220,14 @@ def _nearest_block(
     cand = np.argpartition(d2, k - 1, axis=1)[:, :k]
     best_idx = np.empty(queries.shape[0], dtype=np.int64)
     best_d = np.empty(queries.shape[0])
-    # The queries' spectra once for all their candidates, the candidates' spectra once per
-    # block (each record's spectrum is computed alone, so its values do not depend on which
-    # other records share the block).
-    needed = np.unique(cand)
-    ref_spec, ref_energy = _xcorr_operand(read_train(needed), size)
+    # The queries' spectra once for all their candidates; the candidates' spectra one rank
+    # at a time (at most one block's worth of training records in memory). Each record's
+    # spectrum is computed alone, so its values do not depend on which records share a call.
     prepared = _xcorr_operand(queries, size)
     n = queries.shape[-1]
     for j in range(k):
+        needed = np.unique(cand[:, j])
+        ref_spec, ref_energy = _xcorr_operand(read_train(needed), size)
         pos = np.searchsorted(needed, cand[:, j])
         d = _shift_tolerant_prepared(prepared, (ref_spec[pos], ref_energy[pos]), n, size)
         if j == 0:
@@ -256,8 +256,8 @@ def nearest_in_fingerprints(
     records start..stop-1); ``train_feats``: the training records' fingerprints
     (:func:`_log_spectrum_features` of the decimated records); ``read_train(rows)``: the
     training records at sorted indices ``rows``. Records are (n, components, samples), already
-    decimated. At most ``chunk`` queries and their ``candidates`` x ``chunk`` candidates are in
-    memory per thread, so neither side need fit in memory whole. Returns name -> (index,
+    decimated. At most ``chunk`` queries and ``chunk`` of their candidates are in memory per
+    thread, so neither side need fit in memory whole. Returns name -> (index,
     distance) per query, the values :func:`nearest_real` returns.
     """
     if train_feats.ndim != 2 or train_feats.shape[0] == 0:
