@@ -220,8 +220,9 @@ def _block_measures(
 #: Real records read and reduced at a time by the panel (512 x 3 x 8000 float32: 49 MB).
 DEFAULT_CHUNK = 512
 
-#: One reader at a time per panel: sources such as h5py datasets are not safe to read from
-#: several threads, and reads are a small part of the work.
+#: One read at a time (module-wide): the nearest-record search reads from its worker threads
+#: while the panel goes on, sources such as h5py datasets are not safe to read from several
+#: threads, and reads are a small part of the work.
 _READ_LOCK = threading.Lock()
 
 
