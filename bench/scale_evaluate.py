@@ -9,7 +9,7 @@ Not part of `bench/run_all.py` (a few minutes, and it needs a prepared set and a
         --records 2600 13600 [--n 1298] [--out /tmp/evaluate-scale]
 
 The last lines are BENCH lines for the largest size: peak memory against the 2 GB goal of
-issue 8, and wall time against the 193 s the whole-array panel took on the same machine and
+issue 8, and wall time against the 155 s the whole-array panel took on the same machine and
 set (1,298 generated against 13,600 real, before the real side was streamed).
 """
 
@@ -30,8 +30,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 from tile_prepared import tile  # noqa: E402
 
 #: Wall time (s) of `seisgan evaluate` before the real side was streamed: 1,298 generated
-#: against 13,600 tiled real records, 2-core development machine, 2026-11-27 (10.3 GB peak).
-BEFORE_S = 193
+#: against 13,600 tiled real records, 2-core development machine, 2026-11-27 (peak 10.3 GB;
+#: 193 s in a first run with an earlier checkpoint).
+BEFORE_S = 155
 
 
 def run_evaluate(run: Path, n: int, data: Path, out: Path) -> tuple[float, float]:
