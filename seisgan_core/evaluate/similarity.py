@@ -200,15 +200,17 @@ def _nearest_block(
     q_feats: np.ndarray,
     queries: np.ndarray,
     train_feats: np.ndarray,
-    read_train: Callable[[np.ndarray], np.ndarray],
+    read_train: Callable[[np.ndarray], np.ndarray] | None,
     candidates: int,
     size: int,
+    train_spectra: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Nearest training record of each query of one block (see :func:`nearest_in_fingerprints`).
 
     ``q_feats``: the queries' fingerprints; ``queries``: the (decimated) query records;
     ``read_train(rows)``: the (decimated) training records at sorted ``rows``. Only the
-    candidates of this block are read, so the training set need not be in memory.
+    candidates of this block are read, so the training set need not be in memory; or
+    ``train_spectra``: every training record's :func:`_xcorr_operand`, computed once.
     """
     # Squared Euclidean distances between fingerprints: |q|^2 + |t|^2 - 2 q.t in one product.
     d2 = (
@@ -226,10 +228,14 @@ def _nearest_block(
     prepared = _xcorr_operand(queries, size)
     n = queries.shape[-1]
     for j in range(k):
-        needed = np.unique(cand[:, j])
-        ref_spec, ref_energy = _xcorr_operand(read_train(needed), size)
-        pos = np.searchsorted(needed, cand[:, j])
-        d = _shift_tolerant_prepared(prepared, (ref_spec[pos], ref_energy[pos]), n, size)
+        if train_spectra is not None:
+            ref = (train_spectra[0][cand[:, j]], train_spectra[1][cand[:, j]])
+        else:
+            needed = np.unique(cand[:, j])
+            ref_spec, ref_energy = _xcorr_operand(read_train(needed), size)
+            pos = np.searchsorted(needed, cand[:, j])
+            ref = (ref_spec[pos], ref_energy[pos])
+        d = _shift_tolerant_prepared(prepared, ref, n, size)
         if j == 0:
             best_idx[:], best_d[:] = cand[:, 0], d
         else:
@@ -243,8 +249,9 @@ def _nearest_block(
 def nearest_in_fingerprints(
     queries: dict[str, tuple[np.ndarray, Callable[[int, int], np.ndarray]]],
     train_feats: np.ndarray,
-    read_train: Callable[[np.ndarray], np.ndarray],
+    read_train: Callable[[np.ndarray], np.ndarray] | None,
     *,
+    train_spectra: tuple[np.ndarray, np.ndarray] | None = None,
     candidates: int = 6,
     chunk: int = 32,
     workers: int | None = None,
@@ -257,9 +264,14 @@ def nearest_in_fingerprints(
     (:func:`_log_spectrum_features` of the decimated records); ``read_train(rows)``: the
     training records at sorted indices ``rows``. Records are (n, components, samples), already
     decimated. At most ``chunk`` queries and ``chunk`` of their candidates are in memory per
-    thread, so neither side need fit in memory whole. Returns name -> (index,
-    distance) per query, the values :func:`nearest_real` returns.
+    thread, so neither side need fit in memory whole. Where the training records are in
+    memory anyway, ``train_spectra`` (their :func:`_xcorr_operand`, computed once) replaces
+    ``read_train`` and saves recomputing a record's spectrum for every query that has it as a
+    candidate; the values are the same. Returns name -> (index, distance) per query, the
+    values :func:`nearest_real` returns.
     """
+    if read_train is None and train_spectra is None:
+        raise ValueError("read_train, train_spectra: expected one of them, found neither")
     if train_feats.ndim != 2 or train_feats.shape[0] == 0:
         raise ValueError(f"real: expected at least one training record, found {train_feats.shape}")
     total = sum(f.shape[0] for f, _ in queries.values())
@@ -286,6 +298,7 @@ def nearest_in_fingerprints(
                         read_train,
                         candidates,
                         size,
+                        train_spectra,
                     )
                 )
                 # Keep at most a few blocks in flight: the queries are read as they go.
@@ -343,10 +356,13 @@ def nearest_real(
         test = as_float_array(real_test, "real_test").astype(np.float32)
         test = _decimate(test, decimate) if decimate > 1 else test
         queries["test"] = (_log_spectrum_features(test), lambda i, j: test[i:j])
+    # The training records are in memory: their spectra once for the whole search.
+    size = sfft.next_fast_len(2 * train.shape[-1] - 1, real=True)
     results = nearest_in_fingerprints(
         queries,
         _log_spectrum_features(train),
-        lambda rows: train[rows],
+        None,
+        train_spectra=_xcorr_operand(train, size),
         candidates=candidates,
         chunk=chunk,
         workers=workers,

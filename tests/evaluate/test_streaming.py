@@ -202,6 +202,9 @@ def test_prepared_rows_read_back_as_to_cm_s2(tmp_path):
         rows[np.array([0, 12])]
     with pytest.raises(IndexError):
         rows[::2]
+    # An array in memory (no file to read from) gives the same rows.
+    in_memory = _denormalised(np.array(waveforms), table)
+    np.testing.assert_array_equal(in_memory[np.array([9, 2, 3])], expected[[9, 2, 3]])
 
 
 def test_prepared_rows_refuse_a_table_that_does_not_match(tmp_path):
