@@ -158,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
                 str(processed),
                 "--out",
                 str(evaluation),
+                "--n",
+                str(args.evaluate_n),
                 "--quiet",
             ],
             evaluation,

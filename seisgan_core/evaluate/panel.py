@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -44,7 +45,13 @@ from seisgan_core.evaluate.intensity import (
     significant_duration,
 )
 from seisgan_core.evaluate.response import DEFAULT_PERIODS_S, psa_and_rotd50
-from seisgan_core.evaluate.similarity import _decimate_spectrum, dtw_distance, nearest_real
+from seisgan_core.evaluate.similarity import (
+    NearestReal,
+    _decimate_spectrum,
+    _log_spectrum_features,
+    dtw_distance,
+    nearest_in_fingerprints,
+)
 from seisgan_core.evaluate.spectra import _ko_weights, default_fas_frequencies, psd
 from seisgan_core.evaluate.statistics import COMPONENTS, _pooled_statistics, _record_moments
 
@@ -160,14 +167,21 @@ _IMT_NAMES = ("pga_cm_s2", "pgv_cm_s", "arias_m_s", "cav_cm_s", "d5_95_s")
 
 
 def _block_measures(
-    x: np.ndarray, dt: float, periods: np.ndarray, weights: tuple[np.ndarray, np.ndarray]
+    x: np.ndarray,
+    dt: float,
+    periods: np.ndarray,
+    weights: tuple[np.ndarray, np.ndarray],
+    keep_decimated: bool = True,
 ) -> dict[str, np.ndarray]:
     """Every per-record measure of one block of records (n, 3, n_samples), float32.
 
     The public functions of this package on a block small enough to stay in cache, so each
     record's values are those of the whole-set calls (the measures act record by record). One
     FFT serves both Konno-Ohmachi smoothings (the FAS at b = 40 and the classifier's spectral
-    features at b = 20), as ``fas`` computes it: dt * |rfft(x)| times the smoothing weights.
+    features at b = 20), as ``fas`` computes it: dt * |rfft(x)| times the smoothing weights,
+    and the nearest-record search's decimated records and their fingerprints. The decimated
+    records (a quarter of the record each) are returned only with ``keep_decimated``: the
+    panel keeps them for the generated set and reads real records again when it needs them.
     """
     import scipy.fft as sfft
 
@@ -179,7 +193,9 @@ def _block_measures(
     psd_freqs, power = psd(x, dt)
     psa_v, rot_v = psa_and_rotd50(x, dt, periods, workers=1, chunk=x.shape[0] * x.shape[1])
     step = max(1, round(0.1 / dt))  # envelopes drawn at 10 Hz
-    return {
+    # What nearest_real's low-pass and decimation gives, from the same FFT.
+    decimated = _decimate_spectrum(spectrum, x.shape[-1], _NEAREST_DECIMATE, workers=1)
+    out = {
         "moments": _record_moments(x),
         "fas": smoothed,
         "spectral_features": features,
@@ -192,66 +208,131 @@ def _block_measures(
         "arias_m_s": arias_intensity(x, dt),
         "cav_cm_s": cav(x, dt),
         "d5_95_s": significant_duration(x, dt, 0.05, 0.95),
-        "envelope": envelope(x)[..., ::step],
-        # What nearest_real's low-pass and decimation gives, from the same FFT.
-        "decimated": _decimate_spectrum(spectrum, x.shape[-1], _NEAREST_DECIMATE, workers=1),
+        # A copy: a strided view would keep the whole 8000-sample envelope alive.
+        "envelope": np.ascontiguousarray(envelope(x)[..., ::step]),
+        "fingerprint": _log_spectrum_features(decimated),
     }
+    if keep_decimated:
+        out["decimated"] = decimated
+    return out
+
+
+#: Real records read and reduced at a time by the panel (512 x 3 x 8000 float32: 49 MB).
+DEFAULT_CHUNK = 512
+
+#: One read at a time (module-wide): the nearest-record search reads from its worker threads
+#: while the panel goes on, sources such as h5py datasets are not safe to read from several
+#: threads, and reads are a small part of the work.
+_READ_LOCK = threading.Lock()
+
+
+def _source(x):
+    """``x`` as a record source: anything with ``shape`` and NumPy-style row indexing (an
+    array, a memory map, an h5py dataset, a lazy reader) is kept as is; lists become arrays."""
+    if hasattr(x, "shape") and hasattr(x, "__getitem__"):
+        return x
+    return np.asarray(x)
+
+
+def _read(source, rows, name: str) -> np.ndarray:
+    """Records ``source[rows]`` (a slice or sorted indices) as a float32 array, checked.
+
+    float32 as the panel always computed (whatever the source's dtype), after the same
+    checks as :func:`as_float_array` (finite values, float16 widened, integers to float64).
+    """
+    with _READ_LOCK:
+        x = source[rows]
+    return as_float_array(x, name).astype(np.float32)
+
+
+def _decimated_rows(source, rows: np.ndarray, name: str, chunk: int) -> np.ndarray:
+    """Records ``source[rows]`` (sorted) decimated as :func:`_block_measures` decimates them,
+    read at most ``chunk`` records at a time (a block's candidates can be 6 x 32 records)."""
+    import scipy.fft as sfft
+
+    parts = []
+    for i in range(0, len(rows), chunk):
+        x = _read(source, rows[i : i + chunk], name)
+        parts.append(
+            _decimate_spectrum(
+                sfft.rfft(x, axis=-1, workers=1), x.shape[-1], _NEAREST_DECIMATE, workers=1
+            )
+        )
+    return np.concatenate(parts)
 
 
 def _record_measures(
-    sets: dict[str, np.ndarray],
+    sets: dict,
     dt: float,
     periods: np.ndarray,
     *,
     block: int = 16,
+    chunk: int = DEFAULT_CHUNK,
+    keep_decimated: tuple[str, ...] | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> dict[str, dict]:
     """Statistics, spectra, response spectra, intensity measures and envelopes of each set.
 
-    One pass over blocks of ``block`` records, on a thread per core (NumPy, pocketfft and
-    BLAS release the GIL): a block of 16 records (1.5 MB) stays in cache through all the
-    measures, where whole-set calls streamed every 125 MB set from memory once per measure
-    and again for each intermediate array. Values are those of the whole-set functions to
-    rounding; the study statistics are pooled from per-record moments
-    (statistics._pooled_statistics).
+    ``sets``: name -> records (an array or any source :func:`_source` accepts), read
+    ``chunk`` records at a time, so a set need never be in memory whole: each chunk is reduced
+    to per-record measures (a few kB per record) before the next is read. Within a chunk,
+    blocks of ``block`` records run on a thread per core (NumPy, pocketfft and BLAS release
+    the GIL): a block of 16 records (1.5 MB) stays in cache through all the measures, where
+    whole-set calls streamed every set from memory once per measure and again for each
+    intermediate array. Values are those of the whole-set functions to rounding; the study
+    statistics are pooled from per-record moments (statistics._pooled_statistics).
+    ``keep_decimated``: the sets whose decimated records are returned (default: all).
     """
-    n = next(iter(sets.values())).shape[-1]
+    keep = tuple(sets) if keep_decimated is None else keep_decimated
+    first = next(iter(sets.values()))
+    n = first.shape[-1]
     grid = np.fft.rfftfreq(n, dt)
     weights = (
         _ko_weights(grid, default_fas_frequencies(dt), 40.0),
         _ko_weights(grid, spectral_frequencies(dt), float(SPECTRAL_BANDWIDTH)),
     )
-    jobs = [(k, i) for k, v in sets.items() for i in range(0, v.shape[0], block)]
     total = sum(v.shape[0] for v in sets.values())
-    parts: dict[tuple[str, int], dict] = {}
     n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     done = 0
-    with ThreadPoolExecutor(max_workers=max(1, n_workers)) as pool:
-        futures = [
-            (job, pool.submit(_block_measures, sets[job[0]][job[1] : job[1] + block], dt,
-                              periods, weights))
-            for job in jobs
-        ]  # fmt: skip
-        for job, future in futures:
-            parts[job] = future.result()
-            done += min(block, sets[job[0]].shape[0] - job[1])
-            if progress is not None:
-                progress(done / total, f"per-record measures {done}/{total}")
     out: dict[str, dict] = {}
-    for k in sets:
-        blocks = [parts[job] for job in jobs if job[0] == k]
-        merged = {
-            name: np.concatenate([b[name] for b in blocks])
-            for name in blocks[0]
-            if name not in ("moments", "psd_freqs")
-        }
-        moments = np.concatenate([b["moments"] for b in blocks], axis=1)
-        n_samples = sets[k].shape[-1]
-        merged["moments"] = _pooled_statistics(moments, n_samples)
-        merged["moments_normalised"] = _pooled_statistics(moments, n_samples, normalised=True)
-        merged["psd_freqs"] = blocks[0]["psd_freqs"]
-        out[k] = merged
+    with ThreadPoolExecutor(max_workers=max(1, n_workers)) as pool:
+        for k, source in sets.items():
+            n_records = source.shape[0]
+            merged: dict[str, np.ndarray] = {}
+            psd_freqs = None
+            for c0 in range(0, n_records, chunk):
+                x = _read(source, slice(c0, min(c0 + chunk, n_records)), k)
+                futures = [
+                    (c0 + b0, pool.submit(_block_measures, x[b0 : b0 + block], dt, periods,
+                                          weights, k in keep))
+                    for b0 in range(0, x.shape[0], block)
+                ]  # fmt: skip
+                for start, future in futures:
+                    part = future.result()
+                    psd_freqs = part.pop("psd_freqs")
+                    moments = part.pop("moments")
+                    stop = start + moments.shape[1]
+                    if not merged:
+                        # Arrays for the whole set, filled block by block (no concatenation,
+                        # which would hold every block and the result at once).
+                        shape = (moments.shape[0], n_records, *moments.shape[2:])
+                        merged["moments"] = np.empty(shape, moments.dtype)
+                        for name, arr in part.items():
+                            merged[name] = np.empty((n_records, *arr.shape[1:]), arr.dtype)
+                    merged["moments"][:, start:stop] = moments
+                    for name, arr in part.items():
+                        merged[name][start:stop] = arr
+                    done += stop - start
+                    if progress is not None:
+                        progress(done / total, f"per-record measures {done}/{total}")
+                del x, futures
+            moments = merged.pop("moments")
+            n_samples = source.shape[-1]
+            merged["moments"] = _pooled_statistics(moments, n_samples)
+            merged["moments_normalised"] = _pooled_statistics(moments, n_samples, normalised=True)
+            merged["psd_freqs"] = psd_freqs
+            out[k] = merged
     return out
 
 
@@ -286,6 +367,7 @@ def evaluate(
     periods: np.ndarray | None = None,
     seed: int = 0,
     progress: Progress | None = None,
+    chunk: int = DEFAULT_CHUNK,
 ) -> dict:
     """Compute the whole panel for ``generated`` against ``real`` records.
 
@@ -297,12 +379,22 @@ def evaluate(
     the GMM residuals, the embedding Frechet distance and the magnitude task of the downstream
     test. ``noise``: noise-only windows (n, 3, n_samples, cm/s^2) for the earthquake-vs-noise
     task. Sections that lack their inputs hold ``{"skipped": reason}``.
+
+    Memory: ``real`` and ``noise`` may be arrays or anything with ``shape`` and NumPy-style
+    row indexing (a memory map, an h5py dataset, a lazy reader such as the CLI's, which
+    turns z-scored rows back into cm/s^2 as they are read). They are read ``chunk`` records at
+    a time (slices, and sorted row indices for the nearest-record search) and reduced to
+    per-record measures, so memory grows with the number of records by a few kB each, never
+    by whole waveforms; the results do not depend on ``chunk``.
     """
     dt = check_dt(dt)
-    gen = as_float_array(generated, "generated").astype(np.float32)
-    rea = as_float_array(real, "real").astype(np.float32)
+    chunk = int(chunk)
+    if chunk < 1:
+        raise ValueError(f"chunk: expected a positive number of records, found {chunk}")
+    gen = _source(generated)
+    rea = _source(real)
     for name, arr in (("generated", gen), ("real", rea)):
-        if arr.ndim != 3 or arr.shape[1] != 3:
+        if len(arr.shape) != 3 or arr.shape[1] != 3:
             raise ValueError(f"{name}: expected (n_records, 3, n_samples), found {arr.shape}")
         if arr.shape[0] < 4:
             raise ValueError(f"{name}: expected at least 4 records, found {arr.shape[0]}")
@@ -343,7 +435,9 @@ def evaluate(
 
     # Every per-record measure in one pass over blocks of records (see _record_measures).
     with stage("per-record measures", 0.0, 0.62) as sub:
-        measures = _record_measures(sets, dt, periods, progress=sub)
+        measures = _record_measures(
+            sets, dt, periods, chunk=chunk, keep_decimated=("generated",), progress=sub
+        )
     result["study_statistics"] = {k: m["moments"] for k, m in measures.items()}
     # The study's tables are of z-scored records (each component on its own, as prepare
     # does): the same statistics on that scale, comparable with its Tables 5.2 and 5.3.
@@ -384,12 +478,31 @@ def evaluate(
     # stage below.
     train_rows = np.flatnonzero(train_mask)
 
+    test_rows = np.flatnonzero(test_mask)
+
     def similarity_search():
-        # Records decimated in the per-record pass, as nearest_real would decimate them.
-        dec_gen, dec_real = measures["generated"]["decimated"], measures["real"]["decimated"]
-        near = nearest_real(
-            dec_gen, dec_real[train_mask], real_test=dec_real[test_mask], decimate=1
+        # nearest_real on records decimated in the per-record pass, from their fingerprints:
+        # the generated records' decimated copies are at hand; real records (training
+        # candidates, test queries) are read again and decimated as they are needed, so the
+        # search holds at most a few blocks of them (nearest_in_fingerprints).
+        fp_real = measures["real"]["fingerprint"]
+        dec_gen = measures["generated"]["decimated"]
+        found = nearest_in_fingerprints(
+            {
+                "generated": (measures["generated"]["fingerprint"], lambda i, j: dec_gen[i:j]),
+                "test": (
+                    fp_real[test_mask],
+                    lambda i, j: _decimated_rows(rea, test_rows[i:j], "real", chunk),
+                ),
+            },
+            fp_real[train_mask],
+            lambda rows: _decimated_rows(rea, train_rows[rows], "real", chunk),
         )
+        (index, distance), (baseline_index, baseline) = found["generated"], found["test"]
+        ratio = None
+        if np.median(baseline) > 0:
+            ratio = float(np.median(distance) / np.median(baseline))
+        near = NearestReal(index, distance, baseline, ratio, baseline_index)
         # DTW of unit-peak envelopes of each generated record with its nearest real record,
         # and of each test record with its nearest training record (the baseline).
         env_real = env_sets["real"]
@@ -500,7 +613,14 @@ def evaluate(
     with stage("downstream classifiers", 0.78, 0.90):
         aug: dict = {}
         if noise is not None:
-            nz = classifier_features(as_float_array(noise, "noise").astype(np.float32), dt)
+            noise_source = _source(noise)
+            # Features chunk by chunk: noise windows are read like real records.
+            nz = np.concatenate(
+                [
+                    classifier_features(_read(noise_source, slice(i, i + chunk), "noise"), dt)
+                    for i in range(0, noise_source.shape[0], chunk)
+                ]
+            )
             # Noise windows split in the proportion of the real train and test splits.
             share = train_mask.mean() / (train_mask.mean() + test_mask.mean())
             n_tr = min(max(2, round(nz.shape[0] * share)), nz.shape[0] - 2)

@@ -7,6 +7,7 @@ axes; measures are taken pair by pair along the last axis.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ __all__ = [
     "NearestReal",
     "dtw_distance",
     "max_cross_correlation",
+    "nearest_in_fingerprints",
     "nearest_real",
     "shift_tolerant_distance",
 ]
@@ -194,14 +196,22 @@ def _shift_tolerant_prepared(
     return 1.0 - coef.mean(axis=-1)
 
 
-def _nearest(
+def _nearest_block(
+    q_feats: np.ndarray,
     queries: np.ndarray,
-    train: tuple[np.ndarray, np.ndarray],
     train_feats: np.ndarray,
+    read_train: Callable[[np.ndarray], np.ndarray] | None,
     candidates: int,
     size: int,
-):
-    q_feats = _log_spectrum_features(queries)
+    train_spectra: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest training record of each query of one block (see :func:`nearest_in_fingerprints`).
+
+    ``q_feats``: the queries' fingerprints; ``queries``: the (decimated) query records;
+    ``read_train(rows)``: the (decimated) training records at sorted ``rows``. Only the
+    candidates of this block are read, so the training set need not be in memory; or
+    ``train_spectra``: every training record's :func:`_xcorr_operand`, computed once.
+    """
     # Squared Euclidean distances between fingerprints: |q|^2 + |t|^2 - 2 q.t in one product.
     d2 = (
         (q_feats**2).sum(1)[:, None]
@@ -212,19 +222,101 @@ def _nearest(
     cand = np.argpartition(d2, k - 1, axis=1)[:, :k]
     best_idx = np.empty(queries.shape[0], dtype=np.int64)
     best_d = np.empty(queries.shape[0])
-    # The queries' spectra once for all their candidates; the training records' spectra
-    # were computed once for the whole search (nearest_real).
+    # The queries' spectra once for all their candidates; the candidates' spectra one rank
+    # at a time (at most one block's worth of training records in memory). Each record's
+    # spectrum is computed alone, so its values do not depend on which records share a call.
     prepared = _xcorr_operand(queries, size)
     n = queries.shape[-1]
     for j in range(k):
-        ref = (train[0][cand[:, j]], train[1][cand[:, j]])
+        if train_spectra is not None:
+            ref = (train_spectra[0][cand[:, j]], train_spectra[1][cand[:, j]])
+        else:
+            needed = np.unique(cand[:, j])
+            ref_spec, ref_energy = _xcorr_operand(read_train(needed), size)
+            pos = np.searchsorted(needed, cand[:, j])
+            ref = (ref_spec[pos], ref_energy[pos])
         d = _shift_tolerant_prepared(prepared, ref, n, size)
         if j == 0:
             best_idx[:], best_d[:] = cand[:, 0], d
         else:
+            # Candidates in the order argpartition gives them, strict improvement: ties keep
+            # the earlier candidate whatever the block's other queries.
             better = d < best_d
             best_idx[better], best_d[better] = cand[better, j], d[better]
     return best_idx, best_d
+
+
+def nearest_in_fingerprints(
+    queries: dict[str, tuple[np.ndarray, Callable[[int, int], np.ndarray]]],
+    train_feats: np.ndarray,
+    read_train: Callable[[np.ndarray], np.ndarray] | None,
+    *,
+    train_spectra: tuple[np.ndarray, np.ndarray] | None = None,
+    candidates: int = 6,
+    chunk: int = 32,
+    workers: int | None = None,
+    progress=None,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The search of :func:`nearest_real` from fingerprints, reading records on demand.
+
+    ``queries``: name -> (fingerprints (n_q, d), ``read(start, stop)`` giving the query
+    records start..stop-1); ``train_feats``: the training records' fingerprints
+    (:func:`_log_spectrum_features` of the decimated records); ``read_train(rows)``: the
+    training records at sorted indices ``rows``. Records are (n, components, samples), already
+    decimated. At most ``chunk`` queries and ``chunk`` of their candidates are in memory per
+    thread, so neither side need fit in memory whole. Where the training records are in
+    memory anyway, ``train_spectra`` (their :func:`_xcorr_operand`, computed once) replaces
+    ``read_train`` and saves recomputing a record's spectrum for every query that has it as a
+    candidate; the values are the same. Returns name -> (index, distance) per query, the
+    values :func:`nearest_real` returns.
+    """
+    if read_train is None and train_spectra is None:
+        raise ValueError("read_train, train_spectra: expected one of them, found neither")
+    if train_feats.ndim != 2 or train_feats.shape[0] == 0:
+        raise ValueError(f"real: expected at least one training record, found {train_feats.shape}")
+    total = sum(f.shape[0] for f, _ in queries.values())
+    done = 0
+    results = {}
+    size = None
+    # Blocks of queries are independent: they run on a thread per core (pocketfft and NumPy
+    # release the GIL), and come back in order, so the result does not depend on ``workers``.
+    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    with ThreadPoolExecutor(max_workers=max(1, n_workers)) as pool:
+        for name, (feats, read) in queries.items():
+            starts = range(0, feats.shape[0], chunk)
+            futures = []
+            for i in starts:
+                block = read(i, min(i + chunk, feats.shape[0]))
+                if size is None:
+                    size = sfft.next_fast_len(2 * block.shape[-1] - 1, real=True)
+                futures.append(
+                    pool.submit(
+                        _nearest_block,
+                        feats[i : i + chunk],
+                        block,
+                        train_feats,
+                        read_train,
+                        candidates,
+                        size,
+                        train_spectra,
+                    )
+                )
+                # Keep at most a few blocks in flight: the queries are read as they go.
+                if len(futures) > 2 * n_workers:
+                    futures[-2 * n_workers - 1].result()
+            idx_parts, d_parts = [], []
+            for start, future in zip(starts, futures, strict=True):
+                i, d = future.result()
+                idx_parts.append(i)
+                d_parts.append(d)
+                done += min(chunk, feats.shape[0] - start)
+                if progress is not None:
+                    progress(done / total, f"nearest real record {done}/{total}")
+            results[name] = (
+                np.concatenate(idx_parts) if idx_parts else np.empty(0, np.int64),
+                np.concatenate(d_parts) if d_parts else np.empty(0),
+            )
+    return results
 
 
 def nearest_real(
@@ -259,37 +351,23 @@ def nearest_real(
             f"real: expected (n, components, samples) like generated {gen.shape}, "
             f"found {train.shape}"
         )
-    train_feats = _log_spectrum_features(train)
-    size = sfft.next_fast_len(2 * train.shape[-1] - 1, real=True)
-    train_operand = _xcorr_operand(train, size)
-    jobs = [("generated", gen)]
+    queries = {"generated": (_log_spectrum_features(gen), lambda i, j: gen[i:j])}
     if real_test is not None:
         test = as_float_array(real_test, "real_test").astype(np.float32)
-        jobs.append(("test", _decimate(test, decimate) if decimate > 1 else test))
-    total = sum(j[1].shape[0] for j in jobs)
-    done = 0
-    results = {}
-    # Blocks of queries are independent: they run on a thread per core (pocketfft and NumPy
-    # release the GIL), and come back in order, so the result does not depend on ``workers``.
-    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-    with ThreadPoolExecutor(max_workers=max(1, n_workers)) as pool:
-        for name, queries in jobs:
-            starts = range(0, queries.shape[0], chunk)
-            futures = [
-                pool.submit(
-                    _nearest, queries[i : i + chunk], train_operand, train_feats, candidates, size
-                )
-                for i in starts
-            ]
-            idx_parts, d_parts = [], []
-            for start, future in zip(starts, futures, strict=True):
-                i, d = future.result()
-                idx_parts.append(i)
-                d_parts.append(d)
-                done += min(chunk, queries.shape[0] - start)
-                if progress is not None:
-                    progress(done / total, f"nearest real record {done}/{total}")
-            results[name] = (np.concatenate(idx_parts), np.concatenate(d_parts))
+        test = _decimate(test, decimate) if decimate > 1 else test
+        queries["test"] = (_log_spectrum_features(test), lambda i, j: test[i:j])
+    # The training records are in memory: their spectra once for the whole search.
+    size = sfft.next_fast_len(2 * train.shape[-1] - 1, real=True)
+    results = nearest_in_fingerprints(
+        queries,
+        _log_spectrum_features(train),
+        None,
+        train_spectra=_xcorr_operand(train, size),
+        candidates=candidates,
+        chunk=chunk,
+        workers=workers,
+        progress=progress,
+    )
     index, distance = results["generated"]
     baseline = results["test"][1] if "test" in results else None
     baseline_index = results["test"][0] if "test" in results else None
