@@ -4,7 +4,10 @@
 2. Preparation on demo archives of 1,000, 2,000 and 4,000 records, each run in a fresh child
    process (so peak memory is its own): the time per record (slope of a least-squares line),
    the linearity (time per record at 4,000 over that at 1,000), the projection to ITACA 4.0's
-   40,900 waveforms (goal <= 3 minutes on 2 cores) and peak memory (goal < 2 GB).
+   40,900 waveforms (goal <= 3 minutes on 2 cores) and peak memory (goal < 2 GB). A waveform is
+   one component: 40,900 waveforms are about 13,633 three-component records (issue 8's
+   "ITACA's size" of 13,600 records); the projection to 40,900 three-component records, three
+   times ITACA, is printed as well.
 3. A baseline in the same run: the naive way, every record read with raw h5py, resampled,
    windowed and stacked in memory, then one ``np.save``; our streamed step against it
    (time ratio, and peak memory of both).
@@ -134,7 +137,9 @@ def main() -> int:
         kept = np.array([r["records"] for _, r in results], dtype=float)
         slope, intercept = np.polyfit(kept, seconds, 1)
         per_record = seconds / kept
-        projection = intercept + slope * 40900
+        itaca_records = 40900 / 3  # three components to a record
+        projection = intercept + slope * itaca_records
+        print(f"projection to 40,900 three-component records: {intercept + slope * 40900:.0f} s")
         print("records  prepared  CPU s  wall s  CPU ms/record")
         for n, k, s, w, p in zip(sizes, kept, seconds, wall, per_record, strict=True):
             print(f"{int(n):7d}  {int(k):8d}  {s:5.1f}  {w:6.1f}  {1000 * p:13.2f}")
@@ -144,7 +149,7 @@ def main() -> int:
             f"BENCH prepare_linearity_{int(sizes[-1])}_vs_{int(sizes[0])} "
             f"{per_record[-1] / per_record[0]:.2f} x goal <= 1.3"
         )
-        lines.append(f"BENCH prepare_projection_40900_cpu {projection:.0f} s goal <= 180")
+        lines.append(f"BENCH prepare_projection_itaca_cpu {projection:.0f} s goal <= 180")
         lines.append(
             f"BENCH prepare_peak_memory_{largest_n} {largest['peak_mb']:.0f} MB goal <= 2000"
         )
@@ -153,9 +158,13 @@ def main() -> int:
         peaks = np.array([r["peak_mb"] for _, r in results])
         mem_slope, mem_intercept = np.polyfit(kept, peaks, 1)
         print(f"peak memory slope {1000 * mem_slope:.1f} kB/record")
+        print(
+            "peak memory projected to 40,900 three-component records: "
+            f"{mem_intercept + mem_slope * 40900:.0f} MB"
+        )
         lines.append(
-            f"BENCH prepare_peak_memory_projection_40900 {mem_intercept + mem_slope * 40900:.0f}"
-            " MB goal <= 2000"
+            "BENCH prepare_peak_memory_projection_itaca "
+            f"{mem_intercept + mem_slope * itaca_records:.0f} MB goal <= 2000"
         )
         lines.append(
             f"BENCH prepare_vs_naive_inmemory_cpu {largest['cpu'] / base['cpu']:.2f} x goal <= 3"

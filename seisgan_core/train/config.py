@@ -34,6 +34,8 @@ class Hyperparameters:
     # architecture (see seisgan_core.nn.models)
     gen_widths: tuple[int, ...] = (32, 32, 32, 24, 24, 16, 16)
     gen_kernel: int = 9
+    # "nearest" (the study's) or "sinc": how the generator's blocks double the sampling rate
+    gen_upsample: str = "nearest"
     critic_widths: tuple[int, ...] = (16, 32, 64, 64, 128, 128)
     critic_stride: int = 2
     critic_kernel: int = 9
@@ -59,6 +61,8 @@ class Hyperparameters:
             raise ValueError(f"unknown conditions {unknown}; known: {list(CONDITION_NAMES)}")
         # keep the canonical order so a model's inputs do not depend on how they were listed
         self.conditions = tuple(c for c in CONDITION_NAMES if c in self.conditions)
+        if self.gen_upsample not in ("nearest", "sinc"):
+            raise ValueError(f"gen_upsample must be nearest or sinc, not {self.gen_upsample!r}")
         if self.precision not in ("auto", "bf16", "fp32"):
             raise ValueError(f"precision must be auto, bf16 or fp32, not {self.precision!r}")
         for name in ("epochs", "batch_size", "n_critic", "latent_dim", "samples_per_epoch"):

@@ -148,6 +148,7 @@ def build_models(
         widths=hp.gen_widths,
         condition_width=hp.condition_width,
         kernel=hp.gen_kernel,
+        upsample=hp.gen_upsample,
     )
     critic = Critic(
         n_conditions=n_cond,

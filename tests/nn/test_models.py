@@ -151,3 +151,37 @@ def test_study_presets_are_the_studys_runs():
     )
     with pytest.raises(KeyError, match="known"):
         get_preset("nope")
+
+
+def _band_db(y: torch.Tensor, fs: float, f: float, ref_f: float) -> float:
+    """Level of frequency f relative to ref_f in y's tapered spectrum, in dB."""
+    y = y[100:-100].double()  # away from the zero-padded edges
+    spectrum = torch.fft.rfft(y * torch.hann_window(len(y), dtype=torch.float64)).abs()
+    freqs = torch.fft.rfftfreq(len(y), d=1.0 / fs)
+    at = lambda hz: spectrum[(freqs - hz).abs().argmin()]  # noqa: E731
+    return float(20 * torch.log10(at(f) / at(ref_f)))
+
+
+@pytest.mark.parametrize("f_hz", [5.0, 20.0, 40.0])
+def test_sinc_upsampling_interpolates_a_sine_and_leaves_no_image(f_hz):
+    from seisgan_core.nn.models import SincUpsample
+
+    # a sine sampled at 100 Hz, doubled to 200 Hz: the samples of the same sine at 200 Hz, and
+    # its image at 100 - f Hz (what nearest-neighbour repetition leaves) 60+ dB down
+    t = torch.arange(400, dtype=torch.float64) / 100.0
+    x = torch.sin(2 * math.pi * f_hz * t).float().view(1, 1, -1)
+    y = SincUpsample()(x)[0, 0]
+    t2 = torch.arange(800, dtype=torch.float64) / 200.0
+    want = torch.sin(2 * math.pi * f_hz * t2)
+    assert (y.double() - want)[100:-100].abs().max() < 1e-3
+    assert torch.equal(y[::2], x[0, 0])  # the input samples pass unchanged
+    assert _band_db(y, 200.0, 100.0 - f_hz, f_hz) < -60.0
+    nearest = torch.nn.functional.interpolate(x, scale_factor=2, mode="nearest")[0, 0]
+    assert _band_db(nearest, 200.0, 100.0 - f_hz, f_hz) > -25.0
+
+
+def test_the_generator_takes_only_known_upsampling_modes():
+    g = Generator(latent_dim=4, length=8000, widths=(4,) * 7, upsample="sinc")
+    assert g(torch.randn(2, 4)).shape == (2, 3, 8000)
+    with pytest.raises(ValueError, match="upsample"):
+        Generator(latent_dim=4, length=8000, widths=(8,) * 7, upsample="cubic")
