@@ -200,6 +200,18 @@ def test_in_italy_is_a_polygon_not_a_box():
     assert in_italy([np.nan], [12.0]).tolist() == [False]
 
 
+def test_in_italy_of_repeated_stations_is_each_places_answer():
+    # records share stations, which are tested once each: the answer per record is unchanged
+    places = list(INSIDE.values()) + list(OUTSIDE.values())
+    order = np.random.default_rng(0).integers(0, len(places), 500)
+    lat = np.array([places[i][0] for i in order])
+    lon = np.array([places[i][1] for i in order])
+    lat[7] = np.nan
+    want = [bool(in_italy([a], [b])[0]) for a, b in zip(lat, lon, strict=True)]
+    assert in_italy(lat, lon).tolist() == want
+    assert sum(want) > 100 and sum(want) < 400
+
+
 def test_selection_in_italy_drops_foreign_stations():
     # 13 Italian stations (L'Aquila) among 132 Armenian, Greek, German... ESM records
     catalog = read_records([LAQUILA, FIXTURES / "esm-flatfile"])
