@@ -212,6 +212,7 @@ class Critic(nn.Module):
         kernel: int = 9,
         condition_width: int = 8,
         global_layers: int = 0,
+        vlow_cutoff_hz: float = 0.0,
     ) -> None:
         super().__init__()
         self.n_conditions = n_conditions
@@ -221,11 +222,23 @@ class Critic(nn.Module):
         self.register_buffer("low_mask", (freqs <= cutoff_hz).float(), persistent=False)
         self.x_low_block = self._branch(widths, stride, kernel)
         self.x_high_block = self._branch(widths, stride, kernel)
+        # ours: a third branch on the very low band (at or below vlow_cutoff_hz), taken out of
+        # the low part, so that a slow baseline wander is a feature of its own and not a small
+        # part of the 1-5 Hz body waves
+        self.vlow_cutoff_hz = vlow_cutoff_hz
+        if vlow_cutoff_hz:
+            if not 0 < vlow_cutoff_hz < cutoff_hz:
+                raise ValueError(
+                    f"vlow_cutoff_hz must lie in (0, {cutoff_hz}), not {vlow_cutoff_hz}"
+                )
+            mask = (freqs <= vlow_cutoff_hz).float()
+            self.register_buffer("vlow_mask", mask, persistent=False)
+            self.x_vlow_block = self._branch(widths, stride, kernel)
         feature_length = length
         for _ in widths:
             feature_length = (feature_length + 2 * (kernel // 2) - kernel) // stride + 1
         self.feature_length = feature_length
-        c = 2 * widths[-1]
+        c = (3 if vlow_cutoff_hz else 2) * widths[-1]
         self.condition_width = condition_width if n_conditions else 0
         if n_conditions:
             self.normaliser = ConditionNormaliser(n_conditions)
@@ -264,9 +277,20 @@ class Critic(nn.Module):
             low = torch.fft.irfft(torch.fft.rfft(x32) * self.low_mask, n=x32.shape[-1])
             return low, x32 - low
 
-    def forward(self, x: torch.Tensor, conditions: torch.Tensor | None = None) -> torch.Tensor:
+    def bands(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """The parts the branches see: [low, high], or [very low, low, high]; they sum to x."""
         low, high = self.decompose(x)
-        features = [self.x_low_block(low), self.x_high_block(high)]
+        if not self.vlow_cutoff_hz:
+            return [low, high]
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            vlow = torch.fft.irfft(torch.fft.rfft(low) * self.vlow_mask, n=low.shape[-1])
+        return [vlow, low - vlow, high]
+
+    def forward(self, x: torch.Tensor, conditions: torch.Tensor | None = None) -> torch.Tensor:
+        blocks = [self.x_low_block, self.x_high_block]
+        if self.vlow_cutoff_hz:
+            blocks.insert(0, self.x_vlow_block)
+        features = [block(part) for block, part in zip(blocks, self.bands(x), strict=True)]
         if self.n_conditions:
             if conditions is None:
                 raise ValueError(f"this critic needs {self.n_conditions} conditions per sample")

@@ -160,6 +160,7 @@ def build_models(
         kernel=hp.critic_kernel,
         condition_width=hp.condition_width,
         global_layers=hp.critic_global_layers,
+        vlow_cutoff_hz=hp.critic_vlow_hz,
     )
     return generator, critic, AmplitudeHead(n_conditions=n_cond)
 

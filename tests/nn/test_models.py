@@ -60,6 +60,24 @@ def test_decomposer_splits_at_the_cutoff_frequency():
     assert torch.allclose(low + high, x, atol=1e-6)
 
 
+def test_a_very_low_branch_takes_the_baseline_wander_out_of_the_low_part():
+    # 0.25, 2 and 20 Hz sines on exact FFT bins (8,000 samples at 200 Hz: 0.025 Hz a bin)
+    n = 8000
+    t = torch.arange(n) / FS
+    parts = [torch.sin(2 * math.pi * f * t) for f in (0.25, 2.0, 20.0)]
+    x = sum(parts).expand(2, 3, n).clone()
+    critic = Critic(length=n, cutoff_hz=5.0, widths=(4, 4), vlow_cutoff_hz=0.5)
+    bands = critic.bands(x)
+    assert len(bands) == 3
+    for got, want in zip(bands, parts, strict=True):
+        assert torch.allclose(got[1, 2], want, atol=1e-3)  # float32 sines over 40 s
+    assert torch.allclose(sum(bands), x, atol=1e-4)
+    assert critic(x).shape == (2,)
+    assert len(Critic(length=n, widths=(4, 4)).bands(x)) == 2  # the study's two branches
+    with pytest.raises(ValueError, match="vlow_cutoff_hz"):
+        Critic(length=n, cutoff_hz=5.0, widths=(4, 4), vlow_cutoff_hz=6.0)
+
+
 def _bursts(n: int, freq_hz: float, length: int, g: torch.Generator) -> torch.Tensor:
     t = torch.arange(length) / FS
     onset = torch.rand(n, 1, 1, generator=g) * 0.5
