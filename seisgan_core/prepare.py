@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import platform
 import struct
 from collections.abc import Callable, Iterable, Sequence
@@ -46,10 +47,12 @@ __all__ = [
     "COMPONENT_SUFFIXES",
     "NPTS",
     "SAMPLING_RATE_HZ",
+    "DenormalisedRows",
     "EmptySelectionError",
     "PrepareSummary",
     "PreparedSet",
     "SkipRecord",
+    "denormalised_rows",
     "load_prepared",
     "prepare",
     "process_waveform",
@@ -103,6 +106,108 @@ class PreparedSet:
         mean = table.loc[index, [f"mean_{c}" for c in COMPONENT_SUFFIXES]].to_numpy()
         x = np.asarray(self.waveforms[index], dtype=np.float64)
         return x * std[:, :, None] + mean[:, :, None]
+
+    def cm_s2_rows(self) -> DenormalisedRows:
+        """The records in cm/s^2 as float32, each row read from disk only when indexed."""
+        return denormalised_rows(self.waveforms, self.records)
+
+    def noise_cm_s2_rows(self) -> DenormalisedRows | None:
+        """The noise windows the same way (None when the set has none)."""
+        if self.noise is None or self.noise_records is None or not len(self.noise):
+            return None
+        return denormalised_rows(self.noise, self.noise_records)
+
+
+class DenormalisedRows:
+    """Rows of a prepared ``.npy`` array (z-scored float32) read back into cm/s^2 on demand.
+
+    What ``PreparedSet.to_cm_s2(rows).astype(float32)`` gives (x * std + mean in float64,
+    then float32), for the rows asked for only: ``shape``, ``len()`` and NumPy-style indexing
+    by an int, a slice (step 1) or an array of row numbers, which is what
+    ``seisgan_core.evaluate.panel.evaluate`` reads. Rows are read with ``os.pread`` from the
+    file, not through the memory map: pages of a map stay in the process's resident memory
+    once touched, so iterating a 1.3 GB map would count 1.3 GB against the evaluation.
+    """
+
+    def __init__(self, array, std, mean):
+        self._array = array
+        self._path = getattr(array, "filename", None)
+        self._offset = int(getattr(array, "offset", 0))
+        self._row_bytes = int(np.prod(array.shape[1:])) * array.dtype.itemsize
+        self._std = np.asarray(std, np.float64)
+        self._mean = np.asarray(mean, np.float64)
+        self.shape = tuple(array.shape)
+        self.ndim = len(self.shape)
+        self.dtype = np.dtype(np.float32)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def _raw(self, rows):
+        """The stored (z-scored) rows ``rows`` (sorted int64 array), contiguous runs at once."""
+        out = np.empty((rows.size, *self.shape[1:]), self._array.dtype)
+        if self._path is None or not isinstance(self._array, np.memmap):
+            out[...] = self._array[rows]
+            return out
+        # Runs of consecutive rows are one read each.
+        breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+        with open(self._path, "rb") as fh:
+            fd = fh.fileno()
+            for run_start, run_stop in zip(np.r_[0, breaks], np.r_[breaks, rows.size], strict=True):
+                view = memoryview(out[run_start:run_stop]).cast("B")
+                offset = self._offset + int(rows[run_start]) * self._row_bytes
+                got = 0
+                while got < view.nbytes:
+                    n = os.preadv(fd, [view[got:]], offset + got)
+                    if n == 0:
+                        raise OSError(f"{self._path}: file ended before row {rows[run_stop - 1]}")
+                    got += n
+        return out
+
+    def __getitem__(self, key):
+        n = self.shape[0]
+        if isinstance(key, slice):
+            start, stop, step = key.indices(n)
+            if step != 1:
+                raise IndexError("rows: expected a slice with step 1")
+            rows = np.arange(start, stop, dtype=np.int64)
+        elif np.ndim(key) == 0:
+            index = int(key)
+            if not -n <= index < n:
+                raise IndexError(f"row {index} out of range for {n} records")
+            return self[np.array([index % n])][0]
+        else:
+            rows = np.asarray(key, dtype=np.int64)
+            if rows.ndim != 1:
+                raise IndexError(f"rows: expected a 1-D array of row numbers, found {rows.shape}")
+            if rows.size and (rows.min() < -n or rows.max() >= n):
+                raise IndexError(f"rows out of range for {n} records")
+            rows = rows % n
+        order = np.argsort(rows, kind="stable")
+        raw = self._raw(rows[order])
+        x = raw.astype(np.float64) * self._std[rows[order], :, None]
+        x += self._mean[rows[order], :, None]
+        out = np.empty(x.shape, np.float32)
+        out[order] = x
+        return out
+
+
+def denormalised_rows(waveforms: np.ndarray, table: pd.DataFrame) -> DenormalisedRows:
+    """Rows of ``waveforms`` in cm/s^2 with the per-component mean and std of ``table``."""
+    table = table.sort_values("row")
+    std = table[[f"std_{c}" for c in COMPONENT_SUFFIXES]].to_numpy()
+    mean = table[[f"mean_{c}" for c in COMPONENT_SUFFIXES]].to_numpy()
+    if len(table) != len(waveforms) or not (table["row"].to_numpy() == range(len(table))).all():
+        from seisgan_core.io.errors import FormatError
+
+        raise FormatError(
+            getattr(waveforms, "filename", None) or "waveforms",
+            None,
+            f"a table with rows 0..{len(waveforms) - 1}",
+            f"{len(table)} rows",
+            field="row",
+        )
+    return DenormalisedRows(waveforms, std, mean)
 
 
 @dataclass

@@ -177,123 +177,18 @@ def _conditions_table(conditions: list[dict]):
     return table
 
 
-class DenormalisedRows:
-    """Rows of a prepared ``.npy`` array (z-scored float32) read back into cm/s^2 on demand.
-
-    What ``PreparedSet.to_cm_s2(rows).astype(float32)`` gives (x * std + mean in float64,
-    then float32), for the rows asked for only: ``shape``, ``len()`` and NumPy-style indexing
-    by an int, a slice (step 1) or an array of row numbers, which is what
-    ``seisgan_core.evaluate.panel.evaluate`` reads. Rows are read with ``os.pread`` from the
-    file, not through the memory map: pages of a map stay in the process's resident memory
-    once touched, so iterating a 1.3 GB map would count 1.3 GB against the evaluation.
-    """
-
-    def __init__(self, array, std, mean):
-        import numpy as np
-
-        self._array = array
-        self._path = getattr(array, "filename", None)
-        self._offset = int(getattr(array, "offset", 0))
-        self._row_bytes = int(np.prod(array.shape[1:])) * array.dtype.itemsize
-        self._std = np.asarray(std, np.float64)
-        self._mean = np.asarray(mean, np.float64)
-        self.shape = tuple(array.shape)
-        self.ndim = len(self.shape)
-        self.dtype = np.dtype(np.float32)
-
-    def __len__(self) -> int:
-        return self.shape[0]
-
-    def _raw(self, rows):
-        """The stored (z-scored) rows ``rows`` (sorted int64 array), contiguous runs at once."""
-        import os
-
-        import numpy as np
-
-        out = np.empty((rows.size, *self.shape[1:]), self._array.dtype)
-        if self._path is None or not isinstance(self._array, np.memmap):
-            out[...] = self._array[rows]
-            return out
-        # Runs of consecutive rows are one read each.
-        breaks = np.flatnonzero(np.diff(rows) != 1) + 1
-        with open(self._path, "rb") as fh:
-            fd = fh.fileno()
-            for run_start, run_stop in zip(np.r_[0, breaks], np.r_[breaks, rows.size], strict=True):
-                view = memoryview(out[run_start:run_stop]).cast("B")
-                offset = self._offset + int(rows[run_start]) * self._row_bytes
-                got = 0
-                while got < view.nbytes:
-                    n = os.preadv(fd, [view[got:]], offset + got)
-                    if n == 0:
-                        raise OSError(f"{self._path}: file ended before row {rows[run_stop - 1]}")
-                    got += n
-        return out
-
-    def __getitem__(self, key):
-        import numpy as np
-
-        n = self.shape[0]
-        if isinstance(key, slice):
-            start, stop, step = key.indices(n)
-            if step != 1:
-                raise IndexError("rows: expected a slice with step 1")
-            rows = np.arange(start, stop, dtype=np.int64)
-        elif np.ndim(key) == 0:
-            index = int(key)
-            if not -n <= index < n:
-                raise IndexError(f"row {index} out of range for {n} records")
-            return self[np.array([index % n])][0]
-        else:
-            rows = np.asarray(key, dtype=np.int64)
-            if rows.ndim != 1:
-                raise IndexError(f"rows: expected a 1-D array of row numbers, found {rows.shape}")
-            if rows.size and (rows.min() < -n or rows.max() >= n):
-                raise IndexError(f"rows out of range for {n} records")
-            rows = rows % n
-        order = np.argsort(rows, kind="stable")
-        raw = self._raw(rows[order])
-        x = raw.astype(np.float64) * self._std[rows[order], :, None]
-        x += self._mean[rows[order], :, None]
-        out = np.empty(x.shape, np.float32)
-        out[order] = x
-        return out
-
-
-def _denormalised(waveforms, table) -> DenormalisedRows:
-    """Rows of ``waveforms`` in cm/s^2 with the per-component mean and std of ``table``."""
-    table = table.sort_values("row")
-    cols = ["e", "n", "z"]
-    std = table[[f"std_{c}" for c in cols]].to_numpy()
-    mean = table[[f"mean_{c}" for c in cols]].to_numpy()
-    if len(table) != len(waveforms) or not (table["row"].to_numpy() == range(len(table))).all():
-        from seisgan_core.io.errors import FormatError
-
-        raise FormatError(
-            getattr(waveforms, "filename", None) or "waveforms",
-            None,
-            f"a table with rows 0..{len(waveforms) - 1}",
-            f"{len(table)} rows",
-            field="row",
-        )
-    return DenormalisedRows(waveforms, std, mean)
-
-
 def _real_set(data_dir: Path):
     """Real records (cm/s^2, float32, in row order, read on demand), their table and noise.
 
-    Records and noise windows are :class:`DenormalisedRows` over the memory-mapped prepared
-    arrays: nothing is read until the panel asks for a chunk, so memory does not grow with
-    the size of the prepared set.
+    Records and noise windows are :class:`~seisgan_core.prepare.DenormalisedRows` over the
+    memory-mapped prepared arrays: nothing is read until the panel asks for a chunk, so memory
+    does not grow with the size of the prepared set.
     """
     from seisgan_core.prepare import load_prepared
 
     prepared = load_prepared(data_dir)
     table = prepared.records.sort_values("row").reset_index(drop=True)
-    real = _denormalised(prepared.waveforms, table)
-    noise = None
-    if prepared.noise is not None and prepared.noise_records is not None and len(prepared.noise):
-        noise = _denormalised(prepared.noise, prepared.noise_records)
-    return prepared, real, table, noise
+    return prepared, prepared.cm_s2_rows(), table, prepared.noise_cm_s2_rows()
 
 
 def _generated_from_run(args, table, n: int):

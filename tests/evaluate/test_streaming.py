@@ -184,18 +184,20 @@ def _prepared(tmp_path, n: int = 12, npts: int = 500):
 
 
 def test_prepared_rows_read_back_as_to_cm_s2(tmp_path):
-    from seisgan_core.commands.evaluate import _denormalised
-    from seisgan_core.prepare import PreparedSet
+    from seisgan_core.prepare import PreparedSet, denormalised_rows
 
     waveforms, table = _prepared(tmp_path)
     shuffled = table.sample(frac=1.0, random_state=0)  # the reader orders by "row" itself
-    rows = _denormalised(waveforms, shuffled)
+    rows = denormalised_rows(waveforms, shuffled)
     expected = PreparedSet(waveforms, table, {}, tmp_path).to_cm_s2().astype(np.float32)
     assert rows.shape == expected.shape and len(rows) == 12
     np.testing.assert_array_equal(rows[:], expected)
     np.testing.assert_array_equal(rows[3:8], expected[3:8])
     np.testing.assert_array_equal(rows[np.array([9, 2, 3, 4, 11])], expected[[9, 2, 3, 4, 11]])
     np.testing.assert_array_equal(rows[-1], expected[-1])
+    # what load_prepared's PreparedSet hands the evaluate command
+    lazy = PreparedSet(waveforms, shuffled, {}, tmp_path).cm_s2_rows()
+    np.testing.assert_array_equal(lazy[np.array([5, 0, 7])], expected[[5, 0, 7]])
     with pytest.raises(IndexError):
         rows[12]
     with pytest.raises(IndexError):
@@ -203,14 +205,14 @@ def test_prepared_rows_read_back_as_to_cm_s2(tmp_path):
     with pytest.raises(IndexError):
         rows[::2]
     # An array in memory (no file to read from) gives the same rows.
-    in_memory = _denormalised(np.array(waveforms), table)
+    in_memory = denormalised_rows(np.array(waveforms), table)
     np.testing.assert_array_equal(in_memory[np.array([9, 2, 3])], expected[[9, 2, 3]])
 
 
 def test_prepared_rows_refuse_a_table_that_does_not_match(tmp_path):
-    from seisgan_core.commands.evaluate import _denormalised
     from seisgan_core.io.errors import FormatError
+    from seisgan_core.prepare import denormalised_rows
 
     waveforms, table = _prepared(tmp_path)
     with pytest.raises(FormatError, match="row"):
-        _denormalised(waveforms, table.iloc[:-1])
+        denormalised_rows(waveforms, table.iloc[:-1])
