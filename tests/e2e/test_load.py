@@ -10,17 +10,21 @@ there and no "Running..." status widget or spinner is left, still so half a seco
 
 Bounded: ten sessions, a hard timeout per page (PAGE_TIMEOUT_S) and for each phase, and
 pytest-timeout for the whole test. Localhost only: any request off the machine fails the test.
+The test asserts on errors and requests only; the page times and CPU seconds it measures are
+turned into ratios by `bench/bench_load.py` (tests never assert on time).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from conftest import VIEWPORT, Recorder, launch_chromium, record
@@ -157,14 +161,6 @@ async def _single_then_load(url: str, server_pid: int) -> tuple[Walk, Walk, list
     return warm, single, list(many), cpu
 
 
-def allowed(single_s: float) -> float:
-    """The slowest median a page may have under load: 3x its single-session time, but at least
-    2 s more than it. Pages that render in well under a second would otherwise fail on noise
-    (a busy 2-core machine, a websocket round trip, chromium's own scheduling of ten tabs)
-    rather than on the app: 3 x 0.4 s leaves less slack than one scheduler hiccup."""
-    return max(3.0 * single_s, single_s + 2.0)
-
-
 @dataclass
 class LoadRun:
     warm: Walk
@@ -186,8 +182,8 @@ class LoadRun:
 
     def table(self) -> str:
         lines = [
-            f"{n:8s} single {s:5.2f} s  load median {m:5.2f} s  max {x:5.2f} s  allowed {a:5.2f} s"
-            for n, s, m, x, a in self.rows()
+            f"{n:8s} single {s:5.2f} s  load median {m:5.2f} s  max {x:5.2f} s"
+            for n, s, m, x in self.rows()
         ]
         s1, sl, b1, bl = self.per_walk_cpu()
         lines.append(
@@ -197,14 +193,35 @@ class LoadRun:
         )
         return "\n".join(lines)
 
-    def rows(self) -> list[tuple[str, float, float, float, float]]:
-        """Per page: single-session time, median and max under load, the median's bound."""
+    def rows(self) -> list[tuple[str, float, float, float]]:
+        """Per page: single-session time, median and max under load (pages every walk
+        rendered)."""
         out = []
         for name in PAGES:
-            under_load = [w.times[name] for w in self.many]
-            one = self.single.times[name]
-            out.append((name, one, statistics.median(under_load), max(under_load), allowed(one)))
+            under_load = [w.times[name] for w in self.many if name in w.times]
+            if name in self.single.times and under_load:
+                one = self.single.times[name]
+                out.append((name, one, statistics.median(under_load), max(under_load)))
         return out
+
+    def report(self) -> dict:
+        """The figures bench/bench_load.py turns into ratios (tests assert on none of them)."""
+        server_one, server_each, browser_one, browser_each = self.per_walk_cpu()
+        return {
+            "sessions": len(self.many),
+            "cores": self.cores,
+            "pages": {
+                n: {"single_s": s, "load_median_s": m, "load_max_s": x}
+                for n, s, m, x in self.rows()
+            },
+            "cpu_per_walk_s": {
+                "server_one": server_one,
+                "server_each": server_each,
+                "browser_one": browser_one,
+                "browser_each": browser_each,
+            },
+            "settle_s": SETTLE_S,
+        }
 
 
 # pytest-timeout bounds each test, the first one including the walks (the module's fixture)
@@ -219,6 +236,9 @@ def load_run(server) -> LoadRun:
         ).result()
     run = LoadRun(warm, single, many, cpu, len(os.sched_getaffinity(0)))
     print(f"\npage times, 1 session vs {SESSIONS} at once:\n{run.table()}")
+    report = os.environ.get("SEISGAN_LOAD_REPORT")
+    if report:  # bench/bench_load.py reads the timings from here
+        Path(report).write_text(json.dumps(run.report(), indent=1))
     return run
 
 
@@ -233,28 +253,3 @@ def test_ten_sessions_render_every_page_clean_and_offline(load_run):
         assert w.recorder.bad_responses == [], who
         assert w.recorder.console_errors == [], who
         assert w.recorder.page_errors == [], who
-
-
-def test_the_server_does_no_more_work_per_session_under_load(load_run):
-    """CPU seconds of the streamlit process per session walk: ten sessions at once must cost
-    it no more each than one alone (no cache missed or work repeated because sessions overlap,
-    no lock spun on). Half a second of slack for the server's own websocket and GC work."""
-    server_one, server_each, _, _ = load_run.per_walk_cpu()
-    assert server_each <= 1.5 * server_one + 0.5, load_run.table()
-
-
-def test_page_times_under_load_stay_within_3x_of_one_session(load_run):
-    """The bullet's bound, where the machine can hold it. Ten sessions need ten times one
-    session's CPU (server and chromium, measured above); with fewer cores than that takes for
-    3x, the slowdown is the machine's core count (each session gets cores/demand of the CPU),
-    not the app's, and the test says so as an expected failure with the figures."""
-    server_one, _, browser_one, _ = load_run.per_walk_cpu()
-    walk_wall = sum(load_run.single.times.values()) + SETTLE_S * len(PAGES)
-    cores_for_3x = SESSIONS * (server_one + browser_one) / walk_wall / 3
-    slow = [n for n, s, m, x, a in load_run.rows() if m > a]
-    if slow and load_run.cores < cores_for_3x:
-        pytest.xfail(
-            f"{load_run.cores} cores, ten sessions need {cores_for_3x:.1f} for 3x; "
-            f"over the bound: {slow}"
-        )
-    assert slow == [], f"pages over their bound under load: {slow}\n{load_run.table()}"

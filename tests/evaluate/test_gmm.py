@@ -64,22 +64,40 @@ def test_between_event_term_is_abrahamson_youngs_shrinkage():
             "epicentral_distance_km": [10.0, 30.0, 60.0, 20.0],
         }
     )
-    scenario = pygmm.Scenario(mag=5.0, dist_jb=10.0, v_s30=400.0, mechanism="U", region="italy")
-    median_first = pygmm.BooreStewartSeyhanAtkinson2014(scenario).pga * G_CM_S2
+    # The observations are built from pygmm's medians, not from the code under test.
+    medians = np.array(
+        [
+            pygmm.BooreStewartSeyhanAtkinson2014(
+                pygmm.Scenario(
+                    mag=row.mw,
+                    dist_jb=row.epicentral_distance_km,
+                    v_s30=row.vs30_m_s,
+                    mechanism="U",
+                    region="italy",
+                )
+            ).pga
+            * G_CM_S2
+            for row in table.itertuples()
+        ]
+    )
     factor = np.exp([0.5, 0.5, 0.5, -0.2])
-    res = gmm_residuals(table, "PGA", observed=np.ones(4))
-    observed = np.exp(res["ln_median"]) * factor
-    res = gmm_residuals(table, "PGA", observed=observed)
-    assert res.loc[0, "median"] == pytest.approx(median_first)
+    res = gmm_residuals(table, "PGA", observed=medians * factor)
+    np.testing.assert_allclose(res["median"], medians)
     np.testing.assert_allclose(res["total"], np.log(factor))
-    tau2 = np.mean(res.loc[:2, "tau"] ** 2)
-    phi2 = np.mean(res.loc[:2, "phi"] ** 2)
-    expected = tau2 * 1.5 / (3 * tau2 + phi2)
+    # tau and phi from BSSA14's published PGA coefficients (Boore et al. 2014, Table 2:
+    # tau1 0.398, tau2 0.348, phi1 0.695, phi2 0.495, linear in Mw between 4.5 and 5.5; no
+    # distance or Vs30 change of phi below R1 = 110 km and above V2 = 300 m/s).
+    expected_tau = np.array([0.373, 0.373, 0.373, 0.348])
+    expected_phi = np.array([0.595, 0.595, 0.595, 0.495])
+    np.testing.assert_allclose(res["tau"], expected_tau, atol=1e-9)
+    np.testing.assert_allclose(res["phi"], expected_phi, atol=1e-9)
+    np.testing.assert_allclose(res["sigma"], np.hypot(expected_tau, expected_phi))
+    tau2, phi2 = 0.373**2, 0.595**2
+    expected = tau2 * 1.5 / (3 * tau2 + phi2)  # Abrahamson & Youngs (1992) eq. 10
     assert res.loc[0, "between_event"] == pytest.approx(expected)
     assert 0 < expected < 0.5  # shrunk towards zero
-    assert res.loc[3, "between_event"] == pytest.approx(
-        res.loc[3, "tau"] ** 2 * -0.2 / (res.loc[3, "tau"] ** 2 + res.loc[3, "phi"] ** 2)
-    )
+    assert res.loc[3, "between_event"] == pytest.approx(0.348**2 * -0.2 / (0.348**2 + 0.495**2))
+    np.testing.assert_allclose(res["within_event"], res["total"] - res["between_event"], atol=1e-12)
 
 
 def test_imt_names_and_errors():
