@@ -18,7 +18,7 @@ from seisgan_core.io.asdf import (
     read_asdf_table,
     read_asdf_traces,
 )
-from seisgan_core.io.errors import SeisganIOWarning
+from seisgan_core.io.errors import AsdfError, SeisganIOWarning
 
 pytestmark = requires_fixtures
 
@@ -52,7 +52,7 @@ def test_record_by_event_and_station_equals_what_pyasdf_wrote(archive):
 
 def test_record_with_tag_noise_is_not_an_event_record(archive):
     path, _ = archive
-    with pytest.raises(Exception, match="traces of event"):
+    with pytest.raises(AsdfError, match="traces of event"):
         read_asdf_record(path, "IT-2009-0010", "IT.AQG")
 
 
