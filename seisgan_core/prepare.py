@@ -368,9 +368,20 @@ class _NpyStream:
 
 
 def _source_files(sources: Iterable[str | Path]) -> list[Path]:
+    from seisgan_core.io import seisbench as sb
+
     files: list[Path] = []
     for source in sources:
         path = Path(source)
+        if str(source).startswith(sb.NAMED_PREFIX):
+            # a named SeisBench data set: its cached files
+            files.extend(sb.source_data_files(sb.resolve_source(str(source))))
+            continue
+        if path.is_file() and path.suffix == ".json" and sb.is_descriptor(path):
+            # a SeisBench source descriptor: itself (the filter) and the data set's files
+            files.append(path)
+            files.extend(sb.source_data_files(sb.read_descriptor(path)[0]))
+            continue
         if path.is_dir():
             files.extend(
                 p
