@@ -35,6 +35,7 @@ import os
 import re
 import socket
 import threading
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -282,14 +283,17 @@ def open_source(source: str, *, timeout_s: float = 10.0, allow_download: bool = 
 
 @contextmanager
 def _quiet_seisbench() -> Iterator[None]:
-    """No 'output component order not specified' warning: the order is chosen after the
-    data_format is read (acceleration_plan), then set."""
+    """No 'output component order not specified' warning (the order is chosen after the
+    data_format is read, by acceleration_plan) and no pandas deprecation noise."""
     import seisbench
 
     level = seisbench.logger.level
     seisbench.logger.setLevel(logging.ERROR)
     try:
-        yield
+        with warnings.catch_warnings():
+            # SeisBench 0.12.6 calls reset_index(inplace=True), which pandas 3 deprecates
+            warnings.filterwarnings("ignore", message="The inplace keyword in DataFrame")
+            yield
     finally:
         seisbench.logger.setLevel(level)
 
@@ -376,8 +380,9 @@ def acceleration_plan(data_format: Mapping[str, Any], label: str) -> Acceleratio
     n = len(names)
     measurements = _per_component(data_format.get("measurement"), n, "measurement", label)
     units = _per_component(data_format.get("unit"), n, "unit", label)
-    orientation = _per_component(
-        data_format.get("component_orientation"), n, "component_orientation", label
+    orient = data_format.get("component_orientation")
+    orientation = _per_component(  # a text "ENZ" is one letter per component
+        list(orient) if isinstance(orient, str) else orient, n, "component_orientation", label
     )
     facts = [
         (name, *_component_facts(name, m, o, label), u)
@@ -673,6 +678,7 @@ def write_seisbench_dataset(
         )
     with atomic_directory(folder) as tmp:
         with sbd.WaveformDataWriter(tmp / "metadata.csv", tmp / "waveforms.hdf5") as writer:
+            writer.metadata_dict = None  # no column renaming (pandas 3 warns on SeisBench's)
             writer.data_format = {
                 "dimension_order": "CW",
                 "component_order": np.array(list(component_order), dtype=h5py.string_dtype()),
