@@ -371,7 +371,8 @@ def read_records(
     skipped: list[tuple[str, str]] = []
     rows: list[dict[str, Any]] = []
     paths = _seisbench_sources(paths, rows, skipped)
-    files = _expand(paths)
+    # a descriptor inside a folder (data/raw/NAME/source.seisbench.json, as the app saves it)
+    files = [Path(p) for p in _seisbench_sources(_expand(paths), rows, skipped)]
     esm: list[dict[str, Any]] = []
     # ITACA 1.x files by folder (or by zip and folder inside it): a record is NNNNN.metadata
     # with NNNNN_{H1,H2,V}.cor.acc side by side

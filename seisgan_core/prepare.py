@@ -383,12 +383,16 @@ def _source_files(sources: Iterable[str | Path]) -> list[Path]:
             files.extend(sb.source_data_files(sb.read_descriptor(path)[0]))
             continue
         if path.is_dir():
-            files.extend(
+            inside = [
                 p
                 for p in sorted(path.rglob("*"))
                 if p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            ]
+            files.extend(inside)
+            for p in inside:  # a SeisBench descriptor saved in the folder: the set's files too
+                if p.suffix == ".json" and sb.is_descriptor(p):
+                    files.extend(sb.source_data_files(sb.read_descriptor(p)[0]))
         elif path.exists():
             files.append(path)
         else:
