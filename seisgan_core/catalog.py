@@ -372,7 +372,7 @@ def read_records(
     rows: list[dict[str, Any]] = []
     paths = _seisbench_sources(paths, rows, skipped)
     # a descriptor inside a folder (data/raw/NAME/source.seisbench.json, as the app saves it)
-    files = [Path(p) for p in _seisbench_sources(_expand(paths), rows, skipped)]
+    files = [Path(p) for p in _seisbench_sources(_expand(paths), rows, skipped, files=True)]
     esm: list[dict[str, Any]] = []
     # ITACA 1.x files by folder (or by zip and folder inside it): a record is NNNNN.metadata
     # with NNNNN_{H1,H2,V}.cor.acc side by side
@@ -418,14 +418,18 @@ def read_records(
 
 
 def _seisbench_sources(
-    paths: Iterable[str | Path], rows: list[dict[str, Any]], skipped: list[tuple[str, str]]
+    paths: Iterable[str | Path],
+    rows: list[dict[str, Any]],
+    skipped: list[tuple[str, str]],
+    *,
+    files: bool = False,
 ) -> list[str | Path]:
     """Read the SeisBench sources among ``paths`` (data set folders, ``*.json`` descriptors,
-    ``seisbench:NAME``) into ``rows``; return the other paths."""
+    ``seisbench:NAME``; only descriptors when ``files``) into ``rows``; return the others."""
     rest: list[str | Path] = []
     for raw in paths:
         text = str(raw)
-        if text.startswith(_sb.NAMED_PREFIX) or _sb.is_seisbench_folder(text):
+        if not files and (text.startswith(_sb.NAMED_PREFIX) or _sb.is_seisbench_folder(text)):
             source, where = _sb.resolve_source(text), None
         elif text.endswith(".json") and _sb.is_descriptor(text):
             source, where = _sb.read_descriptor(text)

@@ -308,3 +308,27 @@ def test_named_set_in_the_cache_is_read_from_there(tmp_path, monkeypatch, legacy
     rows = read_seisbench("ESM25GoodMP", allow_download=False)
     assert [r["source_path"] for r in rows] == ["seisbench:ESM25GoodMP"] * 2
     assert read_record_waveforms(rows[0]).data.shape == (3, int(rows[0]["npts"]))
+
+
+def test_writers_never_replace_what_seisgan_did_not_write(tmp_path):
+    rng = np.random.default_rng(0)
+    waves = rng.normal(size=(2, 3, 300))
+    rows = [{"trace_name": f"T{i}", "source_id": f"E{i}"} for i in range(2)]
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="not a seisgan SeisBench export"):
+        sb.write_seisbench_dataset(theirs, waves, rows, sampling_rate_hz=100.0)
+    assert (theirs / "notes.txt").read_text() == "mine"
+    ours = tmp_path / "ours"
+    extra = {"provenance.json": json.dumps({"writer": "seisgan"}).encode()}
+    sb.write_seisbench_dataset(ours, waves, rows, sampling_rate_hz=100.0, extra_files=extra)
+    sb.write_seisbench_dataset(ours, waves[:1], rows[:1], sampling_rate_hz=100.0, extra_files=extra)
+    assert len(pd.read_csv(ours / "metadata.csv")) == 1  # an earlier export is replaced
+    note = tmp_path / "note.json"
+    note.write_text('{"mine": true}')
+    with pytest.raises(FileExistsError, match="not a SeisBench source descriptor"):
+        sb.write_descriptor(note, str(ours), None)
+    assert json.loads(note.read_text()) == {"mine": True}
+    sb.write_descriptor(tmp_path / "d.json", "ours", "x > 1")  # relative to the descriptor
+    assert sb.read_descriptor(tmp_path / "d.json") == (str(ours), "x > 1")
