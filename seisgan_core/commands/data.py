@@ -70,7 +70,9 @@ def run_ingest(args: argparse.Namespace) -> int:
     from seisgan_core.catalog import read_records
     from seisgan_core.io.errors import SeisganIOError
 
-    bar = tqdm(total=1000, disable=args.quiet, desc="ingest", unit="‰", leave=False)
+    # SeisBench shows its own progress (download, conversion); the bar is for PATHs
+    quiet = args.quiet or bool(args.seisbench)
+    bar = tqdm(total=1000, disable=quiet, desc="ingest", unit="‰", leave=False)
 
     def progress(fraction: float, message: str) -> None:
         target = round(min(max(fraction, 0.0), 1.0) * 1000)

@@ -34,9 +34,10 @@ import numpy as np
 
 from seisgan_core.evaluate._arrays import as_float_array, check_dt
 
-__all__ = ["EXPORT_FORMATS", "export_samples", "write_export"]
+__all__ = ["EXPORT_FORMATS", "FOLDER_FORMATS", "export_samples", "write_export"]
 
-EXPORT_FORMATS = ("asdf", "mseed", "sac", "csv", "seisbench")
+EXPORT_FORMATS = ("asdf", "mseed", "sac", "csv")  # one file each (the app's downloads)
+FOLDER_FORMATS = ("seisbench",)  # a folder, written by write_export only
 _EXTENSIONS = {"asdf": ".h5", "mseed": ".zip", "sac": ".zip", "csv": ".zip"}
 COMPONENTS = "ENZ"
 
@@ -86,8 +87,6 @@ def export_samples(
     one scenario dict per record (e.g. ``{"mw": 5.5, "distance_km": 20}``) or None.
     """
     fmt = fmt.lower()
-    if fmt == "seisbench":
-        raise ValueError("fmt: seisbench writes a folder; use write_export")
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"fmt: expected one of {', '.join(EXPORT_FORMATS)}, found {fmt!r}")
     dt = check_dt(dt)
