@@ -612,10 +612,17 @@ def _measure(
 # --------------------------------------------------------------------------- waveforms
 
 
+def _stamp(source: str) -> tuple:
+    """What identifies a data set's files as they are now (a rewritten set is re-opened)."""
+    return tuple(
+        (str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in source_data_files(source)
+    )
+
+
 @lru_cache(maxsize=4)
-def _opened(source: str) -> tuple[Any, AccelerationPlan]:
+def _opened(source: str, stamp: tuple) -> tuple[Any, AccelerationPlan]:
     # cached: a WaveformDataset holds its metadata, not open files (SeisBench opens the HDF5
-    # file per read)
+    # file per read); ``stamp`` is part of the key so that a replaced folder is read afresh
     dataset = open_source(source, allow_download=False)
     plan = acceleration_plan(dataset.data_format, source)
     dataset.component_order = list(plan.names)
@@ -629,7 +636,7 @@ def read_seisbench_record(
 
     ``source_file`` is the record table's ``source_files`` (``[chunk::]trace_name``).
     """
-    dataset, plan = _opened(source)
+    dataset, plan = _opened(source, _stamp(source))
     chunk, _, name = source_file.rpartition("::")
     try:
         idx = dataset.get_idx_from_trace_name(name, chunk=chunk or None)

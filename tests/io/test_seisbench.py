@@ -332,3 +332,17 @@ def test_writers_never_replace_what_seisgan_did_not_write(tmp_path):
     assert json.loads(note.read_text()) == {"mine": True}
     sb.write_descriptor(tmp_path / "d.json", "ours", "x > 1")  # relative to the descriptor
     assert sb.read_descriptor(tmp_path / "d.json") == (str(ours), "x > 1")
+
+
+def test_a_rewritten_set_is_read_afresh(tmp_path):
+    from seisgan_core.catalog import iter_record_waveforms
+
+    folder = tmp_path / "set"
+    rows = [{"trace_name": "T0", "source_id": "E0"}]
+    extra = {"provenance.json": json.dumps({"writer": "seisgan"}).encode()}
+    for scale in (1.0, 2.0):
+        waves = np.full((1, 3, 50), scale)
+        sb.write_seisbench_dataset(folder, waves, rows, sampling_rate_hz=100.0, extra_files=extra)
+        table = read_records([folder]).table
+        ((_, rec),) = list(iter_record_waveforms(table))
+        np.testing.assert_array_equal(rec.data, np.full((3, 50), scale))  # cm/s^2 as written
