@@ -1,5 +1,7 @@
-"""A SeisBench data set through the documented commands: ingest -> prepare -> train -> export
---format seisbench, offline, from the real L'Aquila 2009 records."""
+"""SeisBench data sets through the documented commands, offline: ingest -> prepare -> train ->
+export --format seisbench from the real L'Aquila 2009 records (one event), and prepare ->
+evaluate on a SeisBench set in SeisBench's plain conventions written from the demo archive
+(several events, as evaluate's event-wise train/test split needs)."""
 
 from __future__ import annotations
 
@@ -78,3 +80,62 @@ def test_ingest_prepare_train_export_round_trip(tmp_path, capsys):
     back = read_records([out]).table
     assert len(back) == 3 and set(back["components"]) == {"E,N,Z"}
     np.testing.assert_allclose(back["mw"], meta["source_magnitude"])
+
+
+def _standard_set(folder: Path, table: pd.DataFrame) -> None:
+    """A SeisBench set in SeisBench's plain conventions: component_order 'ZNE', m/s^2."""
+    import seisbench.data as sbd
+
+    from seisgan_core.catalog import read_record_waveforms
+
+    with sbd.WaveformDataWriter(folder / "metadata.csv", folder / "waveforms.hdf5") as writer:
+        writer.metadata_dict = None
+        writer.data_format = {"dimension_order": "CW", "component_order": "ZNE",
+                              "measurement": "acceleration", "unit": "m/s^2"}  # fmt: skip
+        for row in table.itertuples(index=False):
+            rec = read_record_waveforms(row)
+            assert rec.components == ("E", "N", "Z")
+            meta = {
+                "trace_name": row.record_id, "source_id": row.event_id,
+                "source_origin_time": row.event_time.isoformat(),
+                "source_latitude_deg": row.event_latitude,
+                "source_longitude_deg": row.event_longitude,
+                "source_depth_km": row.event_depth_km, "source_magnitude": row.mw,
+                "source_magnitude_type": "Mw", "station_network_code": row.network,
+                "station_code": row.station, "station_latitude_deg": row.station_latitude,
+                "station_longitude_deg": row.station_longitude,
+                "station_vs30_mps": row.vs30_m_s, "trace_sampling_rate_hz": row.sampling_rate_hz,
+                "trace_npts": rec.data.shape[1],
+            }  # fmt: skip
+            writer.add_trace(meta, (rec.data[::-1] / 100.0).astype(np.float32))  # Z, N, E
+
+
+@pytest.mark.slow  # a demo archive, two prepares and an evaluation on CPU
+def test_a_standard_seisbench_set_prepares_and_evaluates_like_its_source(tmp_path, capsys):
+    assert cli.main(["demo", "--out", str(tmp_path / "raw"), "--records", "48",
+                     "--noise", "0"]) == 0  # fmt: skip
+    demo = read_records([tmp_path / "raw" / "demo.h5"]).table
+    folder = tmp_path / "sb"
+    folder.mkdir()
+    _standard_set(folder, demo)
+    via_sb, via_asdf = tmp_path / "sb-set", tmp_path / "asdf-set"
+    assert cli.main(["prepare", str(folder), "--out", str(via_sb), "--no-noise"]) == 0
+    assert cli.main(["prepare", str(tmp_path / "raw" / "demo.h5"), "--out", str(via_asdf),
+                     "--no-noise"]) == 0  # fmt: skip
+    a, b = load_prepared(via_sb), load_prepared(via_asdf)
+    assert sorted(a.records["event_id"]) == sorted(b.records["event_id"])
+    assert (
+        a.records["split"].value_counts().to_dict() == b.records["split"].value_counts().to_dict()
+    )
+    key_a = (a.records["event_id"] + "." + a.records["station"]).to_numpy()
+    key_b = (b.records["event_id"] + "." + b.records["station"]).to_numpy()
+    np.testing.assert_allclose(a.to_cm_s2()[np.argsort(key_a)], b.to_cm_s2()[np.argsort(key_b)],
+                               rtol=1e-4, atol=1e-3)  # fmt: skip
+    real = a.to_cm_s2().astype(np.float32)
+    generated = tmp_path / "copies.npy"
+    np.save(generated, np.roll(real, 150, axis=-1) * 1.5)
+    out = tmp_path / "eval"
+    assert cli.main(["evaluate", "--generated", str(generated), "--data", str(via_sb),
+                     "--out", str(out), "--no-figures", "--quiet"]) == 0  # fmt: skip
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["n_real"] == len(real) and metrics["n_generated"] == len(real)
