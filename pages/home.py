@@ -177,7 +177,9 @@ else:
                 width="stretch",
             )
 
-    tab_path, tab_upload = st.tabs(["A folder on this machine", "Upload files"])
+    tab_path, tab_upload, tab_sb = st.tabs(
+        ["A folder on this machine", "Upload files", "A SeisBench data set"]
+    )
     with tab_path:
         with st.form("byod_path"):
             typed = st.text_input(
@@ -212,3 +214,37 @@ else:
                     appstate.save_upload(uploaded.name, uploaded.getvalue(), folder)
                 st.cache_data.clear()
                 _read_and_report(folder)
+    with tab_sb:
+        with st.form("byod_seisbench"):
+            from seisgan_core.catalog import Catalog, read_seisbench, to_table
+            from seisgan_core.io import seisbench as sb
+
+            st.caption(
+                "A SeisBench data set by name (ESM25GoodMP, ESM25GoodCV, AQ2009GM...; read from "
+                "SeisBench's cache) or a folder in SeisBench's format (metadata.csv, "
+                "waveforms.hdf5) inside the data folders. Saved as an archive, Prepare takes it."
+            )
+            sb_name = st.text_input("Data set name or folder", "ESM25GoodMP")
+            sb_where = st.text_input("Filter over its metadata", "source_magnitude >= 4")
+            sb_download = st.checkbox("Download if not in SeisBench's cache (can take long)")
+            sb_save = st.text_input("Save as archive (a folder under data/raw/; empty: don't)", "")
+            sb_clicked = st.form_submit_button("Read the data set")
+        if sb_clicked and sb_name:
+            try:
+                folder = None  # a class name, unless a folder of that name is in data/raw
+                if not sb_name.isidentifier() or (roots.raw / sb_name).is_dir():
+                    folder = appstate.confine_path(sb_name, roots.data_roots)
+                source = sb.resolve_source(str(folder) if folder else sb_name)
+                with st.spinner(f"Reading {source}"):
+                    rows = read_seisbench(
+                        source, where=sb_where or None, allow_download=sb_download
+                    )
+                table = Catalog(table=to_table(rows)).table
+                st.success(f"{len(table)} records of {table['event_id'].nunique()} events read.")
+                if sb_save and rows:
+                    saved = roots.raw / appstate.sanitize_run_name(sb_save)
+                    sb.write_descriptor(saved / "source.seisbench.json", source, sb_where or None)
+                    st.cache_data.clear()
+                    st.info(f"Saved {saved}: choose it on the Prepare page.")
+            except (SeisganIOError, ValueError, FileExistsError) as exc:
+                st.error(str(exc))

@@ -33,6 +33,7 @@ from seisgan_core.io import asdf as _asdf
 from seisgan_core.io import esm_ascii as _esm
 from seisgan_core.io import flatfile as _flat
 from seisgan_core.io import itaca_legacy as _legacy
+from seisgan_core.io import seisbench as _sb
 from seisgan_core.io.errors import FormatError, SeisganIOError, UnknownFormatError
 from seisgan_core.io.quakeml import looks_like_quakeml
 from seisgan_core.io.safety import read_zip_member, safe_zip_members
@@ -48,6 +49,7 @@ __all__ = [
     "iter_record_waveforms",
     "read_record_waveforms",
     "read_records",
+    "read_seisbench",
     "to_table",
     "write_table",
 ]
@@ -76,8 +78,15 @@ RECORD_COLUMNS: dict[str, tuple[str, str]] = {
     "npts": ("Int64", "samples per component"),
     "components": ("string", "component letters in E, N, Z order, e.g. 'E,N,Z' or '2,3,Z'"),
     "pga_cm_s2": ("float64", "largest absolute horizontal peak ground acceleration, cm/s^2"),
-    "source_format": ("string", "esm_ascii | asdf | itaca_flatfile | esm_flatfile | itaca_legacy"),
-    "source_path": ("string", "file the record was read from (zip members as zip::member)"),
+    "source_format": (
+        "string",
+        "esm_ascii | asdf | itaca_flatfile | esm_flatfile | itaca_legacy | seisbench",
+    ),
+    "source_path": (
+        "string",
+        "file the record was read from (zip members as zip::member; a SeisBench data set as "
+        "its folder or seisbench:NAME)",
+    ),
     # added by the io part (optional for other parts; NaN/None where a source lacks them)
     "record_duration_s": ("float64", "length of the record, npts / sampling_rate_hz, s"),
     "d5_95_s": (
@@ -91,7 +100,8 @@ RECORD_COLUMNS: dict[str, tuple[str, str]] = {
     "source_files": (
         "string",
         "the three components' files (ASCII, .cor.acc) or ASDF dataset names, '|'-joined, "
-        "in E, N, Z order; empty for metadata-only rows (flat files)",
+        "in E, N, Z order; a SeisBench record's [chunk::]trace_name; empty for metadata-only "
+        "rows (flat files)",
     ),
 }
 
@@ -358,9 +368,11 @@ def read_records(
     """
     if isinstance(paths, str | Path):
         paths = [paths]
-    files = _expand(paths)
     skipped: list[tuple[str, str]] = []
     rows: list[dict[str, Any]] = []
+    paths = _seisbench_sources(paths, rows, skipped)
+    # a descriptor inside a folder (data/raw/NAME/source.seisbench.json, as the app saves it)
+    files = [Path(p) for p in _seisbench_sources(_expand(paths), rows, skipped, files=True)]
     esm: list[dict[str, Any]] = []
     # ITACA 1.x files by folder (or by zip and folder inside it): a record is NNNNN.metadata
     # with NNNNN_{H1,H2,V}.cor.acc side by side
@@ -403,6 +415,56 @@ def read_records(
     duplicates: list[tuple[str, str]] = []
     table = _merge_duplicates(to_table(rows), duplicates)
     return Catalog(table=table, skipped=skipped, duplicates=duplicates)
+
+
+def _seisbench_sources(
+    paths: Iterable[str | Path],
+    rows: list[dict[str, Any]],
+    skipped: list[tuple[str, str]],
+    *,
+    files: bool = False,
+) -> list[str | Path]:
+    """Read the SeisBench sources among ``paths`` (data set folders, ``*.json`` descriptors,
+    ``seisbench:NAME``; only descriptors when ``files``) into ``rows``; return the others."""
+    rest: list[str | Path] = []
+    for raw in paths:
+        text = str(raw)
+        if not files and (text.startswith(_sb.NAMED_PREFIX) or _sb.is_seisbench_folder(text)):
+            source, where = _sb.resolve_source(text), None
+        elif text.endswith(".json") and _sb.is_descriptor(text):
+            source, where = _sb.read_descriptor(text)
+        else:
+            rest.append(raw)
+            continue
+        try:
+            rows.extend(read_seisbench(source, where=where, allow_download=False))
+        except SeisganIOError as exc:
+            skipped.append((text, str(exc)))
+    return rest
+
+
+def read_seisbench(
+    name_or_folder: str | Path,
+    *,
+    where: str | None = None,
+    timeout_s: float = 10.0,
+    allow_download: bool = True,
+) -> list[dict[str, Any]]:
+    """Record rows of a SeisBench data set (a class name such as ``ESM25GoodMP``, or a
+    folder in SeisBench's format), filtered by ``where`` over SeisBench's metadata; see
+    :mod:`seisgan_core.io.seisbench`. Raises its errors (unavailable, bad data_format)."""
+    source = _sb.resolve_source(name_or_folder)
+    rows = _sb.read_seisbench_rows(
+        source, where=where, timeout_s=timeout_s, allow_download=allow_download
+    )
+    for row in rows:
+        row["ec8_class"] = ec8_letter(row["ec8_class"])
+        if not math.isfinite(row["epicentral_distance_km"]):
+            row["epicentral_distance_km"] = _distance_km(
+                row["event_latitude"], row["event_longitude"],
+                row["station_latitude"], row["station_longitude"],
+            )  # fmt: skip
+    return rows
 
 
 def _read_zip(
@@ -865,6 +927,11 @@ def read_record_waveforms(row: Any) -> RecordWaveforms:
     if fmt == "asdf":
         with _asdf.open_asdf(str(_get(row, "source_path"))) as f:
             return _asdf_record(f, row)
+    if fmt == "seisbench":
+        data, rate, order = _sb.read_seisbench_record(
+            str(_get(row, "source_path")), str(_get(row, "source_files"))
+        )
+        return RecordWaveforms(data, rate, order, _start(row))
     return _raise_no_waveforms(row)
 
 
@@ -872,7 +939,7 @@ def _raise_no_waveforms(row: Any) -> RecordWaveforms:
     raise FormatError(
         str(_get(row, "source_path")),
         None,
-        "a record with waveforms (esm_ascii, asdf or itaca_legacy)",
+        "a record with waveforms (esm_ascii, asdf, itaca_legacy or seisbench)",
         f"a metadata-only row ({_get(row, 'source_format')})",
         field="source_format",
     )

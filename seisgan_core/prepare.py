@@ -368,16 +368,31 @@ class _NpyStream:
 
 
 def _source_files(sources: Iterable[str | Path]) -> list[Path]:
+    from seisgan_core.io import seisbench as sb
+
     files: list[Path] = []
     for source in sources:
         path = Path(source)
+        if str(source).startswith(sb.NAMED_PREFIX):
+            # a named SeisBench data set: its cached files
+            files.extend(sb.source_data_files(sb.resolve_source(str(source))))
+            continue
+        if path.is_file() and path.suffix == ".json" and sb.is_descriptor(path):
+            # a SeisBench source descriptor: itself (the filter) and the data set's files
+            files.append(path)
+            files.extend(sb.source_data_files(sb.read_descriptor(path)[0]))
+            continue
         if path.is_dir():
-            files.extend(
+            inside = [
                 p
                 for p in sorted(path.rglob("*"))
                 if p.is_file()
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            ]
+            files.extend(inside)
+            for p in inside:  # a SeisBench descriptor saved in the folder: the set's files too
+                if p.suffix == ".json" and sb.is_descriptor(p):
+                    files.extend(sb.source_data_files(sb.read_descriptor(p)[0]))
         elif path.exists():
             files.append(path)
         else:

@@ -18,7 +18,31 @@ def register(subparsers) -> None:
             "skipped and why; exits 1 when nothing could be read."
         ),
     )
-    ingest.add_argument("paths", nargs="+", metavar="PATH", help="files, folders or zips")
+    ingest.add_argument("paths", nargs="*", metavar="PATH", help="files, folders or zips")
+    sb = ingest.add_argument_group(
+        "SeisBench data sets (instead of PATHs)",
+        "A SeisBench data set by class name (ESM25GoodMP, ESM25GoodCV, AQ2009GM...; read "
+        "from SeisBench's cache, downloaded by SeisBench if missing and its server answers) "
+        "or the folder of any data set in SeisBench's format (metadata.csv, waveforms.hdf5).",
+    )
+    sb.add_argument("--seisbench", metavar="NAME_OR_FOLDER", help="the data set")
+    sb.add_argument(
+        "--where",
+        metavar="EXPR",
+        help="keep the traces where this holds, over SeisBench's metadata columns, "
+        'e.g. "source_magnitude>=4 and path_ep_distance_km<100"',
+    )
+    sb.add_argument(
+        "--source-file",
+        metavar="SOURCE.json",
+        help="also write a descriptor of the data set and --where that prepare takes as a source",
+    )
+    sb.add_argument(
+        "--timeout", type=float, default=10.0, help="s to wait for SeisBench's server (10)"
+    )
+    sb.add_argument(
+        "--offline", action="store_true", help="never download: a set not cached is an error"
+    )
     ingest.add_argument("--out", required=True, metavar="CATALOG.parquet", help="output table")
     ingest.add_argument(
         "--quiet", action="store_true", help="no progress bar, no list of skipped files"
@@ -44,16 +68,29 @@ def run_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from seisgan_core.catalog import read_records
+    from seisgan_core.io.errors import SeisganIOError
 
-    bar = tqdm(total=1000, disable=args.quiet, desc="ingest", unit="‰", leave=False)
+    # SeisBench shows its own progress (download, conversion); the bar is for PATHs
+    quiet = args.quiet or bool(args.seisbench)
+    bar = tqdm(total=1000, disable=quiet, desc="ingest", unit="‰", leave=False)
 
     def progress(fraction: float, message: str) -> None:
         target = round(min(max(fraction, 0.0), 1.0) * 1000)
         bar.set_postfix_str(message[-50:], refresh=False)
         bar.update(target - bar.n)
 
+    if bool(args.paths) == bool(args.seisbench):
+        bar.close()
+        print("error: give PATHs or --seisbench NAME_OR_FOLDER (one of the two)", file=sys.stderr)
+        return 2
     try:
-        catalog = read_records(args.paths, progress=progress)
+        if args.seisbench:
+            catalog = _read_seisbench(args)
+        else:
+            catalog = read_records(args.paths, progress=progress)
+    except (SeisganIOError, FileExistsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     finally:
         bar.close()
     table = catalog.table
@@ -90,6 +127,21 @@ def run_ingest(args: argparse.Namespace) -> int:
             f"read (e.g. {catalog.duplicates[0][1]})"
         )
     return 0
+
+
+def _read_seisbench(args: argparse.Namespace):
+    """The record table of ``--seisbench`` (filtered by ``--where``); writes ``--source-file``."""
+    from seisgan_core.catalog import Catalog, read_seisbench, to_table
+    from seisgan_core.io import seisbench as sb
+
+    source = sb.resolve_source(args.seisbench)
+    rows = read_seisbench(
+        source, where=args.where, timeout_s=args.timeout, allow_download=not args.offline
+    )
+    if args.source_file and rows:
+        sb.write_descriptor(args.source_file, source, args.where)
+        print(f"wrote {args.source_file}: prepare takes it as a source")
+    return Catalog(table=to_table(rows))
 
 
 def run_info(args: argparse.Namespace) -> int:

@@ -72,11 +72,12 @@ def register(subparsers) -> None:
 
     ex = subparsers.add_parser(
         "export",
-        help="write generated records to ASDF, miniSEED, SAC or CSV with provenance",
+        help="write generated records to ASDF, miniSEED, SAC, CSV or a SeisBench data set",
         description=(
             "Write records from --run (generated now) or --generated FILE.npy to one file: "
             "ASDF (.h5) or a zip of miniSEED, SAC or CSV files with provenance.json "
-            "(run, epoch, seed, units, conditions)."
+            "(run, epoch, seed, units, conditions), or a SeisBench data set folder "
+            "(metadata.csv, waveforms.hdf5; metadata with each record's scenario and provenance)."
         ),
     )
     ex_source = ex.add_mutually_exclusive_group(required=True)
@@ -85,9 +86,9 @@ def register(subparsers) -> None:
     ex.add_argument("--epoch", type=int, help="checkpoint epoch of --run (default: last)")
     ex.add_argument("--n", type=int, default=16, help="records to generate with --run")
     ex.add_argument("--seed", type=int, default=0)
-    ex.add_argument("--format", required=True, choices=("asdf", "mseed", "sac", "csv"))
+    ex.add_argument("--format", required=True, choices=("asdf", "mseed", "sac", "csv", "seisbench"))
     ex.add_argument("--dt", type=float, default=0.005, help="time step of --generated (s)")
-    ex.add_argument("--out", required=True, metavar="FILE", help="output file")
+    ex.add_argument("--out", required=True, metavar="FILE", help="output file (seisbench: folder)")
     ex.set_defaults(func=run_export)
 
 

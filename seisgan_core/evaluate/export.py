@@ -10,6 +10,12 @@ serve); ``write_export`` writes it atomically. Formats, all written by ObsPy or 
 - ``sac``: one SAC file per trace plus ``provenance.json``, zipped; each SAC header carries
   the record's magnitude (``mag``) and distance (``dist``) where known.
 - ``csv``: one CSV per record (time_s, E, N, Z) plus ``provenance.json``, zipped.
+- ``seisbench``: a folder in SeisBench's format (``metadata.csv``, ``waveforms.hdf5``,
+  written by SeisBench's ``WaveformDataWriter``) plus ``provenance.json``: data_format says
+  components E, N, Z, acceleration, cm/s^2; each trace's metadata carries its scenario
+  (``source_magnitude`` Mw, ``path_ep_distance_km``, ``source_depth_km``,
+  ``station_vs30_mps``) and provenance (``seisgan_run``, ``seisgan_checkpoint``,
+  ``seisgan_epoch``, ``seisgan_seed``). Written by :func:`write_export` only (a folder).
 
 Traces: network ``SG`` (synthetic), station ``G0000``..., channels ``HNE``, ``HNN``, ``HNZ``,
 start 2000-01-01T00:00:00, samples in cm/s^2 unless ``provenance["units"]`` says otherwise.
@@ -28,9 +34,10 @@ import numpy as np
 
 from seisgan_core.evaluate._arrays import as_float_array, check_dt
 
-__all__ = ["EXPORT_FORMATS", "export_samples", "write_export"]
+__all__ = ["EXPORT_FORMATS", "FOLDER_FORMATS", "export_samples", "write_export"]
 
-EXPORT_FORMATS = ("asdf", "mseed", "sac", "csv")
+EXPORT_FORMATS = ("asdf", "mseed", "sac", "csv")  # one file each (the app's downloads)
+FOLDER_FORMATS = ("seisbench",)  # a folder, written by write_export only
 _EXTENSIONS = {"asdf": ".h5", "mseed": ".zip", "sac": ".zip", "csv": ".zip"}
 COMPONENTS = "ENZ"
 
@@ -164,9 +171,81 @@ def write_export(path: str | Path, waveforms: np.ndarray, fmt: str, **kwargs: An
     from seisgan_core.fsutil import atomic_write
 
     path = Path(path)
+    if fmt.lower() == "seisbench":
+        return _write_seisbench(path, waveforms, **kwargs)
     if not path.suffix:
         path = path.with_suffix(_EXTENSIONS[fmt.lower()])
     data = export_samples(waveforms, fmt, **kwargs)
     with atomic_write(path) as handle:
         handle.write(data)
     return path
+
+
+def _scenario_metadata(scenario: dict[str, Any]) -> dict[str, Any]:
+    """SeisBench metadata columns of one generated record's scenario."""
+    out: dict[str, Any] = {}
+    if scenario.get("mw") is not None:
+        out["source_magnitude"] = float(scenario["mw"])
+        out["source_magnitude_type"] = "Mw"
+    distance = scenario.get("distance_km", scenario.get("epicentral_distance_km"))
+    if distance is None and scenario.get("log10_distance_km") is not None:
+        distance = 10.0 ** float(scenario["log10_distance_km"])
+    if distance is not None:
+        out["path_ep_distance_km"] = float(distance)
+    depth = scenario.get("depth_km", scenario.get("event_depth_km"))
+    if depth is not None:
+        out["source_depth_km"] = float(depth)
+    if scenario.get("vs30_m_s") is not None:
+        out["station_vs30_mps"] = float(scenario["vs30_m_s"])
+    return out
+
+
+def _write_seisbench(
+    path: Path,
+    waveforms: np.ndarray,
+    *,
+    dt: float = 0.005,
+    provenance: dict[str, Any] | None = None,
+    conditions: list[dict[str, float]] | None = None,
+) -> Path:
+    """Generated records as a SeisBench data set folder (see the module's docstring)."""
+    from seisgan_core.io.seisbench import write_seisbench_dataset
+
+    dt = check_dt(dt)
+    x = as_float_array(waveforms, "waveforms")
+    x = x[None] if x.ndim == 2 else x
+    if x.ndim != 3 or x.shape[1] != 3:
+        raise ValueError(f"waveforms: expected (n, 3, n_samples), found {x.shape}")
+    if conditions is not None and len(conditions) != x.shape[0]:
+        raise ValueError(f"conditions: expected {x.shape[0]} scenarios, found {len(conditions)}")
+    prov = dict(provenance or {})
+    units = str(prov.get("units", "cm/s^2"))
+    unit = "cm/s^2" if units.replace("^", "") in ("cm/s2", "cm/s^2") else "none/normalized"
+    common = {
+        "seisgan_run": str(prov.get("run", "")),
+        "seisgan_checkpoint": str(prov.get("checkpoint", "")),
+        "seisgan_epoch": prov.get("epoch"),
+        "seisgan_seed": prov.get("seed"),
+        "station_network_code": "SG",
+        "station_location_code": "",
+        "trace_channel": "HN",
+        "trace_start_time": "2000-01-01T00:00:00.000000Z",
+        "trace_category": "generated",
+    }
+    rows = [
+        {
+            "trace_name": f"G{i:04d}",
+            "source_id": f"G{i:04d}",
+            "station_code": f"G{i:04d}",
+            **common,
+            **_scenario_metadata((conditions or [{}] * len(x))[i] or {}),
+        }
+        for i in range(len(x))
+    ]
+    meta = {**prov, "writer": "seisgan", "format": "seisbench", "units": unit,
+            "n_records": len(x), "sampling_rate_hz": 1.0 / dt,
+            "components": list(COMPONENTS), "conditions": conditions}  # fmt: skip
+    extra = {"provenance.json": json.dumps(meta, indent=2, default=str).encode()}
+    return write_seisbench_dataset(
+        path, x, rows, sampling_rate_hz=1.0 / dt, unit=unit, extra_files=extra
+    )

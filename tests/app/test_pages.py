@@ -400,3 +400,39 @@ def test_pages_run_and_say_what_is_missing(home, page):
     if missing:
         for name in missing:
             assert name in text_of(at)
+
+
+def test_home_reads_a_seisbench_folder_and_saves_it_for_prepare(home, monkeypatch):
+    import seisbench
+
+    from seisgan_core.io.seisbench import is_descriptor, write_seisbench_dataset
+
+    monkeypatch.setattr(seisbench, "cache_data_root", home / "seisbench-cache")
+
+    rng = np.random.default_rng(3)
+    rows = [
+        {"trace_name": f"T{i}", "source_id": f"EV{i % 2}", "source_magnitude": 4.0 + i,
+         "source_magnitude_type": "Mw", "station_network_code": "IT", "station_code": f"S{i}"}
+        for i in range(3)
+    ]  # fmt: skip
+    write_seisbench_dataset(
+        home / "data" / "raw" / "sbset", rng.normal(size=(3, 3, 400)), rows, sampling_rate_hz=100
+    )
+    at = run_page()
+    fields = {t.label: t for t in at.text_input}
+    fields["Data set name or folder"].set_value("sbset")
+    fields["Filter over its metadata"].set_value("source_magnitude >= 5")
+    fields["Save as archive (a folder under data/raw/; empty: don't)"].set_value("sb-m5")
+    next(b for b in at.button if b.label == "Read the data set").click()
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.success[-1].value == "2 records of 2 events read."
+    assert is_descriptor(home / "data" / "raw" / "sb-m5" / "source.seisbench.json")
+    # a named set that is not in SeisBench's cache: said so, nothing downloaded
+    fields = {t.label: t for t in at.text_input}
+    fields["Data set name or folder"].set_value("AQ2009GM")
+    fields["Save as archive (a folder under data/raw/; empty: don't)"].set_value("")
+    next(b for b in at.button if b.label == "Read the data set").click()
+    at.run()
+    assert "AQ2009GM" in at.error[0].value and "downloading is off" in at.error[0].value
+    assert str(home / "seisbench-cache" / "aq2009gm") in at.error[0].value
