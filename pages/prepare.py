@@ -116,7 +116,7 @@ if preparing:
         fraction = next(
             (f for f in map(appstate.tqdm_fraction, reversed(lines)) if f is not None), 0.0
         )
-        if job is not None and jobs.is_alive(job.pid, job.start_ticks):
+        if job is not None and jobs.is_alive(job.pid, job.create_time):
             st.progress(fraction, text=f"Preparing {preparing}: {lines[-1] if lines else ''}")
             return
         st.session_state.pop("preparing", None)

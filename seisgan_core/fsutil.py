@@ -12,11 +12,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import json
+import math
 import os
 import shutil
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,10 +29,25 @@ __all__ = [
     "atomic_write",
     "atomic_write_json",
     "atomic_write_text",
+    "json_clean",
+    "json_text",
     "output_lock",
+    "own_identity",
     "pid_alive",
+    "process_identity",
     "remove_stale_temporaries",
+    "same_process",
 ]
+
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting it and putting it back, under a lock)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
 
 
 def _temp_prefix(path: Path) -> str:
@@ -82,6 +99,8 @@ def atomic_write(path: str | Path, mode: str = "wb", **open_kwargs: Any) -> Iter
     fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
+        # mkstemp makes the file 0600: give it the mode open() would (0666 less the umask)
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, mode, **open_kwargs) as handle:
             yield handle
             handle.flush()
@@ -97,8 +116,27 @@ def atomic_write_text(path: str | Path, text: str) -> None:
         handle.write(text)
 
 
-def atomic_write_json(path: str | Path, obj: Any) -> None:
-    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n")
+def json_clean(obj: Any) -> Any:
+    """``obj`` with NaN and infinities as None (JSON has neither), in dicts, lists, tuples."""
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: json_clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_clean(v) for v in obj]
+    if type(obj).__module__ == "numpy" and hasattr(obj, "tolist"):  # numpy scalars, arrays
+        return json_clean(obj.tolist())
+    return obj
+
+
+def json_text(obj: Any, *, indent: int | None = 2) -> str:
+    """Strict JSON (NaN and infinities written as null; anything else unknown as its str)."""
+    return json.dumps(json_clean(obj), indent=indent, allow_nan=False, default=str)
+
+
+def atomic_write_json(path: str | Path, obj: Any, *, indent: int | None = 2) -> None:
+    """The project's one JSON writer: strict JSON (`json_text`), written atomically."""
+    atomic_write_text(path, json_text(obj, indent=indent) + "\n")
 
 
 @contextlib.contextmanager
@@ -115,6 +153,7 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     remove_stale_temporaries(path)
     tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent))
     try:
+        tmp.chmod(0o777 & ~current_umask())  # mkdtemp makes it 0700
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -139,21 +178,58 @@ def recover_directory(path: str | Path) -> None:
             os.replace(old, path)
 
 
-def pid_alive(pid: int | None) -> bool:
-    """True if a process with this pid exists (and is not a zombie we could reap)."""
+def process_identity(pid: int | None) -> dict[str, Any] | None:
+    """``{"pid", "create_time", "cmdline"}`` of a live process (psutil), or None when there is
+    no such process or it is a zombie (exited, not yet reaped)."""
+    import psutil
+
     if not pid or pid <= 0:
-        return False
+        return None
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        proc = psutil.Process(int(pid))
+        with proc.oneshot():
+            if proc.status() in (psutil.STATUS_ZOMBIE, psutil.STATUS_DEAD):
+                return None
+            create_time = proc.create_time()
+            try:
+                cmdline = proc.cmdline()
+            except psutil.AccessDenied:
+                cmdline = []
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
+        return None
+    except psutil.AccessDenied:  # exists, owned by someone else
+        return {"pid": int(pid), "create_time": None, "cmdline": []}
+    return {"pid": int(pid), "create_time": create_time, "cmdline": cmdline}
+
+
+def same_process(
+    pid: int | None, create_time: float | None = None, cmdline_has: Sequence[str] = ()
+) -> bool:
+    """True if ``pid`` is alive and, where given, started at ``create_time`` (to 10 ms) and
+    has every string of ``cmdline_has`` among its command-line words (a pid reused by an
+    unrelated process fails these checks)."""
+    identity = process_identity(pid)
+    if identity is None:
         return False
-    except PermissionError:
-        return True
-    try:  # a zombie child counts as dead
-        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
-            return handle.read().split(") ")[-1][:1] != "Z"
-    except OSError:
-        return True
+    if create_time is not None and identity["create_time"] is not None:
+        if abs(float(identity["create_time"]) - float(create_time)) > 0.01:
+            return False
+    if cmdline_has:
+        words = " ".join(identity["cmdline"])
+        if not all(part in words for part in cmdline_has):
+            return False
+    return True
+
+
+def pid_alive(pid: int | None) -> bool:
+    """True if a process with this pid exists and is not a zombie."""
+    return process_identity(pid) is not None
+
+
+def own_identity() -> dict[str, Any]:
+    """This process's pid and psutil create_time, for status files and lock holders."""
+    identity = process_identity(os.getpid()) or {}
+    return {"pid": os.getpid(), "create_time": identity.get("create_time")}
 
 
 class LockHeldError(RuntimeError):
@@ -173,66 +249,55 @@ class LockHeldError(RuntimeError):
 
 
 class PathLock:
-    """An exclusive lock on an output folder: a lock file holding the holder's pid.
+    """An exclusive lock on an output folder, held through `filelock` (an OS lock on the lock
+    file, released by the OS when the holder dies, so a killed process never blocks anyone).
 
-    A lock whose holder is dead is taken over, so a killed process never blocks forever.
-    ``timeout_s=0`` refuses at once; a positive timeout waits for the holder to finish.
+    The holder's pid, command and start are kept in a side file (``LOCK.holder``) only for the
+    message that names the holder. ``timeout_s=0`` refuses at once; a positive timeout waits.
     """
 
     def __init__(self, folder: str | Path, *, command: str = "", name: str = ".lock") -> None:
         self.path = Path(folder) / name
+        self.holder_path = self.path.with_name(self.path.name + ".holder")
         self.command = command
-        self._held = False
+        self._lock: Any = None
 
     def holder(self) -> dict[str, Any] | None:
         try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
+            holder = json.loads(self.holder_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+        return holder if isinstance(holder, dict) else None
 
-    def acquire(self, timeout_s: float = 0.0, poll_s: float = 0.2) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + timeout_s
+    def acquire(self, timeout_s: float = 0.0, poll_s: float = 0.05) -> None:
+        import filelock
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            lock = filelock.FileLock(str(self.path), is_singleton=False, preserve_lock_file=True)
+            lock.acquire(timeout=max(timeout_s, 0.0), poll_interval=poll_s, blocking=True)
+        except filelock.Timeout:
+            raise LockHeldError(self.path, self.holder() or {"pid": "unknown"}) from None
+        except OSError as exc:  # read-only folder, full disk: say where
+            raise OSError(exc.errno or errno.EIO, f"cannot create lock {self.path}: {exc}") from exc
+        self._lock = lock
         record = {
             "pid": os.getpid(),
             "command": self.command,
             "since": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
-        while True:
-            # Write the holder's record first, then link it onto the lock name: the link is
-            # atomic and fails if the lock exists, so nobody ever sees a half-written lock.
-            try:
-                fd, tmp_name = tempfile.mkstemp(prefix=".lock.", dir=self.path.parent)
-            except OSError as exc:  # read-only folder, full disk: say where
-                raise OSError(
-                    exc.errno or errno.EIO, f"cannot create lock {self.path}: {exc}"
-                ) from exc
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(record, handle)
-                os.link(tmp_name, self.path)
-            except FileExistsError:
-                holder = self.holder()
-                if holder is None or not pid_alive(holder.get("pid")):
-                    # Dead holder or an unreadable lock: take it over.
-                    with contextlib.suppress(FileNotFoundError):
-                        self.path.unlink()
-                    continue
-                if holder.get("pid") == os.getpid() or time.monotonic() >= deadline:
-                    raise LockHeldError(self.path, holder) from None
-                time.sleep(poll_s)
-                continue
-            finally:
-                os.unlink(tmp_name)
-            self._held = True
-            return
+        try:
+            atomic_write_json(self.holder_path, record)
+        except OSError:  # the lock holds without its message; never fail the work for it
+            pass
 
     def release(self) -> None:
-        if self._held:
+        if self._lock is not None:
             holder = self.holder()
-            if holder is None or holder.get("pid") == os.getpid():
-                self.path.unlink(missing_ok=True)
-            self._held = False
+            if holder is not None and holder.get("pid") == os.getpid():
+                self.holder_path.unlink(missing_ok=True)
+            self._lock.release()  # filelock removes the lock file itself, safely
+            self._lock = None
 
     def __enter__(self) -> PathLock:
         self.acquire()

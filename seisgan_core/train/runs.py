@@ -28,10 +28,9 @@ from seisgan_core.train.checkpoint import load_checkpoint
 from seisgan_core.train.config import Hyperparameters
 from seisgan_core.train.data import physical_scenarios, scenario_matrix
 from seisgan_core.train.store import (
-    STALE_AFTER_S,
-    pid_alive,
     read_json,
     read_jsonl,
+    trainer_alive,
     write_json_atomic,
 )
 
@@ -106,10 +105,9 @@ class Run:
 
     @property
     def alive(self) -> bool:
-        """True while a process is training this run (pid exists and heartbeat is fresh)."""
-        s = self.status
-        fresh = (datetime.now(UTC).timestamp() - float(s.get("heartbeat") or 0)) < STALE_AFTER_S
-        return s.get("state") == "running" and pid_alive(s.get("pid")) and fresh
+        """True while the process that wrote status.json trains this run (same pid and start
+        time, fresh heartbeat; see `store.trainer_alive`)."""
+        return trainer_alive(self.status)
 
     @property
     def metrics(self) -> pd.DataFrame:

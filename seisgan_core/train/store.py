@@ -9,7 +9,6 @@ process, which has no heartbeat) is not a lock.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import threading
@@ -17,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from seisgan_core.fsutil import atomic_write
+from seisgan_core.fsutil import atomic_write_json, json_clean, own_identity, pid_alive, same_process
 from seisgan_core.io.errors import UnsafeInputError
 
 __all__ = [
@@ -31,6 +30,7 @@ __all__ = [
     "read_jsonl",
     "run_dir",
     "running_pid",
+    "trainer_alive",
     "write_json_atomic",
 ]
 
@@ -75,21 +75,8 @@ def run_dir(name: str, root: str | Path = "models") -> Path:
     return Path(root) / name
 
 
-def _clean(obj: Any) -> Any:
-    """JSON has no NaN/inf: write them as null."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    return obj
-
-
-def write_json_atomic(path: str | Path, obj: Any, *, indent: int | None = 2) -> None:
-    with atomic_write(path, "w") as fh:
-        json.dump(_clean(obj), fh, indent=indent, allow_nan=False)
-        fh.write("\n")
+# the project's one strict JSON writer (NaN/inf -> null), under the name the run store used
+write_json_atomic = atomic_write_json
 
 
 def read_json(path: str | Path) -> Any:
@@ -102,7 +89,7 @@ def append_jsonl(path: str | Path, record: dict[str, Any]) -> None:
     A partial last line left by a kill or a full disk is cut off first: appended to, it would
     become a broken line in the middle of the file, which no reader could skip.
     """
-    line = (json.dumps(_clean(record), allow_nan=False) + "\n").encode()
+    line = (json.dumps(json_clean(record), allow_nan=False) + "\n").encode()
     with open(path, "ab+") as fh:
         size = fh.seek(0, os.SEEK_END)
         if size:
@@ -140,25 +127,6 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     return records
 
 
-def pid_alive(pid: int | None) -> bool:
-    if not pid or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    # a zombie (exited, not yet reaped by its parent) is not alive
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            if fh.read().split(") ", 1)[1].startswith("Z"):
-                return False
-    except (OSError, IndexError):
-        pass
-    return True
-
-
 def running_pid(run_dir: str | Path) -> int | None:
     """The pid of a live process training into ``run_dir``, or None."""
     path = Path(run_dir) / "status.json"
@@ -169,10 +137,37 @@ def running_pid(run_dir: str | Path) -> int | None:
     if status.get("state") != "running":
         return None
     pid = status.get("pid")
-    fresh = time.time() - float(status.get("heartbeat") or 0) < STALE_AFTER_S
-    if pid != os.getpid() and pid_alive(pid) and fresh:
+    if pid != os.getpid() and trainer_alive(status):
         return int(pid)
     return None
+
+
+def heartbeat_fresh(status: dict[str, Any], now: float | None = None) -> bool:
+    """Whether ``status.json``'s heartbeat is recent enough for its writer to be alive."""
+    try:
+        beat = float(status.get("heartbeat") or 0)
+    except (TypeError, ValueError):
+        return False
+    return ((time.time() if now is None else now) - beat) < STALE_AFTER_S
+
+
+def trainer_alive(status: dict[str, Any]) -> bool:
+    """True when ``status.json``'s pid is still the process that wrote it: running state, a
+    fresh heartbeat, the same start time (``create_time``, psutil) and a ``seisgan`` train
+    command line. A pid reused by an unrelated process (a ``sleep``) fails these checks."""
+    if not isinstance(status, dict) or status.get("state") != "running":
+        return False
+    if not heartbeat_fresh(status):
+        return False
+    create_time = status.get("create_time")
+    # pid and start time name one process; a status.json written before start times were
+    # recorded is checked by the command line instead
+    words = () if create_time is not None else TRAINER_CMDLINE
+    return same_process(status.get("pid"), create_time, words)
+
+
+# a word every trainer's command line holds (`python -m seisgan_core.cli train|tune ...`)
+TRAINER_CMDLINE = ("seisgan",)
 
 
 class StatusWriter:
@@ -183,7 +178,7 @@ class StatusWriter:
         self.interval_s = interval_s
         self.status: dict[str, Any] = {
             "state": "running",
-            "pid": os.getpid(),
+            **own_identity(),  # pid and create_time: Stop checks both before signalling
             "heartbeat": time.time(),
             "epoch": 0,
             "epochs": epochs,

@@ -159,4 +159,8 @@ def tree_hash(path: Path) -> dict[str, str] | None:
 
 def leftovers(folder: Path, name: str) -> list[str]:
     """Temporaries and half-swapped copies of ``folder/name`` (``.name.*``)."""
-    return sorted(p.name for p in Path(folder).glob(f".{name}.*") if not p.name.endswith(".lock"))
+    return sorted(
+        p.name
+        for p in Path(folder).glob(f".{name}.*")
+        if not p.name.endswith((".lock", ".lock.holder"))
+    )
