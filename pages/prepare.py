@@ -83,7 +83,7 @@ else:
                 name = appstate.sanitize_run_name(out_name)
                 argv = appstate.prepare_argv(
                     [roots.raw / s for s in sources],
-                    roots.processed / name,
+                    appstate.check_prepare_name(roots, name),
                     mode=mode,
                     align=align,
                     pre_event_s=pre_event,
@@ -100,7 +100,7 @@ else:
                 if not sources:
                     raise ValueError("choose at least one archive")
                 jobs.start_job(jobs.cli_argv(*argv), log_path=_log(name), cwd=roots.project)
-            except (ValueError, RuntimeError) as exc:
+            except (ValueError, RuntimeError, appstate.NameTakenError) as exc:
                 st.error(str(exc))
             else:
                 st.session_state["preparing"] = name

@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 __all__ = [
     "PARTS",
     "ArchiveInfo",
+    "NameTakenError",
     "PreparedInfo",
     "Roots",
+    "check_prepare_name",
     "choose_index",
     "confine_path",
     "demo_records",
@@ -37,9 +39,11 @@ __all__ = [
     "discover_prepared",
     "effective_state",
     "format_number",
+    "free_name",
     "missing_parts",
     "run_progress",
     "runs_table",
+    "runs_trained_on",
     "sanitize_run_name",
     "save_upload",
 ]
@@ -156,14 +160,88 @@ def sanitize_run_name(name: str, *, max_length: int = 64) -> str:
     return cleaned
 
 
+class NameTakenError(FileExistsError):
+    """A name the app would write is taken; ``suggestion`` is a free one to offer instead."""
+
+    def __init__(self, message: str, suggestion: str) -> None:
+        self.suggestion = suggestion
+        super().__init__(message)
+
+
+def free_name(folder: Path, name: str) -> str:
+    """``name``, or ``STEM-2.SUFFIX``, ``STEM-3.SUFFIX``, ... : the first not in ``folder``."""
+    stem, suffix = (
+        (name[: -len(Path(name).suffix)], Path(name).suffix) if Path(name).suffix else (name, "")
+    )
+    candidate, n = name, 1
+    while (folder / candidate).exists() or (folder / candidate).is_symlink():
+        n += 1
+        candidate = f"{stem}-{n}{suffix}"
+    return candidate
+
+
 def save_upload(filename: str, data: bytes, dest_dir: Path) -> Path:
-    """Write an uploaded file into ``dest_dir`` atomically, under a sanitised name."""
+    """Write an uploaded file into ``dest_dir`` atomically, under a sanitised name.
+
+    Never replaces a file already there (the demo's ``flatfile.csv``, an earlier upload):
+    raises `NameTakenError` naming it, with a free name to offer (``flatfile-2.csv``).
+    """
     safe_name = sanitize_run_name(Path(filename).name, max_length=128)
     dest_dir.mkdir(parents=True, exist_ok=True)
     target = dest_dir / safe_name
+    if target.exists() or target.is_symlink():
+        suggestion = free_name(dest_dir, safe_name)
+        raise NameTakenError(
+            f"{target} already exists and was not replaced; upload the file under another "
+            f"name, e.g. {suggestion}",
+            suggestion,
+        )
     with atomic_write(target, "wb") as handle:
         handle.write(data)
     return target
+
+
+def runs_trained_on(prepared: Path, models_root: Path) -> list[str]:
+    """Names of the runs under ``models_root`` whose ``config.json`` records ``prepared`` as
+    their data (by path, or by the sha256 of its ``manifest.json``)."""
+    import hashlib
+
+    try:
+        digest = hashlib.sha256((prepared / "manifest.json").read_bytes()).hexdigest()
+    except OSError:
+        digest = None
+    names = []
+    for config_path in sorted(models_root.glob("*/config.json")) if models_root.is_dir() else []:
+        config = read_json(config_path)
+        data = config.get("data") if isinstance(config, dict) else None
+        if not isinstance(data, dict):
+            continue
+        path = data.get("path")
+        same_path = (
+            bool(path)
+            and Path(path).name == prepared.name
+            and (not Path(path).is_absolute() or Path(path).resolve() == prepared.resolve())
+        )
+        if same_path or (digest is not None and data.get("manifest_sha256") == digest):
+            names.append(config_path.parent.name)
+    return names
+
+
+def check_prepare_name(roots: Roots, name: str) -> Path:
+    """The folder of a new prepared set called ``name``; `NameTakenError` (with a free name)
+    when a prepared set of that name exists and runs were trained on it (replacing it would
+    change the data under them)."""
+    folder = roots.processed / name
+    if folder.exists():
+        runs = runs_trained_on(folder, roots.models)
+        if runs:
+            suggestion = free_name(roots.processed, name)
+            raise NameTakenError(
+                f"{folder} is the prepared set that run(s) {', '.join(runs)} were trained on; "
+                f"it is not replaced: choose another name, e.g. {suggestion}",
+                suggestion,
+            )
+    return folder
 
 
 @dataclass(frozen=True)

@@ -312,3 +312,257 @@ def output_lock(path: str | Path, command: str) -> PathLock:
     demo archive): a file ``.NAME.lock`` beside it, since one inside would be swapped away."""
     path = Path(path)
     return PathLock(path.parent, command=f"{command} {path}", name=f".{path.name}.lock")
+
+
+# --------------------------------------------------------------------------- output guards
+
+OUTPUT_MARKER = ".seisgan-output.json"
+
+
+class OutputRefusedError(ValueError):
+    """An output would replace or hold something its command did not write.
+
+    ``overridable`` is True when ``--force`` may override (an earlier output of another kind,
+    an unmarked or non-empty folder), False when the output is, holds or lies inside an input.
+    """
+
+    def __init__(self, message: str, *, overridable: bool) -> None:
+        self.overridable = overridable
+        super().__init__(message)
+
+
+def _marker_path(out: Path, folder: bool) -> Path:
+    return out / OUTPUT_MARKER if folder else out.with_name(f".{out.name}{OUTPUT_MARKER}")
+
+
+def read_output_marker(out: str | Path, *, folder: bool) -> dict[str, Any] | None:
+    """The marker a command left in (folder) or beside (file) its output, or None."""
+    try:
+        marker = json.loads(_marker_path(Path(out), folder).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return marker if isinstance(marker, dict) and isinstance(marker.get("command"), str) else None
+
+
+def write_output_marker(out: str | Path, command: str, *, folder: bool) -> Path:
+    """Record that ``command`` wrote ``out``: for a folder the entries it holds now, for a
+    file its size and modification time (a file replaced since then is not ours any more)."""
+    out = Path(out)
+    marker: dict[str, Any] = {"command": command, "written": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    if folder:
+        marker["entries"] = sorted(p.name for p in out.iterdir() if p.name != OUTPUT_MARKER)
+    else:
+        stat = out.stat()
+        marker.update(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+    path = _marker_path(out, folder)
+    atomic_write_json(path, marker)
+    return path
+
+
+def _relation(out: Path, source: Path) -> str | None:
+    """How ``out`` stands to an input ``source`` (both resolved), or None when apart."""
+    if out == source:
+        return "is"
+    if out in source.parents:
+        return "contains"
+    if source in out.parents:
+        return "lies inside"
+    return None
+
+
+def check_inputs(out: str | Path, command: str, inputs: Sequence[str | Path]) -> None:
+    """Refuse (never overridable) an output that is, contains or lies inside an input."""
+    out_resolved = Path(out).resolve()
+    for source in inputs:
+        relation = _relation(out_resolved, Path(source).resolve())
+        if relation is not None:
+            raise OutputRefusedError(
+                f"seisgan {command}: refusing to write {out}: it {relation} the input {source} "
+                "(an output never replaces an input; --force does not change this); "
+                "choose an --out outside the inputs",
+                overridable=False,
+            )
+
+
+def _file_problem(out: Path, kind: OutputKind) -> str | None:
+    if out.is_dir():
+        return "it is a folder"
+    marker = read_output_marker(out, folder=False)
+    stat = out.stat()
+    if marker is not None and (marker.get("size"), marker.get("mtime_ns")) == (
+        stat.st_size,
+        stat.st_mtime_ns,
+    ):
+        if marker["command"] == kind.command:
+            return None
+        return f"it is the output of `seisgan {marker['command']}`"
+    if kind.recognise is not None and kind.recognise(out):
+        return None  # written by this command before outputs were marked
+    return f"it is a file that `seisgan {kind.command}` did not write"
+
+
+def _sidecar_problem(out: Path, kind: OutputKind) -> str | None:
+    """A ``.json`` sidecar the command writes beside ``out`` that holds something else."""
+    if kind.sidecar_of is None or out.suffix.lower() not in kind.sidecar_of:
+        return None
+    sidecar = out.with_suffix(".json")
+    if not sidecar.exists() or _is_generated(out):
+        return None
+    return f"its sidecar {sidecar} exists and `seisgan {kind.command}` did not write it"
+
+
+def _folder_problem(out: Path, kind: OutputKind) -> str | None:
+    if not out.is_dir():
+        return "it is a file, not a folder"
+    entries = {p.name for p in out.iterdir()} - {OUTPUT_MARKER}
+    if not entries:
+        return None
+    marker = read_output_marker(out, folder=True)
+    if marker is not None and marker["command"] != kind.command:
+        return f"it holds the output of `seisgan {marker['command']}`"
+    if marker is None and not (set(kind.required) & entries):
+        shown = ", ".join(sorted(entries)[:5]) + (", ..." if len(entries) > 5 else "")
+        return f"it is not empty ({shown}) and `seisgan {kind.command}` did not write it"
+    if kind.keeps_others:
+        return None
+    written = set(marker.get("entries") or ()) if marker is not None else set()
+    others = sorted(entries - written - set(kind.known))
+    if others:
+        shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+        return f"it also holds {shown}, which `seisgan {kind.command}` did not write"
+    return None
+
+
+def check_output(
+    out: str | Path,
+    command: str,
+    inputs: Sequence[str | Path] = (),
+    *,
+    force: bool = False,
+) -> None:
+    """Raise `OutputRefusedError` unless ``seisgan COMMAND`` may write ``out``.
+
+    Refused always: ``out`` is, contains or lies inside one of ``inputs``. Refused unless
+    ``force``: ``out`` exists and is not an earlier output of the same command (its marker
+    `OUTPUT_MARKER`, or for outputs written before markers, the files the command writes),
+    or it is a folder that also holds entries the command did not write. Nothing else.
+    """
+    out = Path(out)
+    kind = OUTPUT_KINDS[command]
+    check_inputs(out, command, inputs)
+    problem = _sidecar_problem(out, kind)
+    if not out.exists() and not out.is_symlink():
+        pass
+    elif out.is_symlink():
+        problem = "it is a symbolic link"
+    else:
+        problem = _folder_problem(out, kind) if kind.folder else _file_problem(out, kind)
+    if problem is not None and not force:
+        raise OutputRefusedError(
+            f"seisgan {command}: refusing to replace {out}: {problem}; choose another --out, "
+            "or give --force to replace it",
+            overridable=True,
+        )
+
+
+@contextlib.contextmanager
+def guarded_output(
+    out: str | Path, command: str, inputs: Sequence[str | Path] = (), *, force: bool = False
+) -> Iterator[Path]:
+    """`check_output`, then the work (the body), then the marker that says ``command`` wrote
+    ``out`` (only when the body succeeds and ``out`` exists)."""
+    out = Path(out)
+    check_output(out, command, inputs, force=force)
+    yield out
+    if out.exists():
+        write_output_marker(out, command, folder=OUTPUT_KINDS[command].folder)
+
+
+class OutputKind:
+    """What one command writes: a folder (the names it writes, those that identify it) or a
+    file (a check of its signature for files written before markers)."""
+
+    def __init__(
+        self,
+        command: str,
+        *,
+        folder: bool,
+        known: Sequence[str] = (),
+        required: Sequence[str] = (),
+        keeps_others: bool = False,
+        recognise: Any = None,
+        sidecar_of: Sequence[str] | None = None,
+    ) -> None:
+        self.command = command
+        self.folder = folder
+        self.known = tuple(known)
+        self.required = tuple(required) or tuple(known)
+        self.keeps_others = keeps_others
+        self.recognise = recognise
+        self.sidecar_of = sidecar_of  # suffixes whose files get a .json sidecar
+
+
+def _is_record_table(path: Path) -> bool:
+    """A parquet file with the record table's identifying columns (`seisgan ingest`)."""
+    try:
+        import pyarrow.parquet as pq
+
+        names = set(pq.read_schema(path).names)
+    except Exception:  # anything unreadable is not a record table
+        return False
+    return {"record_id", "event_id", "station", "source_format"} <= names
+
+
+def _has_generation_info(path: Path) -> bool:
+    """An HDF5 (ASDF) file holding seisgan's ``AuxiliaryData/GenerationInfo``."""
+    try:
+        import h5py
+
+        with h5py.File(path, "r") as handle:
+            return "AuxiliaryData/GenerationInfo" in handle
+    except Exception:  # not HDF5, damaged: not ours
+        return False
+
+
+def _is_generated(path: Path) -> bool:
+    if path.suffix.lower() == ".npy":
+        try:
+            meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        return isinstance(meta, dict) and {"run", "checkpoint", "units"} <= set(meta)
+    return _has_generation_info(path)
+
+
+def _is_export(path: Path) -> bool:
+    if path.suffix.lower() == ".zip":
+        import zipfile
+
+        try:
+            with zipfile.ZipFile(path) as archive:
+                meta = json.loads(archive.read("provenance.json"))
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            return False
+        return isinstance(meta, dict) and "format" in meta and "n_records" in meta
+    return _has_generation_info(path)
+
+
+# the run folder's own files (docs/contracts.md section 3) and its lock
+_RUN_ENTRIES = ("config.json", "status.json", "metrics.jsonl", "checkpoints", "samples")
+
+OUTPUT_KINDS: dict[str, OutputKind] = {
+    "demo": OutputKind("demo", folder=True, known=("demo.h5", "flatfile.csv", "ascii")),
+    "prepare": OutputKind(
+        "prepare",
+        folder=True,
+        known=("manifest.json", "waveforms.npy", "records.parquet", "noise.npy", "noise.parquet"),
+        required=("manifest.json",),
+    ),
+    "train": OutputKind(
+        "train", folder=True, known=(*_RUN_ENTRIES, ".lock", ".lock.holder"), required=_RUN_ENTRIES
+    ),
+    "evaluate": OutputKind("evaluate", folder=True, known=("metrics.json",), keeps_others=True),
+    "ingest": OutputKind("ingest", folder=False, recognise=_is_record_table),
+    "generate": OutputKind("generate", folder=False, recognise=_is_generated, sidecar_of=(".npy",)),
+    "export": OutputKind("export", folder=False, recognise=_is_export),
+}

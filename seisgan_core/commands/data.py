@@ -23,6 +23,11 @@ def register(subparsers) -> None:
     ingest.add_argument(
         "--quiet", action="store_true", help="no progress bar, no list of skipped files"
     )
+    ingest.add_argument(
+        "--force",
+        action="store_true",
+        help="replace --out even if it is not a table an earlier ingest wrote (never an input)",
+    )
     ingest.set_defaults(func=run_ingest)
 
     info = subparsers.add_parser(
@@ -44,7 +49,13 @@ def run_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from seisgan_core.catalog import read_records
+    from seisgan_core.fsutil import OutputRefusedError, check_output, write_output_marker
 
+    try:
+        check_output(args.out, "ingest", args.paths, force=getattr(args, "force", False))
+    except OutputRefusedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     bar = tqdm(total=1000, disable=args.quiet, desc="ingest", unit="‰", leave=False)
 
     def progress(fraction: float, message: str) -> None:
@@ -72,6 +83,7 @@ def run_ingest(args: argparse.Namespace) -> int:
         return 1
     try:
         catalog.to_parquet(args.out)
+        write_output_marker(args.out, "ingest", folder=False)
     except OSError as exc:  # full disk, read-only folder: the old table is left as it was
         print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1

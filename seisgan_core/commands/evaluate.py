@@ -66,7 +66,12 @@ def register(subparsers) -> None:
     ev.add_argument("--out", required=True, metavar="DIR", help="folder for metrics.json, figures")
     ev.add_argument("--seed", type=int, default=0, help="seed of generation and classifiers")
     ev.add_argument("--no-figures", action="store_true", help="metrics.json only")
-    ev.add_argument("--force", action="store_true", help="recompute even when cached")
+    ev.add_argument(
+        "--force",
+        action="store_true",
+        help="recompute even when cached, and write into --out even if it is not an earlier "
+        "evaluation (never an input)",
+    )
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
     ev.set_defaults(func=run_evaluate)
 
@@ -87,7 +92,15 @@ def register(subparsers) -> None:
     ex.add_argument("--seed", type=int, default=0)
     ex.add_argument("--format", required=True, choices=("asdf", "mseed", "sac", "csv"))
     ex.add_argument("--dt", type=float, default=0.005, help="time step of --generated (s)")
-    ex.add_argument("--out", required=True, metavar="FILE", help="output file")
+    ex.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="output file (replaces only an earlier export unless --force)",
+    )
+    ex.add_argument(
+        "--force", action="store_true", help="replace --out even if export did not write it"
+    )
     ex.set_defaults(func=run_export)
 
 
@@ -324,6 +337,14 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     if not (data / "manifest.json").exists():
         print(f"seisgan evaluate: {data} is not a prepared set (no manifest.json)", file=sys.stderr)
         return 2
+    from seisgan_core.fsutil import OutputRefusedError, check_output
+
+    inputs = [data, *(p for p in (args.run, args.generated) if p)]
+    try:
+        check_output(out, "evaluate", inputs, force=args.force)
+    except OutputRefusedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     key = cache_key(args)
     if not args.force:
         cached = _cached(out, key)
@@ -333,7 +354,12 @@ def _run_evaluate(args: argparse.Namespace) -> int:
             return 0
 
     from seisgan_core.evaluate.panel import evaluate
-    from seisgan_core.fsutil import atomic_directory, atomic_write_json, output_lock
+    from seisgan_core.fsutil import (
+        atomic_directory,
+        atomic_write_json,
+        output_lock,
+        write_output_marker,
+    )
 
     _, real, table, noise = _real_set(data)
     if args.run:
@@ -384,6 +410,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         else:
             panel["figures"] = {"format": "none", "files": []}
         atomic_write_json(tmp / "metrics.json", panel)
+        write_output_marker(tmp, "evaluate", folder=True)
     print(f"wrote {out / 'metrics.json'}" + (
         f" and {len(panel['figures']['files'])} figure file(s)" if panel["figures"]["files"] else ""
     ))  # fmt: skip
@@ -411,8 +438,15 @@ def run_export(args: argparse.Namespace) -> int:
 def _run_export(args: argparse.Namespace) -> int:
     import numpy as np
 
+    from seisgan_core.evaluate.export import _EXTENSIONS as EXPORT_EXTENSIONS
     from seisgan_core.evaluate.export import write_export
+    from seisgan_core.fsutil import check_output, write_output_marker
 
+    out = Path(args.out)
+    if not out.suffix:  # as write_export names it
+        out = out.with_suffix(EXPORT_EXTENSIONS[args.format])
+    source = args.run or args.generated
+    check_output(out, "export", [source], force=getattr(args, "force", False))
     conditions = None
     if args.run:
         from seisgan_core.train.runs import load_run
@@ -435,5 +469,6 @@ def _run_export(args: argparse.Namespace) -> int:
     provenance.pop("conditions", None)
     written = write_export(args.out, waves, args.format, dt=dt, provenance=provenance,
                            conditions=conditions)  # fmt: skip
+    write_output_marker(written, "export", folder=False)
     print(f"wrote {written}: {len(waves)} records, {args.format}")
     return 0

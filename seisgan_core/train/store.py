@@ -211,3 +211,27 @@ class StatusWriter:
         if self._thread is not None:
             self._thread.join()
         self.update(**final)
+
+
+def check_resume_data(run: str | Path, data: str | Path) -> None:
+    """Refuse (``ValueError``) to resume ``run`` on a prepared set other than the one its
+    ``config.json`` records (by the sha256 of the set's ``manifest.json``): the other set's
+    split would turn validation and test records into training records."""
+    from seisgan_core.train.data import _sha256
+
+    config_path = Path(run) / "config.json"
+    try:
+        recorded = (read_json(config_path).get("data") or {}).get("manifest_sha256")
+    except (OSError, ValueError, AttributeError):
+        return  # no readable config yet: nothing was trained on any set
+    if not recorded:
+        return
+    manifest = Path(data) / "manifest.json"
+    found = _sha256(manifest)
+    if found != recorded:
+        raise ValueError(
+            f"{run} was trained on a prepared set whose manifest.json has sha256 {recorded} "
+            f"({config_path}), but --data {data} has "
+            f"{'no manifest.json' if found is None else f'sha256 {found}'} ({manifest}); "
+            "resume with the run's own --data, or train a new run (another --out)"
+        )
