@@ -50,7 +50,8 @@ def current_umask() -> int:
     return mask
 
 
-def _temp_prefix(path: Path) -> str:
+def temp_prefix(path: Path) -> str:
+    """The name start of a temporary of ``path`` (``.NAME.PID.``)."""
     # the writer's pid in the name lets a later writer tell a dead one's leftovers
     return f".{path.name}.{os.getpid()}."
 
@@ -96,7 +97,7 @@ def atomic_write(path: str | Path, mode: str = "wb", **open_kwargs: Any) -> Iter
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
         # mkstemp makes the file 0600: give it the mode open() would (0666 less the umask)
@@ -151,7 +152,7 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     recover_directory(path)
     remove_stale_temporaries(path)
-    tmp = Path(tempfile.mkdtemp(prefix=_temp_prefix(path), suffix=".tmp", dir=path.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent))
     try:
         tmp.chmod(0o777 & ~current_umask())  # mkdtemp makes it 0700
         yield tmp

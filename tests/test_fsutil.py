@@ -154,3 +154,33 @@ def test_six_contenders_never_hold_the_lock_at_once(tmp_path):
         holders += 1 if what == "in" else -1
         assert holders in (0, 1), "two contenders held the lock at once"
     assert sum(1 for line in lines if line[1] == "in") >= trials  # each trial had a holder
+
+
+@pytest.mark.parametrize(
+    "umask, file_mode, dir_mode", [(0o022, 0o644, 0o755), (0o077, 0o600, 0o700)]
+)
+def test_atomic_writes_respect_the_umask(tmp_path, umask, file_mode, dir_mode):
+    old = os.umask(umask)
+    try:
+        atomic_write_json(tmp_path / "a.json", {"x": 1})
+        with atomic_directory(tmp_path / "folder") as tmp:
+            (tmp / "f.txt").write_text("x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.json").stat().st_mode & 0o777 == file_mode
+    assert (tmp_path / "folder").stat().st_mode & 0o777 == dir_mode
+
+
+def test_one_strict_json_writer_for_fsutil_and_the_run_store(tmp_path):
+    import numpy as np
+
+    from seisgan_core.train import store
+
+    assert store.write_json_atomic is atomic_write_json  # one writer, no second copy
+    obj = {"a": float("nan"), "b": [float("inf"), -float("inf"), 1.5], "c": np.float32(2.5),
+           "d": np.array([1.0, np.nan])}  # fmt: skip
+    atomic_write_json(tmp_path / "m.json", obj)
+    text = (tmp_path / "m.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    parsed = json.loads(text, parse_constant=lambda name: pytest.fail(f"bare {name}"))
+    assert parsed == {"a": None, "b": [None, None, 1.5], "c": 2.5, "d": [1.0, None]}

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from seisgan_core.fsutil import atomic_write, remove_stale_temporaries, temp_prefix
 from seisgan_core.prepare import open_npy
 from seisgan_core.train.checkpoint import load_checkpoint
 from seisgan_core.train.config import Hyperparameters
@@ -266,14 +267,8 @@ def save_generated(path: str | Path, samples: GeneratedSamples) -> list[Path]:
     meta = samples.metadata()
     suffix = path.suffix.lower()
     if suffix == ".npy":
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.save(fh, samples.waveforms)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(path, "wb") as fh:
+            np.save(fh, samples.waveforms)
         sidecar = path.with_suffix(".json")
         write_json_atomic(sidecar, meta)
         return [path, sidecar]
@@ -289,7 +284,10 @@ def _write_asdf(path: Path, samples: GeneratedSamples, meta: dict[str, Any]) -> 
     import obspy
     import pyasdf
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".h5", dir=path.parent)
+    # a temporary beside the file, renamed over it when complete: a failure (a full disk)
+    # leaves the old file as it was; a killed writer's temporary is removed by the next one
+    remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     os.close(fd)
     Path(tmp).unlink()
     try:
