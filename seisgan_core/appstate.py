@@ -33,6 +33,7 @@ __all__ = [
     "check_prepare_name",
     "choose_index",
     "confine_path",
+    "damaged_runs",
     "demo_records",
     "describe_missing",
     "discover_archives",
@@ -394,10 +395,24 @@ def format_number(value: object, spec: str = ".3g") -> str:
     return "–" if number is None else format(number, spec)
 
 
+def damaged_runs(runs: Sequence) -> tuple[list, list[str]]:
+    """``runs`` split into the usable ones and one line per damaged run (name: reason), for
+    the pages that need a run's files (Samples, Compare) to list apart."""
+    usable, damaged = [], []
+    for run in runs:
+        reason = getattr(run, "damaged", None)
+        if reason:
+            damaged.append(f"{Path(run.path).name}: {reason}")
+        else:
+            usable.append(run)
+    return usable, damaged
+
+
 def runs_table(runs: Sequence, *, alive: Callable[[int], bool] | None = None) -> pd.DataFrame:
     """One row per run (objects with ``path``/``config``/``status``/``metrics``, as
     ``seisgan_core.train.runs.Run``): name, preset, state corrected for dead processes,
-    epoch of epochs, last losses, message."""
+    epoch of epochs, last losses, message. A damaged run (``Run.damaged``) has the state
+    ``damaged`` and the reason as its message."""
     import pandas as pd
 
     rows = []
@@ -407,15 +422,16 @@ def runs_table(runs: Sequence, *, alive: Callable[[int], bool] | None = None) ->
         is_alive = alive(pid) if (alive is not None and pid > 0) else None
         metrics = run.metrics
         last = metrics.iloc[-1] if metrics is not None and len(metrics) else None
+        damaged = getattr(run, "damaged", None)  # config.json or metrics.jsonl broken
         rows.append(
             {
                 "run": Path(run.path).name,
                 "preset": (run.config or {}).get("preset", ""),
-                "state": effective_state(status, is_alive),
+                "state": "damaged" if damaged else effective_state(status, is_alive),
                 "epoch": f"{status.get('epoch', 0)} / {status.get('epochs', '?')}",
                 "loss_critic": _number(last.get("loss_critic")) if last is not None else None,
                 "loss_generator": _number(last.get("loss_generator")) if last is not None else None,
-                "message": str(status.get("message", "")),
+                "message": damaged or str(status.get("message", "")),
             }
         )
     return pd.DataFrame(

@@ -30,7 +30,7 @@ from seisgan_core.train.config import Hyperparameters
 from seisgan_core.train.data import physical_scenarios, scenario_matrix
 from seisgan_core.train.store import (
     read_json,
-    read_jsonl,
+    read_jsonl_lenient,
     trainer_alive,
     write_json_atomic,
 )
@@ -76,7 +76,15 @@ class Run:
         config_path = self.path / "config.json"
         if not config_path.is_file():
             raise FileNotFoundError(f"{self.path} is not a run folder: no config.json")
-        self.config: dict[str, Any] = read_json(config_path)
+        self._config_problem: str | None = None
+        try:
+            config = read_json(config_path)
+        except (OSError, ValueError) as exc:  # JSONDecodeError, bad UTF-8
+            config, self._config_problem = {}, f"{config_path}: not readable JSON ({exc})"
+        if not isinstance(config, dict):
+            found = type(config).__name__
+            config, self._config_problem = {}, f"{config_path}: a JSON {found}, not an object"
+        self.config: dict[str, Any] = config
         self._models: dict[Path, tuple[Any, ...]] = {}
 
     def __repr__(self) -> str:
@@ -111,8 +119,17 @@ class Run:
         return trainer_alive(self.status)
 
     @property
+    def damaged(self) -> str | None:
+        """Why this run's files cannot be trusted (``config.json`` not JSON, a broken line in
+        ``metrics.jsonl``), or None. Pages show such a run as damaged, with this reason."""
+        if self._config_problem is not None:
+            return self._config_problem
+        return read_jsonl_lenient(self.path / "metrics.jsonl")[1]
+
+    @property
     def metrics(self) -> pd.DataFrame:
-        records = read_jsonl(self.path / "metrics.jsonl")
+        """One row per complete metrics line; broken lines are left out (see `damaged`)."""
+        records, _ = read_jsonl_lenient(self.path / "metrics.jsonl")
         if not records:
             return pd.DataFrame(columns=["epoch", "step", "loss_critic", "loss_generator"])
         return pd.DataFrame.from_records(records)

@@ -28,6 +28,7 @@ __all__ = [
     "pid_alive",
     "read_json",
     "read_jsonl",
+    "read_jsonl_lenient",
     "run_dir",
     "running_pid",
     "trainer_alive",
@@ -109,22 +110,46 @@ def append_jsonl(path: str | Path, record: dict[str, Any]) -> None:
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    """All complete lines; a partial last line (a kill while writing) is ignored."""
+    """All complete lines; a partial last line (a kill while writing) is ignored. A broken
+    line elsewhere raises ``ValueError`` naming the file and the line (see `read_jsonl_lenient`
+    for readers that must go on)."""
+    records, problem = read_jsonl_lenient(path)
+    if problem is not None:
+        raise ValueError(problem)
+    return records
+
+
+def read_jsonl_lenient(path: str | Path) -> tuple[list[dict[str, Any]], str | None]:
+    """The JSON objects of the lines of ``path`` and what was wrong, or None.
+
+    A torn last line (a kill or a full disk while appending) is skipped silently; any other
+    line that is not a JSON object is skipped and named in the problem (the file is damaged).
+    """
     path = Path(path)
-    if not path.is_file():
-        return []
-    records = []
-    lines = path.read_text().splitlines()
+    try:
+        lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return [], None
+    except OSError as exc:
+        return [], f"{path}: cannot read ({exc.strerror or exc})"
+    records, broken = [], []
     for i, line in enumerate(lines):
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i == len(lines) - 1:
-                break
-            raise
-    return records
+            record = json.loads(line)
+        except ValueError as exc:
+            if i != len(lines) - 1:
+                broken.append(f"line {i + 1}: {exc.msg}")
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+        else:
+            broken.append(f"line {i + 1}: a JSON {type(record).__name__}, not an object")
+    if not broken:
+        return records, None
+    more = f" and {len(broken) - 1} more" if len(broken) > 1 else ""
+    return records, f"{path}: {broken[0]}{more} (expected one JSON object per line)"
 
 
 def running_pid(run_dir: str | Path) -> int | None:
@@ -134,7 +159,7 @@ def running_pid(run_dir: str | Path) -> int | None:
         status = read_json(path)
     except (OSError, json.JSONDecodeError):
         return None
-    if status.get("state") != "running":
+    if not isinstance(status, dict) or status.get("state") != "running":
         return None
     pid = status.get("pid")
     if pid != os.getpid() and trainer_alive(status):
