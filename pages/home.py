@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from seisgan_core import appstate, jobs
+from seisgan_core.fsutil import csv_safe_frame
 from seisgan_core.io.errors import SeisganIOError
 
 roots = appstate.Roots.from_env()
@@ -185,7 +186,9 @@ else:
         if catalog.skipped:
             st.warning(f"{len(catalog.skipped)} files or records skipped:")
             st.dataframe(
-                pd.DataFrame(catalog.skipped, columns=["path", "reason"]).astype(str),
+                csv_safe_frame(
+                    pd.DataFrame(catalog.skipped, columns=["path", "reason"]).astype(str)
+                ),
                 hide_index=True,
                 width="stretch",
             )

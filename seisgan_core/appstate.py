@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from seisgan_core.fsutil import atomic_write
+from seisgan_core.fsutil import atomic_write, csv_safe_frame
 from seisgan_core.io.errors import UnsafeInputError
 
 if TYPE_CHECKING:
@@ -434,10 +434,11 @@ def runs_table(runs: Sequence, *, alive: Callable[[int], bool] | None = None) ->
                 "message": damaged or str(status.get("message", "")),
             }
         )
-    return pd.DataFrame(
+    table = pd.DataFrame(
         rows,
         columns=["run", "preset", "state", "epoch", "loss_critic", "loss_generator", "message"],
     )
+    return csv_safe_frame(table)  # shown with a CSV download: texts never become formulas
 
 
 # One line per hyperparameter for the Train page's form (names as

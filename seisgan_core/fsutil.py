@@ -29,6 +29,8 @@ __all__ = [
     "atomic_write",
     "atomic_write_json",
     "atomic_write_text",
+    "csv_safe",
+    "csv_safe_frame",
     "json_clean",
     "json_text",
     "output_lock",
@@ -313,6 +315,40 @@ def output_lock(path: str | Path, command: str) -> PathLock:
     demo archive): a file ``.NAME.lock`` beside it, since one inside would be swapped away."""
     path = Path(path)
     return PathLock(path.parent, command=f"{command} {path}", name=f".{path.name}.lock")
+
+
+# --------------------------------------------------------------------------- CSV cells
+
+# a spreadsheet runs a cell that starts with one of these as a formula (OWASP: CSV injection)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula (``=cmd|...``, ``@SUM(...)``,
+    ``+1+cmd``, a leading tab or CR) with a ``'`` in front, so it stays text; numbers
+    (``-3.5``, ``+1e3``) and every other value unchanged. Every CSV the project writes or
+    offers for download passes its text cells through this."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_PREFIXES):
+        return value
+    if value[0] in "+-" and value.strip() == value:
+        try:
+            float(value)
+            return value  # a signed number
+        except ValueError:
+            pass
+    return "'" + value
+
+
+def csv_safe_frame(frame: Any) -> Any:
+    """A copy of a DataFrame with `csv_safe` applied to its text cells (column names too)."""
+    from pandas.api.types import is_object_dtype, is_string_dtype
+
+    out = frame.copy()
+    for column in out.columns:
+        if is_object_dtype(out[column].dtype) or is_string_dtype(out[column].dtype):
+            out[column] = out[column].map(csv_safe)
+    out.columns = [csv_safe(c) for c in out.columns]
+    return out
 
 
 # --------------------------------------------------------------------------- output guards
