@@ -385,7 +385,7 @@ def write_output_marker(out: str | Path, command: str, *, folder: bool) -> Path:
     """Record that ``command`` wrote ``out``: for a folder the entries it holds now, for a
     file its size and modification time (a file replaced since then is not ours any more)."""
     out = Path(out)
-    marker: dict[str, Any] = {"command": command, "written": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    marker: dict[str, Any] = {"command": command}  # no time: the same run, the same bytes
     if folder:
         marker["entries"] = sorted(p.name for p in out.iterdir() if p.name != OUTPUT_MARKER)
     else:

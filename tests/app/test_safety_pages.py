@@ -9,23 +9,14 @@ import shutil
 from pathlib import Path
 
 import pytest
-from app_support import esm_archive, prepared_set, run_folder
-from streamlit.testing.v1 import AppTest
+import test_pages
+from app_support import run_folder
 
 from seisgan_core import appstate
 from seisgan_core.train.runs import list_runs
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    archive = esm_archive(tmp_path / "data" / "raw" / "test", n_events=4, n_stations=5)
-    prepared_set(tmp_path / "data" / "processed" / "tiny", archive=archive)
-    run_folder(tmp_path / "models" / "tiny-run", epochs=3, k=2)
-    monkeypatch.setenv("SEISGAN_HOME", str(tmp_path))
-    monkeypatch.setenv("SEISGAN_DEMO_RECORDS", "30")
-    return tmp_path
+home = test_pages.home  # the pages' fixture: a small archive, a prepared set, a run
+run_page = test_pages.run_page
 
 
 def _damage(models: Path) -> None:
@@ -38,17 +29,6 @@ def _damage(models: Path) -> None:
     last = run_folder(models / "torn-last", epochs=3)
     with open(last / "metrics.jsonl", "a") as fh:
         fh.write('{"epoch": 4, "loss_cri')  # a kill mid-append: skipped silently
-
-
-def run_page(page: str | None, query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for key, value in (query or {}).items():
-        at.query_params[key] = value
-    at.run()
-    if page is not None:
-        at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
 
 
 def test_run_store_marks_damaged_runs_and_reads_the_rest(home):

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from seisgan_core.fsutil import OUTPUT_MARKER
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # one thread each: the test machine's 2 cores are shared
@@ -153,7 +155,7 @@ def tree_hash(path: Path) -> dict[str, str] | None:
     return {
         str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(path.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.name != OUTPUT_MARKER  # the CLI's "seisgan wrote this" marker
     }
 
 
@@ -162,5 +164,5 @@ def leftovers(folder: Path, name: str) -> list[str]:
     return sorted(
         p.name
         for p in Path(folder).glob(f".{name}.*")
-        if not p.name.endswith((".lock", ".lock.holder"))
+        if not p.name.endswith((".lock", ".lock.holder", OUTPUT_MARKER))
     )
