@@ -414,7 +414,7 @@ def check_inputs(out: str | Path, command: str, inputs: Sequence[str | Path]) ->
         relation = _relation(out_resolved, Path(source).resolve())
         if relation is not None:
             raise OutputRefusedError(
-                f"seisgan {command}: refusing to write {out}: it {relation} the input {source} "
+                f"refusing to write {out}: it {relation} the input {source} "
                 "(an output never replaces an input; --force does not change this); "
                 "choose an --out outside the inputs",
                 overridable=False,
@@ -496,7 +496,7 @@ def check_output(
         problem = _folder_problem(out, kind) if kind.folder else _file_problem(out, kind)
     if problem is not None and not force:
         raise OutputRefusedError(
-            f"seisgan {command}: refusing to replace {out}: {problem}; choose another --out, "
+            f"refusing to replace {out}: {problem}; choose another --out, "
             "or give --force to replace it",
             overridable=True,
         )

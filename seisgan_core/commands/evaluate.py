@@ -322,9 +322,11 @@ def write_figures(panel: dict, out: Path, waveforms=None) -> dict:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """`seisgan evaluate`: exit 0 on success, 1 on bad input (message on stderr), 2 on usage."""
-    from seisgan_core.fsutil import LockHeldError
+    from seisgan_core.fsutil import LockHeldError, check_output
 
-    try:
+    try:  # --out is never an input, nor (without --force) a folder evaluate did not write
+        inputs = [args.data, *filter(None, (args.run, args.generated))]
+        check_output(args.out, "evaluate", inputs, force=args.force)  # OutputRefusedError
         return _run_evaluate(args)
     except (ValueError, OSError, LockHeldError) as exc:  # FormatError is a ValueError
         print(f"seisgan evaluate: {exc}", file=sys.stderr)
@@ -337,14 +339,6 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     if not (data / "manifest.json").exists():
         print(f"seisgan evaluate: {data} is not a prepared set (no manifest.json)", file=sys.stderr)
         return 2
-    from seisgan_core.fsutil import OutputRefusedError, check_output
-
-    inputs = [data, *(p for p in (args.run, args.generated) if p)]
-    try:
-        check_output(out, "evaluate", inputs, force=args.force)
-    except OutputRefusedError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
     key = cache_key(args)
     if not args.force:
         cached = _cached(out, key)
