@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import IO, Any
 
@@ -458,6 +459,11 @@ def _folder_problem(out: Path, kind: OutputKind) -> str | None:
     if marker is not None and marker["command"] != kind.command:
         return f"it holds the output of `seisgan {marker['command']}`"
     if marker is None and not (set(kind.required) & entries):
+        if kind.keeps_others:  # its other files are carried over: only a name clash loses one
+            clash = sorted(e for e in entries if any(fnmatch(e, p) for p in kind.replaces))
+            if not clash:
+                return None
+            entries = set(clash)
         shown = ", ".join(sorted(entries)[:5]) + (", ..." if len(entries) > 5 else "")
         return f"it is not empty ({shown}) and `seisgan {kind.command}` did not write it"
     if kind.keeps_others:
@@ -529,6 +535,7 @@ class OutputKind:
         keeps_others: bool = False,
         recognise: Any = None,
         sidecar_of: Sequence[str] | None = None,
+        replaces: Sequence[str] = (),
     ) -> None:
         self.command = command
         self.folder = folder
@@ -537,6 +544,7 @@ class OutputKind:
         self.keeps_others = keeps_others
         self.recognise = recognise
         self.sidecar_of = sidecar_of  # suffixes whose files get a .json sidecar
+        self.replaces = tuple(replaces)  # with keeps_others: the names (globs) it writes
 
 
 def _is_record_table(path: Path) -> bool:
@@ -598,7 +606,13 @@ OUTPUT_KINDS: dict[str, OutputKind] = {
     "train": OutputKind(
         "train", folder=True, known=(*_RUN_ENTRIES, ".lock", ".lock.holder"), required=_RUN_ENTRIES
     ),
-    "evaluate": OutputKind("evaluate", folder=True, known=("metrics.json",), keeps_others=True),
+    "evaluate": OutputKind(
+        "evaluate",
+        folder=True,
+        known=("metrics.json",),
+        keeps_others=True,  # a folder's other files are carried into the new evaluation
+        replaces=("metrics.json", "figures.html", "*.png"),
+    ),
     "ingest": OutputKind("ingest", folder=False, recognise=_is_record_table),
     "generate": OutputKind("generate", folder=False, recognise=_is_generated, sidecar_of=(".npy",)),
     "export": OutputKind("export", folder=False, recognise=_is_export),

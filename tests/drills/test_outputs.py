@@ -211,6 +211,12 @@ def test_guard_unit_cases(tmp_path):
     with pytest.raises(OutputRefusedError, match="is the input") as info:
         check_output(alias, "prepare", [src], force=True)
     assert not info.value.overridable
+    # evaluate carries a folder's other files over: only a name it writes is a clash
+    (out / "notes").mkdir()
+    check_output(out, "evaluate")
+    (out / "fas.png").write_bytes(b"a user's figure")
+    with pytest.raises(OutputRefusedError, match=r"not empty \(fas.png\)"):
+        check_output(out, "evaluate")
     # a file output whose marker no longer matches (replaced since) is not ours any more
     f = tmp_path / "t.parquet"
     f.write_bytes(b"x")
