@@ -49,7 +49,10 @@ def _checkpoints(run_path) -> list:
     ) + epochs
 
 
-runs = [r for r in list_runs(roots.models) if _checkpoints(r.path)]
+runs, damaged = appstate.damaged_runs(list_runs(roots.models))
+for line in damaged:  # shown, not opened: the other runs stay usable
+    st.warning(f"Damaged run (left out) {line}")
+runs = [r for r in runs if _checkpoints(r.path)]
 if not runs:
     st.info("No run has a checkpoint yet: train one on the Train page.")
     st.stop()

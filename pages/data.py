@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from seisgan_core import appstate
+from seisgan_core.fsutil import csv_safe_frame
 from seisgan_core.io.errors import SeisganIOError
 from seisgan_core.viz import data as vdata
 from seisgan_core.viz import maps
@@ -81,7 +82,9 @@ except SeisganIOError as exc:
     st.stop()
 if skipped:
     with st.expander(f"{len(skipped)} files or records could not be read"):
-        st.dataframe(pd.DataFrame(skipped, columns=["path", "reason"]), hide_index=True)
+        st.dataframe(
+            csv_safe_frame(pd.DataFrame(skipped, columns=["path", "reason"])), hide_index=True
+        )
 if table.empty:
     st.info(f"{label} holds no records.")
     st.stop()
@@ -207,19 +210,21 @@ with col_map:
 if event_id is not None:
     st.subheader(f"Records of event {event_id}")
     st.dataframe(
-        selected[selected["event_id"] == event_id][
-            [
-                "record_id",
-                "network",
-                "station",
-                "epicentral_distance_km",
-                "vs30_m_s",
-                "ec8_class",
-                "pga_cm_s2",
-                "sampling_rate_hz",
-                "npts",
-            ]
-        ].sort_values("epicentral_distance_km"),
+        csv_safe_frame(
+            selected[selected["event_id"] == event_id][
+                [
+                    "record_id",
+                    "network",
+                    "station",
+                    "epicentral_distance_km",
+                    "vs30_m_s",
+                    "ec8_class",
+                    "pga_cm_s2",
+                    "sampling_rate_hz",
+                    "npts",
+                ]
+            ].sort_values("epicentral_distance_km")
+        ),
         hide_index=True,
         width="stretch",
     )

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from seisgan_core import appstate, jobs
+from seisgan_core.fsutil import csv_safe_frame
 from seisgan_core.io.errors import SeisganIOError
 
 roots = appstate.Roots.from_env()
@@ -51,29 +52,42 @@ def _first_run(*, build: bool) -> None:
     if missing:
         st.warning("No demo archive yet. " + appstate.describe_missing(missing))
         return
+    from seisgan_core.fsutil import OutputRefusedError
+
+    try:
+        _build_first_run(demo_raw, demo_prepared, need_archive)
+    except OutputRefusedError as exc:
+        st.error(str(exc))
+        return
+    st.cache_data.clear()
+
+
+def _build_first_run(demo_raw, demo_prepared, need_archive: bool) -> None:
     with _first_run_lock():
         from seisgan_core.demo import build_demo_archive
+        from seisgan_core.fsutil import guarded_output
         from seisgan_core.prepare import prepare
 
         if need_archive and not (demo_raw / "demo.h5").is_file():
             n_records = appstate.demo_records()
             bar = st.progress(0.0, text="Building the demo archive (simulated, ITACA formats)")
-            build_demo_archive(
-                demo_raw,
-                n_records=n_records,
-                n_noise=max(1, round(n_records * 200 / 1300)),  # the default proportion
-                progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
-            )
+            with guarded_output(demo_raw, "demo"):  # never over files the demo did not write
+                build_demo_archive(
+                    demo_raw,
+                    n_records=n_records,
+                    n_noise=max(1, round(n_records * 200 / 1300)),  # the default proportion
+                    progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
+                )
             bar.progress(1.0, text="Demo archive built")
         if not (demo_prepared / "waveforms.npy").is_file():
             bar = st.progress(0.0, text="Preparing the demo training set")
-            prepare(
-                [demo_raw],
-                demo_prepared,
-                progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
-            )
+            with guarded_output(demo_prepared, "prepare", [demo_raw]):
+                prepare(
+                    [demo_raw],
+                    demo_prepared,
+                    progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m),
+                )
             bar.progress(1.0, text="Demo training set prepared")
-    st.cache_data.clear()
 
 
 _first_run(build=not appstate.discover_archives(roots.raw))
@@ -172,7 +186,9 @@ else:
         if catalog.skipped:
             st.warning(f"{len(catalog.skipped)} files or records skipped:")
             st.dataframe(
-                pd.DataFrame(catalog.skipped, columns=["path", "reason"]).astype(str),
+                csv_safe_frame(
+                    pd.DataFrame(catalog.skipped, columns=["path", "reason"]).astype(str)
+                ),
                 hide_index=True,
                 width="stretch",
             )
@@ -211,7 +227,10 @@ else:
                 st.error(str(exc))
             else:
                 for uploaded in files:
-                    appstate.save_upload(uploaded.name, uploaded.getvalue(), folder)
+                    try:
+                        appstate.save_upload(uploaded.name, uploaded.getvalue(), folder)
+                    except appstate.NameTakenError as exc:  # never replaces a file
+                        st.error(str(exc))
                 st.cache_data.clear()
                 _read_and_report(folder)
     with tab_sb:

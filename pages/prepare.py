@@ -83,7 +83,7 @@ else:
                 name = appstate.sanitize_run_name(out_name)
                 argv = appstate.prepare_argv(
                     [roots.raw / s for s in sources],
-                    roots.processed / name,
+                    appstate.check_prepare_name(roots, name),
                     mode=mode,
                     align=align,
                     pre_event_s=pre_event,
@@ -100,7 +100,7 @@ else:
                 if not sources:
                     raise ValueError("choose at least one archive")
                 jobs.start_job(jobs.cli_argv(*argv), log_path=_log(name), cwd=roots.project)
-            except (ValueError, RuntimeError) as exc:
+            except (ValueError, RuntimeError, appstate.NameTakenError) as exc:
                 st.error(str(exc))
             else:
                 st.session_state["preparing"] = name
@@ -116,7 +116,7 @@ if preparing:
         fraction = next(
             (f for f in map(appstate.tqdm_fraction, reversed(lines)) if f is not None), 0.0
         )
-        if job is not None and jobs.is_alive(job.pid, job.start_ticks):
+        if job is not None and jobs.is_alive(job.pid, job.create_time):
             st.progress(fraction, text=f"Preparing {preparing}: {lines[-1] if lines else ''}")
             return
         st.session_state.pop("preparing", None)

@@ -31,7 +31,10 @@ if missing:
 
 from seisgan_core.train.runs import list_runs, load_run  # noqa: E402
 
-runs = [r for r in list_runs(roots.models) if r.sample_epochs]
+runs, damaged = appstate.damaged_runs(list_runs(roots.models))
+for line in damaged:  # shown, not opened: the other runs stay usable
+    st.warning(f"Damaged run (left out) {line}")
+runs = [r for r in runs if r.sample_epochs]
 if not runs:
     st.info("No run has saved samples yet: start one on the Train page.")
     st.stop()

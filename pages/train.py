@@ -112,7 +112,7 @@ with st.expander("Start a new run", expanded=not list_runs(roots.models)):
             else:
                 out = roots.models / safe_name
                 previous = jobs.read_job(_log_path(safe_name))
-                if previous is not None and jobs.is_alive(previous.pid, previous.start_ticks):
+                if previous is not None and jobs.is_alive(previous.pid, previous.create_time):
                     st.error(f"Run {safe_name} is already running (pid {previous.pid}).")
                 elif (out / "config.json").exists() and load_run(out).alive:
                     st.error(
@@ -209,7 +209,7 @@ def follow() -> None:
     b1, b2, _ = st.columns([1, 1, 4])
     if state == "running" and b1.button("Stop training", key="stop"):
         with st.spinner("Stopping: the trainer saves a checkpoint first…"):
-            stopped = jobs.stop_job(pid, timeout_s=60)
+            stopped = jobs.stop_run(status, timeout_s=60)
         (st.success if stopped else st.error)(
             "Stopped." if stopped else f"pid {pid} did not stop within 60 s"
         )

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from seisgan_core.fsutil import atomic_write
+from seisgan_core.fsutil import atomic_write, csv_safe_frame
 from seisgan_core.io.errors import UnsafeInputError
 
 if TYPE_CHECKING:
@@ -27,19 +27,24 @@ if TYPE_CHECKING:
 __all__ = [
     "PARTS",
     "ArchiveInfo",
+    "NameTakenError",
     "PreparedInfo",
     "Roots",
+    "check_prepare_name",
     "choose_index",
     "confine_path",
+    "damaged_runs",
     "demo_records",
     "describe_missing",
     "discover_archives",
     "discover_prepared",
     "effective_state",
     "format_number",
+    "free_name",
     "missing_parts",
     "run_progress",
     "runs_table",
+    "runs_trained_on",
     "sanitize_run_name",
     "save_upload",
 ]
@@ -156,14 +161,88 @@ def sanitize_run_name(name: str, *, max_length: int = 64) -> str:
     return cleaned
 
 
+class NameTakenError(FileExistsError):
+    """A name the app would write is taken; ``suggestion`` is a free one to offer instead."""
+
+    def __init__(self, message: str, suggestion: str) -> None:
+        self.suggestion = suggestion
+        super().__init__(message)
+
+
+def free_name(folder: Path, name: str) -> str:
+    """``name``, or ``STEM-2.SUFFIX``, ``STEM-3.SUFFIX``, ... : the first not in ``folder``."""
+    stem, suffix = (
+        (name[: -len(Path(name).suffix)], Path(name).suffix) if Path(name).suffix else (name, "")
+    )
+    candidate, n = name, 1
+    while (folder / candidate).exists() or (folder / candidate).is_symlink():
+        n += 1
+        candidate = f"{stem}-{n}{suffix}"
+    return candidate
+
+
 def save_upload(filename: str, data: bytes, dest_dir: Path) -> Path:
-    """Write an uploaded file into ``dest_dir`` atomically, under a sanitised name."""
+    """Write an uploaded file into ``dest_dir`` atomically, under a sanitised name.
+
+    Never replaces a file already there (the demo's ``flatfile.csv``, an earlier upload):
+    raises `NameTakenError` naming it, with a free name to offer (``flatfile-2.csv``).
+    """
     safe_name = sanitize_run_name(Path(filename).name, max_length=128)
     dest_dir.mkdir(parents=True, exist_ok=True)
     target = dest_dir / safe_name
+    if target.exists() or target.is_symlink():
+        suggestion = free_name(dest_dir, safe_name)
+        raise NameTakenError(
+            f"{target} already exists and was not replaced; upload the file under another "
+            f"name, e.g. {suggestion}",
+            suggestion,
+        )
     with atomic_write(target, "wb") as handle:
         handle.write(data)
     return target
+
+
+def runs_trained_on(prepared: Path, models_root: Path) -> list[str]:
+    """Names of the runs under ``models_root`` whose ``config.json`` records ``prepared`` as
+    their data (by path, or by the sha256 of its ``manifest.json``)."""
+    import hashlib
+
+    try:
+        digest = hashlib.sha256((prepared / "manifest.json").read_bytes()).hexdigest()
+    except OSError:
+        digest = None
+    names = []
+    for config_path in sorted(models_root.glob("*/config.json")) if models_root.is_dir() else []:
+        config = read_json(config_path)
+        data = config.get("data") if isinstance(config, dict) else None
+        if not isinstance(data, dict):
+            continue
+        path = data.get("path")
+        same_path = (
+            bool(path)
+            and Path(path).name == prepared.name
+            and (not Path(path).is_absolute() or Path(path).resolve() == prepared.resolve())
+        )
+        if same_path or (digest is not None and data.get("manifest_sha256") == digest):
+            names.append(config_path.parent.name)
+    return names
+
+
+def check_prepare_name(roots: Roots, name: str) -> Path:
+    """The folder of a new prepared set called ``name``; `NameTakenError` (with a free name)
+    when a prepared set of that name exists and runs were trained on it (replacing it would
+    change the data under them)."""
+    folder = roots.processed / name
+    if folder.exists():
+        runs = runs_trained_on(folder, roots.models)
+        if runs:
+            suggestion = free_name(roots.processed, name)
+            raise NameTakenError(
+                f"{folder} is the prepared set that run(s) {', '.join(runs)} were trained on; "
+                f"it is not replaced: choose another name, e.g. {suggestion}",
+                suggestion,
+            )
+    return folder
 
 
 @dataclass(frozen=True)
@@ -316,10 +395,24 @@ def format_number(value: object, spec: str = ".3g") -> str:
     return "–" if number is None else format(number, spec)
 
 
+def damaged_runs(runs: Sequence) -> tuple[list, list[str]]:
+    """``runs`` split into the usable ones and one line per damaged run (name: reason), for
+    the pages that need a run's files (Samples, Compare) to list apart."""
+    usable, damaged = [], []
+    for run in runs:
+        reason = getattr(run, "damaged", None)
+        if reason:
+            damaged.append(f"{Path(run.path).name}: {reason}")
+        else:
+            usable.append(run)
+    return usable, damaged
+
+
 def runs_table(runs: Sequence, *, alive: Callable[[int], bool] | None = None) -> pd.DataFrame:
     """One row per run (objects with ``path``/``config``/``status``/``metrics``, as
     ``seisgan_core.train.runs.Run``): name, preset, state corrected for dead processes,
-    epoch of epochs, last losses, message."""
+    epoch of epochs, last losses, message. A damaged run (``Run.damaged``) has the state
+    ``damaged`` and the reason as its message."""
     import pandas as pd
 
     rows = []
@@ -329,21 +422,23 @@ def runs_table(runs: Sequence, *, alive: Callable[[int], bool] | None = None) ->
         is_alive = alive(pid) if (alive is not None and pid > 0) else None
         metrics = run.metrics
         last = metrics.iloc[-1] if metrics is not None and len(metrics) else None
+        damaged = getattr(run, "damaged", None)  # config.json or metrics.jsonl broken
         rows.append(
             {
                 "run": Path(run.path).name,
                 "preset": (run.config or {}).get("preset", ""),
-                "state": effective_state(status, is_alive),
+                "state": "damaged" if damaged else effective_state(status, is_alive),
                 "epoch": f"{status.get('epoch', 0)} / {status.get('epochs', '?')}",
                 "loss_critic": _number(last.get("loss_critic")) if last is not None else None,
                 "loss_generator": _number(last.get("loss_generator")) if last is not None else None,
-                "message": str(status.get("message", "")),
+                "message": damaged or str(status.get("message", "")),
             }
         )
-    return pd.DataFrame(
+    table = pd.DataFrame(
         rows,
         columns=["run", "preset", "state", "epoch", "loss_critic", "loss_generator", "message"],
     )
+    return csv_safe_frame(table)  # shown with a CSV download: texts never become formulas
 
 
 # One line per hyperparameter for the Train page's form (names as

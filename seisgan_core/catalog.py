@@ -354,6 +354,25 @@ def _esm_rows(
     return rows
 
 
+# files whose path the record table stores (source_files joins a record's files with '|'; a
+# zip member is ZIP::MEMBER): a path holding a separator could not be read back
+_PATH_IN_TABLE = ("esm_ascii", "zip", "cor_acc", "metadata")
+
+
+def _check_separators(path: Path, separators: Sequence[str]) -> None:
+    """`FormatError` (a clear skip reason) for a path holding one of ``separators``."""
+    held = [s for s in separators if s in str(path)]
+    if held:
+        raise FormatError(
+            path,
+            None,
+            "a path without '|' or '::' (the record table separates a record's files with '|' "
+            "and names zip members ZIP::MEMBER); rename the file or its folder",
+            f"a path holding {' and '.join(repr(s) for s in held)}",
+            field="path",
+        )
+
+
 def read_records(
     paths: Iterable[str | Path] | str | Path, *, progress: Progress | None = None
 ) -> Catalog:
@@ -384,6 +403,8 @@ def read_records(
             if not path.is_file():
                 raise FileNotFoundError(f"{path}: no such file")
             kind = _kind(path)
+            if kind in _PATH_IN_TABLE:
+                _check_separators(path, ("|", "::") if kind == "zip" else ("|",))
             if kind == "esm_ascii":
                 esm.append(_trace_summary(_esm.read_esm_ascii(path)))
             elif kind == "zip":

@@ -6,8 +6,8 @@ records the job next to the log (``<log>.job.json``), and later asks whether the
 that process and alive, or sends it SIGTERM (the trainer saves its state on SIGTERM).
 
 A pid alone can be reused by another process after ours exits, so each job also records the
-process start time from ``/proc/<pid>/stat`` (field 22, clock ticks since boot; proc(5)) and a
-pid only counts as the job's when the start time matches.
+process start time (psutil's ``create_time``) and a pid only counts as the job's when the start
+time matches (`fsutil.same_process`; psutil also tells zombies from live processes).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from seisgan_core.fsutil import atomic_write_json
+from seisgan_core.fsutil import atomic_write_json, process_identity, same_process
 
 __all__ = [
     "Job",
@@ -31,6 +31,7 @@ __all__ = [
     "read_job",
     "start_job",
     "stop_job",
+    "stop_run",
     "tail_lines",
 ]
 
@@ -43,7 +44,7 @@ class Job:
     argv: list[str]
     log_path: str
     started: float
-    start_ticks: int | None
+    create_time: float | None  # psutil's, to tell the job from a process that reuses its pid
 
 
 def cli_argv(*args: str) -> list[str]:
@@ -60,23 +61,9 @@ def _job_file(log_path: Path) -> Path:
     return log_path.with_name(log_path.name + ".job.json")
 
 
-def _start_ticks(pid: int) -> int | None:
-    """Process start time in clock ticks since boot, or None where /proc is not available."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # The command name (field 2) is in parentheses and may hold spaces: split after it.
-    fields = text[text.rindex(")") + 2 :].split()
-    return int(fields[19])  # field 22 overall: fields[0] here is field 3
-
-
-def _proc_state(pid: int) -> str | None:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return text[text.rindex(")") + 2 :].split()[0]
+def _create_time(pid: int) -> float | None:
+    identity = process_identity(pid)
+    return None if identity is None else identity["create_time"]
 
 
 def start_job(
@@ -94,7 +81,7 @@ def start_job(
     log_path = Path(log_path)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     previous = read_job(log_path)
-    if previous is not None and is_alive(previous.pid, previous.start_ticks):
+    if previous is not None and is_alive(previous.pid, previous.create_time):
         raise RuntimeError(f"a job is already running for {log_path} (pid {previous.pid})")
     full_env = dict(os.environ)
     full_env.setdefault("PYTHONUNBUFFERED", "1")
@@ -112,7 +99,7 @@ def start_job(
             close_fds=True,
         )
     _CHILDREN[process.pid] = process
-    job = Job(process.pid, list(argv), str(log_path), time.time(), _start_ticks(process.pid))
+    job = Job(process.pid, list(argv), str(log_path), time.time(), _create_time(process.pid))
     atomic_write_json(_job_file(log_path), asdict(job))
     return job
 
@@ -121,46 +108,47 @@ def read_job(log_path: Path) -> Job | None:
     """The job recorded for ``log_path``, or None."""
     try:
         payload = json.loads(_job_file(Path(log_path)).read_text())
+        # a job file from before start times came from psutil: its ticks prove nothing
+        payload.pop("start_ticks", None)
+        payload.setdefault("create_time", None)
         return Job(**payload)
     except (OSError, ValueError, TypeError):
         return None
 
 
-def is_alive(pid: int, start_ticks: int | None = None) -> bool:
-    """Whether ``pid`` is a live process (not a zombie) and, given ``start_ticks``, ours."""
+def is_alive(pid: int, create_time: float | None = None) -> bool:
+    """Whether ``pid`` is a live process (not a zombie) and, given ``create_time``, ours."""
     if pid <= 0:
         return False
     child = _CHILDREN.get(pid)
     if child is not None and child.poll() is not None:
         return False
     try:
-        # Reap it if it is our exited child, else it lingers as a zombie that kill(0) sees.
+        # Reap it if it is our exited child, else it lingers as a zombie.
         done, _ = os.waitpid(pid, os.WNOHANG)
         if done == pid:
             return False
     except ChildProcessError:
         pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    if _proc_state(pid) in ("Z", "X"):
-        return False
-    if start_ticks is not None:
-        ticks = _start_ticks(pid)
-        if ticks is not None and ticks != start_ticks:
-            return False
-    return True
+    return same_process(pid, create_time)
 
 
-def stop_job(pid: int, *, start_ticks: int | None = None, timeout_s: float = 20.0) -> bool:
+def stop_job(
+    pid: int,
+    *,
+    create_time: float | None = None,
+    cmdline_has: Sequence[str] = (),
+    timeout_s: float = 20.0,
+) -> bool:
     """Send SIGTERM to the job's process group and wait up to ``timeout_s`` for it to exit.
 
-    Returns True when the process is gone. Nothing is sent when the pid is no longer the job's.
+    Returns True when the process is gone. Nothing is sent unless the pid is still the job's:
+    alive, started at ``create_time`` and with ``cmdline_has`` in its command line (where given).
+    Give at least one of them: a bare pid may by now be any process (``ValueError``).
     """
-    if not is_alive(pid, start_ticks):
+    if create_time is None and not cmdline_has:
+        raise ValueError(f"pid {pid}: give its create_time or command line to check before a kill")
+    if not (is_alive(pid, create_time) and same_process(pid, create_time, cmdline_has)):
         return True
     try:
         if os.getpgid(pid) == pid:  # started by start_job: its own session and group
@@ -171,10 +159,25 @@ def stop_job(pid: int, *, start_ticks: int | None = None, timeout_s: float = 20.
         return True
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if not is_alive(pid, start_ticks):
+        if not is_alive(pid, create_time):
             return True
         time.sleep(0.1)
-    return not is_alive(pid, start_ticks)
+    return not is_alive(pid, create_time)
+
+
+def stop_run(status: dict, *, timeout_s: float = 60.0) -> bool:
+    """Stop the trainer that ``status.json`` names, after checking it is still that process
+    (`store.trainer_alive`: running, fresh heartbeat, same start time or a seisgan command
+    line). True when no such trainer runs any more; an unrelated process is never signalled."""
+    from seisgan_core.train.store import TRAINER_CMDLINE, trainer_alive
+
+    if not trainer_alive(status):
+        return True
+    create_time = status.get("create_time")
+    words = () if create_time is not None else TRAINER_CMDLINE
+    return stop_job(
+        int(status["pid"]), create_time=create_time, cmdline_has=words, timeout_s=timeout_s
+    )
 
 
 def tail_lines(path: Path, n: int = 20, *, max_bytes: int = 65536) -> list[str]:

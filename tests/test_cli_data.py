@@ -50,7 +50,12 @@ def test_ingest_mixed_paths_then_info(tmp_path):
     assert f"skipped: {notes}: expected ESM/ITACA ASCII" in result.stderr
     table = pd.read_parquet(out)
     assert list(table.columns) == list(RECORD_COLUMNS) and len(table) == 113
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.parquet", "notes.txt"]
+    # the table and the marker that says `seisgan ingest` wrote it (issue 15), no temporaries
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".catalog.parquet.seisgan-output.json",
+        "catalog.parquet",
+        "notes.txt",
+    ]
 
     info = subprocess.run(
         [sys.executable, "-m", "seisgan_core.cli", "info", str(out), "--select"],
@@ -95,7 +100,9 @@ def test_output_is_atomic_when_writing_fails(tmp_path, monkeypatch, capsys):
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", broken)
     # one line naming the output, no traceback (tests/drills/test_disk.py does it on a tmpfs)
-    assert cli.main(["ingest", str(LAQUILA / "16833"), "--out", str(out), "--quiet"]) == 1
+    # --force: the stand-in bytes are not a table ingest wrote (issue 15 refuses them without)
+    args = ["ingest", str(LAQUILA / "16833"), "--out", str(out), "--quiet", "--force"]
+    assert cli.main(args) == 1
     assert f"cannot write {out}: disk full" in capsys.readouterr().err
     assert out.read_bytes() == b"the previous catalog"
     assert [p.name for p in tmp_path.iterdir()] == ["c.parquet"]  # no temporary left

@@ -61,23 +61,126 @@ def test_atomic_directory_recovers_interrupted_swap(tmp_path):
     assert (final / "a.txt").read_text() == "new"
 
 
+_HOLDER = (
+    "import sys, time\n"
+    "from seisgan_core.fsutil import PathLock\n"
+    "lock = PathLock(sys.argv[1], command='train')\n"
+    "lock.acquire()\n"
+    "print('held', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
 def test_lock_refuses_live_holder_and_names_it(tmp_path):
-    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
     try:
-        (tmp_path / ".lock").write_text(json.dumps({"pid": sleeper.pid, "command": "train"}))
-        with pytest.raises(LockHeldError, match=f"pid {sleeper.pid} \\(train"):
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(LockHeldError, match=f"pid {holder.pid} \\(train"):
             PathLock(tmp_path).acquire(timeout_s=0)
     finally:
-        sleeper.kill()
-        sleeper.wait()
-    assert not pid_alive(sleeper.pid)
-    with PathLock(tmp_path, command="prepare") as lock:  # a dead holder is taken over
+        holder.kill()  # SIGKILL: no cleanup runs, the OS releases the lock
+        holder.wait()
+        holder.stdout.close()
+    assert not pid_alive(holder.pid)
+    with PathLock(tmp_path, command="prepare") as lock:  # a dead holder does not block
         assert lock.holder()["pid"] == os.getpid()
-    assert not (tmp_path / ".lock").exists()
+    assert not (tmp_path / ".lock.holder").exists()
 
 
-def test_lock_taken_over_from_garbage_file(tmp_path):
+def test_lock_ignores_garbage_in_its_files(tmp_path):
     (tmp_path / ".lock").write_text("{not json")
-    with PathLock(tmp_path):
-        pass
-    assert not (tmp_path / ".lock").exists()
+    (tmp_path / ".lock.holder").write_text("{not json")
+    with PathLock(tmp_path) as lock:
+        assert lock.holder()["pid"] == os.getpid()
+
+
+def test_lock_twice_in_one_process_is_refused(tmp_path):
+    with PathLock(tmp_path, command="first"):
+        with pytest.raises(LockHeldError, match=f"pid {os.getpid()} \\(first"):
+            PathLock(tmp_path).acquire(timeout_s=0)
+
+
+_CONTENDER = (
+    "import os, sys, time\n"
+    "from seisgan_core.fsutil import LockHeldError, PathLock\n"
+    "folder, log, trials = sys.argv[1], sys.argv[2], int(sys.argv[3])\n"
+    "for trial in range(trials):\n"
+    "    while not os.path.exists(os.path.join(folder, f'go{trial}')):\n"
+    "        time.sleep(0.001)\n"
+    "    try:\n"
+    "        lock = PathLock(folder, command='contender')\n"
+    "        lock.acquire(timeout_s=0)\n"
+    "    except LockHeldError:\n"
+    "        continue\n"
+    "    with open(log, 'a') as fh:\n"
+    "        fh.write(f'{trial} in {os.getpid()}\\n'); fh.flush()\n"
+    "    time.sleep(0.002)\n"
+    "    with open(log, 'a') as fh:\n"
+    "        fh.write(f'{trial} out {os.getpid()}\\n'); fh.flush()\n"
+    "    lock.release()\n"
+)
+
+
+def test_six_contenders_never_hold_the_lock_at_once(tmp_path):
+    # 6 processes race for one lock in each of 40 trials; every hold is logged in and out.
+    # Mutual exclusion: the log never shows two "in" without an "out" between them.
+    trials = 40
+    lock_dir = tmp_path / "out"
+    lock_dir.mkdir()
+    log = tmp_path / "log.txt"
+    procs = [
+        subprocess.Popen([sys.executable, "-c", _CONTENDER, str(lock_dir), str(log), str(trials)])
+        for _ in range(6)
+    ]
+    try:
+        import time
+
+        time.sleep(1.5)  # the interpreters start
+        for trial in range(trials):
+            (lock_dir / f"go{trial}").touch()
+            time.sleep(0.05)
+        for proc in procs:
+            assert proc.wait(timeout=60) == 0
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    lines = [line.split() for line in log.read_text().splitlines()]
+    holders = 0
+    for _trial, what, _pid in lines:
+        holders += 1 if what == "in" else -1
+        assert holders in (0, 1), "two contenders held the lock at once"
+    assert sum(1 for line in lines if line[1] == "in") >= trials  # each trial had a holder
+
+
+@pytest.mark.parametrize(
+    "umask, file_mode, dir_mode", [(0o022, 0o644, 0o755), (0o077, 0o600, 0o700)]
+)
+def test_atomic_writes_respect_the_umask(tmp_path, umask, file_mode, dir_mode):
+    old = os.umask(umask)
+    try:
+        atomic_write_json(tmp_path / "a.json", {"x": 1})
+        with atomic_directory(tmp_path / "folder") as tmp:
+            (tmp / "f.txt").write_text("x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.json").stat().st_mode & 0o777 == file_mode
+    assert (tmp_path / "folder").stat().st_mode & 0o777 == dir_mode
+
+
+def test_one_strict_json_writer_for_fsutil_and_the_run_store(tmp_path):
+    import numpy as np
+
+    from seisgan_core.train import store
+
+    assert store.write_json_atomic is atomic_write_json  # one writer, no second copy
+    obj = {"a": float("nan"), "b": [float("inf"), -float("inf"), 1.5], "c": np.float32(2.5),
+           "d": np.array([1.0, np.nan])}  # fmt: skip
+    atomic_write_json(tmp_path / "m.json", obj)
+    text = (tmp_path / "m.json").read_text()
+    assert "NaN" not in text and "Infinity" not in text
+    parsed = json.loads(text, parse_constant=lambda name: pytest.fail(f"bare {name}"))
+    assert parsed == {"a": None, "b": [None, None, 1.5], "c": 2.5, "d": [1.0, None]}

@@ -232,7 +232,7 @@ def test_killed_run_leaves_the_old_output(archive, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         prepare([archive], out, seed=7, progress=kill)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-    assert sorted(os.listdir(tmp_path)) == ["p"]
+    assert sorted(os.listdir(tmp_path)) == [".p.lock", "p"]  # the OS lock's file stays
 
 
 def test_unreadable_and_unusable_records_are_skipped_with_reasons(archive, tmp_path):

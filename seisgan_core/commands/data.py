@@ -47,6 +47,11 @@ def register(subparsers) -> None:
     ingest.add_argument(
         "--quiet", action="store_true", help="no progress bar, no list of skipped files"
     )
+    ingest.add_argument(
+        "--force",
+        action="store_true",
+        help="replace --out even if it is not a table an earlier ingest wrote (never an input)",
+    )
     ingest.set_defaults(func=run_ingest)
 
     info = subparsers.add_parser(
@@ -68,8 +73,15 @@ def run_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from seisgan_core.catalog import read_records
+    from seisgan_core.fsutil import OutputRefusedError, check_output, write_output_marker
     from seisgan_core.io.errors import SeisganIOError
 
+    inputs = [*args.paths, *([args.seisbench] if args.seisbench else [])]
+    try:
+        check_output(args.out, "ingest", inputs, force=getattr(args, "force", False))
+    except OutputRefusedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     # SeisBench shows its own progress (download, conversion); the bar is for PATHs
     quiet = args.quiet or bool(args.seisbench)
     bar = tqdm(total=1000, disable=quiet, desc="ingest", unit="‰", leave=False)
@@ -109,6 +121,7 @@ def run_ingest(args: argparse.Namespace) -> int:
         return 1
     try:
         catalog.to_parquet(args.out)
+        write_output_marker(args.out, "ingest", folder=False)
     except OSError as exc:  # full disk, read-only folder: the old table is left as it was
         print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1

@@ -34,7 +34,17 @@ def register(subparsers) -> None:
         description="Simulate a realistic Italian strong-motion archive in ITACA's formats: "
         "DIR/demo.h5 (ASDF), DIR/flatfile.csv and DIR/ascii/.",
     )
-    demo.add_argument("--out", required=True, help="folder to write (replaced atomically)")
+    demo.add_argument(
+        "--out",
+        required=True,
+        help="folder to write (replaced atomically; only an earlier demo archive or an empty "
+        "folder is replaced unless --force)",
+    )
+    demo.add_argument(
+        "--force",
+        action="store_true",
+        help="replace --out even if it holds files the demo did not write",
+    )
     demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     demo.add_argument("--records", type=int, default=1300, help="three-component records")
     demo.add_argument("--noise", type=int, default=200, help="noise-only windows")
@@ -69,16 +79,22 @@ def register(subparsers) -> None:
     prep.add_argument("--cluster-days", type=float, default=30.0)
     prep.add_argument("--seed", type=int, default=0)
     prep.add_argument("--no-noise", action="store_true", help="leave out noise windows")
-    prep.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    prep.add_argument(
+        "--force",
+        action="store_true",
+        help="rebuild even if up to date, and replace --out even if it is not a prepared set "
+        "(never an input)",
+    )
     prep.set_defaults(func=_run_prepare)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
     from seisgan_core.demo import build_demo_archive
-    from seisgan_core.fsutil import LockHeldError
+    from seisgan_core.fsutil import LockHeldError, OutputRefusedError, guarded_output
 
+    force = getattr(args, "force", False)
     try:
-        with _tqdm_progress("demo") as progress:
+        with guarded_output(args.out, "demo", force=force), _tqdm_progress("demo") as progress:
             summary = build_demo_archive(
                 args.out,
                 seed=args.seed,
@@ -87,7 +103,7 @@ def _run_demo(args: argparse.Namespace) -> int:
                 all_ascii=args.all_ascii,
                 progress=progress,
             )
-    except LockHeldError as exc:
+    except (LockHeldError, OutputRefusedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # full disk, read-only folder: the old archive is left as it was
@@ -103,7 +119,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 def _run_prepare(args: argparse.Namespace) -> int:
     from seisgan_core.catalog import Selection
-    from seisgan_core.fsutil import LockHeldError
+    from seisgan_core.fsutil import LockHeldError, guarded_output
     from seisgan_core.io.errors import SeisganIOError
     from seisgan_core.prepare import EmptySelectionError, load_prepared, prepare
     from seisgan_core.split import split_summary
@@ -124,7 +140,10 @@ def _run_prepare(args: argparse.Namespace) -> int:
         ec8_classes=tuple(args.ec8.split(",")) if args.ec8 else None,
     )
     try:
-        with _tqdm_progress("prepare") as progress:
+        with (
+            guarded_output(args.out, "prepare", args.sources, force=args.force),
+            _tqdm_progress("prepare") as progress,
+        ):
             summary = prepare(
                 args.sources,
                 args.out,

@@ -66,7 +66,12 @@ def register(subparsers) -> None:
     ev.add_argument("--out", required=True, metavar="DIR", help="folder for metrics.json, figures")
     ev.add_argument("--seed", type=int, default=0, help="seed of generation and classifiers")
     ev.add_argument("--no-figures", action="store_true", help="metrics.json only")
-    ev.add_argument("--force", action="store_true", help="recompute even when cached")
+    ev.add_argument(
+        "--force",
+        action="store_true",
+        help="recompute even when cached, and write into --out even if it is not an earlier "
+        "evaluation (never an input)",
+    )
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
     ev.set_defaults(func=run_evaluate)
 
@@ -88,7 +93,15 @@ def register(subparsers) -> None:
     ex.add_argument("--seed", type=int, default=0)
     ex.add_argument("--format", required=True, choices=("asdf", "mseed", "sac", "csv", "seisbench"))
     ex.add_argument("--dt", type=float, default=0.005, help="time step of --generated (s)")
-    ex.add_argument("--out", required=True, metavar="FILE", help="output file (seisbench: folder)")
+    ex.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE",
+        help="output file (seisbench: folder); replaces only an earlier export unless --force",
+    )
+    ex.add_argument(
+        "--force", action="store_true", help="replace --out even if export did not write it"
+    )
     ex.set_defaults(func=run_export)
 
 
@@ -310,9 +323,11 @@ def write_figures(panel: dict, out: Path, waveforms=None) -> dict:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """`seisgan evaluate`: exit 0 on success, 1 on bad input (message on stderr), 2 on usage."""
-    from seisgan_core.fsutil import LockHeldError
+    from seisgan_core.fsutil import LockHeldError, check_output
 
-    try:
+    try:  # --out is never an input, nor (without --force) a folder evaluate did not write
+        inputs = [args.data, *filter(None, (args.run, args.generated))]
+        check_output(args.out, "evaluate", inputs, force=args.force)  # OutputRefusedError
         return _run_evaluate(args)
     except (ValueError, OSError, LockHeldError) as exc:  # FormatError is a ValueError
         print(f"seisgan evaluate: {exc}", file=sys.stderr)
@@ -334,7 +349,12 @@ def _run_evaluate(args: argparse.Namespace) -> int:
             return 0
 
     from seisgan_core.evaluate.panel import evaluate
-    from seisgan_core.fsutil import atomic_directory, atomic_write_json, output_lock
+    from seisgan_core.fsutil import (
+        atomic_directory,
+        atomic_write_json,
+        output_lock,
+        write_output_marker,
+    )
 
     _, real, table, noise = _real_set(data)
     if args.run:
@@ -385,6 +405,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         else:
             panel["figures"] = {"format": "none", "files": []}
         atomic_write_json(tmp / "metrics.json", panel)
+        write_output_marker(tmp, "evaluate", folder=True)
     print(f"wrote {out / 'metrics.json'}" + (
         f" and {len(panel['figures']['files'])} figure file(s)" if panel["figures"]["files"] else ""
     ))  # fmt: skip
@@ -412,8 +433,19 @@ def run_export(args: argparse.Namespace) -> int:
 def _run_export(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from seisgan_core.evaluate.export import write_export
+    from seisgan_core.evaluate.export import _EXTENSIONS as EXPORT_EXTENSIONS
+    from seisgan_core.evaluate.export import FOLDER_FORMATS, write_export
+    from seisgan_core.fsutil import check_inputs, check_output, write_output_marker
 
+    out = Path(args.out)
+    folder = args.format in FOLDER_FORMATS
+    if not out.suffix and not folder:  # as write_export names it
+        out = out.with_suffix(EXPORT_EXTENSIONS[args.format])
+    source = args.run or args.generated
+    if folder:  # the SeisBench writer replaces only a folder it wrote itself
+        check_inputs(out, "export", [source])
+    else:
+        check_output(out, "export", [source], force=getattr(args, "force", False))
     conditions = None
     if args.run:
         from seisgan_core.train.runs import load_run
@@ -436,5 +468,7 @@ def _run_export(args: argparse.Namespace) -> int:
     provenance.pop("conditions", None)
     written = write_export(args.out, waves, args.format, dt=dt, provenance=provenance,
                            conditions=conditions)  # fmt: skip
+    if not folder:
+        write_output_marker(written, "export", folder=False)
     print(f"wrote {written}: {len(waves)} records, {args.format}")
     return 0

@@ -29,6 +29,11 @@ def register(subparsers) -> None:
     p.add_argument("--resume", action="store_true", help="continue from checkpoints/last.pt")
     p.add_argument("--resume-from", help="continue from this checkpoint file instead")
     p.add_argument("--overwrite", action="store_true", help="discard a run already in --out")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="train into --out even if it holds files that are not a run's (never into --data)",
+    )
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -56,7 +61,14 @@ def register(subparsers) -> None:
         default="sample",
         help="draw each log10 PGA from the head's Gaussian, or take its mean",
     )
-    g.add_argument("--out", required=True, help="output file: .npy, .h5 or .asdf")
+    g.add_argument(
+        "--out",
+        required=True,
+        help="output file: .npy, .h5 or .asdf (replaces only an earlier generate output)",
+    )
+    g.add_argument(
+        "--force", action="store_true", help="replace --out even if generate did not write it"
+    )
     g.set_defaults(func=_generate)
 
     t = subparsers.add_parser(
@@ -81,9 +93,10 @@ def _train(args: argparse.Namespace) -> int:
     import torch
     from tqdm import tqdm
 
+    from seisgan_core.fsutil import OutputRefusedError, check_output, write_output_marker
     from seisgan_core.io.errors import FormatError
     from seisgan_core.train.config import Hyperparameters, load_preset
-    from seisgan_core.train.store import RunLockedError
+    from seisgan_core.train.store import RunLockedError, check_resume_data
     from seisgan_core.train.trainer import RunExistsError, Trainer, TrainingDivergedError
 
     if args.threads:
@@ -99,6 +112,13 @@ def _train(args: argparse.Namespace) -> int:
     except (FormatError, KeyError, ValueError) as exc:
         print(f"seisgan train: {exc}", file=sys.stderr)
         return 2
+    try:
+        check_output(args.out, "train", [args.data], force=getattr(args, "force", False))
+        if args.resume or args.resume_from:
+            check_resume_data(args.out, args.data)
+    except (OutputRefusedError, ValueError) as exc:
+        print(f"seisgan train: {exc}", file=sys.stderr)
+        return 1
     changes = {
         k: v
         for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size), ("seed", args.seed))
@@ -129,6 +149,12 @@ def _train(args: argparse.Namespace) -> int:
     )
     try:
         state = trainer.fit()
+        write_output_marker(args.out, "train", folder=True)
+    except RuntimeError as exc:
+        if "state_dict" not in str(exc):
+            raise
+        print(f"seisgan train: {_model_mismatch(args, config_path)}", file=sys.stderr)
+        return 1
     except (RunLockedError, RunExistsError, FormatError, TrainingDivergedError, ValueError) as exc:
         print(f"seisgan train: {exc}", file=sys.stderr)
         return 1
@@ -143,7 +169,23 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _model_mismatch(args: argparse.Namespace, config_path: Path) -> str:
+    """Why a checkpoint did not load into the model that --preset builds, in words."""
+    try:
+        made_with = json.loads(config_path.read_text()).get("preset", "unknown")
+    except (OSError, ValueError, AttributeError):
+        made_with = "unknown"
+    source = args.resume_from or config_path.parent / "checkpoints" / "last.pt"
+    return (
+        f"cannot resume {args.out}: its checkpoint {source} was made with preset {made_with!r}, "
+        f"whose model has other layer shapes than --preset {args.preset!r} builds; resume "
+        f"without --preset (the run's own hyperparameters) or with --preset {made_with}, or "
+        "train the new preset into another --out"
+    )
+
+
 def _generate(args: argparse.Namespace) -> int:
+    from seisgan_core.fsutil import OutputRefusedError, check_output, write_output_marker
     from seisgan_core.train.runs import load_run, save_generated
 
     scenario = {
@@ -157,12 +199,14 @@ def _generate(args: argparse.Namespace) -> int:
         if value is not None
     }
     try:
+        check_output(args.out, "generate", [args.run], force=getattr(args, "force", False))
         run = load_run(args.run)
         samples = run.generate_samples(
             args.n, scenario or None, args.epoch, args.seed, args.units, pga=args.pga
         )
         written = save_generated(args.out, samples)
-    except (FileNotFoundError, ValueError) as exc:
+        write_output_marker(written[0], "generate", folder=False)
+    except (FileNotFoundError, ValueError, OutputRefusedError) as exc:
         print(f"seisgan generate: {exc}", file=sys.stderr)
         return 1
     for path in written:

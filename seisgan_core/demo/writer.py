@@ -31,7 +31,7 @@ from scipy import signal
 
 from seisgan_core.demo.catalogue import DemoCatalogue, make_catalogue
 from seisgan_core.demo.simulator import APENNINES, simulate_noise, simulate_record
-from seisgan_core.fsutil import atomic_directory, output_lock
+from seisgan_core.fsutil import atomic_directory, csv_safe, output_lock
 
 __all__ = ["FLATFILE_COLUMNS", "NOISE_TAG", "RECORD_TAG", "DemoSummary", "build_demo_archive"]
 
@@ -494,7 +494,7 @@ def _csv_value(value):
         return "" if not np.isfinite(value) else repr(float(value))
     if isinstance(value, np.integer):
         return int(value)
-    return value
+    return csv_safe(value)  # a text cell never becomes a spreadsheet formula
 
 
 def _read_catalog(raw: bytes):

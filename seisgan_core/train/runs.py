@@ -23,15 +23,15 @@ import numpy as np
 import pandas as pd
 import torch
 
+from seisgan_core.fsutil import atomic_write, remove_stale_temporaries, temp_prefix
 from seisgan_core.prepare import open_npy
 from seisgan_core.train.checkpoint import load_checkpoint
 from seisgan_core.train.config import Hyperparameters
 from seisgan_core.train.data import physical_scenarios, scenario_matrix
 from seisgan_core.train.store import (
-    STALE_AFTER_S,
-    pid_alive,
     read_json,
-    read_jsonl,
+    read_jsonl_lenient,
+    trainer_alive,
     write_json_atomic,
 )
 
@@ -76,7 +76,15 @@ class Run:
         config_path = self.path / "config.json"
         if not config_path.is_file():
             raise FileNotFoundError(f"{self.path} is not a run folder: no config.json")
-        self.config: dict[str, Any] = read_json(config_path)
+        self._config_problem: str | None = None
+        try:
+            config = read_json(config_path)
+        except (OSError, ValueError) as exc:  # JSONDecodeError, bad UTF-8
+            config, self._config_problem = {}, f"{config_path}: not readable JSON ({exc})"
+        if not isinstance(config, dict):
+            found = type(config).__name__
+            config, self._config_problem = {}, f"{config_path}: a JSON {found}, not an object"
+        self.config: dict[str, Any] = config
         self._models: dict[Path, tuple[Any, ...]] = {}
 
     def __repr__(self) -> str:
@@ -106,14 +114,22 @@ class Run:
 
     @property
     def alive(self) -> bool:
-        """True while a process is training this run (pid exists and heartbeat is fresh)."""
-        s = self.status
-        fresh = (datetime.now(UTC).timestamp() - float(s.get("heartbeat") or 0)) < STALE_AFTER_S
-        return s.get("state") == "running" and pid_alive(s.get("pid")) and fresh
+        """True while the process that wrote status.json trains this run (same pid and start
+        time, fresh heartbeat; see `store.trainer_alive`)."""
+        return trainer_alive(self.status)
+
+    @property
+    def damaged(self) -> str | None:
+        """Why this run's files cannot be trusted (``config.json`` not JSON, a broken line in
+        ``metrics.jsonl``), or None. Pages show such a run as damaged, with this reason."""
+        if self._config_problem is not None:
+            return self._config_problem
+        return read_jsonl_lenient(self.path / "metrics.jsonl")[1]
 
     @property
     def metrics(self) -> pd.DataFrame:
-        records = read_jsonl(self.path / "metrics.jsonl")
+        """One row per complete metrics line; broken lines are left out (see `damaged`)."""
+        records, _ = read_jsonl_lenient(self.path / "metrics.jsonl")
         if not records:
             return pd.DataFrame(columns=["epoch", "step", "loss_critic", "loss_generator"])
         return pd.DataFrame.from_records(records)
@@ -268,14 +284,8 @@ def save_generated(path: str | Path, samples: GeneratedSamples) -> list[Path]:
     meta = samples.metadata()
     suffix = path.suffix.lower()
     if suffix == ".npy":
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.save(fh, samples.waveforms)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_write(path, "wb") as fh:
+            np.save(fh, samples.waveforms)
         sidecar = path.with_suffix(".json")
         write_json_atomic(sidecar, meta)
         return [path, sidecar]
@@ -291,7 +301,10 @@ def _write_asdf(path: Path, samples: GeneratedSamples, meta: dict[str, Any]) -> 
     import obspy
     import pyasdf
 
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".h5", dir=path.parent)
+    # a temporary beside the file, renamed over it when complete: a failure (a full disk)
+    # leaves the old file as it was; a killed writer's temporary is removed by the next one
+    remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     os.close(fd)
     Path(tmp).unlink()
     try:

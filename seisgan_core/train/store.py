@@ -9,7 +9,6 @@ process, which has no heartbeat) is not a lock.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import threading
@@ -17,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from seisgan_core.fsutil import atomic_write
+from seisgan_core.fsutil import atomic_write_json, json_clean, own_identity, pid_alive, same_process
 from seisgan_core.io.errors import UnsafeInputError
 
 __all__ = [
@@ -29,8 +28,10 @@ __all__ = [
     "pid_alive",
     "read_json",
     "read_jsonl",
+    "read_jsonl_lenient",
     "run_dir",
     "running_pid",
+    "trainer_alive",
     "write_json_atomic",
 ]
 
@@ -75,21 +76,8 @@ def run_dir(name: str, root: str | Path = "models") -> Path:
     return Path(root) / name
 
 
-def _clean(obj: Any) -> Any:
-    """JSON has no NaN/inf: write them as null."""
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _clean(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_clean(v) for v in obj]
-    return obj
-
-
-def write_json_atomic(path: str | Path, obj: Any, *, indent: int | None = 2) -> None:
-    with atomic_write(path, "w") as fh:
-        json.dump(_clean(obj), fh, indent=indent, allow_nan=False)
-        fh.write("\n")
+# the project's one strict JSON writer (NaN/inf -> null), under the name the run store used
+write_json_atomic = atomic_write_json
 
 
 def read_json(path: str | Path) -> Any:
@@ -102,7 +90,7 @@ def append_jsonl(path: str | Path, record: dict[str, Any]) -> None:
     A partial last line left by a kill or a full disk is cut off first: appended to, it would
     become a broken line in the middle of the file, which no reader could skip.
     """
-    line = (json.dumps(_clean(record), allow_nan=False) + "\n").encode()
+    line = (json.dumps(json_clean(record), allow_nan=False) + "\n").encode()
     with open(path, "ab+") as fh:
         size = fh.seek(0, os.SEEK_END)
         if size:
@@ -122,41 +110,46 @@ def append_jsonl(path: str | Path, record: dict[str, Any]) -> None:
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    """All complete lines; a partial last line (a kill while writing) is ignored."""
+    """All complete lines; a partial last line (a kill while writing) is ignored. A broken
+    line elsewhere raises ``ValueError`` naming the file and the line (see `read_jsonl_lenient`
+    for readers that must go on)."""
+    records, problem = read_jsonl_lenient(path)
+    if problem is not None:
+        raise ValueError(problem)
+    return records
+
+
+def read_jsonl_lenient(path: str | Path) -> tuple[list[dict[str, Any]], str | None]:
+    """The JSON objects of the lines of ``path`` and what was wrong, or None.
+
+    A torn last line (a kill or a full disk while appending) is skipped silently; any other
+    line that is not a JSON object is skipped and named in the problem (the file is damaged).
+    """
     path = Path(path)
-    if not path.is_file():
-        return []
-    records = []
-    lines = path.read_text().splitlines()
+    try:
+        lines = path.read_bytes().decode("utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return [], None
+    except OSError as exc:
+        return [], f"{path}: cannot read ({exc.strerror or exc})"
+    records, broken = [], []
     for i, line in enumerate(lines):
         if not line.strip():
             continue
         try:
-            records.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i == len(lines) - 1:
-                break
-            raise
-    return records
-
-
-def pid_alive(pid: int | None) -> bool:
-    if not pid or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, owned by someone else
-        return True
-    # a zombie (exited, not yet reaped by its parent) is not alive
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            if fh.read().split(") ", 1)[1].startswith("Z"):
-                return False
-    except (OSError, IndexError):
-        pass
-    return True
+            record = json.loads(line)
+        except ValueError as exc:
+            if i != len(lines) - 1:
+                broken.append(f"line {i + 1}: {exc.msg}")
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+        else:
+            broken.append(f"line {i + 1}: a JSON {type(record).__name__}, not an object")
+    if not broken:
+        return records, None
+    more = f" and {len(broken) - 1} more" if len(broken) > 1 else ""
+    return records, f"{path}: {broken[0]}{more} (expected one JSON object per line)"
 
 
 def running_pid(run_dir: str | Path) -> int | None:
@@ -166,13 +159,40 @@ def running_pid(run_dir: str | Path) -> int | None:
         status = read_json(path)
     except (OSError, json.JSONDecodeError):
         return None
-    if status.get("state") != "running":
+    if not isinstance(status, dict) or status.get("state") != "running":
         return None
     pid = status.get("pid")
-    fresh = time.time() - float(status.get("heartbeat") or 0) < STALE_AFTER_S
-    if pid != os.getpid() and pid_alive(pid) and fresh:
+    if pid != os.getpid() and trainer_alive(status):
         return int(pid)
     return None
+
+
+def heartbeat_fresh(status: dict[str, Any], now: float | None = None) -> bool:
+    """Whether ``status.json``'s heartbeat is recent enough for its writer to be alive."""
+    try:
+        beat = float(status.get("heartbeat") or 0)
+    except (TypeError, ValueError):
+        return False
+    return ((time.time() if now is None else now) - beat) < STALE_AFTER_S
+
+
+def trainer_alive(status: dict[str, Any]) -> bool:
+    """True when ``status.json``'s pid is still the process that wrote it: running state, a
+    fresh heartbeat, the same start time (``create_time``, psutil) and a ``seisgan`` train
+    command line. A pid reused by an unrelated process (a ``sleep``) fails these checks."""
+    if not isinstance(status, dict) or status.get("state") != "running":
+        return False
+    if not heartbeat_fresh(status):
+        return False
+    create_time = status.get("create_time")
+    # pid and start time name one process; a status.json written before start times were
+    # recorded is checked by the command line instead
+    words = () if create_time is not None else TRAINER_CMDLINE
+    return same_process(status.get("pid"), create_time, words)
+
+
+# a word every trainer's command line holds (`python -m seisgan_core.cli train|tune ...`)
+TRAINER_CMDLINE = ("seisgan",)
 
 
 class StatusWriter:
@@ -183,7 +203,7 @@ class StatusWriter:
         self.interval_s = interval_s
         self.status: dict[str, Any] = {
             "state": "running",
-            "pid": os.getpid(),
+            **own_identity(),  # pid and create_time: Stop checks both before signalling
             "heartbeat": time.time(),
             "epoch": 0,
             "epochs": epochs,
@@ -216,3 +236,27 @@ class StatusWriter:
         if self._thread is not None:
             self._thread.join()
         self.update(**final)
+
+
+def check_resume_data(run: str | Path, data: str | Path) -> None:
+    """Refuse (``ValueError``) to resume ``run`` on a prepared set other than the one its
+    ``config.json`` records (by the sha256 of the set's ``manifest.json``): the other set's
+    split would turn validation and test records into training records."""
+    from seisgan_core.train.data import _sha256
+
+    config_path = Path(run) / "config.json"
+    try:
+        recorded = (read_json(config_path).get("data") or {}).get("manifest_sha256")
+    except (OSError, ValueError, AttributeError):
+        return  # no readable config yet: nothing was trained on any set
+    if not recorded:
+        return
+    manifest = Path(data) / "manifest.json"
+    found = _sha256(manifest)
+    if found != recorded:
+        raise ValueError(
+            f"{run} was trained on a prepared set whose manifest.json has sha256 {recorded} "
+            f"({config_path}), but --data {data} has "
+            f"{'no manifest.json' if found is None else f'sha256 {found}'} ({manifest}); "
+            "resume with the run's own --data, or train a new run (another --out)"
+        )

@@ -196,6 +196,9 @@ def spectra_figure(
 
 
 def header_table(row: Mapping[str, object]) -> pd.DataFrame:
-    """A record's header as a two-column table (field, value), values as text."""
-    items = [(str(k), "" if v is None else str(v)) for k, v in row.items()]
+    """A record's header as a two-column table (field, value), values as text; a text that a
+    spreadsheet would run as a formula gets a leading ``'`` (the table is offered as CSV)."""
+    from seisgan_core.fsutil import csv_safe
+
+    items = [(csv_safe(str(k)), "" if v is None else csv_safe(str(v))) for k, v in row.items()]
     return pd.DataFrame(items, columns=["field", "value"])

@@ -42,8 +42,8 @@ def test_layout_and_summary(archive):
     (event_dir,) = list((out / "ascii").iterdir())
     assert len(list(event_dir.iterdir())) == summary.n_ascii_files
     assert summary.n_ascii_files % 3 == 0
-    # Nothing left behind by the atomic build.
-    assert [p.name for p in out.parent.iterdir()] == ["demo"]
+    # Nothing left behind by the atomic build (the lock's file stays: an OS lock, filelock)
+    assert sorted(p.name for p in out.parent.iterdir()) == [".demo.lock", "demo"]
 
 
 def test_progress_reaches_one(archive):
@@ -173,7 +173,7 @@ def test_interrupted_build_leaves_the_old_archive(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         build_demo_archive(target, seed=2, n_records=12, n_noise=1, progress=explode)
     assert _contents(target) == before
-    assert [p.name for p in tmp_path.iterdir()] == ["demo"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".demo.lock", "demo"]
 
     with pytest.raises(KeyboardInterrupt):
         build_demo_archive(tmp_path / "fresh", seed=2, n_records=12, n_noise=1, progress=explode)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from seisgan_core.fsutil import OUTPUT_MARKER
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # one thread each: the test machine's 2 cores are shared
@@ -153,10 +155,14 @@ def tree_hash(path: Path) -> dict[str, str] | None:
     return {
         str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(path.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.name != OUTPUT_MARKER  # the CLI's "seisgan wrote this" marker
     }
 
 
 def leftovers(folder: Path, name: str) -> list[str]:
     """Temporaries and half-swapped copies of ``folder/name`` (``.name.*``)."""
-    return sorted(p.name for p in Path(folder).glob(f".{name}.*") if not p.name.endswith(".lock"))
+    return sorted(
+        p.name
+        for p in Path(folder).glob(f".{name}.*")
+        if not p.name.endswith((".lock", ".lock.holder", OUTPUT_MARKER))
+    )

@@ -199,7 +199,7 @@ def test_train_killed_at_random_moments_resumes_losing_at_most_one_epoch(tmp_pat
     assert json.loads((out / "status.json").read_text())["state"] == "finished"
     for folder in (out / "checkpoints", out / "samples", out):
         assert not [p.name for p in folder.glob(".*.tmp")], "temporaries left behind"
-    assert not (out / ".lock").exists()
+    assert not (out / ".lock.holder").exists()  # the lock (an OS lock on .lock) is released
 
 
 def _evaluation(out: Path) -> dict | None:

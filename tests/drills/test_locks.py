@@ -52,7 +52,7 @@ def test_second_prepare_is_refused_naming_the_holder(tmp_path):
     third = run("prepare", str(archive), "--out", str(out))
     assert third.returncode == 0, third.stderr
     assert len(load_prepared(out).waveforms) > 0
-    assert not (tmp_path / ".prepared.lock").exists()
+    assert not (tmp_path / ".prepared.lock.holder").exists()
 
 
 def test_second_train_is_refused_naming_the_holder(tmp_path):
