@@ -214,9 +214,13 @@ def test_a_live_run_is_a_lock_and_a_dead_pid_is_not(prepared, tmp_path):
     run_dir.mkdir()
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
+        from seisgan_core.fsutil import process_identity
+
         status = {
             "state": "running",
             "pid": sleeper.pid,
+            # the writer's start time, as StatusWriter records it: pid and time name it
+            "create_time": process_identity(sleeper.pid)["create_time"],
             "heartbeat": time.time(),
             "epoch": 1,
             "epochs": 2,
