@@ -149,6 +149,11 @@ def build_models(
         condition_width=hp.condition_width,
         kernel=hp.gen_kernel,
         upsample=hp.gen_upsample,
+        padding=hp.gen_padding,
+        sampling_rate_hz=sampling_rate_hz,
+        bandpass_hz=hp.gen_bandpass_hz,
+        highpass_mw=hp.gen_highpass_mw,
+        mw_index=hp.conditions.index("mw") if "mw" in hp.conditions else None,
     )
     critic = Critic(
         n_conditions=n_cond,
