@@ -106,8 +106,9 @@ class BandPass(nn.Module):
     prewarped frequencies w = tan(pi f / fs), as ``scipy.signal.butter`` designs it: -6 dB at
     both corners, 0 dB at their prewarped geometric mean, 0 at 0 Hz and at Nyquist. The window
     is extended evenly (x then x reversed, 2L samples) and filtered circularly, so the ends see
-    a continuous signal: a constant gives zeros and a record's ends make no step transient. ``low_hz`` may be given per sample to ``forward``
-    (a magnitude-dependent high-pass corner, as ITACA's processing uses).
+    a continuous signal: a constant gives zeros and a record's ends make no step transient.
+    ``low_hz`` may be given per sample to ``forward`` (a magnitude-dependent high-pass corner,
+    as ITACA's processing uses).
     """
 
     def __init__(
