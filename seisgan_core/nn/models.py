@@ -64,6 +64,7 @@ __all__ = [
     "GenBlock",
     "Generator",
     "SincUpsample",
+    "group_std",
 ]
 
 UPSAMPLE_MODES = ("nearest", "sinc")
@@ -324,6 +325,18 @@ class Generator(nn.Module):
         return self._band_limit(self.to_waveform(self.blocks(h)), conditions)
 
 
+def group_std(h: torch.Tensor, group: int) -> torch.Tensor:
+    """(N, C, T) -> (N, 1, T): for each sample, the mean over channels and positions of the
+    standard deviation across its group of ``group`` consecutive samples (the largest group
+    size <= ``group`` that divides N; a group of one gives 0). Consecutive groups keep the real
+    and the generated halves of a concatenated batch apart."""
+    n, _, length = h.shape
+    g = max(d for d in range(1, min(group, n) + 1) if n % d == 0)
+    x = h.float().view(n // g, g, -1)
+    std = (x.var(dim=1, unbiased=False) + 1e-8).sqrt().mean(dim=1)  # (n // g,)
+    return std.repeat_interleave(g).view(n, 1, 1).expand(n, 1, length).to(h.dtype)
+
+
 class Critic(nn.Module):
     """(N, 3, length) waveforms (and conditions) -> (N,) Wasserstein critic scores."""
 
@@ -340,6 +353,7 @@ class Critic(nn.Module):
         condition_width: int = 8,
         global_layers: int = 0,
         vlow_cutoff_hz: float = 0.0,
+        minibatch_std: int = 0,
     ) -> None:
         super().__init__()
         self.n_conditions = n_conditions
@@ -374,6 +388,13 @@ class Critic(nn.Module):
                 nn.LeakyReLU(0.2), _conv(condition_width, condition_width, 3), nn.LeakyReLU(0.2)
             )
             c += condition_width
+        # ours: minibatch standard deviation (Karras et al. 2018, "Progressive growing of GANs",
+        # sec. 3): one more feature channel, the features' spread over groups of this many
+        # neighbouring samples, so the critic sees a batch with too little variety
+        self.minibatch_std = int(minibatch_std)
+        if self.minibatch_std < 0:
+            raise ValueError(f"minibatch_std is a group size >= 0, not {minibatch_std}")
+        c += 1 if self.minibatch_std else 0
         self.sample_critic = nn.Sequential(
             _conv(c, widths[-1], 3), nn.LeakyReLU(0.2), nn.Conv1d(widths[-1], 1, 1)
         )
@@ -424,6 +445,8 @@ class Critic(nn.Module):
             y = self.y_linear(self.normaliser(conditions)).view(x.shape[0], -1, self.feature_length)
             features.append(self.y_conv(y).to(features[0].dtype))
         h = torch.cat(features, dim=1)
+        if self.minibatch_std:
+            h = torch.cat([h, group_std(h, self.minibatch_std)], dim=1)
         score = self.sample_critic(h).mean(dim=(1, 2))
         if self.global_layers:
             score = score + self.global_block(h).squeeze(1)

@@ -60,6 +60,8 @@ class Hyperparameters:
     critic_global_layers: int = 0
     # a third critic branch on the band at or below this frequency (0: the study's two branches)
     critic_vlow_hz: float = 0.0
+    # minibatch standard deviation over groups of this many samples in the critic (0: none)
+    critic_minibatch_std: int = 0
     # what each epoch records
     samples_per_epoch: int = 6  # 6 x 3 x 8000 float16 = 288 kB: 500 epochs = 144 MB
     stats_batch: int = 64  # generated and real records for the study's statistics

@@ -166,6 +166,7 @@ def build_models(
         condition_width=hp.condition_width,
         global_layers=hp.critic_global_layers,
         vlow_cutoff_hz=hp.critic_vlow_hz,
+        minibatch_std=hp.critic_minibatch_std,
     )
     return generator, critic, AmplitudeHead(n_conditions=n_cond)
 

@@ -1,4 +1,4 @@
-"""The generator's band-limiting last layer and its edge padding: analytic answers."""
+"""The layers that close the gaps in generated records: band-pass, edge padding, minibatch std."""
 
 import math
 
@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy import signal
 
-from seisgan_core.nn.models import BandPass, Generator, SincUpsample, _conv
+from seisgan_core.nn.models import BandPass, Critic, Generator, SincUpsample, _conv
 
 FS = 200.0
 
@@ -140,3 +140,47 @@ def test_a_band_limited_generator_round_trips_through_weights_only_loading(tmp_p
     h.load_state_dict(torch.load(tmp_path / "g.pt", weights_only=True))
     z, y = torch.randn(3, 6), torch.tensor([[4.5, 1.5], [5.5, 1.0], [6.0, 2.0]])
     assert torch.equal(g(z, y), h(z, y))
+
+
+def test_group_std_is_the_spread_within_each_group_of_consecutive_samples():
+    from seisgan_core.nn.models import group_std
+
+    # four samples, groups of two: constants 0 and 2 (std 1), then 5 and 5 (std 0)
+    h = torch.tensor([0.0, 2.0, 5.0, 5.0]).view(4, 1, 1).expand(4, 2, 3).contiguous()
+    out = group_std(h, 2)
+    assert out.shape == (4, 1, 3)
+    assert torch.allclose(out[:2], torch.ones(2, 1, 3), atol=1e-3)
+    assert torch.allclose(out[2:], torch.zeros(2, 1, 3), atol=1e-3)
+    # groups of four over a batch of six: the largest divisor of six not above four is three
+    h6 = torch.tensor([1.0, 1.0, 1.0, 0.0, 3.0, 6.0]).view(6, 1, 1)
+    out6 = group_std(h6, 4)[:, 0, 0]
+    assert torch.allclose(out6[:3], torch.zeros(3), atol=1e-3)
+    assert torch.allclose(out6[3:], torch.full((3,), 6.0**0.5), atol=1e-3)
+
+
+def test_the_minibatch_std_critic_sees_a_batch_without_variety():
+    torch.manual_seed(0)
+    critic = Critic(length=1024, widths=(4, 8), stride=4, minibatch_std=4)
+    plain = Critic(length=1024, widths=(4, 8), stride=4)
+    x = torch.randn(4, 3, 1024)
+    same = x[:1].expand(4, -1, -1)
+    with torch.no_grad():
+        # a sample's score depends on its group mates: alone among copies it scores otherwise
+        assert (critic(x)[0] - critic(same)[0]).abs() > 1e-6
+        assert torch.equal(plain(x)[:1], plain(same)[:1])
+        # real and generated halves of one concatenated batch (groups of 4 of 8) do not mix
+        both = torch.cat([x, same])
+        assert torch.allclose(critic(both)[:4], critic(x), atol=1e-5)
+    with pytest.raises(ValueError, match="group size"):
+        Critic(length=1024, widths=(4, 8), stride=4, minibatch_std=-1)
+
+
+def test_a_minibatch_std_critic_round_trips_through_weights_only_loading(tmp_path):
+    torch.manual_seed(2)
+    kw = dict(n_conditions=2, length=1024, widths=(4, 8), stride=4, global_layers=2)
+    c = Critic(**kw, minibatch_std=4).eval()
+    torch.save(c.state_dict(), tmp_path / "c.pt")
+    d = Critic(**kw, minibatch_std=4).eval()
+    d.load_state_dict(torch.load(tmp_path / "c.pt", weights_only=True))
+    x, y = torch.randn(4, 3, 1024), torch.randn(4, 2)
+    assert torch.equal(c(x, y), d(x, y))
