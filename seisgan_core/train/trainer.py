@@ -281,6 +281,7 @@ class Trainer:
             mean, std = c.mean(dim=0), c.std(dim=0, unbiased=False)
             for module in (self.generator, self.critic, self.amplitude_head):
                 module.normaliser.set_statistics(mean, std)
+            self.amplitude_head.set_condition_range(c.amin(dim=0), c.amax(dim=0))
         pga = torch.from_numpy(data.train.log10_pga.astype(np.float64))
         self.amplitude_head.set_target_statistics(pga.mean(dim=0), pga.std(dim=0, unbiased=False))
         for module in (self.generator, self.critic, self.amplitude_head):

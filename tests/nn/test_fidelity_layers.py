@@ -184,3 +184,27 @@ def test_a_minibatch_std_critic_round_trips_through_weights_only_loading(tmp_pat
     d.load_state_dict(torch.load(tmp_path / "c.pt", weights_only=True))
     x, y = torch.randn(4, 3, 1024), torch.randn(4, 2)
     assert torch.equal(c(x, y), d(x, y))
+
+
+def test_the_amplitude_head_holds_its_prediction_at_the_edge_of_the_training_range():
+    from seisgan_core.nn.models import AmplitudeHead
+
+    torch.manual_seed(3)
+    head = AmplitudeHead(n_conditions=2).eval()
+    head.normaliser.set_statistics(torch.tensor([5.0, 1.5]), torch.tensor([0.5, 0.4]))
+    with torch.no_grad():
+        free = head(torch.tensor([[6.1, 0.2], [6.8, 0.2], [6.8, -0.5]]))[0]
+    head.set_condition_range(torch.tensor([4.0, 0.2]), torch.tensor([6.1, 2.5]))
+    scenarios = torch.tensor([[6.1, 0.2], [6.8, 0.2], [6.8, -0.5], [5.0, 1.0]])
+    with torch.no_grad():
+        mu, _ = head(scenarios)
+    # past Mw 6.1 or closer than 10**0.2 km: what the head says at the edge, not beyond it
+    assert torch.allclose(mu[1], mu[0], atol=1e-6) and torch.allclose(mu[2], mu[0], atol=1e-6)
+    assert torch.allclose(mu[0], free[0], atol=1e-6)
+    assert (free[1] - free[0]).abs().max() > 1e-3
+    assert head.outside_range(scenarios).tolist() == [False, True, True, False]
+    # a checkpoint from before the range loads with an unbounded one
+    old = {k: v for k, v in head.state_dict().items() if not k.startswith("condition_")}
+    fresh = AmplitudeHead(n_conditions=2)
+    fresh.load_state_dict(old)
+    assert torch.isinf(fresh.condition_max).all() and not fresh.outside_range(scenarios).any()
