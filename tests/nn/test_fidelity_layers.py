@@ -208,3 +208,16 @@ def test_the_amplitude_head_holds_its_prediction_at_the_edge_of_the_training_ran
     fresh = AmplitudeHead(n_conditions=2)
     fresh.load_state_dict(old)
     assert torch.isinf(fresh.condition_max).all() and not fresh.outside_range(scenarios).any()
+
+
+def test_the_study_presets_stay_the_studys_and_ours_limit_the_band():
+    from seisgan_core.nn import get_preset
+
+    for name in ("study_run1", "study_run2", "study_run3"):
+        p = get_preset(name)
+        assert not {"gen_padding", "gen_bandpass_hz", "gen_highpass_mw"} & set(p)
+        assert not {"critic_minibatch_std", "critic_global_layers", "gen_upsample"} & set(p)
+    for name in ("demo", "conditional"):
+        p = get_preset(name)
+        assert p["gen_bandpass_hz"] == (0.2, 40.0) and p["gen_highpass_mw"] == (5.0, 0.1)
+        assert p["gen_padding"] == "replicate" and "mw" in p["conditions"]
