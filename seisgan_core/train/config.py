@@ -86,6 +86,17 @@ class Hyperparameters:
             raise ValueError(
                 f"gen_padding must be zeros, replicate or reflect, not {self.gen_padding!r}"
             )
+        low_high = self.gen_bandpass_hz
+        if low_high and not (len(low_high) == 2 and 0 < low_high[0] < low_high[1]):
+            raise ValueError(
+                f"gen_bandpass_hz must be (low, high) Hz with 0 < low < high, not {low_high}"
+            )
+        if self.gen_highpass_mw and len(self.gen_highpass_mw) != 2:
+            raise ValueError(f"gen_highpass_mw must be (Mw, corner Hz), not {self.gen_highpass_mw}")
+        if self.critic_minibatch_std < 0:
+            raise ValueError(
+                f"critic_minibatch_std must be at least 0, not {self.critic_minibatch_std}"
+            )
         if self.gen_highpass_mw and "mw" not in self.conditions:
             raise ValueError("gen_highpass_mw needs mw among the conditions")
         if self.precision not in ("auto", "bf16", "fp32"):

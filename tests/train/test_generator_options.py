@@ -38,3 +38,29 @@ def test_a_band_limited_run_with_minibatch_std_round_trips(prepared, tmp_path):
     # the band-pass left no offset: every component's mean is near zero against its peak
     w = torch.from_numpy(out.waveforms)
     assert (w.mean(-1).abs() < 0.05 * w.abs().amax(-1)).all()
+
+
+def test_options_the_generator_cannot_honour_are_refused_naming_the_field(tmp_path):
+    import json
+
+    import pytest
+
+    from seisgan_core.io.errors import FormatError
+    from seisgan_core.train.config import load_preset
+
+    bad = {
+        "gen_padding": "circular",
+        "gen_bandpass_hz": (40.0, 0.2),
+        "gen_highpass_mw": (5.0,),
+        "critic_minibatch_std": -1,
+    }
+    for name, value in bad.items():
+        with pytest.raises(ValueError, match=name):
+            tiny_hp(conditions=("mw",), **{name: value})
+    with pytest.raises(ValueError, match="gen_highpass_mw needs mw"):
+        tiny_hp(gen_bandpass_hz=(0.2, 40.0), gen_highpass_mw=(5.0, 0.1))
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"base": "demo", "hyperparameters": {"gen_padding": "wrap"}}))
+    with pytest.raises(FormatError, match="gen_padding") as info:
+        load_preset(path)
+    assert str(path) in str(info.value)
