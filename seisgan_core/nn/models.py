@@ -17,6 +17,17 @@ sinc filter, the polyphase interpolation of ``scipy.signal.resample_poly`` (Croc
 1983, "Multirate Digital Signal Processing", ch. 4; the alias-free upsampling of Karras et al.
 2021, "Alias-free generative adversarial networks"), whose images are 60 dB down.
 
+Two more options of ours close the gaps a seismologist sees in the generated records. The
+processed records the model learns from carry nothing outside the band they were filtered to
+(ITACA's acausal Butterworth band-pass: high-pass 0.1 Hz for Mw >= 5, 0.2 Hz below, low-pass
+40 Hz; Paolucci et al. 2011), but a generator's output is not limited to it: its LeakyReLUs
+rectify, adding a slow offset that follows the envelope (baseline wander, velocity ramps), and
+its last convolutions leave energy above 40 Hz. ``bandpass_hz`` applies the same zero-phase
+Butterworth response as the generator's last layer (``BandPass``: fixed, differentiable, on an
+even extension of the window so the record's ends make no step). ``padding="replicate"`` pads
+the convolutions with the edge value instead of zeros, whose step at the window's ends made a
+transient in the first and last 0.1 s of almost every record.
+
 Critic after the study: a ``decomposer`` splits the waveform by FFT with a threshold mask into a
 low- and a high-frequency part (low = irfft(mask * rfft(x)), high = x - low); ``x_low_block`` and
 ``x_high_block`` are strided convolution stacks on each; ``y_linear``/``y_conv`` embed the
@@ -47,14 +58,17 @@ from torch import nn
 
 __all__ = [
     "AmplitudeHead",
+    "BandPass",
     "ConditionNormaliser",
     "Critic",
     "GenBlock",
     "Generator",
     "SincUpsample",
+    "group_std",
 ]
 
 UPSAMPLE_MODES = ("nearest", "sinc")
+PADDING_MODES = ("zeros", "replicate", "reflect")
 
 
 class ConditionNormaliser(nn.Module):
@@ -75,8 +89,68 @@ class ConditionNormaliser(nn.Module):
         return (y - self.mean) / self.std
 
 
-def _conv(c_in: int, c_out: int, kernel: int, groups: int = 1, stride: int = 1) -> nn.Conv1d:
-    return nn.Conv1d(c_in, c_out, kernel, stride=stride, padding=kernel // 2, groups=groups)
+def _conv(
+    c_in: int, c_out: int, kernel: int, groups: int = 1, stride: int = 1, padding: str = "zeros"
+) -> nn.Conv1d:
+    return nn.Conv1d(
+        c_in, c_out, kernel, stride=stride, padding=kernel // 2, groups=groups, padding_mode=padding
+    )
+
+
+class BandPass(nn.Module):
+    """A fixed zero-phase Butterworth band-pass: what ``scipy.signal.sosfiltfilt`` does with
+    ``butter(order, [low, high], "bandpass")``, applied in the frequency domain.
+
+    The gain is the squared magnitude of the order-``order`` digital Butterworth band-pass
+    (filtering forward and backward squares it and cancels the phase): the analog prototype's
+    |H(w)|^2 = 1 / (1 + ((w^2 - wl wh) / (w (wh - wl)))^(2 order)) at the bilinear transform's
+    prewarped frequencies w = tan(pi f / fs), as ``scipy.signal.butter`` designs it: -6 dB at
+    both corners, 0 dB at their prewarped geometric mean, 0 at 0 Hz and at Nyquist. The window
+    is extended evenly (x then x reversed, 2L samples) and filtered circularly, so the ends see
+    a continuous signal: a constant gives zeros and a record's ends make no step transient.
+    ``low_hz`` may be given per sample to ``forward`` (a magnitude-dependent high-pass corner,
+    as ITACA's processing uses).
+    """
+
+    def __init__(
+        self, low_hz: float, high_hz: float, length: int, sampling_rate_hz: float, order: int = 2
+    ) -> None:
+        super().__init__()
+        if not 0 < low_hz < high_hz < sampling_rate_hz / 2:
+            raise ValueError(
+                f"band-pass corners must satisfy 0 < low < high < Nyquist "
+                f"({sampling_rate_hz / 2:g} Hz), not {low_hz:g}, {high_hz:g}"
+            )
+        self.low_hz, self.high_hz, self.order = float(low_hz), float(high_hz), int(order)
+        self.sampling_rate_hz = float(sampling_rate_hz)
+        freqs = torch.fft.rfftfreq(2 * length, d=1.0 / sampling_rate_hz).double()
+        self.register_buffer("freqs", freqs, persistent=False)
+        self.register_buffer("gain", self.response(freqs).float(), persistent=False)
+
+    def response(self, freqs: torch.Tensor, low_hz: torch.Tensor | float | None = None):
+        """|H(f)|^2 at ``freqs`` (broadcast against ``low_hz``, one per row if a tensor)."""
+        low = self.low_hz if low_hz is None else low_hz
+        f = self._warp(freqs.clamp(1e-12, self.sampling_rate_hz / 2 * (1 - 1e-9)))
+        low, high = self._warp(low), self._warp(self.high_hz)
+        ratio = (f**2 - low * high) / (f * (high - low))
+        gain = 1.0 / (1.0 + ratio.abs() ** (2 * self.order))
+        return torch.where(freqs > 0, gain, torch.zeros_like(gain))
+
+    def _warp(self, f: torch.Tensor | float) -> torch.Tensor:
+        return torch.tan(torch.pi * torch.as_tensor(f, dtype=torch.float64) / self.sampling_rate_hz)
+
+    def forward(self, x: torch.Tensor, low_hz: torch.Tensor | None = None) -> torch.Tensor:
+        length = x.shape[-1]
+        with torch.autocast(device_type=x.device.type, enabled=False):
+            x32 = x.float()
+            spectrum = torch.fft.rfft(torch.cat([x32, x32.flip(-1)], dim=-1))
+            if low_hz is None:
+                gain = self.gain
+            else:
+                gain = self.response(self.freqs, low_hz.double().view(-1, 1)).float()
+                gain = gain.unsqueeze(1)
+            out = torch.fft.irfft(spectrum * gain, n=2 * length)
+        return out[..., :length].to(x.dtype)
 
 
 class SincUpsample(nn.Module):
@@ -90,9 +164,11 @@ class SincUpsample(nn.Module):
     of about 0.06 of the output sampling rate around the input's Nyquist frequency.
     """
 
-    def __init__(self, half_taps: int = 16, beta: float = 6.0) -> None:
+    def __init__(self, half_taps: int = 16, beta: float = 6.0, padding: str = "zeros") -> None:
         super().__init__()
         k = half_taps
+        # "zeros" as F.pad's "constant"; "replicate" / "reflect" extend the signal instead
+        self.pad_mode = "constant" if padding == "zeros" else padding
         n = torch.arange(4 * k + 1, dtype=torch.float64) - 2 * k
         h = torch.sinc(n / 2) * torch.kaiser_window(4 * k + 1, periodic=False, beta=beta).double()
         g = h[1::2]  # the 2k taps at odd offsets from the centre: g[d] for d = -k .. k - 1
@@ -104,7 +180,7 @@ class SincUpsample(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         n, c, length = x.shape
         k = self.half_taps
-        padded = nn.functional.pad(x, (k - 1, k))
+        padded = nn.functional.pad(x, (k - 1, k), mode=self.pad_mode)
         weight = self.weight.to(x.dtype).expand(c, 1, -1)
         odd = nn.functional.conv1d(padded, weight, groups=c)
         return torch.stack([x, odd], dim=-1).reshape(n, c, 2 * length)
@@ -114,19 +190,29 @@ class GenBlock(nn.Module):
     """Upsample by 2, then two grouped convolutions with batch norm and LeakyReLU."""
 
     def __init__(
-        self, c_in: int, c_out: int, kernel: int, groups: int = 3, upsample: str = "nearest"
+        self,
+        c_in: int,
+        c_out: int,
+        kernel: int,
+        groups: int = 3,
+        upsample: str = "nearest",
+        padding: str = "zeros",
     ) -> None:
         super().__init__()
         if upsample not in UPSAMPLE_MODES:
             raise ValueError(f"upsample must be one of {UPSAMPLE_MODES}, not {upsample!r}")
+        if padding not in PADDING_MODES:
+            raise ValueError(f"padding must be one of {PADDING_MODES}, not {padding!r}")
         self.z_block = nn.Sequential(
-            SincUpsample() if upsample == "sinc" else nn.Upsample(scale_factor=2, mode="nearest"),
-            _conv(c_in, c_out, kernel, groups),
+            SincUpsample(padding=padding)
+            if upsample == "sinc"
+            else nn.Upsample(scale_factor=2, mode="nearest"),
+            _conv(c_in, c_out, kernel, groups, padding=padding),
             nn.BatchNorm1d(c_out),
             nn.LeakyReLU(0.2),
         )
         self.conv_block = nn.Sequential(
-            _conv(c_out, c_out, kernel, groups),
+            _conv(c_out, c_out, kernel, groups, padding=padding),
             nn.BatchNorm1d(c_out),
             nn.LeakyReLU(0.2),
         )
@@ -152,6 +238,11 @@ class Generator(nn.Module):
         condition_width: int = 8,
         kernel: int = 9,
         upsample: str = "nearest",
+        padding: str = "zeros",
+        sampling_rate_hz: float = 200.0,
+        bandpass_hz: tuple[float, ...] = (),
+        highpass_mw: tuple[float, float] = (),
+        mw_index: int | None = None,
     ) -> None:
         super().__init__()
         n_up = len(widths) - 1
@@ -177,10 +268,47 @@ class Generator(nn.Module):
         blocks = []
         c_in = widths[0] + self.condition_width
         for w in widths[1:]:
-            blocks.append(GenBlock(3 * c_in, 3 * w, kernel, groups=3, upsample=upsample))
+            blocks.append(
+                GenBlock(3 * c_in, 3 * w, kernel, groups=3, upsample=upsample, padding=padding)
+            )
             c_in = w
         self.blocks = nn.Sequential(*blocks)
-        self.to_waveform = _conv(3 * widths[-1], 3, kernel, groups=3)
+        self.to_waveform = _conv(3 * widths[-1], 3, kernel, groups=3, padding=padding)
+        self._init_bandpass(length, sampling_rate_hz, bandpass_hz, highpass_mw, mw_index)
+
+    def _init_bandpass(
+        self,
+        length: int,
+        sampling_rate_hz: float,
+        bandpass_hz: tuple[float, ...],
+        highpass_mw: tuple[float, ...],
+        mw_index: int | None,
+    ) -> None:
+        """The last layer: (low, high) corners, and (Mw, low) for a larger event's corner."""
+        self.bandpass = None
+        self.highpass_mw = tuple(highpass_mw)
+        self.mw_index = mw_index
+        if bandpass_hz:
+            if len(bandpass_hz) != 2:
+                raise ValueError(f"bandpass_hz is (low, high) in Hz, not {bandpass_hz}")
+            self.bandpass = BandPass(*bandpass_hz, length, sampling_rate_hz)
+        if highpass_mw:
+            if self.bandpass is None or len(highpass_mw) != 2 or mw_index is None:
+                raise ValueError(
+                    "highpass_mw (Mw, low corner Hz) needs bandpass_hz and Mw among the conditions"
+                )
+            if not 0 < highpass_mw[1] < bandpass_hz[1]:
+                raise ValueError(f"highpass_mw's corner {highpass_mw[1]} Hz is not in the band")
+
+    def _band_limit(self, x: torch.Tensor, conditions: torch.Tensor | None) -> torch.Tensor:
+        if self.bandpass is None:
+            return x
+        if not self.highpass_mw:
+            return self.bandpass(x)
+        mw_threshold, low_large = self.highpass_mw
+        mw = conditions[:, self.mw_index]
+        low = torch.where(mw >= mw_threshold, low_large, self.bandpass.low_hz)
+        return self.bandpass(x, low)
 
     def forward(self, z: torch.Tensor, conditions: torch.Tensor | None = None) -> torch.Tensor:
         n = z.shape[0]
@@ -194,7 +322,19 @@ class Generator(nn.Module):
             h = h.view(n, 3, self.widths[0], self.base)
             h = torch.cat([h, y.expand(n, 3, self.condition_width, self.base)], dim=2)
             h = h.reshape(n, -1, self.base)
-        return self.to_waveform(self.blocks(h))
+        return self._band_limit(self.to_waveform(self.blocks(h)), conditions)
+
+
+def group_std(h: torch.Tensor, group: int) -> torch.Tensor:
+    """(N, C, T) -> (N, 1, T): for each sample, the mean over channels and positions of the
+    standard deviation across its group of ``group`` consecutive samples (the largest group
+    size <= ``group`` that divides N; a group of one gives 0). Consecutive groups keep the real
+    and the generated halves of a concatenated batch apart."""
+    n, _, length = h.shape
+    g = max(d for d in range(1, min(group, n) + 1) if n % d == 0)
+    x = h.float().view(n // g, g, -1)
+    std = (x.var(dim=1, unbiased=False) + 1e-8).sqrt().mean(dim=1)  # (n // g,)
+    return std.repeat_interleave(g).view(n, 1, 1).expand(n, 1, length).to(h.dtype)
 
 
 class Critic(nn.Module):
@@ -213,6 +353,7 @@ class Critic(nn.Module):
         condition_width: int = 8,
         global_layers: int = 0,
         vlow_cutoff_hz: float = 0.0,
+        minibatch_std: int = 0,
     ) -> None:
         super().__init__()
         self.n_conditions = n_conditions
@@ -247,6 +388,13 @@ class Critic(nn.Module):
                 nn.LeakyReLU(0.2), _conv(condition_width, condition_width, 3), nn.LeakyReLU(0.2)
             )
             c += condition_width
+        # ours: minibatch standard deviation (Karras et al. 2018, "Progressive growing of GANs",
+        # sec. 3): one more feature channel, the features' spread over groups of this many
+        # neighbouring samples, so the critic sees a batch with too little variety
+        self.minibatch_std = int(minibatch_std)
+        if self.minibatch_std < 0:
+            raise ValueError(f"minibatch_std is a group size >= 0, not {minibatch_std}")
+        c += 1 if self.minibatch_std else 0
         self.sample_critic = nn.Sequential(
             _conv(c, widths[-1], 3), nn.LeakyReLU(0.2), nn.Conv1d(widths[-1], 1, 1)
         )
@@ -297,6 +445,8 @@ class Critic(nn.Module):
             y = self.y_linear(self.normaliser(conditions)).view(x.shape[0], -1, self.feature_length)
             features.append(self.y_conv(y).to(features[0].dtype))
         h = torch.cat(features, dim=1)
+        if self.minibatch_std:
+            h = torch.cat([h, group_std(h, self.minibatch_std)], dim=1)
         score = self.sample_critic(h).mean(dim=(1, 2))
         if self.global_layers:
             score = score + self.global_block(h).squeeze(1)
@@ -309,6 +459,13 @@ class AmplitudeHead(nn.Module):
     Trained by the Gaussian negative log-likelihood on the training records; without conditions
     it learns the set's mean and scatter. Targets are standardised with buffers (set from the
     training set) so the network works near unit scale.
+
+    A conditioned head also keeps the training set's range of each condition and clamps the
+    conditions to it: past the largest magnitude or the shortest distance it has seen it
+    predicts what it predicts at that edge instead of extrapolating log-linearly (near-source
+    ground motion saturates; a linear extrapolation of the demo's Mw <= 6.1 records put Mw 6.5
+    at 2 km at over 4 g). ``outside_range`` flags such scenarios. A checkpoint written before
+    the range existed loads with an unbounded range (its old behaviour).
     """
 
     def __init__(self, *, n_conditions: int = 0, hidden: int = 32) -> None:
@@ -318,6 +475,8 @@ class AmplitudeHead(nn.Module):
         self.register_buffer("target_std", torch.ones(3))
         if n_conditions:
             self.normaliser = ConditionNormaliser(n_conditions)
+            self.register_buffer("condition_min", torch.full((n_conditions,), -torch.inf))
+            self.register_buffer("condition_max", torch.full((n_conditions,), torch.inf))
             self.net = nn.Sequential(
                 nn.Linear(n_conditions, hidden),
                 nn.LeakyReLU(0.2),
@@ -333,6 +492,26 @@ class AmplitudeHead(nn.Module):
         self.target_mean.copy_(torch.as_tensor(mean, dtype=self.target_mean.dtype))
         self.target_std.copy_(torch.as_tensor(std, dtype=self.target_std.dtype).clamp_min(1e-3))
 
+    @torch.no_grad()
+    def set_condition_range(self, low: torch.Tensor, high: torch.Tensor) -> None:
+        """The training set's smallest and largest value of each condition."""
+        self.condition_min.copy_(torch.as_tensor(low, dtype=self.condition_min.dtype))
+        self.condition_max.copy_(torch.as_tensor(high, dtype=self.condition_max.dtype))
+
+    def outside_range(self, conditions: torch.Tensor) -> torch.Tensor:
+        """(N,) True where a scenario lies outside the training range of any condition."""
+        if not self.n_conditions:
+            return torch.zeros(conditions.shape[0], dtype=torch.bool)
+        c = conditions.to(self.condition_min.dtype)
+        return ((c < self.condition_min) | (c > self.condition_max)).any(dim=1)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:
+        if self.n_conditions:
+            for name in ("condition_min", "condition_max"):
+                # an older checkpoint has no range: keep the unbounded one
+                state_dict.setdefault(prefix + name, getattr(self, name).clone())
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
     def forward(
         self, conditions: torch.Tensor | None = None, n: int | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -340,7 +519,9 @@ class AmplitudeHead(nn.Module):
         if self.n_conditions:
             if conditions is None:
                 raise ValueError(f"this head needs {self.n_conditions} conditions per sample")
-            out = self.net(self.normaliser(conditions).float())
+            c = conditions.to(self.condition_min.dtype)
+            c = torch.minimum(torch.maximum(c, self.condition_min), self.condition_max)
+            out = self.net(self.normaliser(c).float())
         else:
             if n is None:
                 raise ValueError("give n, the number of samples, to an unconditional head")

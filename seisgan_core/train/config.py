@@ -13,7 +13,14 @@ from seisgan_core.nn.presets import CONDITION_NAMES, PRESETS, get_preset
 
 __all__ = ["Hyperparameters", "load_preset"]
 
-_TUPLE_FIELDS = ("betas", "conditions", "gen_widths", "critic_widths")
+_TUPLE_FIELDS = (
+    "betas",
+    "conditions",
+    "gen_widths",
+    "critic_widths",
+    "gen_bandpass_hz",
+    "gen_highpass_mw",
+)
 
 
 @dataclass(kw_only=True)
@@ -36,6 +43,14 @@ class Hyperparameters:
     gen_kernel: int = 9
     # "nearest" (the study's) or "sinc": how the generator's blocks double the sampling rate
     gen_upsample: str = "nearest"
+    # how the generator's convolutions pad the window's ends: zeros (the study's), replicate
+    # or reflect
+    gen_padding: str = "zeros"
+    # the generator's last layer: a zero-phase Butterworth band-pass (low, high) Hz as the data
+    # were processed with; () leaves the output unfiltered (the study's)
+    gen_bandpass_hz: tuple[float, ...] = ()
+    # (Mw, corner Hz): scenarios of at least this Mw get this high-pass corner instead
+    gen_highpass_mw: tuple[float, ...] = ()
     critic_widths: tuple[int, ...] = (16, 32, 64, 64, 128, 128)
     critic_stride: int = 2
     critic_kernel: int = 9
@@ -45,6 +60,8 @@ class Hyperparameters:
     critic_global_layers: int = 0
     # a third critic branch on the band at or below this frequency (0: the study's two branches)
     critic_vlow_hz: float = 0.0
+    # minibatch standard deviation over groups of this many samples in the critic (0: none)
+    critic_minibatch_std: int = 0
     # what each epoch records
     samples_per_epoch: int = 6  # 6 x 3 x 8000 float16 = 288 kB: 500 epochs = 144 MB
     stats_batch: int = 64  # generated and real records for the study's statistics
@@ -65,6 +82,23 @@ class Hyperparameters:
         self.conditions = tuple(c for c in CONDITION_NAMES if c in self.conditions)
         if self.gen_upsample not in ("nearest", "sinc"):
             raise ValueError(f"gen_upsample must be nearest or sinc, not {self.gen_upsample!r}")
+        if self.gen_padding not in ("zeros", "replicate", "reflect"):
+            raise ValueError(
+                f"gen_padding must be zeros, replicate or reflect, not {self.gen_padding!r}"
+            )
+        low_high = self.gen_bandpass_hz
+        if low_high and not (len(low_high) == 2 and 0 < low_high[0] < low_high[1]):
+            raise ValueError(
+                f"gen_bandpass_hz must be (low, high) Hz with 0 < low < high, not {low_high}"
+            )
+        if self.gen_highpass_mw and len(self.gen_highpass_mw) != 2:
+            raise ValueError(f"gen_highpass_mw must be (Mw, corner Hz), not {self.gen_highpass_mw}")
+        if self.critic_minibatch_std < 0:
+            raise ValueError(
+                f"critic_minibatch_std must be at least 0, not {self.critic_minibatch_std}"
+            )
+        if self.gen_highpass_mw and "mw" not in self.conditions:
+            raise ValueError("gen_highpass_mw needs mw among the conditions")
         if self.precision not in ("auto", "bf16", "fp32"):
             raise ValueError(f"precision must be auto, bf16 or fp32, not {self.precision!r}")
         for name in ("epochs", "batch_size", "n_critic", "latent_dim", "samples_per_epoch"):

@@ -260,7 +260,14 @@ class Run:
             seed=seed,
             run=str(self.path),
             checkpoint=path.name,
-            extra={"pga": pga},
+            # scenarios outside the training range of a condition: the amplitude head holds
+            # their PGA at the range's edge instead of extrapolating (AmplitudeHead)
+            extra={
+                "pga": pga,
+                "outside_training_range": (
+                    head.outside_range(cond).tolist() if cond is not None else [False] * n
+                ),
+            },
         )
 
 

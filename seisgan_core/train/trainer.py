@@ -149,6 +149,11 @@ def build_models(
         condition_width=hp.condition_width,
         kernel=hp.gen_kernel,
         upsample=hp.gen_upsample,
+        padding=hp.gen_padding,
+        sampling_rate_hz=sampling_rate_hz,
+        bandpass_hz=hp.gen_bandpass_hz,
+        highpass_mw=hp.gen_highpass_mw,
+        mw_index=hp.conditions.index("mw") if "mw" in hp.conditions else None,
     )
     critic = Critic(
         n_conditions=n_cond,
@@ -161,6 +166,7 @@ def build_models(
         condition_width=hp.condition_width,
         global_layers=hp.critic_global_layers,
         vlow_cutoff_hz=hp.critic_vlow_hz,
+        minibatch_std=hp.critic_minibatch_std,
     )
     return generator, critic, AmplitudeHead(n_conditions=n_cond)
 
@@ -275,6 +281,7 @@ class Trainer:
             mean, std = c.mean(dim=0), c.std(dim=0, unbiased=False)
             for module in (self.generator, self.critic, self.amplitude_head):
                 module.normaliser.set_statistics(mean, std)
+            self.amplitude_head.set_condition_range(c.amin(dim=0), c.amax(dim=0))
         pga = torch.from_numpy(data.train.log10_pga.astype(np.float64))
         self.amplitude_head.set_target_statistics(pga.mean(dim=0), pga.std(dim=0, unbiased=False))
         for module in (self.generator, self.critic, self.amplitude_head):
