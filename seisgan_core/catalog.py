@@ -48,6 +48,7 @@ __all__ = [
     "iter_record_waveforms",
     "read_record_waveforms",
     "read_records",
+    "skip_reason",
     "to_table",
     "write_table",
 ]
@@ -393,8 +394,8 @@ def read_records(
                     "ESM/ITACA ASCII, ASDF, a flat file, ITACA 1.x .cor.acc/.metadata or a zip",
                     "none of these",
                 )
-        except (SeisganIOError, OSError, UnicodeError) as exc:
-            skipped.append((str(path), str(exc)))
+        except Exception as exc:  # one file, read in isolation: its failure is a skip
+            skipped.append((str(path), skip_reason(path, exc)))
     rows.extend(_esm_rows(esm, skipped))
     for _folder, kinds in sorted(legacy_dirs.items(), key=lambda item: str(item[0])):
         rows.extend(_legacy_rows(kinds["metadata"], kinds["cor_acc"], skipped))
@@ -403,6 +404,17 @@ def read_records(
     duplicates: list[tuple[str, str]] = []
     table = _merge_duplicates(to_table(rows), duplicates)
     return Catalog(table=table, skipped=skipped, duplicates=duplicates)
+
+
+def skip_reason(path: str | Path, exc: BaseException) -> str:
+    """Why a file was skipped: the project's own error as it is, anything else named with the
+    file and the exception type (a reader bug or a resource limit, never a traceback)."""
+    if isinstance(exc, SeisganIOError | OSError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return f"{path}: expected a file that fits in memory, found one that does not"
+    detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{path}: could not be read ({type(exc).__name__}{': ' + detail if detail else ''})"
 
 
 def _read_zip(
@@ -427,8 +439,8 @@ def _read_zip(
                 continue
             if name.endswith(".rs"):
                 continue  # ITACA's response spectra belong to a .cor.acc; not records
-            raw = read_zip_member(zf, info, path)
             try:
+                raw = read_zip_member(zf, info, path)
                 if _esm.looks_like_esm(raw[:4096]):
                     esm.append(_trace_summary(_esm.parse_esm_ascii(raw, label)))
                 elif _flat.looks_like_flatfile(raw[:4096]):
@@ -445,8 +457,8 @@ def _read_zip(
                     skipped.append((label, f"{label}: QuakeML holds events, not records"))
                 else:
                     skipped.append((label, f"{label}: not a format this project reads"))
-            except SeisganIOError as exc:
-                skipped.append((label, str(exc)))
+            except Exception as exc:  # one member, read in isolation
+                skipped.append((label, skip_reason(label, exc)))
     return rows
 
 
@@ -463,8 +475,9 @@ def _legacy_rows(
     for _waveform_id, parts in sorted(by_id.items()):
         try:
             rows.append(_legacy.read_legacy_record(parts["metadata"], sorted(parts["acc"])))
-        except (SeisganIOError, OSError) as exc:
-            skipped.append((str(parts["metadata"] or parts["acc"][0]), str(exc)))
+        except Exception as exc:  # one record, read in isolation
+            where = str(parts["metadata"] or parts["acc"][0])
+            skipped.append((where, skip_reason(where, exc)))
     return rows
 
 

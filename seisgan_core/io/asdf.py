@@ -36,6 +36,7 @@ from typing import Any
 import h5py
 import numpy as np
 
+from seisgan_core.io.bounds import MAX_NPTS, MAX_YEAR, MIN_YEAR, check_sampling_rate
 from seisgan_core.io.errors import AsdfError, FormatError, SeisganIOWarning, UnsafeInputError
 from seisgan_core.io.quakeml import parse_quakeml
 from seisgan_core.io.safety import check_xml_bytes
@@ -83,6 +84,7 @@ class TraceInfo:
     sampling_rate_hz: float | None
     event_ids: tuple[str, ...]
     npts: int
+    problem: str | None = None  # why the trace cannot be read (bad attribute or shape)
 
     @property
     def hdf5_path(self) -> str:
@@ -208,6 +210,55 @@ def _attr(dsid: h5py.h5d.DatasetID, name: bytes) -> Any:
     return value[()]
 
 
+# starttime attributes are ns since 1970 (int64); outside these years they are not dates
+_MIN_START_NS = int((datetime(MIN_YEAR, 1, 1, tzinfo=UTC).timestamp()) * 1e9)
+_MAX_START_NS = int((datetime(MAX_YEAR, 1, 1, tzinfo=UTC).timestamp()) * 1e9)
+
+
+def _scalar_number(value: Any) -> float | None:
+    """A real number from a scalar numeric attribute, else None (text, arrays, complex)."""
+    if isinstance(value, np.generic | int | float) and not isinstance(
+        value, np.bytes_ | np.str_ | np.complexfloating | bool | np.bool_
+    ):
+        return float(value)
+    return None
+
+
+def _checked_attrs(
+    dsid: h5py.h5d.DatasetID, path: str, name: str
+) -> tuple[float | None, int | None, int, str | None]:
+    """(rate, start ns, npts, problem) of one trace, read and bounded without its samples.
+
+    A text, array or out-of-bounds attribute, or a dataset that is not 1-D or declares more
+    samples than :data:`~seisgan_core.io.bounds.MAX_NPTS`, leaves the trace readable in the
+    index but unreadable, with ``problem`` saying why.
+    """
+    raw_rate, raw_start = _attr(dsid, b"sampling_rate"), _attr(dsid, b"starttime")
+    rate, start = _scalar_number(raw_rate), _scalar_number(raw_start)
+    shape = dsid.shape
+    npts = int(shape[0]) if len(shape) == 1 else 0
+    problem = None
+    if len(shape) != 1:
+        problem = f"a 1-D waveform dataset, found shape {tuple(shape)}"
+    elif npts > MAX_NPTS:
+        problem = f"at most {MAX_NPTS} samples (sample-count bound), found {npts} declared"
+    elif raw_rate is not None and rate is None:
+        problem = f"a numeric sampling_rate attribute, found {raw_rate!r}"[:200]
+    elif raw_start is not None and (
+        start is None or not math.isfinite(start) or not _MIN_START_NS <= start < _MAX_START_NS
+    ):
+        problem = f"a starttime attribute in ns between {MIN_YEAR} and {MAX_YEAR}, found"
+        problem += f" {raw_start!r}"[:120]
+    elif rate is not None:
+        try:
+            check_sampling_rate(rate, path, None, name)
+        except FormatError as exc:
+            problem = f"{exc.expected}, found {exc.found}"
+    if problem is not None:
+        return None, None, npts, problem
+    return rate, int(start) if start is not None else None, npts, None
+
+
 def _iter_index(
     f: h5py.File, path: str, names: set[str] | None = None, groups: set[str] | None = None
 ):
@@ -241,13 +292,11 @@ def _iter_index(
             dsid = h5py.h5o.open(group.id, name.encode())
             if not isinstance(dsid, h5py.h5d.DatasetID):
                 continue
-            rate = _attr(dsid, b"sampling_rate")
-            start = _attr(dsid, b"starttime")
+            rate, start, npts, problem = _checked_attrs(dsid, path, f"{group_name}/{name}")
             event = _attr(dsid, b"event_id")
             event_ids = (
                 tuple(e for e in _attr_text(event).split(",") if e) if event is not None else ()
             )
-            shape = dsid.shape
             info = TraceInfo(
                 group=group_name,
                 name=name,
@@ -256,10 +305,11 @@ def _iter_index(
                 location=match.group(3),
                 channel=match.group(4),
                 tag=match.group(7),
-                starttime_ns=int(start) if start is not None else None,
-                sampling_rate_hz=float(rate) if rate is not None else None,
+                starttime_ns=start,
+                sampling_rate_hz=rate,
                 event_ids=event_ids,
-                npts=int(shape[0]) if shape else 0,
+                npts=npts,
+                problem=problem,
             )
             yield info, dsid
 
@@ -429,7 +479,16 @@ def _match_event(wanted: str, event_ids: tuple[str, ...]) -> bool:
 def _read_dataset(dsid: h5py.h5d.DatasetID, path: str, name: str) -> np.ndarray:
     """All samples of one dataset as float64 (HDF5 converts float32 or integer storage)."""
     _check_dataset(dsid, path, name)
-    out = np.empty(dsid.shape, dtype=np.float64)
+    shape = dsid.shape
+    if len(shape) != 1 or shape[0] > MAX_NPTS:
+        raise AsdfError(
+            path,
+            None,
+            f"a 1-D waveform dataset of at most {MAX_NPTS} samples (sample-count bound)",
+            f"shape {tuple(shape)}",
+            field=name,
+        )
+    out = np.empty(shape, dtype=np.float64)
     if out.size:
         dsid.read(h5py.h5s.ALL, h5py.h5s.ALL, out)
     return out
@@ -450,6 +509,8 @@ def _read_data(f: h5py.File, info: TraceInfo, path: str) -> np.ndarray:
 
 
 def _require_rate(info: TraceInfo, path: str) -> float:
+    if info.problem is not None:
+        raise AsdfError(path, None, *info.problem.split(", found ", 1), field=info.hdf5_path)
     rate = info.sampling_rate_hz
     if rate is None or not math.isfinite(rate) or rate <= 0:
         raise AsdfError(

@@ -31,7 +31,13 @@ from typing import Any
 import numpy as np
 
 from seisgan_core.fsutil import atomic_write  # a leaf module every part may use
-from seisgan_core.io.errors import FormatError
+from seisgan_core.io.bounds import (
+    acceleration_factor,
+    check_date,
+    check_npts,
+    check_sampling_interval,
+)
+from seisgan_core.io.errors import FormatError, UnsafeInputError
 from seisgan_core.io.safety import (
     read_path_bytes,
     read_zip_member,
@@ -164,22 +170,6 @@ _RANGES = {
 }
 MISSING_WORDS = frozenset({"", "none", "unknown", "nan", "null", "n/a", "na", "-", "--", "?"})
 
-# Acceleration units seen in the header and their factor to cm/s^2 (1 gal = 1 cm/s^2;
-# standard gravity 9.80665 m/s^2, CGPM 1901).
-_TO_CM_S2 = {
-    "cm/s^2": 1.0,
-    "cm/s2": 1.0,
-    "cm/s**2": 1.0,
-    "cm/s/s": 1.0,
-    "cm/sec^2": 1.0,
-    "gal": 1.0,
-    "m/s^2": 100.0,
-    "m/s2": 100.0,
-    "m/s**2": 100.0,
-    "m/s/s": 100.0,
-    "g": 980.665,
-}
-
 _MAX_HEADER_LINES = 256
 _UTF8_BOM = b"\xef\xbb\xbf"
 _DT_RE = re.compile(
@@ -195,8 +185,10 @@ _LOCATION_CODE_RE = re.compile(r"^[A-Za-z0-9]{0,2}$")
 class EsmAsciiTrace:
     """One component read from an ESM/ITACA ASCII file.
 
-    ``data``: float64 samples in cm/s^2 for acceleration (converted where UNITS says m/s^2 or
-    g; velocity and displacement files keep the file's unit, see ``fields['UNITS']``).
+    ``data``: float64 samples in cm/s^2 for acceleration (converted from whatever acceleration
+    unit UNITS names: m/s^2, mm/s^2, gal, g...; counts or velocity units under an acceleration
+    DATA_TYPE are refused); velocity and displacement files keep the file's unit (see
+    ``fields['UNITS']``).
     ``header``: the raw text of every key as written (the 64 DYNA 1.2 keys, plus any extra).
     ``fields``: parsed values under the same keys: float (NaN where missing) for numbers,
     ``datetime`` (UTC) or ``None`` for times, ``str`` or ``None`` for text; plus
@@ -241,11 +233,9 @@ class EsmAsciiTrace:
 
     @property
     def is_acceleration(self) -> bool:
-        data_type = (self.fields.get("DATA_TYPE") or "").strip().lower()
-        if data_type:
-            return data_type.startswith("acc")
-        units = (self.fields.get("UNITS") or "").strip().lower().replace(" ", "")
-        return units in _TO_CM_S2
+        """True for an acceleration time series (not a response spectrum, velocity or
+        displacement); a file without DATA_TYPE is acceleration (its UNITS were checked)."""
+        return _is_acceleration_type(self.fields.get("DATA_TYPE"))
 
     def record_key(self) -> tuple[str, str, str, str, str]:
         """(event, network, station, location, stream prefix): the three components share it."""
@@ -256,6 +246,11 @@ class EsmAsciiTrace:
             self.location_code,
             self.stream[:2].upper(),
         )
+
+
+def _is_acceleration_type(data_type: str | None) -> bool:
+    text = (data_type or "").strip().lower()
+    return not text or (text.startswith("acc") and "spectrum" not in text)
 
 
 def _is_missing(value: str) -> bool:
@@ -333,7 +328,7 @@ def _parse_fields(header: Mapping[str, str], lines: Mapping[str, int], path: str
         elif key in _DATETIME_KEYS:
             try:
                 fields[key] = parse_header_datetime(text)
-            except ValueError:
+            except (ValueError, OverflowError):
                 raise FormatError(
                     path,
                     lines.get(key),
@@ -341,13 +336,14 @@ def _parse_fields(header: Mapping[str, str], lines: Mapping[str, int], path: str
                     repr(raw),
                     field=key,
                 ) from None
+            check_date(fields[key], path, lines.get(key), key)
         else:
             fields[key] = None if _is_missing(text) else text
     try:
         fields["event_time"] = _event_time(
             header.get("EVENT_DATE_YYYYMMDD", ""), header.get("EVENT_TIME_HHMMSS", "")
         )
-    except ValueError:
+    except (ValueError, OverflowError):
         raise FormatError(
             path,
             lines.get("EVENT_DATE_YYYYMMDD"),
@@ -355,6 +351,7 @@ def _parse_fields(header: Mapping[str, str], lines: Mapping[str, int], path: str
             repr(f"{header.get('EVENT_DATE_YYYYMMDD')} {header.get('EVENT_TIME_HHMMSS')}"),
             field="EVENT_DATE_YYYYMMDD",
         ) from None
+    check_date(fields["event_time"], path, lines.get("EVENT_DATE_YYYYMMDD"), "EVENT_DATE_YYYYMMDD")
     return fields
 
 
@@ -494,17 +491,21 @@ def parse_esm_ascii(raw: bytes, path: str | Path) -> EsmAsciiTrace:
         raw = raw[len(_UTF8_BOM) :]
     header, lines, body_start, first_line = _split_header(raw, path)
     fields = _parse_fields(header, lines, path)
-    dt = fields["SAMPLING_INTERVAL_S"]
-    if not dt > 0:  # NaN (missing) fails this too
-        raise FormatError(
-            path,
-            lines["SAMPLING_INTERVAL_S"],
-            "a positive sampling interval in seconds",
-            repr(header["SAMPLING_INTERVAL_S"]),
-            field="SAMPLING_INTERVAL_S",
-        )
-    data = _parse_body(raw[body_start:], first_line, path)
+    dt = check_sampling_interval(
+        fields["SAMPLING_INTERVAL_S"],
+        path,
+        lines["SAMPLING_INTERVAL_S"],
+        "SAMPLING_INTERVAL_S",
+        raw=header["SAMPLING_INTERVAL_S"],
+    )
     ndata = fields["NDATA"]
+    if ndata == ndata:  # bounded before the body is parsed
+        check_npts(ndata, dt, path, lines["NDATA"], "NDATA")
+    factor = 1.0
+    if _is_acceleration_type(fields.get("DATA_TYPE")):
+        factor = acceleration_factor(fields.get("UNITS"), path, lines.get("UNITS"), "UNITS")
+    data = _parse_body(raw[body_start:], first_line, path)
+    check_npts(data.size, dt, path, first_line, "sample")
     if data.size == 0:
         raise FormatError(
             path,
@@ -521,9 +522,7 @@ def parse_esm_ascii(raw: bytes, path: str | Path) -> EsmAsciiTrace:
             f"{data.size} samples",
             field="NDATA",
         )
-    units = (fields.get("UNITS") or "").lower().replace(" ", "")
-    factor = _TO_CM_S2.get(units)
-    if factor is not None and factor != 1.0:
+    if factor != 1.0:
         data *= factor
     return EsmAsciiTrace(data=data, header=header, fields=fields, path=path, header_lines=lines)
 
@@ -575,7 +574,13 @@ def iter_esm_zip(
     with zf:
         for info in safe_zip_members(zf, path):
             label = f"{path}::{info.filename}"
-            raw = read_zip_member(zf, info, path)
+            try:
+                raw = read_zip_member(zf, info, path)
+            except FormatError as exc:  # encrypted, unknown method, damaged: this member only
+                if skipped is None or isinstance(exc, UnsafeInputError):
+                    raise
+                skipped.append((label, str(exc)))
+                continue
             if not looks_like_esm(raw[:4096]):
                 continue
             try:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from seisgan_core.io.bounds import check_date, check_npts, check_sampling_interval
 from seisgan_core.io.errors import FormatError
 from seisgan_core.io.flatfile import read_flatfile_bytes, read_flatfile_frame
 from seisgan_core.io.safety import read_path_bytes
@@ -240,16 +241,21 @@ def parse_cor_acc(raw: bytes, path: str | Path) -> CorAccTrace:
         raise FormatError(path, 1, "text", "binary data (NUL bytes)")
     lines = _lines(raw)
     header, where, body_start = _parse_header(lines, path)
-    dt = _header_number(header, where, "time_increment_s", path)
-    if not dt > 0:
-        raise FormatError(
-            path,
-            where["time_increment_s"],
-            "a positive time increment (s)",
-            repr(header["time_increment_s"]),
-            field="time_increment_s",
-        )
-    ndata = _header_number(header, where, "number_of_data", path)
+    dt = check_sampling_interval(
+        _header_number(header, where, "time_increment_s", path),
+        path,
+        where["time_increment_s"],
+        "time_increment_s",
+        "time increment (s)",
+        header["time_increment_s"],
+    )
+    ndata = check_npts(
+        _header_number(header, where, "number_of_data", path),
+        dt,
+        path,
+        where["number_of_data"],
+        "number_of_data",
+    )
     data = _parse_fixed_width(lines[body_start:], body_start + 1, path)
     if data.size != ndata:
         raise FormatError(
@@ -263,7 +269,7 @@ def parse_cor_acc(raw: bytes, path: str | Path) -> CorAccTrace:
     low, _, high = header.get("filter_hz", "").partition("-")
     try:
         event_time = _parse_time(header.get("event_time", ""))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise FormatError(
             path,
             where.get("event_time"),
@@ -271,6 +277,8 @@ def parse_cor_acc(raw: bytes, path: str | Path) -> CorAccTrace:
             repr(header["event_time"]),
             field="event_time",
         ) from None
+
+    check_date(event_time, path, where.get("event_time"), "event_time")
 
     def number(text: str) -> float:
         try:

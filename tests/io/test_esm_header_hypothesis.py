@@ -64,6 +64,8 @@ def _value(key: str):
         return _TIMES.map(lambda t: t.strftime("%Y%m%d"))
     if key == "EVENT_TIME_HHMMSS":
         return _TIMES.map(lambda t: t.strftime("%H%M%S"))
+    if key == "UNITS":  # any spelling of cm/s^2 (other units are converted or refused)
+        return st.sampled_from(["cm/s^2", "CM/S^2", "cm/s2", "cm/sec/sec", "gal", ""])
     return _TEXT
 
 
