@@ -22,6 +22,7 @@ parses them.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import re
@@ -37,7 +38,13 @@ import h5py
 import numpy as np
 
 from seisgan_core.io.bounds import MAX_NPTS, MAX_YEAR, MIN_YEAR, check_sampling_rate
-from seisgan_core.io.errors import AsdfError, FormatError, SeisganIOWarning, UnsafeInputError
+from seisgan_core.io.errors import (
+    AsdfError,
+    FormatError,
+    SeisganIOError,
+    SeisganIOWarning,
+    UnsafeInputError,
+)
 from seisgan_core.io.quakeml import parse_quakeml
 from seisgan_core.io.safety import check_xml_bytes
 from seisgan_core.io.waveforms import RecordWaveforms, order_components, stack_components
@@ -161,6 +168,29 @@ def _check_links(f: h5py.File, path: str) -> None:
             f"a link to {target.filename}:{target.path}",
             field=name,
         )
+
+
+def _damaged_as_asdf_error(func):
+    """Turn what libhdf5 raises on a damaged file (h5py's OSError, RuntimeError, KeyError,
+    ValueError, TypeError: a bad heap, a broken B-tree, an unreadable attribute) into an
+    AsdfError naming the file, so a damaged file is a skip with its reason, never a crash."""
+
+    @functools.wraps(func)
+    def wrapper(path, *args, **kwargs):
+        try:
+            return func(path, *args, **kwargs)
+        except (SeisganIOError, FileNotFoundError):
+            raise
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:
+            detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            raise AsdfError(
+                str(path),
+                None,
+                "a readable HDF5 structure",
+                f"a damaged one ({type(exc).__name__}{': ' + detail if detail else ''})",
+            ) from None
+
+    return wrapper
 
 
 def _open(path: str | Path) -> h5py.File:
@@ -414,6 +444,7 @@ def _site_extras(station: Any, path: str, group: str) -> dict[str, Any]:
     return out
 
 
+@_damaged_as_asdf_error
 def read_asdf_events(path: str | Path) -> dict[str, dict[str, Any]]:
     """Events of the file's QuakeML by resource id (empty, with a warning, without QuakeML)."""
     with _open(path) as f:
@@ -426,6 +457,7 @@ def read_asdf_events(path: str | Path) -> dict[str, dict[str, Any]]:
     return events
 
 
+@_damaged_as_asdf_error
 def read_asdf_stations(path: str | Path) -> dict[str, dict[str, float]]:
     """Station coordinates from each group's StationXML, by ``NET.STA``."""
     with _open(path) as f:
@@ -433,6 +465,7 @@ def read_asdf_stations(path: str | Path) -> dict[str, dict[str, float]]:
         return {group: _parse_stationxml(f, group, str(path)) for group in groups}
 
 
+@_damaged_as_asdf_error
 def list_asdf(path: str | Path) -> AsdfContents:
     """Events, stations and tags (with trace counts) of an ASDF file."""
     path = str(path)
@@ -523,6 +556,7 @@ def _require_rate(info: TraceInfo, path: str) -> float:
     return rate
 
 
+@_damaged_as_asdf_error
 def read_asdf_traces(
     path: str | Path,
     *,
@@ -566,6 +600,7 @@ def _choose_group(infos: list[TraceInfo]) -> list[TraceInfo]:
     return by_key[min(by_key, key=rank)]
 
 
+@_damaged_as_asdf_error
 def read_asdf_record(
     path: str | Path, event_id: str, station_id: str, tag: str | None = None
 ) -> RecordWaveforms:
@@ -652,6 +687,7 @@ def _short_event_id(event_id: str) -> str:
     return tail or event_id
 
 
+@_damaged_as_asdf_error
 def read_asdf_table(
     path: str | Path,
     *,
