@@ -41,6 +41,9 @@ from seisgan_core.catalog import (  # noqa: E402
     Selection,
     read_record_waveforms,
     read_records,
+    shown_skips,
+    shown_text,
+    skip_summary,
     to_table,
 )
 
@@ -77,11 +80,15 @@ def load_table(path: str, _signature_value: float) -> tuple[pd.DataFrame, list]:
 try:
     table, skipped = load_table(str(source_path), _signature(source_path))
 except SeisganIOError as exc:
-    st.error(str(exc))
+    st.error(shown_text(str(exc), source_path))
     st.stop()
 if skipped:
     with st.expander(f"{len(skipped)} files or records could not be read"):
-        st.dataframe(pd.DataFrame(skipped, columns=["path", "reason"]), hide_index=True)
+        st.dataframe(
+            pd.DataFrame(skip_summary(skipped), columns=["reason", "files"]), hide_index=True
+        )
+        shown = shown_skips(skipped, source_path)
+        st.dataframe(pd.DataFrame(shown, columns=["path", "reason"]), hide_index=True)
 if table.empty:
     st.info(f"{label} holds no records.")
     st.stop()
@@ -254,7 +261,7 @@ with tab_rec:
     try:
         data, rate, components = record_waveforms(str(source_path), signature, record_id)
     except (SeisganIOError, OSError) as exc:
-        st.error(str(exc))
+        st.error(shown_text(str(exc), source_path))
     else:
         st.plotly_chart(
             vdata.waveform_figure(data, rate, components=components, title=record_id),
@@ -307,7 +314,7 @@ with tab_rec:
         try:
             header = raw_header(first)
         except (SeisganIOError, OSError) as exc:
-            st.error(str(exc))
+            st.error(shown_text(str(exc), source_path))
         else:
             st.caption(f"Raw DYNA 1.2 header of {Path(first).name}")
             st.dataframe(vdata.header_table(header), hide_index=True, width="stretch")

@@ -48,7 +48,10 @@ __all__ = [
     "iter_record_waveforms",
     "read_record_waveforms",
     "read_records",
+    "shown_skips",
+    "shown_text",
     "skip_reason",
+    "skip_summary",
     "to_table",
     "write_table",
 ]
@@ -404,6 +407,36 @@ def read_records(
     duplicates: list[tuple[str, str]] = []
     table = _merge_duplicates(to_table(rows), duplicates)
     return Catalog(table=table, skipped=skipped, duplicates=duplicates)
+
+
+def _skip_category(path: str, reason: str) -> str:
+    """What kind of problem a skip reason names, without the file and its own values: the
+    ``expected ...`` part of a FormatError message, else the message without its file name."""
+    text = reason[len(path) :].lstrip(": ") if reason.startswith(path) else reason
+    if "expected " in text:
+        text = "expected " + text.split("expected ", 1)[1].split(", found", 1)[0]
+    return text.split(" (")[0] if text.startswith("could not be read") else text
+
+
+def skip_summary(skipped: Sequence[tuple[str, str]]) -> list[tuple[str, int]]:
+    """``(reason, count)`` for skipped files grouped by the kind of problem, most first."""
+    counts: dict[str, int] = defaultdict(int)
+    for path, reason in skipped:
+        counts[_skip_category(str(path), str(reason))] += 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def shown_text(text: str, base: str | Path) -> str:
+    """``text`` with the server's path to ``base`` cut to the folder's name (what the app
+    shows: no server path reaches the browser)."""
+    root = os.path.abspath(base).rstrip(os.sep) or os.sep
+    name = os.path.basename(root) or root
+    return str(text).replace(root + os.sep, "").replace(root, name)
+
+
+def shown_skips(skipped: Sequence[tuple[str, str]], base: str | Path) -> list[tuple[str, str]]:
+    """Skipped files with paths relative to ``base`` in both path and reason."""
+    return [(shown_text(path, base), shown_text(reason, base)) for path, reason in skipped]
 
 
 def skip_reason(path: str | Path, exc: BaseException) -> str:

@@ -342,3 +342,41 @@ def test_asdf_inside_a_zip_is_reported(tmp_path):
     catalog = read_records([archive])
     assert catalog.table.empty
     assert "unzip it first" in catalog.skipped[0][1]
+
+
+def test_skip_summary_counts_by_kind_of_problem():
+    from seisgan_core.catalog import shown_skips, shown_text, skip_summary
+
+    skipped = [
+        ("/srv/data/a.ASC", "/srv/data/a.ASC, line 3, field 'X': expected a number, found 'x'"),
+        ("/srv/data/b.ASC", "/srv/data/b.ASC, line 9, field 'X': expected a number, found 'y'"),
+        ("/srv/data/c.zip::m", "/srv/data/c.zip::m: could not be read (KeyError: 'q')"),
+    ]
+    assert skip_summary(skipped) == [("expected a number", 2), ("could not be read", 1)]
+    assert shown_skips(skipped[:1], "/srv/data") == [
+        ("a.ASC", "a.ASC, line 3, field 'X': expected a number, found 'x'")
+    ]
+    assert shown_text("/srv/data: expected a folder", "/srv/data/") == "data: expected a folder"
+
+
+def test_an_unexpected_exception_in_one_file_is_a_skip(tmp_path, monkeypatch):
+    """Whatever a reader raises (a bug, MemoryError) costs its file only, named in the reason."""
+    from seisgan_core import catalog as cat
+    from seisgan_core.io import esm_ascii
+
+    for name in ("a.ASC", "b.ASC"):
+        (tmp_path / name).write_bytes(b"EVENT_NAME: x\nEVENT_ID: y\nSTREAM: HNE\nNDATA: 1\n1\n")
+    calls = []
+
+    def broken(path):
+        calls.append(path)
+        raise MemoryError if len(calls) == 1 else ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(esm_ascii, "read_esm_ascii", broken)
+    catalog = cat.read_records([tmp_path])
+    assert len(calls) == 2
+    reasons = dict(catalog.skipped)
+    assert reasons[str(tmp_path / "a.ASC")].endswith("found one that does not")
+    assert reasons[str(tmp_path / "b.ASC")] == (
+        f"{tmp_path / 'b.ASC'}: could not be read (ZeroDivisionError: float division by zero)"
+    )

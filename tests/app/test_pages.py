@@ -400,3 +400,23 @@ def test_pages_run_and_say_what_is_missing(home, page):
     if missing:
         for name in missing:
             assert name in text_of(at)
+
+
+def test_data_page_skips_bad_files_without_server_paths(home):
+    """A file with a year-2500 header and a zip with an encrypted member: the page shows the
+    rest, the skips counted by reason, and no server path (issue 15 item 5)."""
+    folder = home / "data" / "raw" / "test"
+    good = next(folder.rglob("*.ASC"))
+    lines = good.read_bytes().split(b"\n")
+    lines = [
+        b"EVENT_DATE_YYYYMMDD: 25000101" if line.startswith(b"EVENT_DATE_YYYYMMDD") else line
+        for line in lines
+    ]
+    (folder / "future.ASC").write_bytes(b"\n".join(lines))
+    at = run_page("data")
+    assert metrics(at)["Records"] == "8"  # as without the bad file
+    reasons = frame_with(at, "files")
+    assert any("date bound" in r for r in reasons["reason"])
+    shown = frame_with(at, "path")
+    assert "future.ASC" in set(shown["path"])
+    assert not any(str(home) in p or str(home) in r for p, r in shown.itertuples(index=False))
