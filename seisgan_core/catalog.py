@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -35,7 +36,7 @@ from seisgan_core.io import flatfile as _flat
 from seisgan_core.io import itaca_legacy as _legacy
 from seisgan_core.io.errors import FormatError, SeisganIOError, UnknownFormatError
 from seisgan_core.io.quakeml import looks_like_quakeml
-from seisgan_core.io.safety import read_zip_member, safe_zip_members
+from seisgan_core.io.safety import read_zip_member, safe_zip_members, split_zip_path
 from seisgan_core.io.waveforms import RecordWaveforms, order_components, stack_components
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "iter_record_waveforms",
     "read_record_waveforms",
     "read_records",
+    "record_products",
     "shown_skips",
     "shown_text",
     "skip_reason",
@@ -188,6 +190,8 @@ def _trace_summary(trace: _esm.EsmAsciiTrace) -> dict[str, Any]:
         "channel": trace.stream.upper(),
         "fields": {k: f.get(k) for k in _ESM_ROW_KEYS},
         "acceleration": trace.is_acceleration,
+        "product": trace.product,
+        "data_type": trace.fields.get("DATA_TYPE"),
     }
 
 
@@ -268,14 +272,29 @@ def _best_versions(
 
 
 def _esm_rows(
-    summaries: list[dict[str, Any]], skipped: list[tuple[str, str]]
+    summaries: list[dict[str, Any]],
+    skipped: list[tuple[str, str]],
+    products: list[tuple[str, str]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Group ASCII components into records by (event, network, station, location, band)."""
+    """Group ASCII components into records by (event, network, station, location, band).
+
+    The record's other DYNA products (VEL, DIS, SA, PSV, SD) are not records: they go to
+    ``products`` as ``(path, 'VEL of EVENT.NET.STA.LOC.BAND component E')``; a file of a
+    DATA_TYPE that is neither goes to ``skipped``."""
     groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for s in summaries:
+        if s["product"] in _esm.PRODUCTS.values() and s["product"] != "ACC":
+            if products is not None:
+                what = f"{s['product']} of {'.'.join(s['key'])} component {s['component']}"
+                products.append((s["path"], what))
+            continue
         if not s["acceleration"]:
             skipped.append(
-                (s["path"], "not acceleration (velocity/displacement files are left out)")
+                (
+                    s["path"],
+                    f"{s['path']}: expected DATA_TYPE ACCELERATION or a DYNA product "
+                    f"(VELOCITY, DISPLACEMENT, a response spectrum), found {s['data_type']!r}",
+                )
             )
             continue
         groups[s["key"]].append(s)
@@ -399,14 +418,15 @@ def read_records(
                 )
         except Exception as exc:  # one file, read in isolation: its failure is a skip
             skipped.append((str(path), skip_reason(path, exc)))
-    rows.extend(_esm_rows(esm, skipped))
+    products: list[tuple[str, str]] = []
+    rows.extend(_esm_rows(esm, skipped, products))
     for _folder, kinds in sorted(legacy_dirs.items(), key=lambda item: str(item[0])):
         rows.extend(_legacy_rows(kinds["metadata"], kinds["cor_acc"], skipped))
     if progress is not None:
         progress(1.0, f"{len(rows)} records")
     duplicates: list[tuple[str, str]] = []
     table = _merge_duplicates(to_table(rows), duplicates)
-    return Catalog(table=table, skipped=skipped, duplicates=duplicates)
+    return Catalog(table=table, skipped=skipped, duplicates=duplicates, products=products)
 
 
 def _skip_category(path: str, reason: str) -> str:
@@ -736,6 +756,8 @@ class Catalog:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     selection_report: list[tuple[str, int]] = field(default_factory=list)
+    # the records' other DYNA products met while reading (path, what): not records, not errors
+    products: list[tuple[str, str]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -758,6 +780,7 @@ class Catalog:
             skipped=list(self.skipped),
             duplicates=list(self.duplicates),
             selection_report=report,
+            products=list(self.products),
         )
 
     def _of_kind(self, kinds: tuple[str, ...] | None) -> pd.DataFrame:
@@ -912,6 +935,59 @@ def read_record_waveforms(row: Any) -> RecordWaveforms:
         with _asdf.open_asdf(str(_get(row, "source_path"))) as f:
             return _asdf_record(f, row)
     return _raise_no_waveforms(row)
+
+
+_PRODUCT_IN_NAME = re.compile(r"\.ACC\.ASC$", re.IGNORECASE)
+
+
+def _product_path(acc_path: str, product: str) -> str | None:
+    """The path ITACA/ESM give a record's ``product`` beside ``*.ACC.ASC`` (same case), or None
+    where the file (or zip member) is absent or the name does not follow the convention."""
+    match = _PRODUCT_IN_NAME.search(acc_path)
+    if match is None:
+        return None
+    suffix = f".{product}.ASC"
+    candidate = acc_path[: match.start()] + (suffix if match.group(0).isupper() else suffix.lower())
+    if split_zip_path(candidate) is not None:
+        archive, _, member = candidate.partition("::")
+        try:
+            with zipfile.ZipFile(archive) as zf:
+                zf.getinfo(member)
+        except (OSError, KeyError, zipfile.BadZipFile):
+            return None
+        return candidate
+    return candidate if Path(candidate).is_file() else None
+
+
+def record_products(row: Any) -> dict[str, dict[str, _esm.EsmAsciiTrace]]:
+    """ITACA's own products of an ESM ASCII record that lie beside its ``*.ACC.ASC`` files:
+    ``{'VEL': {'E': trace, 'N': ..., 'Z': ...}, 'SA': {...}, ...}`` (VEL, DIS: time series in
+    cm/s and cm; SA, PSV, SD: 5 %-damped spectra with ``trace.periods``).
+
+    Each product file must say it is that product of the same record and component (its
+    header's DATA_TYPE, event, station, stream); one that does not, or cannot be read, is left
+    out. Records of other formats have none: ``{}``.
+    """
+    if _get(row, "source_format") != "esm_ascii":
+        return {}
+    found: dict[str, dict[str, _esm.EsmAsciiTrace]] = {}
+    for component, acc_path in zip(_components(row), _files(row), strict=True):
+        paths = {p: _product_path(acc_path, p) for p in ("VEL", "DIS", "SA", "PSV", "SD")}
+        paths = {p: path for p, path in paths.items() if path is not None}
+        if not paths:
+            continue
+        try:
+            key = _esm.read_esm_ascii(acc_path).record_key()
+        except (SeisganIOError, OSError):
+            continue
+        for product, path in paths.items():
+            try:
+                trace = _esm.read_esm_ascii(path)
+            except (SeisganIOError, OSError):
+                continue
+            if (trace.product, trace.record_key(), trace.component) == (product, key, component):
+                found.setdefault(product, {})[component] = trace
+    return found
 
 
 def _raise_no_waveforms(row: Any) -> RecordWaveforms:

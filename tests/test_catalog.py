@@ -270,14 +270,25 @@ def test_non_geographic_horizontals_keep_their_names(tmp_path):
     assert np.array_equal(record.data[0], real_samples_cm_s2("16833", "H2", 900))
 
 
-def test_velocity_files_are_left_out_with_a_reason(tmp_path):
+def test_velocity_files_are_products_not_records_nor_errors(tmp_path):
     paths = write_real_esm_record(tmp_path, n=400)
     for path in paths.values():
         replace_line(path, "DATA_TYPE", "DATA_TYPE: VELOCITY")
         replace_line(path, "UNITS", "UNITS: cm/s")
     catalog = read_records([tmp_path])
-    assert catalog.table.empty and len(catalog.skipped) == 3
-    assert all("not acceleration" in reason for _, reason in catalog.skipped)
+    assert catalog.table.empty and catalog.skipped == []
+    assert sorted(what for _, what in catalog.products) == [
+        f"VEL of IT-2009-0009.IT.AQG..HN component {c}" for c in "ENZ"
+    ]
+
+
+def test_an_unknown_data_type_is_skipped_with_a_reason(tmp_path):
+    paths = write_real_esm_record(tmp_path, n=400)
+    replace_line(paths["E"], "DATA_TYPE", "DATA_TYPE: STRAIN")
+    catalog = read_records([tmp_path])
+    reasons = dict(catalog.skipped)
+    assert "expected DATA_TYPE ACCELERATION or a DYNA product" in reasons[str(paths["E"])]
+    assert "found 'STRAIN'" in reasons[str(paths["E"])]
 
 
 def test_distance_computed_from_coordinates_when_the_header_has_none(tmp_path):

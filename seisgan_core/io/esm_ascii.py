@@ -47,12 +47,17 @@ from seisgan_core.io.safety import (
 
 __all__ = [
     "HEADER_KEYS",
+    "HEADER_KEYS_DYNA_10",
+    "PRODUCTS",
+    "SPECTRA",
     "EsmAsciiTrace",
+    "header_keys",
     "is_esm_ascii",
     "iter_esm_zip",
     "looks_like_esm",
     "parse_esm_ascii",
     "parse_header_datetime",
+    "product_of",
     "read_esm_ascii",
     "read_esm_zip",
     "split_zip_path",
@@ -127,6 +132,58 @@ HEADER_KEYS: tuple[str, ...] = (
 )
 assert len(HEADER_KEYS) == 64
 
+# DYNA 1.0 (ITACA 2.0 era, ``../shared/fixtures/esm-ascii-obspy``): the same order without these
+DYNA_10_ABSENT = frozenset(
+    {
+        "SENSOR_DEPTH_M",
+        "DATA_LICENSE",
+        "DATA_CITATION",
+        "DATA_CREATOR",
+        "ORIGINAL_DATA_MEDIATOR_CITATION",
+        "ORIGINAL_DATA_MEDIATOR",
+        "ORIGINAL_DATA_CREATOR_CITATION",
+        "ORIGINAL_DATA_CREATOR",
+        "USER5",
+    }
+)
+HEADER_KEYS_DYNA_10: tuple[str, ...] = tuple(k for k in HEADER_KEYS if k not in DYNA_10_ABSENT)
+assert len(HEADER_KEYS_DYNA_10) == 55
+
+# The DYNA products of one record (itaca-formats.md, "The other DYNA 1.2 products"): DATA_TYPE
+# -> short name; the short name is also the file name's product part (``*.C.VEL.ASC``)
+PRODUCTS = {
+    "ACCELERATION": "ACC",
+    "VELOCITY": "VEL",
+    "DISPLACEMENT": "DIS",
+    "ACCELERATION RESPONSE SPECTRUM": "SA",
+    "PSEUDO-VELOCITY RESPONSE SPECTRUM": "PSV",
+    "DISPLACEMENT RESPONSE SPECTRUM": "SD",
+}
+SPECTRA = frozenset({"SA", "PSV", "SD"})
+# the peak lines of VEL and DIS replace PGA_CM/S^2 and TIME_PGA_S
+_PEAK_KEYS = {"VEL": ("PGV_CM/S", "TIME_PGV_S"), "DIS": ("PGD_CM", "TIME_PGD_S")}
+_PRODUCT_NAME_RE = re.compile(r"\.(ACC|VEL|DIS|SA|PSV|SD)\.ASC$", re.IGNORECASE)
+
+
+def product_of(data_type: str | None, name: str = "") -> str | None:
+    """ACC, VEL, DIS, SA, PSV or SD from DATA_TYPE (or, where it is empty, the file name)."""
+    text = " ".join((data_type or "").upper().split())
+    if text:
+        return PRODUCTS.get(text)
+    match = _PRODUCT_NAME_RE.search(str(name))
+    return match.group(1).upper() if match else None
+
+
+def header_keys(header_format: str | None, product: str | None = None) -> tuple[str, ...]:
+    """The keys a file of this HEADER_FORMAT and product must have, in order."""
+    version = " ".join((header_format or "").upper().split())
+    keys = HEADER_KEYS_DYNA_10 if version == "DYNA 1.0" else HEADER_KEYS
+    if product in _PEAK_KEYS:
+        peak, time = _PEAK_KEYS[product]
+        keys = tuple(peak if k == "PGA_CM/S^2" else time if k == "TIME_PGA_S" else k for k in keys)
+    return keys
+
+
 # Numbers the record table uses: garbage there is an error (a wrong magnitude must not pass
 # silently); other numeric keys fall back to NaN and keep their raw text in ``header``.
 _STRICT_NUMERIC = {
@@ -146,6 +203,10 @@ _STRICT_NUMERIC = {
 _LOOSE_NUMERIC = {
     "STATION_ELEVATION_M",
     "SENSOR_DEPTH_M",
+    "PGV_CM/S",
+    "TIME_PGV_S",
+    "PGD_CM",
+    "TIME_PGD_S",
     "EARTHQUAKE_BACKAZIMUTH_DEGREE",
     "DURATION_S",
     "INSTRUMENTAL_FREQUENCY_HZ",
@@ -194,6 +255,8 @@ class EsmAsciiTrace:
     ``datetime`` (UTC) or ``None`` for times, ``str`` or ``None`` for text; plus
     ``event_time`` (the origin time combined from date and time).
     ``path``: the file, or ``archive.zip::member``.
+    Spectra (SA, PSV, SD products): ``periods`` (s) and ``data`` (the value at each period, in
+    the product's unit: cm/s^2, cm/s, cm), 5 % damped; ``None`` periods for time series.
     """
 
     data: np.ndarray
@@ -201,6 +264,16 @@ class EsmAsciiTrace:
     fields: dict[str, Any]
     path: str
     header_lines: dict[str, int] = field(default_factory=dict, repr=False)
+    periods: np.ndarray | None = None  # spectra (SA, PSV, SD): the period of each value, s
+
+    @property
+    def product(self) -> str | None:
+        """ACC, VEL, DIS, SA, PSV or SD (DATA_TYPE, else the file name); None if neither says."""
+        return product_of(self.fields.get("DATA_TYPE"), self.path)
+
+    @property
+    def is_spectrum(self) -> bool:
+        return self.periods is not None
 
     @property
     def sampling_interval_s(self) -> float:
@@ -235,7 +308,7 @@ class EsmAsciiTrace:
     def is_acceleration(self) -> bool:
         """True for an acceleration time series (not a response spectrum, velocity or
         displacement); a file without DATA_TYPE is acceleration (its UNITS were checked)."""
-        return _is_acceleration_type(self.fields.get("DATA_TYPE"))
+        return _is_acceleration_type(self.fields.get("DATA_TYPE"), self.path)
 
     def record_key(self) -> tuple[str, str, str, str, str]:
         """(event, network, station, location, stream prefix): the three components share it."""
@@ -248,7 +321,10 @@ class EsmAsciiTrace:
         )
 
 
-def _is_acceleration_type(data_type: str | None) -> bool:
+def _is_acceleration_type(data_type: str | None, name: str = "") -> bool:
+    product = product_of(data_type, name)
+    if product is not None:
+        return product == "ACC"
     text = (data_type or "").strip().lower()
     return not text or (text.startswith("acc") and "spectrum" not in text)
 
@@ -403,17 +479,30 @@ def _split_header(raw: bytes, path: str) -> tuple[dict[str, str], dict[str, int]
     if not header:
         first = _decode(raw.lstrip()[:40].split(b"\n")[0])
         raise FormatError(path, 1, 'a DYNA 1.2 header line "EVENT_NAME: ..."', repr(first))
-    missing = [key for key in HEADER_KEYS if key not in header]
+    _check_keys(header, path)
+    return header, lines, min(pos, size), lineno + 1
+
+
+def _check_keys(header: Mapping[str, str], path: str) -> None:
+    """Every key the file's HEADER_FORMAT (DYNA 1.0: 55, else 64) and product require."""
+    version = header.get("HEADER_FORMAT")
+    product = product_of(header.get("DATA_TYPE"), path)
+    wanted = header_keys(version, product)
+    missing = [key for key in wanted if key not in header]
+    if missing and product in _PEAK_KEYS:  # tolerated: VEL/DIS with ACC's peak lines
+        if all(key in header for key in header_keys(version)):
+            missing = []
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        name = "DYNA 1.0" if len(wanted) == len(HEADER_KEYS_DYNA_10) else "DYNA 1.2"
+        kind = f" of a {product} file" if product in _PEAK_KEYS else ""
         raise FormatError(
             path,
             None,
-            "all 64 DYNA 1.2 header keys",
+            f"all {len(wanted)} {name} header keys{kind}",
             f"no {missing[0]} line{more}",
             field=missing[0],
         )
-    return header, lines, min(pos, size), lineno + 1
 
 
 def _locate_bad_sample(body: bytes, first_line: int, path: str, finite: bool) -> FormatError:
@@ -502,9 +591,12 @@ def parse_esm_ascii(raw: bytes, path: str | Path) -> EsmAsciiTrace:
     if ndata == ndata:  # bounded before the body is parsed
         check_npts(ndata, dt, path, lines["NDATA"], "NDATA")
     factor = 1.0
-    if _is_acceleration_type(fields.get("DATA_TYPE")):
+    if _is_acceleration_type(fields.get("DATA_TYPE"), path):
         factor = acceleration_factor(fields.get("UNITS"), path, lines.get("UNITS"), "UNITS")
     data = _parse_body(raw[body_start:], first_line, path)
+    periods = None
+    if product_of(fields.get("DATA_TYPE"), path) in SPECTRA:
+        periods, data = _spectrum_columns(data, first_line, path)
     check_npts(data.size, dt, path, first_line, "sample")
     if data.size == 0:
         raise FormatError(
@@ -524,7 +616,32 @@ def parse_esm_ascii(raw: bytes, path: str | Path) -> EsmAsciiTrace:
         )
     if factor != 1.0:
         data *= factor
-    return EsmAsciiTrace(data=data, header=header, fields=fields, path=path, header_lines=lines)
+    return EsmAsciiTrace(
+        data=data, header=header, fields=fields, path=path, header_lines=lines, periods=periods
+    )
+
+
+def _spectrum_columns(values: np.ndarray, first_line: int, path: str):
+    """(periods, values) of a spectrum body: lines of two numbers, periods positive, rising."""
+    if values.size % 2:
+        raise FormatError(
+            path,
+            first_line,
+            "lines of two numbers (period in s, spectral value)",
+            f"{values.size} numbers in all, an odd count",
+            field="sample",
+        )
+    table = values.reshape(-1, 2)
+    periods = np.ascontiguousarray(table[:, 0])
+    if not (periods > 0).all() or not (np.diff(periods) > 0).all():
+        raise FormatError(
+            path,
+            first_line,
+            "positive periods in increasing order in the first column",
+            f"periods from {periods.min():g} to {periods.max():g}, not rising",
+            field="sample",
+        )
+    return periods, np.ascontiguousarray(table[:, 1])
 
 
 def read_esm_ascii(path: str | Path) -> EsmAsciiTrace:
@@ -614,28 +731,56 @@ def write_esm_ascii(
     header: Mapping[str, Any],
     *,
     float_format: str | None = None,
+    periods: np.ndarray | None = None,
 ) -> Path:
-    """Write one component as an ESM ASCII file (DYNA 1.2), atomically.
+    """Write one component as an ESM ASCII file (DYNA 1.2, or 1.0 if HEADER_FORMAT says so),
+    atomically.
 
-    ``header`` maps DYNA 1.2 keys to values (str, numbers, datetimes, None); keys left out
-    are written empty, unknown keys are an error. NDATA is filled in from ``data`` and must
+    ``header`` maps header keys to values (str, numbers, datetimes, None); keys left out
+    are written empty, keys the HEADER_FORMAT and DATA_TYPE do not have are an error (a VEL
+    file has PGV_CM/S where ACC has PGA_CM/S^2). NDATA is filled in from ``data`` and must
     agree if given. Samples go one per line, by default as Python's shortest exact
     representation (so they read back bit for bit); ``float_format`` (e.g. ``"%.6E"``) trades
-    that for size.
+    that for size. Spectra (DATA_TYPE ``ACCELERATION RESPONSE SPECTRUM`` and the like) need
+    ``periods`` (s), written as a first column.
     """
     values = np.asarray(data, dtype=np.float64)
     if values.ndim != 1 or values.size == 0:
         raise ValueError(f"data must be a non-empty 1-D array, got shape {values.shape}")
     if not np.isfinite(values).all():
         raise ValueError("data must be finite")
-    unknown = [key for key in header if key not in HEADER_KEYS]
+    product = product_of(_format_value(header.get("DATA_TYPE")), str(path))
+    keys = header_keys(_format_value(header.get("HEADER_FORMAT")), product)
+    unknown = [key for key in header if key not in keys]
     if unknown:
-        raise ValueError(f"not DYNA 1.2 header keys: {unknown}")
-    text = {key: _format_value(header.get(key)) for key in HEADER_KEYS}
+        raise ValueError(f"not {product or 'ACC'} header keys of this HEADER_FORMAT: {unknown}")
+    if (product in SPECTRA) != (periods is not None):
+        raise ValueError(f"periods are given for spectra (SA, PSV, SD) only; this is {product}")
+    text = _header_text(header, keys, values.size)
+    head = "".join(f"{key}: {text[key]}\n" for key in keys)
+    fmt = repr if float_format is None else (lambda v: float_format % v)
+    if periods is None:
+        body = "\n".join(map(fmt, values.tolist()))
+    else:
+        column = np.asarray(periods, dtype=np.float64)
+        if column.shape != values.shape:
+            raise ValueError(f"periods {column.shape} and values {values.shape} differ in shape")
+        pairs = zip(column.tolist(), values.tolist(), strict=True)
+        body = "\n".join(f"{fmt(p)} {fmt(v)}" for p, v in pairs)
+    path = Path(path)
+    with atomic_write(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(head)
+        handle.write(body)
+        handle.write("\n")
+    return path
+
+
+def _header_text(header: Mapping[str, Any], keys: tuple[str, ...], n: int) -> dict[str, str]:
+    text = {key: _format_value(header.get(key)) for key in keys}
     if text["NDATA"].strip():
-        if float(text["NDATA"]) != values.size:
-            raise ValueError(f"NDATA {text['NDATA']} disagrees with {values.size} samples")
-    text["NDATA"] = str(values.size)
+        if float(text["NDATA"]) != n:
+            raise ValueError(f"NDATA {text['NDATA']} disagrees with {n} samples")
+    text["NDATA"] = str(n)
     try:
         dt = float(text["SAMPLING_INTERVAL_S"])
     except ValueError:
@@ -645,14 +790,4 @@ def write_esm_ascii(
     for key, value in text.items():
         if "\n" in value or "\r" in value:
             raise ValueError(f"header value of {key} contains a line break")
-    head = "".join(f"{key}: {text[key]}\n" for key in HEADER_KEYS)
-    if float_format is None:
-        body = "\n".join(map(repr, values.tolist()))
-    else:
-        body = "\n".join(float_format % v for v in values.tolist())
-    path = Path(path)
-    with atomic_write(path, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(head)
-        handle.write(body)
-        handle.write("\n")
-    return path
+    return text
