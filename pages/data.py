@@ -41,6 +41,7 @@ from seisgan_core.catalog import (  # noqa: E402
     Selection,
     read_record_waveforms,
     read_records,
+    record_products,
     shown_skips,
     shown_text,
     skip_summary,
@@ -302,6 +303,33 @@ with tab_rec:
                 ),
                 width="stretch",
             )
+            products = record_products(row)  # ITACA's own VEL/DIS/SA/PSV/SD beside the ACC
+            if products:
+                from seisgan_core.evaluate.archive import compare_with_archive
+
+                compared = compare_with_archive(np.asarray(data), rate, components, products)
+                with st.expander(f"The archive's own products: {', '.join(compared)}"):
+                    for product, by_component in compared.items():
+                        for comp, c in by_component.items():
+                            if "periods" in c:
+                                worst = np.nanmax(np.abs(c["difference_pct"]))
+                                curves = {f"archive {product}": c["archive"], "project": c["ours"]}
+                                fig = vdata.spectra_figure(
+                                    c["periods"],
+                                    curves,
+                                    x_title="period (s)",
+                                    y_title=product,
+                                    title=f"{product} {comp}: largest difference {worst:.1f} %",
+                                )
+                            else:
+                                fig = vdata.waveform_figure(
+                                    np.vstack([c["archive"], c["ours"], c["difference"]]),
+                                    rate,
+                                    components=[f"archive {product}", "project", "difference"],
+                                    units="cm/s" if product == "VEL" else "cm",
+                                    title=f"{product} {comp}",
+                                )
+                            st.plotly_chart(fig, width="stretch")
     if str(row.get("source_format")) == "esm_ascii":
 
         @st.cache_data(max_entries=8, show_spinner=False)

@@ -420,3 +420,23 @@ def test_data_page_skips_bad_files_without_server_paths(home):
     shown = frame_with(at, "path")
     assert "future.ASC" in set(shown["path"])
     assert not any(str(home) in p or str(home) in r for p, r in shown.itertuples(index=False))
+
+
+@pytest.mark.slow
+def test_data_page_shows_the_archives_own_products_beside_the_projects(home):
+    """A record downloaded with its SA (ITACA's own .rs of AQG) and VEL: the viewer shows
+    them beside the project's PSA and integration (issue 14 section 1)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "io"))
+    from test_dyna_products import _write_record_with_products
+
+    folder = home / "data" / "raw" / "itaca"
+    _write_record_with_products(folder, n=6000)
+    at = run_page("data", {"archive": "archive: itaca"})
+    labels = [e.label for e in at.expander]
+    assert "The archive's own products: VEL, DIS, SA, PSV, SD" in labels
+    layouts = [json.loads(c.proto.spec)["layout"] for c in at.get("plotly_chart")]
+    titles = [(layout.get("title") or {}).get("text", "") for layout in layouts]
+    assert any(t.startswith("SA N: largest difference") for t in titles)
+    assert "VEL N" in titles
