@@ -35,6 +35,7 @@ from seisgan_core.io import esm_ascii as _esm
 from seisgan_core.io import flatfile as _flat
 from seisgan_core.io import itaca_legacy as _legacy
 from seisgan_core.io.errors import FormatError, SeisganIOError, UnknownFormatError
+from seisgan_core.io.fields import ec8_letter
 from seisgan_core.io.quakeml import looks_like_quakeml
 from seisgan_core.io.safety import read_zip_member, safe_zip_members, split_zip_path
 from seisgan_core.io.waveforms import RecordWaveforms, order_components, stack_components
@@ -213,14 +214,6 @@ _ESM_ROW_KEYS = (
     "EPICENTRAL_DISTANCE_KM",
     "DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS",
 )
-
-
-def ec8_letter(value: Any) -> str | None:
-    """The EC8 class letter A-E (ESM writes inferred classes as 'C*'); None where unknown."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value).strip().upper().rstrip("*").strip()
-    return text if text in {"A", "B", "C", "D", "E", "S1", "S2"} else None
 
 
 def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -45,6 +45,7 @@ from seisgan_core.io.errors import (
     SeisganIOWarning,
     UnsafeInputError,
 )
+from seisgan_core.io.fields import ec8_letter
 from seisgan_core.io.quakeml import parse_quakeml
 from seisgan_core.io.safety import check_xml_bytes
 from seisgan_core.io.waveforms import RecordWaveforms, order_components, stack_components
@@ -438,8 +439,7 @@ def _site_extras(station: Any, path: str, group: str) -> dict[str, Any]:
     for key in ("ec8_class", "ec8", "EC8"):
         if key in extra:
             raw = extra[key].get("value") if hasattr(extra[key], "get") else extra[key]
-            text = str(raw).strip().upper() if raw is not None else ""
-            out["ec8_class"] = text if text in {"A", "B", "C", "D", "E"} else None
+            out["ec8_class"] = ec8_letter(raw)
             break
     return out
 

@@ -38,6 +38,7 @@ from seisgan_core.io.bounds import (
     check_sampling_interval,
 )
 from seisgan_core.io.errors import FormatError, UnsafeInputError
+from seisgan_core.io.fields import PLAUSIBLE, is_missing
 from seisgan_core.io.safety import (
     read_path_bytes,
     read_zip_member,
@@ -218,18 +219,18 @@ _LOOSE_NUMERIC = {
     "HIGH_CUT_FREQUENCY_HZ",
 }
 _DATETIME_KEYS = {"DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS", "DATA_TIMESTAMP_YYYYMMDD_HHMMSS"}
-_RANGES = {
-    "EVENT_LATITUDE_DEGREE": (-90.0, 90.0),
-    "STATION_LATITUDE_DEGREE": (-90.0, 90.0),
-    "EVENT_LONGITUDE_DEGREE": (-180.0, 360.0),
-    "STATION_LONGITUDE_DEGREE": (-180.0, 360.0),
-    "EVENT_DEPTH_KM": (-10.0, 800.0),
-    "MAGNITUDE_W": (-3.0, 10.5),
-    "MAGNITUDE_L": (-3.0, 10.5),
-    "VS30_M/S": (0.0, 5000.0),
-    "EPICENTRAL_DISTANCE_KM": (0.0, 20100.0),
+# header keys checked against the shared plausible ranges (io.fields.PLAUSIBLE)
+_RANGE_KIND = {
+    "EVENT_LATITUDE_DEGREE": "latitude",
+    "STATION_LATITUDE_DEGREE": "latitude",
+    "EVENT_LONGITUDE_DEGREE": "longitude",
+    "STATION_LONGITUDE_DEGREE": "longitude",
+    "EVENT_DEPTH_KM": "depth",
+    "MAGNITUDE_W": "magnitude",
+    "MAGNITUDE_L": "magnitude",
+    "VS30_M/S": "vs30",
+    "EPICENTRAL_DISTANCE_KM": "distance",
 }
-MISSING_WORDS = frozenset({"", "none", "unknown", "nan", "null", "n/a", "na", "-", "--", "?"})
 
 _MAX_HEADER_LINES = 256
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -329,10 +330,6 @@ def _is_acceleration_type(data_type: str | None, name: str = "") -> bool:
     return not text or (text.startswith("acc") and "spectrum" not in text)
 
 
-def _is_missing(value: str) -> bool:
-    return value.strip().lower() in MISSING_WORDS
-
-
 def parse_header_datetime(value: str) -> datetime | None:
     """Parse the date-time forms seen in DYNA 1.2 headers; None for a missing value.
 
@@ -340,7 +337,7 @@ def parse_header_datetime(value: str) -> datetime | None:
     ISO ``2016-08-24T01:36:28Z``, and a bare date. Raises ValueError on anything else.
     """
     text = value.strip()
-    if _is_missing(text):
+    if is_missing(text):
         return None
     match = _DT_RE.match(text)
     if not match:
@@ -362,9 +359,9 @@ def parse_header_datetime(value: str) -> datetime | None:
 
 def _event_time(date: str, time: str) -> datetime | None:
     """Origin time from EVENT_DATE_YYYYMMDD and EVENT_TIME_HHMMSS (``013632``, ``01:17:32.0``)."""
-    if _is_missing(date):
+    if is_missing(date):
         return None
-    time = "" if _is_missing(time) else time.strip()
+    time = "" if is_missing(time) else time.strip()
     if time and ":" not in time:
         # HHMMSS[.fff], sometimes with its leading zero dropped (13632 for 01:36:32)
         whole, dot, frac = time.partition(".")
@@ -378,7 +375,7 @@ def _parse_fields(header: Mapping[str, str], lines: Mapping[str, int], path: str
     for key, raw in header.items():
         text = raw.strip()
         if key in _STRICT_NUMERIC or key in _LOOSE_NUMERIC:
-            if _is_missing(text):
+            if is_missing(text):
                 fields[key] = math.nan
                 continue
             try:
@@ -391,7 +388,7 @@ def _parse_fields(header: Mapping[str, str], lines: Mapping[str, int], path: str
                 number = math.nan
             if key in _STRICT_NUMERIC and not math.isfinite(number):
                 raise FormatError(path, lines.get(key), "a finite number", repr(raw), field=key)
-            bounds = _RANGES.get(key)
+            bounds = PLAUSIBLE.get(_RANGE_KIND.get(key, ""))
             if bounds and not bounds[0] <= number <= bounds[1]:
                 raise FormatError(
                     path,
@@ -414,7 +411,7 @@ def _parse_fields(header: Mapping[str, str], lines: Mapping[str, int], path: str
                 ) from None
             check_date(fields[key], path, lines.get(key), key)
         else:
-            fields[key] = None if _is_missing(text) else text
+            fields[key] = None if is_missing(text) else text
     try:
         fields["event_time"] = _event_time(
             header.get("EVENT_DATE_YYYYMMDD", ""), header.get("EVENT_TIME_HHMMSS", "")
