@@ -41,6 +41,7 @@ from seisgan_core.io.safety import read_zip_member, safe_zip_members, split_zip_
 from seisgan_core.io.waveforms import RecordWaveforms, order_components, stack_components
 
 __all__ = [
+    "READERS",
     "RECORD_COLUMNS",
     "Catalog",
     "RecordWaveforms",
@@ -152,30 +153,6 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
         else:
             files.append(path)
     return files
-
-
-def _kind(path: Path) -> str:
-    """Which reader a file goes to, by content first and the name second."""
-    name = path.name.lower()
-    if name.endswith(".cor.acc"):
-        return "cor_acc"
-    if name.endswith(".rs"):
-        return "rs"
-    if name.endswith(".metadata"):
-        return "metadata"
-    if zipfile.is_zipfile(path):
-        return "zip"
-    with open(path, "rb") as handle:
-        head = handle.read(4096)
-    if head.startswith(b"\x89HDF\r\n\x1a\n"):
-        return "asdf"
-    if _esm.looks_like_esm(head):
-        return "esm_ascii"
-    if _flat.looks_like_flatfile(head):
-        return "flatfile"
-    if looks_like_quakeml(head):
-        return "quakeml"
-    return "unknown"
 
 
 def _trace_summary(trace: _esm.EsmAsciiTrace) -> dict[str, Any]:
@@ -360,66 +337,141 @@ def _esm_rows(
     return rows
 
 
+@dataclass
+class _Source:
+    """One file or zip member as the registry sees it: its name (``label``: the path or
+    ``archive.zip::member``), first bytes, all bytes on demand, and where it lies."""
+
+    label: str
+    head: bytes
+    data: Callable[[], bytes]
+    folder: Any  # ITACA 1.x files are grouped by folder (or by zip and folder inside it)
+    in_zip: bool
+
+    @property
+    def name(self) -> str:
+        return self.label.rpartition("/")[2].rpartition("::")[2].lower()
+
+
+@dataclass
+class _Found:
+    """What reading gathers: rows, ESM components to group, skips, ITACA 1.x files."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    esm: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    legacy: dict[Any, dict[str, list[Path]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+
+
+def _read_esm(src: _Source, found: _Found) -> None:
+    found.esm.append(_trace_summary(_esm.parse_esm_ascii(src.data(), src.label)))
+
+
+def _read_flat(src: _Source, found: _Found) -> None:
+    found.rows.extend(_flat.read_flatfile_bytes(src.data(), src.label))
+
+
+def _read_asdf(src: _Source, found: _Found) -> None:
+    if src.in_zip:
+        reason = "an HDF5/ASDF file inside a zip; unzip it first (HDF5 needs random access)"
+        found.skipped.append((src.label, f"{src.label}: {reason}"))
+        return
+    found.rows.extend(_asdf.read_asdf_table(src.label, skipped=found.skipped))
+
+
+def _read_zip_file(src: _Source, found: _Found) -> None:
+    if src.in_zip:
+        found.skipped.append((src.label, f"{src.label}: a zip inside a zip; unzip it first"))
+        return
+    _read_zip(Path(src.label), found)
+
+
+def _group_legacy(kind: str) -> Callable[[_Source, _Found], None]:
+    def group(src: _Source, found: _Found) -> None:
+        found.legacy[src.folder][kind].append(Path(src.label))
+
+    return group
+
+
+def _pass_over(src: _Source, found: _Found) -> None:
+    """ITACA 1.x ``.rs`` spectra belong to a ``.cor.acc``; they are not records."""
+
+
+def _events_only(src: _Source, found: _Found) -> None:
+    found.skipped.append((src.label, f"{src.label}: QuakeML holds events, not records"))
+
+
+# The one registry of (kind, is_x, read_x), for files and zip members alike: the first whose
+# test takes the source reads it. ITACA 1.x files are told by name, the rest by content.
+READERS: tuple[tuple[str, Callable[[str, bytes], bool], Callable[[_Source, _Found], None]], ...] = (
+    ("cor_acc", lambda name, head: name.endswith(".cor.acc"), _group_legacy("cor_acc")),
+    ("metadata", lambda name, head: name.endswith(".metadata"), _group_legacy("metadata")),
+    ("rs", lambda name, head: name.endswith(".rs"), _pass_over),
+    ("zip", lambda name, head: head.startswith((b"PK\x03\x04", b"PK\x05\x06")), _read_zip_file),
+    ("asdf", lambda name, head: head.startswith(b"\x89HDF\r\n\x1a\n"), _read_asdf),
+    ("esm_ascii", lambda name, head: _esm.looks_like_esm(head), _read_esm),
+    ("flatfile", lambda name, head: _flat.looks_like_flatfile(head), _read_flat),
+    ("quakeml", lambda name, head: looks_like_quakeml(head), _events_only),
+)
+
+
+def _dispatch(src: _Source, found: _Found) -> None:
+    for _kind, is_x, read_x in READERS:
+        if is_x(src.name, src.head):
+            read_x(src, found)
+            return
+    raise UnknownFormatError(
+        src.label,
+        None,
+        "ESM/ITACA ASCII, ASDF, a flat file, ITACA 1.x .cor.acc/.metadata or a zip",
+        "none of these",
+    )
+
+
+def _file_source(path: Path) -> _Source:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    return _Source(str(path), head, path.read_bytes, path.parent, in_zip=False)
+
+
 def read_records(
     paths: Iterable[str | Path] | str | Path, *, progress: Progress | None = None
 ) -> Catalog:
     """Read any mix of files, folders and zips into one record table.
 
-    Each file is recognised by its content (HDF5 signature and ``file_format='ASDF'``, a
-    DYNA 1.2 header, flat-file columns) and by name for ITACA 1.x (``.cor.acc``,
-    ``.metadata``; ``.rs`` spectra are not records and are passed over). A file that no
-    reader takes, or that a reader rejects, goes to ``Catalog.skipped`` with the reason.
-    Records met twice (the same record id from a flat file and from waveforms) are merged:
-    the waveform row wins and keeps values only the flat file has.
+    Each file and zip member goes to the first reader of :data:`READERS` that takes it: by
+    content (a zip, the HDF5 signature, a DYNA header, flat-file columns, QuakeML) and by
+    name for ITACA 1.x (``.cor.acc``, ``.metadata``; ``.rs`` spectra are not records and are
+    passed over). Each is read in isolation: whatever it raises makes it a skip in
+    ``Catalog.skipped`` with the reason, and the rest are read. The records' other DYNA
+    products (VEL, DIS, SA, PSV, SD) go to ``Catalog.products``. Records met twice (the same
+    record id from a flat file and from waveforms) are merged: the waveform row wins and keeps
+    values only the flat file has.
     """
     if isinstance(paths, str | Path):
         paths = [paths]
     files = _expand(paths)
-    skipped: list[tuple[str, str]] = []
-    rows: list[dict[str, Any]] = []
-    esm: list[dict[str, Any]] = []
-    # ITACA 1.x files by folder (or by zip and folder inside it): a record is NNNNN.metadata
-    # with NNNNN_{H1,H2,V}.cor.acc side by side
-    legacy_dirs: dict[Any, dict[str, list[Path]]] = defaultdict(lambda: defaultdict(list))
+    found = _Found()
     for n, path in enumerate(files):
         if progress is not None:
             progress(n / max(len(files), 1), f"reading {path.name}")
         try:
-            if not path.is_file():
-                raise FileNotFoundError(f"{path}: no such file")
-            kind = _kind(path)
-            if kind == "esm_ascii":
-                esm.append(_trace_summary(_esm.read_esm_ascii(path)))
-            elif kind == "zip":
-                rows.extend(_read_zip(path, esm, skipped, legacy_dirs))
-            elif kind == "asdf":
-                rows.extend(_asdf.read_asdf_table(path, skipped=skipped))
-            elif kind == "flatfile":
-                rows.extend(_flat.read_flatfile(path))
-            elif kind in ("cor_acc", "metadata"):
-                legacy_dirs[path.parent][kind].append(path)
-            elif kind == "rs":
-                continue  # ITACA's response spectra belong to a .cor.acc; not records
-            elif kind == "quakeml":
-                skipped.append((str(path), f"{path}: QuakeML holds events, not records"))
-            else:
-                raise UnknownFormatError(
-                    path,
-                    None,
-                    "ESM/ITACA ASCII, ASDF, a flat file, ITACA 1.x .cor.acc/.metadata or a zip",
-                    "none of these",
-                )
+            _dispatch(_file_source(path), found)
         except Exception as exc:  # one file, read in isolation: its failure is a skip
-            skipped.append((str(path), skip_reason(path, exc)))
+            found.skipped.append((str(path), skip_reason(path, exc)))
     products: list[tuple[str, str]] = []
-    rows.extend(_esm_rows(esm, skipped, products))
-    for _folder, kinds in sorted(legacy_dirs.items(), key=lambda item: str(item[0])):
-        rows.extend(_legacy_rows(kinds["metadata"], kinds["cor_acc"], skipped))
+    rows = found.rows + _esm_rows(found.esm, found.skipped, products)
+    for _folder, kinds in sorted(found.legacy.items(), key=lambda item: str(item[0])):
+        rows.extend(_legacy_rows(kinds["metadata"], kinds["cor_acc"], found.skipped))
     if progress is not None:
         progress(1.0, f"{len(rows)} records")
     duplicates: list[tuple[str, str]] = []
     table = _merge_duplicates(to_table(rows), duplicates)
-    return Catalog(table=table, skipped=skipped, duplicates=duplicates, products=products)
+    return Catalog(table=table, skipped=found.skipped, duplicates=duplicates, products=products)
 
 
 def _skip_category(path: str, reason: str) -> str:
@@ -463,49 +515,22 @@ def skip_reason(path: str | Path, exc: BaseException) -> str:
     return f"{path}: could not be read ({type(exc).__name__}{': ' + detail if detail else ''})"
 
 
-def _read_zip(
-    path: Path,
-    esm: list[dict[str, Any]],
-    skipped: list[tuple[str, str]],
-    legacy_dirs: dict[Any, dict[str, list[Any]]],
-) -> list[dict[str, Any]]:
-    """Members of a zip, read from memory after the safety checks: ESM ASCII, flat files and
-    ITACA 1.x files (grouped by their folder inside the zip, named ``zip::member``)."""
-    rows: list[dict[str, Any]] = []
-    with zipfile.ZipFile(path) as zf:
+def _read_zip(path: Path, found: _Found) -> None:
+    """Every member of a zip through the same registry as files, read from memory after the
+    safety checks (an unsafe archive raises as a whole); a member is ``zip::member``."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise FormatError(path, None, "a zip archive", f"a damaged zip ({exc})") from None
+    with zf:
         for info in safe_zip_members(zf, path):
             label = f"{path}::{info.filename}"
-            name = info.filename.lower()
-            folder = (str(path), info.filename.rpartition("/")[0])
-            if name.endswith(".cor.acc"):
-                legacy_dirs[folder]["cor_acc"].append(Path(label))
-                continue
-            if name.endswith(".metadata"):
-                legacy_dirs[folder]["metadata"].append(Path(label))
-                continue
-            if name.endswith(".rs"):
-                continue  # ITACA's response spectra belong to a .cor.acc; not records
             try:
                 raw = read_zip_member(zf, info, path)
-                if _esm.looks_like_esm(raw[:4096]):
-                    esm.append(_trace_summary(_esm.parse_esm_ascii(raw, label)))
-                elif _flat.looks_like_flatfile(raw[:4096]):
-                    rows.extend(_flat.read_flatfile_bytes(raw, label))
-                elif raw.startswith(b"\x89HDF\r\n\x1a\n"):
-                    skipped.append(
-                        (
-                            label,
-                            f"{label}: an HDF5/ASDF file inside a zip; unzip it first "
-                            "(HDF5 needs random access to a file)",
-                        )
-                    )
-                elif looks_like_quakeml(raw[:2048]):
-                    skipped.append((label, f"{label}: QuakeML holds events, not records"))
-                else:
-                    skipped.append((label, f"{label}: not a format this project reads"))
+                folder = (str(path), info.filename.rpartition("/")[0])
+                _dispatch(_Source(label, raw[:4096], lambda raw=raw: raw, folder, True), found)
             except Exception as exc:  # one member, read in isolation
-                skipped.append((label, skip_reason(label, exc)))
-    return rows
+                found.skipped.append((label, skip_reason(label, exc)))
 
 
 def _legacy_rows(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import sys
 import zipfile
@@ -379,11 +380,11 @@ def test_an_unexpected_exception_in_one_file_is_a_skip(tmp_path, monkeypatch):
         (tmp_path / name).write_bytes(b"EVENT_NAME: x\nEVENT_ID: y\nSTREAM: HNE\nNDATA: 1\n1\n")
     calls = []
 
-    def broken(path):
+    def broken(raw, path):
         calls.append(path)
         raise MemoryError if len(calls) == 1 else ZeroDivisionError("float division by zero")
 
-    monkeypatch.setattr(esm_ascii, "read_esm_ascii", broken)
+    monkeypatch.setattr(esm_ascii, "parse_esm_ascii", broken)
     catalog = cat.read_records([tmp_path])
     assert len(calls) == 2
     reasons = dict(catalog.skipped)
@@ -391,3 +392,36 @@ def test_an_unexpected_exception_in_one_file_is_a_skip(tmp_path, monkeypatch):
     assert reasons[str(tmp_path / "b.ASC")] == (
         f"{tmp_path / 'b.ASC'}: could not be read (ZeroDivisionError: float division by zero)"
     )
+
+
+def test_one_registry_reads_files_and_zip_members_alike(tmp_path):
+    """The same (is_x, read_x) pairs decide for a file and for a zip member: a real record,
+    the real ESM flat file and a QuakeML read the same in a folder and in a zip."""
+    from seisgan_core.catalog import READERS
+
+    assert [kind for kind, _, _ in READERS] == [
+        "cor_acc", "metadata", "rs", "zip", "asdf", "esm_ascii", "flatfile", "quakeml",
+    ]  # fmt: skip
+    folder = tmp_path / "folder"
+    paths = write_real_esm_record(folder, n=300)
+    (folder / "flat.csv").write_bytes(ESM_FLATFILE.read_bytes())
+    (folder / "notes.txt").write_text("not data\n")
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.writestr("x.ASC", paths["E"].read_bytes())
+    archive = tmp_path / "all.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in folder.iterdir():
+            zf.write(path, f"dl/{path.name}")
+        zf.writestr("dl/inner.zip", inner.getvalue())
+    from_folder, from_zip = read_records([folder]), read_records([archive])
+    assert len(from_folder.table) == len(from_zip.table) == 101
+    key = ["record_id", "npts", "pga_cm_s2", "mw"]
+    pd.testing.assert_frame_equal(
+        from_folder.table[key].sort_values("record_id").reset_index(drop=True),
+        from_zip.table[key].sort_values("record_id").reset_index(drop=True),
+    )
+    reasons = dict(from_zip.skipped)
+    assert "a zip inside a zip" in reasons[f"{archive}::dl/inner.zip"]
+    assert "expected ESM/ITACA ASCII" in reasons[f"{archive}::dl/notes.txt"]
+    assert len(paths) == 3
