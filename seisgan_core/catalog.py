@@ -35,7 +35,6 @@ from seisgan_core.io import esm_ascii as _esm
 from seisgan_core.io import flatfile as _flat
 from seisgan_core.io import itaca_legacy as _legacy
 from seisgan_core.io.errors import FormatError, SeisganIOError, UnknownFormatError
-from seisgan_core.io.fields import ec8_letter
 from seisgan_core.io.quakeml import looks_like_quakeml
 from seisgan_core.io.safety import read_zip_member, safe_zip_members, split_zip_path
 from seisgan_core.io.waveforms import RecordWaveforms, order_components, stack_components
@@ -155,52 +154,6 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def _trace_summary(trace: _esm.EsmAsciiTrace) -> dict[str, Any]:
-    """What a record row needs from one ASCII component, without keeping its samples."""
-    f = trace.fields
-    return {
-        "key": trace.record_key(),
-        "component": trace.component,
-        "path": trace.path,
-        "rate": trace.sampling_rate_hz,
-        "npts": trace.npts,
-        "peak": float(np.max(np.abs(trace.data))),
-        "channel": trace.stream.upper(),
-        "fields": {k: f.get(k) for k in _ESM_ROW_KEYS},
-        "acceleration": trace.is_acceleration,
-        "product": trace.product,
-        "data_type": trace.fields.get("DATA_TYPE"),
-    }
-
-
-_ESM_ROW_KEYS = (
-    "PROCESSING",
-    "EVENT_ID",
-    "event_time",
-    "EVENT_LATITUDE_DEGREE",
-    "EVENT_LONGITUDE_DEGREE",
-    "EVENT_DEPTH_KM",
-    "MAGNITUDE_W",
-    "MAGNITUDE_L",
-    "NETWORK",
-    "STATION_CODE",
-    "STATION_LATITUDE_DEGREE",
-    "STATION_LONGITUDE_DEGREE",
-    "VS30_M/S",
-    "SITE_CLASSIFICATION_EC8",
-    "EPICENTRAL_DISTANCE_KM",
-    "DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS",
-)
-
-
-def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    if not all(isinstance(v, float | int) and math.isfinite(v) for v in (lat1, lon1, lat2, lon2)):
-        return math.nan
-    from obspy.geodetics import gps2dist_azimuth
-
-    return gps2dist_azimuth(lat1, lon1, lat2, lon2)[0] / 1000.0
-
-
 def _processing_rank(summary: dict[str, Any]) -> int:
     """Manually processed first, then automatic, then other, then unprocessed (ESM ships
     converted-only 'CV' files beside processed ones for the same component)."""
@@ -270,9 +223,7 @@ def _esm_rows(
         groups[s["key"]].append(s)
     rows = []
     for key, versions in groups.items():
-        event_id, network, station, location, _band = key
         comps = _best_versions(versions, skipped)
-        label = comps[0]["path"]
         by_comp = {c["component"]: c for c in comps}
         order = order_components(by_comp)
         if order is None or len(comps) != 3:
@@ -291,49 +242,7 @@ def _esm_rows(
             for c in comps:
                 skipped.append((c["path"], f"components of one record at different rates {rates}"))
             continue
-        f = by_comp[order[0]]["fields"]
-        npts = min(c["npts"] for c in comps)
-        rate = comps[0]["rate"]
-        distance = f["EPICENTRAL_DISTANCE_KM"]
-        if not math.isfinite(distance):
-            # computed from the header's coordinates (WGS84 geodesic, ObsPy), not invented
-            distance = _distance_km(
-                f["EVENT_LATITUDE_DEGREE"],
-                f["EVENT_LONGITUDE_DEGREE"],
-                f["STATION_LATITUDE_DEGREE"],
-                f["STATION_LONGITUDE_DEGREE"],
-            )
-        rows.append(
-            {
-                "record_id": ".".join(key),
-                "event_id": event_id or None,
-                "event_time": f["event_time"],
-                "event_latitude": f["EVENT_LATITUDE_DEGREE"],
-                "event_longitude": f["EVENT_LONGITUDE_DEGREE"],
-                "event_depth_km": f["EVENT_DEPTH_KM"],
-                "mw": f["MAGNITUDE_W"],
-                "ml": f["MAGNITUDE_L"],
-                "network": network,
-                "station": station,
-                "location": location,
-                "station_latitude": f["STATION_LATITUDE_DEGREE"],
-                "station_longitude": f["STATION_LONGITUDE_DEGREE"],
-                "vs30_m_s": f["VS30_M/S"],
-                "ec8_class": ec8_letter(f["SITE_CLASSIFICATION_EC8"]),
-                "epicentral_distance_km": distance,
-                "sampling_rate_hz": rate,
-                "npts": npts,
-                "components": ",".join(order),
-                "pga_cm_s2": max(by_comp[c]["peak"] for c in order[:2]),
-                "source_format": "esm_ascii",
-                "source_path": label if "::" not in label else label.split("::")[0],
-                "record_duration_s": npts / rate,
-                "kind": "earthquake",
-                "channels": ",".join(by_comp[c]["channel"] for c in order),
-                "starttime": f["DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS"],
-                "source_files": "|".join(by_comp[c]["path"] for c in order),
-            }
-        )
+        rows.append(_esm.record_row(key, by_comp, order))
     return rows
 
 
@@ -366,7 +275,7 @@ class _Found:
 
 
 def _read_esm(src: _Source, found: _Found) -> None:
-    found.esm.append(_trace_summary(_esm.parse_esm_ascii(src.data(), src.label)))
+    found.esm.append(_esm.component_summary(_esm.parse_esm_ascii(src.data(), src.label)))
 
 
 def _read_flat(src: _Source, found: _Found) -> None:

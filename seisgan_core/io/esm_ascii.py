@@ -38,7 +38,7 @@ from seisgan_core.io.bounds import (
     check_sampling_interval,
 )
 from seisgan_core.io.errors import FormatError, UnsafeInputError
-from seisgan_core.io.fields import PLAUSIBLE, is_missing
+from seisgan_core.io.fields import PLAUSIBLE, ec8_letter, is_missing
 from seisgan_core.io.safety import (
     read_path_bytes,
     read_zip_member,
@@ -50,8 +50,10 @@ __all__ = [
     "HEADER_KEYS",
     "HEADER_KEYS_DYNA_10",
     "PRODUCTS",
+    "ROW_KEYS",
     "SPECTRA",
     "EsmAsciiTrace",
+    "component_summary",
     "header_keys",
     "is_esm_ascii",
     "iter_esm_zip",
@@ -61,6 +63,7 @@ __all__ = [
     "product_of",
     "read_esm_ascii",
     "read_esm_zip",
+    "record_row",
     "split_zip_path",
     "write_esm_ascii",
 ]
@@ -134,16 +137,12 @@ HEADER_KEYS: tuple[str, ...] = (
 assert len(HEADER_KEYS) == 64
 
 # DYNA 1.0 (ITACA 2.0 era, ``../shared/fixtures/esm-ascii-obspy``): the same order without these
+# (SENSOR_DEPTH_M, the seven licence/citation/creator keys DATA_LICENSE ... ORIGINAL_DATA_CREATOR,
+# and USER5)
 DYNA_10_ABSENT = frozenset(
     {
         "SENSOR_DEPTH_M",
-        "DATA_LICENSE",
-        "DATA_CITATION",
-        "DATA_CREATOR",
-        "ORIGINAL_DATA_MEDIATOR_CITATION",
-        "ORIGINAL_DATA_MEDIATOR",
-        "ORIGINAL_DATA_CREATOR_CITATION",
-        "ORIGINAL_DATA_CREATOR",
+        *HEADER_KEYS[HEADER_KEYS.index("DATA_LICENSE") : HEADER_KEYS.index("USER1")],
         "USER5",
     }
 )
@@ -788,3 +787,103 @@ def _header_text(header: Mapping[str, Any], keys: tuple[str, ...], n: int) -> di
         if "\n" in value or "\r" in value:
             raise ValueError(f"header value of {key} contains a line break")
     return text
+
+
+# ------------------------------------------------------------- header -> record-table row
+
+# the header fields a record row takes (kept per component while grouping, samples dropped)
+ROW_KEYS = (
+    "PROCESSING",
+    "EVENT_ID",
+    "event_time",
+    "EVENT_LATITUDE_DEGREE",
+    "EVENT_LONGITUDE_DEGREE",
+    "EVENT_DEPTH_KM",
+    "MAGNITUDE_W",
+    "MAGNITUDE_L",
+    "NETWORK",
+    "STATION_CODE",
+    "STATION_LATITUDE_DEGREE",
+    "STATION_LONGITUDE_DEGREE",
+    "VS30_M/S",
+    "SITE_CLASSIFICATION_EC8",
+    "EPICENTRAL_DISTANCE_KM",
+    "DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS",
+)
+
+
+def component_summary(trace: EsmAsciiTrace) -> dict[str, Any]:
+    """What a record row needs from one component, without keeping its samples."""
+    f = trace.fields
+    return {
+        "key": trace.record_key(),
+        "component": trace.component,
+        "path": trace.path,
+        "rate": trace.sampling_rate_hz,
+        "npts": trace.npts,
+        "peak": float(np.max(np.abs(trace.data))),
+        "channel": trace.stream.upper(),
+        "fields": {k: f.get(k) for k in ROW_KEYS},
+        "acceleration": trace.is_acceleration,
+        "product": trace.product,
+        "data_type": f.get("DATA_TYPE"),
+    }
+
+
+def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    if not all(isinstance(v, float | int) and math.isfinite(v) for v in (lat1, lon1, lat2, lon2)):
+        return math.nan
+    from obspy.geodetics import gps2dist_azimuth
+
+    return gps2dist_azimuth(lat1, lon1, lat2, lon2)[0] / 1000.0
+
+
+def record_row(
+    key: tuple[str, ...], by_comp: Mapping[str, dict[str, Any]], order: tuple[str, ...]
+) -> dict[str, Any]:
+    """The record-table row of three components (:func:`component_summary` of each, by
+    component letter, in ``order``): event and station from the first component's header,
+    PGA the larger horizontal peak, the distance from the coordinates where the header has
+    none (WGS84 geodesic, ObsPy; never invented)."""
+    event_id, network, station, location, _band = key
+    f = by_comp[order[0]]["fields"]
+    npts = min(by_comp[c]["npts"] for c in order)
+    rate = by_comp[order[0]]["rate"]
+    distance = f["EPICENTRAL_DISTANCE_KM"]
+    if not math.isfinite(distance):
+        distance = _distance_km(
+            f["EVENT_LATITUDE_DEGREE"],
+            f["EVENT_LONGITUDE_DEGREE"],
+            f["STATION_LATITUDE_DEGREE"],
+            f["STATION_LONGITUDE_DEGREE"],
+        )
+    label = by_comp[order[0]]["path"]
+    return {
+        "record_id": ".".join(key),
+        "event_id": event_id or None,
+        "event_time": f["event_time"],
+        "event_latitude": f["EVENT_LATITUDE_DEGREE"],
+        "event_longitude": f["EVENT_LONGITUDE_DEGREE"],
+        "event_depth_km": f["EVENT_DEPTH_KM"],
+        "mw": f["MAGNITUDE_W"],
+        "ml": f["MAGNITUDE_L"],
+        "network": network,
+        "station": station,
+        "location": location,
+        "station_latitude": f["STATION_LATITUDE_DEGREE"],
+        "station_longitude": f["STATION_LONGITUDE_DEGREE"],
+        "vs30_m_s": f["VS30_M/S"],
+        "ec8_class": ec8_letter(f["SITE_CLASSIFICATION_EC8"]),
+        "epicentral_distance_km": distance,
+        "sampling_rate_hz": rate,
+        "npts": npts,
+        "components": ",".join(order),
+        "pga_cm_s2": max(by_comp[c]["peak"] for c in order[:2]),
+        "source_format": "esm_ascii",
+        "source_path": label.split("::")[0],
+        "record_duration_s": npts / rate,
+        "kind": "earthquake",
+        "channels": ",".join(by_comp[c]["channel"] for c in order),
+        "starttime": f["DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS"],
+        "source_files": "|".join(by_comp[c]["path"] for c in order),
+    }
