@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -133,3 +134,19 @@ def test_skipped_files_are_counted_by_reason_and_listed_with_verbose(tmp_path, c
     err = capsys.readouterr().err
     assert "  3 x expected ESM/ITACA ASCII" in err
     assert f"skipped: {inputs / 'notes0.txt'}: expected" in err
+
+
+def test_export_refuses_a_lying_npy_header_before_reading(tmp_path, capsys):
+    """A .npy header claiming 50 million records of (3, 8000) float32 over 64 bytes: refused
+    with the bytes it would need, nothing allocated (issue 15 item 6)."""
+    path = tmp_path / "generated.npy"
+    with open(path, "wb") as fh:
+        np.lib.format.write_array_header_1_0(
+            fh, {"descr": "<f4", "fortran_order": False, "shape": (50_000_000, 3, 8000)}
+        )
+        fh.write(bytes(64))
+    out = tmp_path / "out.csv"
+    assert cli.main(["export", "--generated", str(path), "--format", "csv", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}: expected 4800000000" in err and "is the file truncated?" in err
+    assert not out.exists()
