@@ -22,7 +22,12 @@ from io_realdata import real_header, real_samples_cm_s2
 
 from seisgan_core.io.asdf import read_asdf_table
 from seisgan_core.io.errors import SeisganIOError, SeisganIOWarning
-from seisgan_core.io.esm_ascii import parse_esm_ascii, read_esm_zip, write_esm_ascii
+from seisgan_core.io.esm_ascii import (
+    parse_esm_ascii,
+    read_esm_ascii,
+    read_esm_zip,
+    write_esm_ascii,
+)
 from seisgan_core.io.flatfile import read_flatfile_bytes
 from seisgan_core.io.itaca_legacy import parse_cor_acc, read_metadata, read_rs
 from seisgan_core.io.quakeml import read_quakeml
@@ -276,7 +281,16 @@ def _read_zip_collecting(path) -> None:
     assert all(label.startswith(str(path)) for label, _ in skipped)
 
 
+@functools.cache
+def _dyna10_bytes() -> bytes:
+    """ITACA's own DYNA 1.0 file (55 header keys), cut to its first 300 samples."""
+    path = next((FIXTURES / "esm-ascii-obspy").glob("*.C.ACC.ASC"))
+    lines = path.read_bytes().split(b"\n")
+    return b"\n".join(line.replace(b"8997", b"300") for line in lines[:355]) + b"\n"
+
+
 _READERS = {
+    "dyna10": ("IT.ARL..HGE.D.20140120.071240.C.ACC.ASC", _dyna10_bytes, read_esm_ascii),
     "rs": ("16833_H1.rs", _rs_bytes, read_rs),
     "metadata": ("16833.metadata", _metadata_bytes, read_metadata),
     "quakeml": ("event.qml", _quakeml_bytes, read_quakeml),

@@ -209,3 +209,19 @@ def test_the_product_comes_from_the_name_where_data_type_is_empty(tmp_path):
     trace = read_esm_ascii(path)
     assert trace.product == "VEL" and not trace.is_acceleration
     assert len(trace.header) == len(HEADER_KEYS)
+
+
+def test_products_inside_a_zip_are_found_too(tmp_path):
+    import zipfile
+
+    folder = tmp_path / "download"
+    _write_record_with_products(folder, n=3000)
+    archive = tmp_path / "IT-2009-0009.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.iterdir()):
+            zf.write(path, f"IT-2009-0009/{path.name}")
+    catalog = read_records([archive])
+    assert len(catalog.table) == 1 and catalog.skipped == [] and len(catalog.products) == 5
+    products = record_products(catalog.table.iloc[0])
+    assert sorted(products) == ["DIS", "PSV", "SA", "SD", "VEL"]
+    assert products["SA"]["N"].path == f"{archive}::IT-2009-0009/{STAMP.format(c='N', p='SA')}"
