@@ -425,3 +425,29 @@ def test_one_registry_reads_files_and_zip_members_alike(tmp_path):
     assert "a zip inside a zip" in reasons[f"{archive}::dl/inner.zip"]
     assert "expected ESM/ITACA ASCII" in reasons[f"{archive}::dl/notes.txt"]
     assert len(paths) == 3
+
+
+def test_a_damaged_asdf_dataset_read_later_is_an_asdf_error(tmp_path):
+    """Waveforms read after the table (prepare, the viewer): libhdf5's own errors on a damaged
+    dataset arrive as AsdfError naming the file, which prepare skips record by record."""
+    import h5py
+
+    from seisgan_core.io.errors import AsdfError
+
+    path = tmp_path / "real.h5"
+    real_asdf(path, noise=False, n=400)
+    row = read_records([path]).table.iloc[0]
+    with h5py.File(path, "r+") as f:
+        group = f["Waveforms/IT.AQG"]
+        name = next(n for n in group if n.startswith("IT.AQG..HNE"))
+        attrs = dict(group[name].attrs)
+        del group[name]
+        dataset = group.create_dataset(name, data=np.zeros(400), compression="gzip")
+        dataset.attrs.update(attrs)
+        chunk = dataset.id.get_chunk_info(0)
+    raw = bytearray(path.read_bytes())
+    raw[chunk.byte_offset : chunk.byte_offset + chunk.size] = b"\xff" * chunk.size  # the gzip
+    path.write_bytes(bytes(raw))
+    with pytest.raises(AsdfError, match="a damaged one") as info:
+        read_record_waveforms(row)
+    assert info.value.path == str(path)

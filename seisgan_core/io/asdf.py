@@ -826,6 +826,11 @@ def read_asdf_record_traces(
     f: h5py.File, path: str, names: list[str], group: str
 ) -> list[np.ndarray]:
     """The samples of the named datasets of one station group in an open file (bulk path)."""
+    return _read_named(path, f, names, group)
+
+
+@_damaged_as_asdf_error
+def _read_named(path: str, f: h5py.File, names: list[str], group: str) -> list[np.ndarray]:
     out = []
     for name in names:
         hdf5_path = f"Waveforms/{group}/{name}"
@@ -833,6 +838,7 @@ def read_asdf_record_traces(
     return out
 
 
+@_damaged_as_asdf_error
 def open_asdf(path: str | Path) -> h5py.File:
     """Open an ASDF file for reading after the format and link checks (caller closes it)."""
     return _open(path)
