@@ -96,6 +96,9 @@ def test_home_reads_a_folder_confined_to_the_data_roots(home):
     assert at.success[0].value.startswith("1 records of 1 events at 1 stations read from")
     skipped = frame_with(at, "reason")
     assert len(skipped) >= 1
+    listed = frame_with(at, "path")  # relative to the folder read: no server path shown
+    assert set(listed["path"]) == {"IT.ST02..HNE.D.EV001.ACC.ASC"}
+    assert not any(str(home) in reason for reason in listed["reason"])
     # outside the data roots: refused with the project's error, naming what was expected
     typed = next(t for t in at.text_input if t.label.startswith("Folder or file"))
     typed.set_value("/etc")
