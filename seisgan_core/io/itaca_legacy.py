@@ -25,7 +25,12 @@ from typing import Any
 
 import numpy as np
 
-from seisgan_core.io.bounds import check_date, check_npts, check_sampling_interval
+from seisgan_core.io.bounds import (
+    acceleration_factor,
+    check_date,
+    check_npts,
+    check_sampling_interval,
+)
 from seisgan_core.io.errors import FormatError
 from seisgan_core.io.flatfile import read_flatfile_bytes, read_flatfile_frame
 from seisgan_core.io.safety import read_path_bytes
@@ -224,6 +229,19 @@ def _parse_time(value: str) -> datetime | None:
     raise ValueError(value)
 
 
+_TITLE_UNIT_RE = re.compile(rb"\bin\s+(\S+)\s*$", re.IGNORECASE)
+
+
+def _title_unit_factor(title: bytes, line: int, path: str) -> float:
+    """The factor from the unit the title names ("Accelaration time series in m/s/s") to
+    m/s^2; 1 where the title names none. Counts or velocity are refused."""
+    match = _TITLE_UNIT_RE.search(title.strip())
+    if match is None:
+        return 1.0
+    unit = match.group(1).decode("latin-1")
+    return acceleration_factor(unit, path, line, "title unit") / 100.0
+
+
 def read_cor_acc(path: str | Path) -> CorAccTrace:
     """Read an ITACA 1.x ``.cor.acc`` file (or ``archive.zip::member``); ``data`` in m/s^2
     as the file has it (``data_cm_s2`` in cm/s^2)."""
@@ -257,6 +275,9 @@ def parse_cor_acc(raw: bytes, path: str | Path) -> CorAccTrace:
         "number_of_data",
     )
     data = _parse_fixed_width(lines[body_start:], body_start + 1, path)
+    to_m_s2 = _title_unit_factor(lines[body_start - 1], body_start, path)
+    if to_m_s2 != 1.0:
+        data *= to_m_s2
     if data.size != ndata:
         raise FormatError(
             path,

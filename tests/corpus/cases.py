@@ -1139,6 +1139,38 @@ def cor_acc_event_in_year_2500(tmp: Path) -> Path:
     return path
 
 
+def _cor_acc_title(tmp: Path, unit: bytes) -> Path:
+    path = _cor_acc(tmp)
+    lines = [
+        b"Accelaration time series in " + unit if line.startswith(b"Accelaration") else line
+        for line in _lines(path)
+    ]
+    path.write_bytes(b"\n".join(lines))
+    return path
+
+
+def _check_cor_acc_in_m_s2(trace: Any, path: Path) -> None:
+    # the title says cm/s/s: 506.93 in the file is 5.0693 m/s^2
+    assert trace.data.size == 59220
+    assert abs(np.abs(trace.data).max() - 5.0693) < 1e-3
+
+
+@case(fmt="cor_acc", read=read_cor_acc, check=_check_cor_acc_in_m_s2, catalog=False)
+def cor_acc_title_in_cm_s2_is_converted(tmp: Path) -> Path:
+    """The real samples rewritten in cm/s^2 (x 100) under a title saying cm/s/s."""
+    path = _cor_acc_title(tmp, b"cm/s/s")
+    values = read_cor_acc(AQG / "16833_H1.cor.acc").data * 100.0
+    rows = [values[i : i + 5] for i in range(0, values.size, 5)]
+    text = [b"".join(b"%14.7E" % v for v in row) for row in rows]
+    path.write_bytes(b"\n".join([*_lines(path)[:10], *text]) + b"\n")
+    return path
+
+
+@case(fmt="cor_acc", read=read_cor_acc, reject=FormatError, match=("title unit", "raw counts"))
+def cor_acc_title_in_counts_is_refused(tmp: Path) -> Path:
+    return _cor_acc_title(tmp, b"counts")
+
+
 def _asdf_trace(path: Path, component: str = "N") -> tuple[h5py.File, str]:
     f = h5py.File(path, "r+")
     group = f["Waveforms/IT.AQG"]
