@@ -42,6 +42,10 @@ from seisgan_core.catalog import (  # noqa: E402
     Selection,
     read_record_waveforms,
     read_records,
+    record_products,
+    shown_skips,
+    shown_text,
+    skip_summary,
     to_table,
 )
 
@@ -78,12 +82,17 @@ def load_table(path: str, _signature_value: float) -> tuple[pd.DataFrame, list]:
 try:
     table, skipped = load_table(str(source_path), _signature(source_path))
 except SeisganIOError as exc:
-    st.error(str(exc))
+    st.error(shown_text(str(exc), source_path))
     st.stop()
 if skipped:
     with st.expander(f"{len(skipped)} files or records could not be read"):
         st.dataframe(
-            csv_safe_frame(pd.DataFrame(skipped, columns=["path", "reason"])), hide_index=True
+            csv_safe_frame(pd.DataFrame(skip_summary(skipped), columns=["reason", "files"])),
+            hide_index=True,
+        )
+        shown = shown_skips(skipped, source_path)
+        st.dataframe(
+            csv_safe_frame(pd.DataFrame(shown, columns=["path", "reason"])), hide_index=True
         )
 if table.empty:
     st.info(f"{label} holds no records.")
@@ -259,7 +268,7 @@ with tab_rec:
     try:
         data, rate, components = record_waveforms(str(source_path), signature, record_id)
     except (SeisganIOError, OSError) as exc:
-        st.error(str(exc))
+        st.error(shown_text(str(exc), source_path))
     else:
         st.plotly_chart(
             vdata.waveform_figure(data, rate, components=components, title=record_id),
@@ -300,6 +309,33 @@ with tab_rec:
                 ),
                 width="stretch",
             )
+            products = record_products(row)  # ITACA's own VEL/DIS/SA/PSV/SD beside the ACC
+            if products:
+                from seisgan_core.evaluate.archive import compare_with_archive
+
+                compared = compare_with_archive(np.asarray(data), rate, components, products)
+                with st.expander(f"The archive's own products: {', '.join(compared)}"):
+                    for product, by_component in compared.items():
+                        for comp, c in by_component.items():
+                            if "periods" in c:
+                                worst = np.nanmax(np.abs(c["difference_pct"]))
+                                curves = {f"archive {product}": c["archive"], "project": c["ours"]}
+                                fig = vdata.spectra_figure(
+                                    c["periods"],
+                                    curves,
+                                    x_title="period (s)",
+                                    y_title=product,
+                                    title=f"{product} {comp}: largest difference {worst:.1f} %",
+                                )
+                            else:
+                                fig = vdata.waveform_figure(
+                                    np.vstack([c["archive"], c["ours"], c["difference"]]),
+                                    rate,
+                                    components=[f"archive {product}", "project", "difference"],
+                                    units="cm/s" if product == "VEL" else "cm",
+                                    title=f"{product} {comp}",
+                                )
+                            st.plotly_chart(fig, width="stretch")
     if str(row.get("source_format")) == "esm_ascii":
 
         @st.cache_data(max_entries=8, show_spinner=False)
@@ -312,7 +348,7 @@ with tab_rec:
         try:
             header = raw_header(first)
         except (SeisganIOError, OSError) as exc:
-            st.error(str(exc))
+            st.error(shown_text(str(exc), source_path))
         else:
             st.caption(f"Raw DYNA 1.2 header of {Path(first).name}")
             st.dataframe(vdata.header_table(header), hide_index=True, width="stretch")

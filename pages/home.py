@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -164,7 +165,7 @@ missing_readers = appstate.missing_parts(["readers and catalogue"])
 if missing_readers:
     st.info(appstate.describe_missing(missing_readers))
 else:
-    from seisgan_core.catalog import read_records
+    from seisgan_core.catalog import read_records, shown_skips, skip_summary
 
     def _read_and_report(path) -> None:
         bar = st.progress(0.0, text=f"Reading {path}")
@@ -185,9 +186,12 @@ else:
         )
         if catalog.skipped:
             st.warning(f"{len(catalog.skipped)} files or records skipped:")
+            summary = pd.DataFrame(skip_summary(catalog.skipped), columns=["reason", "files"])
+            st.dataframe(summary, hide_index=True, width="stretch")
+            base = path if Path(path).is_dir() else Path(path).parent  # no server path shown
             st.dataframe(
                 csv_safe_frame(
-                    pd.DataFrame(catalog.skipped, columns=["path", "reason"]).astype(str)
+                    pd.DataFrame(shown_skips(catalog.skipped, base), columns=["path", "reason"])
                 ),
                 hide_index=True,
                 width="stretch",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -35,11 +36,13 @@ from seisgan_core.io import flatfile as _flat
 from seisgan_core.io import itaca_legacy as _legacy
 from seisgan_core.io import seisbench as _sb
 from seisgan_core.io.errors import FormatError, SeisganIOError, UnknownFormatError
+from seisgan_core.io.fields import ec8_letter, epicentral_distance_km
 from seisgan_core.io.quakeml import looks_like_quakeml
-from seisgan_core.io.safety import read_zip_member, safe_zip_members
+from seisgan_core.io.safety import read_zip_member, safe_zip_members, split_zip_path
 from seisgan_core.io.waveforms import RecordWaveforms, order_components, stack_components
 
 __all__ = [
+    "READERS",
     "RECORD_COLUMNS",
     "Catalog",
     "RecordWaveforms",
@@ -50,6 +53,11 @@ __all__ = [
     "read_record_waveforms",
     "read_records",
     "read_seisbench",
+    "record_products",
+    "shown_skips",
+    "shown_text",
+    "skip_reason",
+    "skip_summary",
     "to_table",
     "write_table",
 ]
@@ -157,82 +165,6 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def _kind(path: Path) -> str:
-    """Which reader a file goes to, by content first and the name second."""
-    name = path.name.lower()
-    if name.endswith(".cor.acc"):
-        return "cor_acc"
-    if name.endswith(".rs"):
-        return "rs"
-    if name.endswith(".metadata"):
-        return "metadata"
-    if zipfile.is_zipfile(path):
-        return "zip"
-    with open(path, "rb") as handle:
-        head = handle.read(4096)
-    if head.startswith(b"\x89HDF\r\n\x1a\n"):
-        return "asdf"
-    if _esm.looks_like_esm(head):
-        return "esm_ascii"
-    if _flat.looks_like_flatfile(head):
-        return "flatfile"
-    if looks_like_quakeml(head):
-        return "quakeml"
-    return "unknown"
-
-
-def _trace_summary(trace: _esm.EsmAsciiTrace) -> dict[str, Any]:
-    """What a record row needs from one ASCII component, without keeping its samples."""
-    f = trace.fields
-    return {
-        "key": trace.record_key(),
-        "component": trace.component,
-        "path": trace.path,
-        "rate": trace.sampling_rate_hz,
-        "npts": trace.npts,
-        "peak": float(np.max(np.abs(trace.data))),
-        "channel": trace.stream.upper(),
-        "fields": {k: f.get(k) for k in _ESM_ROW_KEYS},
-        "acceleration": trace.is_acceleration,
-    }
-
-
-_ESM_ROW_KEYS = (
-    "PROCESSING",
-    "EVENT_ID",
-    "event_time",
-    "EVENT_LATITUDE_DEGREE",
-    "EVENT_LONGITUDE_DEGREE",
-    "EVENT_DEPTH_KM",
-    "MAGNITUDE_W",
-    "MAGNITUDE_L",
-    "NETWORK",
-    "STATION_CODE",
-    "STATION_LATITUDE_DEGREE",
-    "STATION_LONGITUDE_DEGREE",
-    "VS30_M/S",
-    "SITE_CLASSIFICATION_EC8",
-    "EPICENTRAL_DISTANCE_KM",
-    "DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS",
-)
-
-
-def ec8_letter(value: Any) -> str | None:
-    """The EC8 class letter A-E (ESM writes inferred classes as 'C*'); None where unknown."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value).strip().upper().rstrip("*").strip()
-    return text if text in {"A", "B", "C", "D", "E", "S1", "S2"} else None
-
-
-def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    if not all(isinstance(v, float | int) and math.isfinite(v) for v in (lat1, lon1, lat2, lon2)):
-        return math.nan
-    from obspy.geodetics import gps2dist_azimuth
-
-    return gps2dist_azimuth(lat1, lon1, lat2, lon2)[0] / 1000.0
-
-
 def _processing_rank(summary: dict[str, Any]) -> int:
     """Manually processed first, then automatic, then other, then unprocessed (ESM ships
     converted-only 'CV' files beside processed ones for the same component)."""
@@ -274,22 +206,35 @@ def _best_versions(
 
 
 def _esm_rows(
-    summaries: list[dict[str, Any]], skipped: list[tuple[str, str]]
+    summaries: list[dict[str, Any]],
+    skipped: list[tuple[str, str]],
+    products: list[tuple[str, str]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Group ASCII components into records by (event, network, station, location, band)."""
+    """Group ASCII components into records by (event, network, station, location, band).
+
+    The record's other DYNA products (VEL, DIS, SA, PSV, SD) are not records: they go to
+    ``products`` as ``(path, 'VEL of EVENT.NET.STA.LOC.BAND component E')``; a file of a
+    DATA_TYPE that is neither goes to ``skipped``."""
     groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for s in summaries:
+        if s["product"] in _esm.PRODUCTS.values() and s["product"] != "ACC":
+            if products is not None:
+                what = f"{s['product']} of {'.'.join(s['key'])} component {s['component']}"
+                products.append((s["path"], what))
+            continue
         if not s["acceleration"]:
             skipped.append(
-                (s["path"], "not acceleration (velocity/displacement files are left out)")
+                (
+                    s["path"],
+                    f"{s['path']}: expected DATA_TYPE ACCELERATION or a DYNA product "
+                    f"(VELOCITY, DISPLACEMENT, a response spectrum), found {s['data_type']!r}",
+                )
             )
             continue
         groups[s["key"]].append(s)
     rows = []
     for key, versions in groups.items():
-        event_id, network, station, location, _band = key
         comps = _best_versions(versions, skipped)
-        label = comps[0]["path"]
         by_comp = {c["component"]: c for c in comps}
         order = order_components(by_comp)
         if order is None or len(comps) != 3:
@@ -308,49 +253,7 @@ def _esm_rows(
             for c in comps:
                 skipped.append((c["path"], f"components of one record at different rates {rates}"))
             continue
-        f = by_comp[order[0]]["fields"]
-        npts = min(c["npts"] for c in comps)
-        rate = comps[0]["rate"]
-        distance = f["EPICENTRAL_DISTANCE_KM"]
-        if not math.isfinite(distance):
-            # computed from the header's coordinates (WGS84 geodesic, ObsPy), not invented
-            distance = _distance_km(
-                f["EVENT_LATITUDE_DEGREE"],
-                f["EVENT_LONGITUDE_DEGREE"],
-                f["STATION_LATITUDE_DEGREE"],
-                f["STATION_LONGITUDE_DEGREE"],
-            )
-        rows.append(
-            {
-                "record_id": ".".join(key),
-                "event_id": event_id or None,
-                "event_time": f["event_time"],
-                "event_latitude": f["EVENT_LATITUDE_DEGREE"],
-                "event_longitude": f["EVENT_LONGITUDE_DEGREE"],
-                "event_depth_km": f["EVENT_DEPTH_KM"],
-                "mw": f["MAGNITUDE_W"],
-                "ml": f["MAGNITUDE_L"],
-                "network": network,
-                "station": station,
-                "location": location,
-                "station_latitude": f["STATION_LATITUDE_DEGREE"],
-                "station_longitude": f["STATION_LONGITUDE_DEGREE"],
-                "vs30_m_s": f["VS30_M/S"],
-                "ec8_class": ec8_letter(f["SITE_CLASSIFICATION_EC8"]),
-                "epicentral_distance_km": distance,
-                "sampling_rate_hz": rate,
-                "npts": npts,
-                "components": ",".join(order),
-                "pga_cm_s2": max(by_comp[c]["peak"] for c in order[:2]),
-                "source_format": "esm_ascii",
-                "source_path": label if "::" not in label else label.split("::")[0],
-                "record_duration_s": npts / rate,
-                "kind": "earthquake",
-                "channels": ",".join(by_comp[c]["channel"] for c in order),
-                "starttime": f["DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS"],
-                "source_files": "|".join(by_comp[c]["path"] for c in order),
-            }
-        )
+        rows.append(_esm.record_row(key, by_comp, order))
     return rows
 
 
@@ -373,69 +276,146 @@ def _check_separators(path: Path, separators: Sequence[str]) -> None:
         )
 
 
+@dataclass
+class _Source:
+    """One file or zip member as the registry sees it: its name (``label``: the path or
+    ``archive.zip::member``), first bytes, all bytes on demand, and where it lies."""
+
+    label: str
+    head: bytes
+    data: Callable[[], bytes]
+    folder: Any  # ITACA 1.x files are grouped by folder (or by zip and folder inside it)
+    in_zip: bool
+
+    @property
+    def name(self) -> str:
+        return self.label.rpartition("/")[2].rpartition("::")[2].lower()
+
+
+@dataclass
+class _Found:
+    """What reading gathers: rows, ESM components to group, skips, ITACA 1.x files."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    esm: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    legacy: dict[Any, dict[str, list[Path]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
+
+
+def _read_esm(src: _Source, found: _Found) -> None:
+    found.esm.append(_esm.component_summary(_esm.parse_esm_ascii(src.data(), src.label)))
+
+
+def _read_flat(src: _Source, found: _Found) -> None:
+    found.rows.extend(_flat.read_flatfile_bytes(src.data(), src.label))
+
+
+def _read_asdf(src: _Source, found: _Found) -> None:
+    if src.in_zip:
+        reason = "an HDF5/ASDF file inside a zip; unzip it first (HDF5 needs random access)"
+        found.skipped.append((src.label, f"{src.label}: {reason}"))
+        return
+    found.rows.extend(_asdf.read_asdf_table(src.label, skipped=found.skipped))
+
+
+def _read_zip_file(src: _Source, found: _Found) -> None:
+    if src.in_zip:
+        found.skipped.append((src.label, f"{src.label}: a zip inside a zip; unzip it first"))
+        return
+    _read_zip(Path(src.label), found)
+
+
+def _group_legacy(kind: str) -> Callable[[_Source, _Found], None]:
+    def group(src: _Source, found: _Found) -> None:
+        found.legacy[src.folder][kind].append(Path(src.label))
+
+    return group
+
+
+def _pass_over(src: _Source, found: _Found) -> None:
+    """ITACA 1.x ``.rs`` spectra belong to a ``.cor.acc``; they are not records."""
+
+
+def _events_only(src: _Source, found: _Found) -> None:
+    found.skipped.append((src.label, f"{src.label}: QuakeML holds events, not records"))
+
+
+# The one registry of (kind, is_x, read_x), for files and zip members alike: the first whose
+# test takes the source reads it. ITACA 1.x files are told by name, the rest by content.
+READERS: tuple[tuple[str, Callable[[str, bytes], bool], Callable[[_Source, _Found], None]], ...] = (
+    ("cor_acc", lambda name, head: name.endswith(".cor.acc"), _group_legacy("cor_acc")),
+    ("metadata", lambda name, head: name.endswith(".metadata"), _group_legacy("metadata")),
+    ("rs", lambda name, head: name.endswith(".rs"), _pass_over),
+    ("zip", lambda name, head: head.startswith((b"PK\x03\x04", b"PK\x05\x06")), _read_zip_file),
+    ("asdf", lambda name, head: head.startswith(b"\x89HDF\r\n\x1a\n"), _read_asdf),
+    ("esm_ascii", lambda name, head: _esm.looks_like_esm(head), _read_esm),
+    ("flatfile", lambda name, head: _flat.looks_like_flatfile(head), _read_flat),
+    ("quakeml", lambda name, head: looks_like_quakeml(head), _events_only),
+)
+
+
+def _dispatch(src: _Source, found: _Found) -> None:
+    for kind, is_x, read_x in READERS:
+        if is_x(src.name, src.head):
+            if kind in _PATH_IN_TABLE and not src.in_zip:
+                _check_separators(Path(src.label), ("|", "::") if kind == "zip" else ("|",))
+            read_x(src, found)
+            return
+    raise UnknownFormatError(
+        src.label,
+        None,
+        "ESM/ITACA ASCII, ASDF, a flat file, ITACA 1.x .cor.acc/.metadata or a zip",
+        "none of these",
+    )
+
+
+def _file_source(path: Path) -> _Source:
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such file")
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+    return _Source(str(path), head, path.read_bytes, path.parent, in_zip=False)
+
+
 def read_records(
     paths: Iterable[str | Path] | str | Path, *, progress: Progress | None = None
 ) -> Catalog:
     """Read any mix of files, folders and zips into one record table.
 
-    Each file is recognised by its content (HDF5 signature and ``file_format='ASDF'``, a
-    DYNA 1.2 header, flat-file columns) and by name for ITACA 1.x (``.cor.acc``,
-    ``.metadata``; ``.rs`` spectra are not records and are passed over). A file that no
-    reader takes, or that a reader rejects, goes to ``Catalog.skipped`` with the reason.
-    Records met twice (the same record id from a flat file and from waveforms) are merged:
-    the waveform row wins and keeps values only the flat file has.
+    Each file and zip member goes to the first reader of :data:`READERS` that takes it: by
+    content (a zip, the HDF5 signature, a DYNA header, flat-file columns, QuakeML) and by
+    name for ITACA 1.x (``.cor.acc``, ``.metadata``; ``.rs`` spectra are not records and are
+    passed over). Each is read in isolation: whatever it raises makes it a skip in
+    ``Catalog.skipped`` with the reason, and the rest are read. The records' other DYNA
+    products (VEL, DIS, SA, PSV, SD) go to ``Catalog.products``. Records met twice (the same
+    record id from a flat file and from waveforms) are merged: the waveform row wins and keeps
+    values only the flat file has.
     """
     if isinstance(paths, str | Path):
         paths = [paths]
-    skipped: list[tuple[str, str]] = []
-    rows: list[dict[str, Any]] = []
-    paths = _seisbench_sources(paths, rows, skipped)
+    found = _Found()
+    paths = _seisbench_sources(paths, found.rows, found.skipped)
     # a descriptor inside a folder (data/raw/NAME/source.seisbench.json, as the app saves it)
-    files = [Path(p) for p in _seisbench_sources(_expand(paths), rows, skipped, files=True)]
-    esm: list[dict[str, Any]] = []
-    # ITACA 1.x files by folder (or by zip and folder inside it): a record is NNNNN.metadata
-    # with NNNNN_{H1,H2,V}.cor.acc side by side
-    legacy_dirs: dict[Any, dict[str, list[Path]]] = defaultdict(lambda: defaultdict(list))
+    files = [Path(p) for p in _seisbench_sources(_expand(paths), found.rows, found.skipped,
+                                                 files=True)]  # fmt: skip
     for n, path in enumerate(files):
         if progress is not None:
             progress(n / max(len(files), 1), f"reading {path.name}")
         try:
-            if not path.is_file():
-                raise FileNotFoundError(f"{path}: no such file")
-            kind = _kind(path)
-            if kind in _PATH_IN_TABLE:
-                _check_separators(path, ("|", "::") if kind == "zip" else ("|",))
-            if kind == "esm_ascii":
-                esm.append(_trace_summary(_esm.read_esm_ascii(path)))
-            elif kind == "zip":
-                rows.extend(_read_zip(path, esm, skipped, legacy_dirs))
-            elif kind == "asdf":
-                rows.extend(_asdf.read_asdf_table(path, skipped=skipped))
-            elif kind == "flatfile":
-                rows.extend(_flat.read_flatfile(path))
-            elif kind in ("cor_acc", "metadata"):
-                legacy_dirs[path.parent][kind].append(path)
-            elif kind == "rs":
-                continue  # ITACA's response spectra belong to a .cor.acc; not records
-            elif kind == "quakeml":
-                skipped.append((str(path), f"{path}: QuakeML holds events, not records"))
-            else:
-                raise UnknownFormatError(
-                    path,
-                    None,
-                    "ESM/ITACA ASCII, ASDF, a flat file, ITACA 1.x .cor.acc/.metadata or a zip",
-                    "none of these",
-                )
-        except (SeisganIOError, OSError, UnicodeError) as exc:
-            skipped.append((str(path), str(exc)))
-    rows.extend(_esm_rows(esm, skipped))
-    for _folder, kinds in sorted(legacy_dirs.items(), key=lambda item: str(item[0])):
-        rows.extend(_legacy_rows(kinds["metadata"], kinds["cor_acc"], skipped))
+            _dispatch(_file_source(path), found)
+        except Exception as exc:  # one file, read in isolation: its failure is a skip
+            found.skipped.append((str(path), skip_reason(path, exc)))
+    products: list[tuple[str, str]] = []
+    rows = found.rows + _esm_rows(found.esm, found.skipped, products)
+    for _folder, kinds in sorted(found.legacy.items(), key=lambda item: str(item[0])):
+        rows.extend(_legacy_rows(kinds["metadata"], kinds["cor_acc"], found.skipped))
     if progress is not None:
         progress(1.0, f"{len(rows)} records")
     duplicates: list[tuple[str, str]] = []
     table = _merge_duplicates(to_table(rows), duplicates)
-    return Catalog(table=table, skipped=skipped, duplicates=duplicates)
+    return Catalog(table=table, skipped=found.skipped, duplicates=duplicates, products=products)
 
 
 def _seisbench_sources(
@@ -481,56 +461,70 @@ def read_seisbench(
     for row in rows:
         row["ec8_class"] = ec8_letter(row["ec8_class"])
         if not math.isfinite(row["epicentral_distance_km"]):
-            row["epicentral_distance_km"] = _distance_km(
+            row["epicentral_distance_km"] = epicentral_distance_km(
                 row["event_latitude"], row["event_longitude"],
                 row["station_latitude"], row["station_longitude"],
             )  # fmt: skip
     return rows
 
 
-def _read_zip(
-    path: Path,
-    esm: list[dict[str, Any]],
-    skipped: list[tuple[str, str]],
-    legacy_dirs: dict[Any, dict[str, list[Any]]],
-) -> list[dict[str, Any]]:
-    """Members of a zip, read from memory after the safety checks: ESM ASCII, flat files and
-    ITACA 1.x files (grouped by their folder inside the zip, named ``zip::member``)."""
-    rows: list[dict[str, Any]] = []
-    with zipfile.ZipFile(path) as zf:
+def _skip_category(path: str, reason: str) -> str:
+    """What kind of problem a skip reason names, without the file and its own values: the
+    ``expected ...`` part of a FormatError message, else the message without its file name."""
+    text = reason[len(path) :].lstrip(": ") if reason.startswith(path) else reason
+    if "expected " in text:
+        text = "expected " + text.split("expected ", 1)[1].split(", found", 1)[0]
+    return text.split(" (")[0] if text.startswith("could not be read") else text
+
+
+def skip_summary(skipped: Sequence[tuple[str, str]]) -> list[tuple[str, int]]:
+    """``(reason, count)`` for skipped files grouped by the kind of problem, most first."""
+    counts: dict[str, int] = defaultdict(int)
+    for path, reason in skipped:
+        counts[_skip_category(str(path), str(reason))] += 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def shown_text(text: str, base: str | Path) -> str:
+    """``text`` with the server's path to ``base`` cut to the folder's name (what the app
+    shows: no server path reaches the browser)."""
+    root = os.path.abspath(base).rstrip(os.sep) or os.sep
+    name = os.path.basename(root) or root
+    return str(text).replace(root + os.sep, "").replace(root, name)
+
+
+def shown_skips(skipped: Sequence[tuple[str, str]], base: str | Path) -> list[tuple[str, str]]:
+    """Skipped files with paths relative to ``base`` in both path and reason."""
+    return [(shown_text(path, base), shown_text(reason, base)) for path, reason in skipped]
+
+
+def skip_reason(path: str | Path, exc: BaseException) -> str:
+    """Why a file was skipped: the project's own error as it is, anything else named with the
+    file and the exception type (a reader bug or a resource limit, never a traceback)."""
+    if isinstance(exc, SeisganIOError | OSError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return f"{path}: expected a file that fits in memory, found one that does not"
+    detail = str(exc).splitlines()[0][:200] if str(exc) else ""
+    return f"{path}: could not be read ({type(exc).__name__}{': ' + detail if detail else ''})"
+
+
+def _read_zip(path: Path, found: _Found) -> None:
+    """Every member of a zip through the same registry as files, read from memory after the
+    safety checks (an unsafe archive raises as a whole); a member is ``zip::member``."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise FormatError(path, None, "a zip archive", f"a damaged zip ({exc})") from None
+    with zf:
         for info in safe_zip_members(zf, path):
             label = f"{path}::{info.filename}"
-            name = info.filename.lower()
-            folder = (str(path), info.filename.rpartition("/")[0])
-            if name.endswith(".cor.acc"):
-                legacy_dirs[folder]["cor_acc"].append(Path(label))
-                continue
-            if name.endswith(".metadata"):
-                legacy_dirs[folder]["metadata"].append(Path(label))
-                continue
-            if name.endswith(".rs"):
-                continue  # ITACA's response spectra belong to a .cor.acc; not records
-            raw = read_zip_member(zf, info, path)
             try:
-                if _esm.looks_like_esm(raw[:4096]):
-                    esm.append(_trace_summary(_esm.parse_esm_ascii(raw, label)))
-                elif _flat.looks_like_flatfile(raw[:4096]):
-                    rows.extend(_flat.read_flatfile_bytes(raw, label))
-                elif raw.startswith(b"\x89HDF\r\n\x1a\n"):
-                    skipped.append(
-                        (
-                            label,
-                            f"{label}: an HDF5/ASDF file inside a zip; unzip it first "
-                            "(HDF5 needs random access to a file)",
-                        )
-                    )
-                elif looks_like_quakeml(raw[:2048]):
-                    skipped.append((label, f"{label}: QuakeML holds events, not records"))
-                else:
-                    skipped.append((label, f"{label}: not a format this project reads"))
-            except SeisganIOError as exc:
-                skipped.append((label, str(exc)))
-    return rows
+                raw = read_zip_member(zf, info, path)
+                folder = (str(path), info.filename.rpartition("/")[0])
+                _dispatch(_Source(label, raw[:4096], lambda raw=raw: raw, folder, True), found)
+            except Exception as exc:  # one member, read in isolation
+                found.skipped.append((label, skip_reason(label, exc)))
 
 
 def _legacy_rows(
@@ -546,8 +540,9 @@ def _legacy_rows(
     for _waveform_id, parts in sorted(by_id.items()):
         try:
             rows.append(_legacy.read_legacy_record(parts["metadata"], sorted(parts["acc"])))
-        except (SeisganIOError, OSError) as exc:
-            skipped.append((str(parts["metadata"] or parts["acc"][0]), str(exc)))
+        except Exception as exc:  # one record, read in isolation
+            where = str(parts["metadata"] or parts["acc"][0])
+            skipped.append((where, skip_reason(where, exc)))
     return rows
 
 
@@ -773,6 +768,8 @@ class Catalog:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     selection_report: list[tuple[str, int]] = field(default_factory=list)
+    # the records' other DYNA products met while reading (path, what): not records, not errors
+    products: list[tuple[str, str]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.table)
@@ -795,6 +792,7 @@ class Catalog:
             skipped=list(self.skipped),
             duplicates=list(self.duplicates),
             selection_report=report,
+            products=list(self.products),
         )
 
     def _of_kind(self, kinds: tuple[str, ...] | None) -> pd.DataFrame:
@@ -954,6 +952,59 @@ def read_record_waveforms(row: Any) -> RecordWaveforms:
         )
         return RecordWaveforms(data, rate, order, _start(row))
     return _raise_no_waveforms(row)
+
+
+_PRODUCT_IN_NAME = re.compile(r"\.ACC\.ASC$", re.IGNORECASE)
+
+
+def _product_path(acc_path: str, product: str) -> str | None:
+    """The path ITACA/ESM give a record's ``product`` beside ``*.ACC.ASC`` (same case), or None
+    where the file (or zip member) is absent or the name does not follow the convention."""
+    match = _PRODUCT_IN_NAME.search(acc_path)
+    if match is None:
+        return None
+    suffix = f".{product}.ASC"
+    candidate = acc_path[: match.start()] + (suffix if match.group(0).isupper() else suffix.lower())
+    if split_zip_path(candidate) is not None:
+        archive, _, member = candidate.partition("::")
+        try:
+            with zipfile.ZipFile(archive) as zf:
+                zf.getinfo(member)
+        except (OSError, KeyError, zipfile.BadZipFile):
+            return None
+        return candidate
+    return candidate if Path(candidate).is_file() else None
+
+
+def record_products(row: Any) -> dict[str, dict[str, _esm.EsmAsciiTrace]]:
+    """ITACA's own products of an ESM ASCII record that lie beside its ``*.ACC.ASC`` files:
+    ``{'VEL': {'E': trace, 'N': ..., 'Z': ...}, 'SA': {...}, ...}`` (VEL, DIS: time series in
+    cm/s and cm; SA, PSV, SD: 5 %-damped spectra with ``trace.periods``).
+
+    Each product file must say it is that product of the same record and component (its
+    header's DATA_TYPE, event, station, stream); one that does not, or cannot be read, is left
+    out. Records of other formats have none: ``{}``.
+    """
+    if _get(row, "source_format") != "esm_ascii":
+        return {}
+    found: dict[str, dict[str, _esm.EsmAsciiTrace]] = {}
+    for component, acc_path in zip(_components(row), _files(row), strict=True):
+        paths = {p: _product_path(acc_path, p) for p in ("VEL", "DIS", "SA", "PSV", "SD")}
+        paths = {p: path for p, path in paths.items() if path is not None}
+        if not paths:
+            continue
+        try:
+            key = _esm.read_esm_ascii(acc_path).record_key()
+        except (SeisganIOError, OSError):
+            continue
+        for product, path in paths.items():
+            try:
+                trace = _esm.read_esm_ascii(path)
+            except (SeisganIOError, OSError):
+                continue
+            if (trace.product, trace.record_key(), trace.component) == (product, key, component):
+                found.setdefault(product, {})[component] = trace
+    return found
 
 
 def _raise_no_waveforms(row: Any) -> RecordWaveforms:

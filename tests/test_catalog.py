@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import sys
 import zipfile
@@ -270,14 +271,25 @@ def test_non_geographic_horizontals_keep_their_names(tmp_path):
     assert np.array_equal(record.data[0], real_samples_cm_s2("16833", "H2", 900))
 
 
-def test_velocity_files_are_left_out_with_a_reason(tmp_path):
+def test_velocity_files_are_products_not_records_nor_errors(tmp_path):
     paths = write_real_esm_record(tmp_path, n=400)
     for path in paths.values():
         replace_line(path, "DATA_TYPE", "DATA_TYPE: VELOCITY")
         replace_line(path, "UNITS", "UNITS: cm/s")
     catalog = read_records([tmp_path])
-    assert catalog.table.empty and len(catalog.skipped) == 3
-    assert all("not acceleration" in reason for _, reason in catalog.skipped)
+    assert catalog.table.empty and catalog.skipped == []
+    assert sorted(what for _, what in catalog.products) == [
+        f"VEL of IT-2009-0009.IT.AQG..HN component {c}" for c in "ENZ"
+    ]
+
+
+def test_an_unknown_data_type_is_skipped_with_a_reason(tmp_path):
+    paths = write_real_esm_record(tmp_path, n=400)
+    replace_line(paths["E"], "DATA_TYPE", "DATA_TYPE: STRAIN")
+    catalog = read_records([tmp_path])
+    reasons = dict(catalog.skipped)
+    assert "expected DATA_TYPE ACCELERATION or a DYNA product" in reasons[str(paths["E"])]
+    assert "found 'STRAIN'" in reasons[str(paths["E"])]
 
 
 def test_distance_computed_from_coordinates_when_the_header_has_none(tmp_path):
@@ -342,3 +354,100 @@ def test_asdf_inside_a_zip_is_reported(tmp_path):
     catalog = read_records([archive])
     assert catalog.table.empty
     assert "unzip it first" in catalog.skipped[0][1]
+
+
+def test_skip_summary_counts_by_kind_of_problem():
+    from seisgan_core.catalog import shown_skips, shown_text, skip_summary
+
+    skipped = [
+        ("/srv/data/a.ASC", "/srv/data/a.ASC, line 3, field 'X': expected a number, found 'x'"),
+        ("/srv/data/b.ASC", "/srv/data/b.ASC, line 9, field 'X': expected a number, found 'y'"),
+        ("/srv/data/c.zip::m", "/srv/data/c.zip::m: could not be read (KeyError: 'q')"),
+    ]
+    assert skip_summary(skipped) == [("expected a number", 2), ("could not be read", 1)]
+    assert shown_skips(skipped[:1], "/srv/data") == [
+        ("a.ASC", "a.ASC, line 3, field 'X': expected a number, found 'x'")
+    ]
+    assert shown_text("/srv/data: expected a folder", "/srv/data/") == "data: expected a folder"
+
+
+def test_an_unexpected_exception_in_one_file_is_a_skip(tmp_path, monkeypatch):
+    """Whatever a reader raises (a bug, MemoryError) costs its file only, named in the reason."""
+    from seisgan_core import catalog as cat
+    from seisgan_core.io import esm_ascii
+
+    for name in ("a.ASC", "b.ASC"):
+        (tmp_path / name).write_bytes(b"EVENT_NAME: x\nEVENT_ID: y\nSTREAM: HNE\nNDATA: 1\n1\n")
+    calls = []
+
+    def broken(raw, path):
+        calls.append(path)
+        raise MemoryError if len(calls) == 1 else ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(esm_ascii, "parse_esm_ascii", broken)
+    catalog = cat.read_records([tmp_path])
+    assert len(calls) == 2
+    reasons = dict(catalog.skipped)
+    assert reasons[str(tmp_path / "a.ASC")].endswith("found one that does not")
+    assert reasons[str(tmp_path / "b.ASC")] == (
+        f"{tmp_path / 'b.ASC'}: could not be read (ZeroDivisionError: float division by zero)"
+    )
+
+
+def test_one_registry_reads_files_and_zip_members_alike(tmp_path):
+    """The same (is_x, read_x) pairs decide for a file and for a zip member: a real record,
+    the real ESM flat file and a QuakeML read the same in a folder and in a zip."""
+    from seisgan_core.catalog import READERS
+
+    assert [kind for kind, _, _ in READERS] == [
+        "cor_acc", "metadata", "rs", "zip", "asdf", "esm_ascii", "flatfile", "quakeml",
+    ]  # fmt: skip
+    folder = tmp_path / "folder"
+    paths = write_real_esm_record(folder, n=300)
+    (folder / "flat.csv").write_bytes(ESM_FLATFILE.read_bytes())
+    (folder / "notes.txt").write_text("not data\n")
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as zf:
+        zf.writestr("x.ASC", paths["E"].read_bytes())
+    archive = tmp_path / "all.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in folder.iterdir():
+            zf.write(path, f"dl/{path.name}")
+        zf.writestr("dl/inner.zip", inner.getvalue())
+    from_folder, from_zip = read_records([folder]), read_records([archive])
+    assert len(from_folder.table) == len(from_zip.table) == 101
+    key = ["record_id", "npts", "pga_cm_s2", "mw"]
+    pd.testing.assert_frame_equal(
+        from_folder.table[key].sort_values("record_id").reset_index(drop=True),
+        from_zip.table[key].sort_values("record_id").reset_index(drop=True),
+    )
+    reasons = dict(from_zip.skipped)
+    assert "a zip inside a zip" in reasons[f"{archive}::dl/inner.zip"]
+    assert "expected ESM/ITACA ASCII" in reasons[f"{archive}::dl/notes.txt"]
+    assert len(paths) == 3
+
+
+def test_a_damaged_asdf_dataset_read_later_is_an_asdf_error(tmp_path):
+    """Waveforms read after the table (prepare, the viewer): libhdf5's own errors on a damaged
+    dataset arrive as AsdfError naming the file, which prepare skips record by record."""
+    import h5py
+
+    from seisgan_core.io.errors import AsdfError
+
+    path = tmp_path / "real.h5"
+    real_asdf(path, noise=False, n=400)
+    row = read_records([path]).table.iloc[0]
+    with h5py.File(path, "r+") as f:
+        group = f["Waveforms/IT.AQG"]
+        name = next(n for n in group if n.startswith("IT.AQG..HNE"))
+        attrs = dict(group[name].attrs)
+        del group[name]
+        dataset = group.create_dataset(name, data=np.zeros(400), compression="gzip")
+        dataset.attrs.update(attrs)
+        chunk = dataset.id.get_chunk_info(0)
+    raw = bytearray(path.read_bytes())
+    raw[chunk.byte_offset : chunk.byte_offset + chunk.size] = b"\xff" * chunk.size  # the gzip
+    path.write_bytes(bytes(raw))
+    with pytest.raises(AsdfError, match="a damaged one") as info:
+        read_record_waveforms(row)
+    assert info.value.path == str(path)

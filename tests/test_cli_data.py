@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -35,6 +36,7 @@ def test_ingest_mixed_paths_then_info(tmp_path):
             str(notes),
             "--out",
             str(out),
+            "--verbose",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -48,6 +50,7 @@ def test_ingest_mixed_paths_then_info(tmp_path):
     )
     assert "Mw missing for 60; skipped 1" in result.stdout
     assert f"skipped: {notes}: expected ESM/ITACA ASCII" in result.stderr
+    assert "skipped 1 files or records:\n  1 x expected ESM/ITACA ASCII" in result.stderr
     table = pd.read_parquet(out)
     assert list(table.columns) == list(RECORD_COLUMNS) and len(table) == 113
     # the table and the marker that says `seisgan ingest` wrote it (issue 15), no temporaries
@@ -111,3 +114,46 @@ def test_output_is_atomic_when_writing_fails(tmp_path, monkeypatch, capsys):
 def test_info_on_a_missing_file(tmp_path, capsys):
     assert cli.main(["info", str(tmp_path / "absent.parquet")]) == 1
     assert "cannot read the record table" in capsys.readouterr().err
+
+
+def test_info_reads_a_folder_as_ingest_does(tmp_path, capsys):
+    """info takes what ingest takes: the L'Aquila folder gives the same 13 records."""
+    assert cli.main(["info", str(LAQUILA)]) == 0
+    assert "13 records, 1 events, 13 stations (Mw missing for 0)" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_skipped_files_are_counted_by_reason_and_listed_with_verbose(tmp_path, capsys):
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for n in range(3):
+        (inputs / f"notes{n}.txt").write_text("not data\n")
+    (inputs / "broken.cor.acc").write_bytes(
+        (LAQUILA / "16833" / "16833_H1.cor.acc").read_bytes()[:50]
+    )
+    out = tmp_path / "c.parquet"
+    assert cli.main(["ingest", str(LAQUILA / "16833"), str(inputs), "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "skipped 4 files or records:" in err
+    assert "  3 x expected ESM/ITACA ASCII" in err
+    assert "(--verbose lists them)" in err and "notes0.txt" not in err
+    assert cli.main(["info", str(LAQUILA / "16833"), str(inputs), "--verbose"]) == 0
+    err = capsys.readouterr().err
+    assert "  3 x expected ESM/ITACA ASCII" in err
+    assert f"skipped: {inputs / 'notes0.txt'}: expected" in err
+
+
+def test_export_refuses_a_lying_npy_header_before_reading(tmp_path, capsys):
+    """A .npy header claiming 50 million records of (3, 8000) float32 over 64 bytes: refused
+    with the bytes it would need, nothing allocated (issue 15 item 6)."""
+    path = tmp_path / "generated.npy"
+    with open(path, "wb") as fh:
+        np.lib.format.write_array_header_1_0(
+            fh, {"descr": "<f4", "fortran_order": False, "shape": (50_000_000, 3, 8000)}
+        )
+        fh.write(bytes(64))
+    out = tmp_path / "out.csv"
+    assert cli.main(["export", "--generated", str(path), "--format", "csv", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"{path}: expected 4800000000" in err and "is the file truncated?" in err
+    assert not out.exists()

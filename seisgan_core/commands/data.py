@@ -45,7 +45,10 @@ def register(subparsers) -> None:
     )
     ingest.add_argument("--out", required=True, metavar="CATALOG.parquet", help="output table")
     ingest.add_argument(
-        "--quiet", action="store_true", help="no progress bar, no list of skipped files"
+        "--quiet", action="store_true", help="no progress bar, no summary of skipped files"
+    )
+    ingest.add_argument(
+        "--verbose", action="store_true", help="list every skipped file with its reason"
     )
     ingest.add_argument(
         "--force",
@@ -56,10 +59,19 @@ def register(subparsers) -> None:
 
     info = subparsers.add_parser(
         "info",
-        help="summarise a record table (count, mean, median, std, range)",
-        description="Print counts and the statistics of Mw, depth, distance, duration and PGA.",
+        help="summarise a record table or what ingest would read (count, mean, median, std)",
+        description=(
+            "Print counts and the statistics of Mw, depth, distance, duration and PGA of a record "
+            "table (CATALOG.parquet), or of the files, folders and zips ingest takes (read, "
+            "nothing written; skipped files summarised by reason)."
+        ),
     )
-    info.add_argument("catalog", metavar="CATALOG.parquet")
+    info.add_argument(
+        "paths", nargs="+", metavar="PATH", help="CATALOG.parquet, or files, folders, zips"
+    )
+    info.add_argument(
+        "--verbose", action="store_true", help="list every skipped file with its reason"
+    )
     selection = info.add_argument_group("selection (default: everything in the table)")
     selection.add_argument("--select", action="store_true", help="apply the study's selection")
     selection.add_argument("--mw-min", type=float, help="Mw greater than (study: 4.0)")
@@ -106,12 +118,8 @@ def run_ingest(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     table = catalog.table
-    for path, reason in catalog.skipped if not args.quiet else []:
-        # readers' errors already begin with the file's name
-        print(
-            f"skipped: {reason if reason.startswith(path) else f'{path}: {reason}'}",
-            file=sys.stderr,
-        )
+    if not args.quiet:
+        report_skipped(catalog.skipped, verbose=args.verbose)
     if table.empty:
         print(
             f"no records read from {len(args.paths)} path(s); "
@@ -157,15 +165,55 @@ def _read_seisbench(args: argparse.Namespace):
     return Catalog(table=to_table(rows))
 
 
+def report_skipped(skipped, *, verbose: bool) -> None:
+    """Skipped files on stderr: counts by reason, and with ``verbose`` every file."""
+    from seisgan_core.catalog import skip_summary
+
+    if not skipped:
+        return
+    print(f"skipped {len(skipped)} files or records:", file=sys.stderr)
+    for reason, count in skip_summary(skipped):
+        print(f"  {count} x {reason}", file=sys.stderr)
+    if not verbose:
+        print("  (--verbose lists them)", file=sys.stderr)
+        return
+    for path, reason in skipped:
+        # readers' errors already begin with the file's name
+        print(
+            f"skipped: {reason if reason.startswith(path) else f'{path}: {reason}'}",
+            file=sys.stderr,
+        )
+
+
+def _info_catalog(args: argparse.Namespace):
+    """The record table of a parquet file, or what ingest would read from the paths."""
+    from pathlib import Path
+
+    from seisgan_core.catalog import Catalog, read_records
+
+    first = Path(args.paths[0])
+    if len(args.paths) == 1 and first.suffix.lower() == ".parquet":
+        try:
+            return Catalog.from_parquet(first)
+        except (OSError, ValueError) as exc:
+            print(f"{first}: cannot read the record table ({exc})", file=sys.stderr)
+            return None
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        print(f"{missing[0]}: no such file or folder", file=sys.stderr)
+        return None
+    catalog = read_records(args.paths)
+    report_skipped(catalog.skipped, verbose=args.verbose)
+    return catalog
+
+
 def run_info(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from seisgan_core.catalog import Catalog, Selection
+    from seisgan_core.catalog import Selection
 
-    try:
-        catalog = Catalog.from_parquet(args.catalog)
-    except (OSError, ValueError) as exc:
-        print(f"{args.catalog}: cannot read the record table ({exc})", file=sys.stderr)
+    catalog = _info_catalog(args)
+    if catalog is None:
         return 1
     bounds = {
         "mw_min": args.mw_min,

@@ -230,8 +230,10 @@ def _generated_from_run(args, table, n: int):
 def _generated_from_file(args, real_table):
     import numpy as np
 
+    from seisgan_core.prepare import open_npy  # the header is checked before any read
+
     path = Path(args.generated)
-    gen = np.load(path, mmap_mode="r")
+    gen = open_npy(path)
     if gen.ndim != 3 or gen.shape[1] != 3:
         from seisgan_core.io.errors import FormatError
 
@@ -457,8 +459,10 @@ def _run_export(args: argparse.Namespace) -> int:
         provenance = samples.metadata()
         conditions = samples.conditions if any(samples.conditions) else None
     else:
+        from seisgan_core.prepare import open_npy  # the header is checked before any read
+
         path = Path(args.generated)
-        waves = np.load(path)
+        waves = np.asarray(open_npy(path))
         sidecar = path.with_suffix(".json")
         provenance = json.loads(sidecar.read_text()) if sidecar.exists() else {}
         provenance.setdefault("generated", str(path))

@@ -22,6 +22,7 @@ parses them.
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import re
@@ -36,7 +37,15 @@ from typing import Any
 import h5py
 import numpy as np
 
-from seisgan_core.io.errors import AsdfError, FormatError, SeisganIOWarning, UnsafeInputError
+from seisgan_core.io.bounds import MAX_NPTS, MAX_YEAR, MIN_YEAR, check_sampling_rate
+from seisgan_core.io.errors import (
+    AsdfError,
+    FormatError,
+    SeisganIOError,
+    SeisganIOWarning,
+    UnsafeInputError,
+)
+from seisgan_core.io.fields import ec8_letter
 from seisgan_core.io.quakeml import parse_quakeml
 from seisgan_core.io.safety import check_xml_bytes
 from seisgan_core.io.waveforms import RecordWaveforms, order_components, stack_components
@@ -83,6 +92,7 @@ class TraceInfo:
     sampling_rate_hz: float | None
     event_ids: tuple[str, ...]
     npts: int
+    problem: str | None = None  # why the trace cannot be read (bad attribute or shape)
 
     @property
     def hdf5_path(self) -> str:
@@ -161,6 +171,29 @@ def _check_links(f: h5py.File, path: str) -> None:
         )
 
 
+def _damaged_as_asdf_error(func):
+    """Turn what libhdf5 raises on a damaged file (h5py's OSError, RuntimeError, KeyError,
+    ValueError, TypeError: a bad heap, a broken B-tree, an unreadable attribute) into an
+    AsdfError naming the file, so a damaged file is a skip with its reason, never a crash."""
+
+    @functools.wraps(func)
+    def wrapper(path, *args, **kwargs):
+        try:
+            return func(path, *args, **kwargs)
+        except (SeisganIOError, FileNotFoundError):
+            raise
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:
+            detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+            raise AsdfError(
+                str(path),
+                None,
+                "a readable HDF5 structure",
+                f"a damaged one ({type(exc).__name__}{': ' + detail if detail else ''})",
+            ) from None
+
+    return wrapper
+
+
 def _open(path: str | Path) -> h5py.File:
     path = str(path)
     if not Path(path).is_file():
@@ -208,6 +241,55 @@ def _attr(dsid: h5py.h5d.DatasetID, name: bytes) -> Any:
     return value[()]
 
 
+# starttime attributes are ns since 1970 (int64); outside these years they are not dates
+_MIN_START_NS = int((datetime(MIN_YEAR, 1, 1, tzinfo=UTC).timestamp()) * 1e9)
+_MAX_START_NS = int((datetime(MAX_YEAR, 1, 1, tzinfo=UTC).timestamp()) * 1e9)
+
+
+def _scalar_number(value: Any) -> float | None:
+    """A real number from a scalar numeric attribute, else None (text, arrays, complex)."""
+    if isinstance(value, np.generic | int | float) and not isinstance(
+        value, np.bytes_ | np.str_ | np.complexfloating | bool | np.bool_
+    ):
+        return float(value)
+    return None
+
+
+def _checked_attrs(
+    dsid: h5py.h5d.DatasetID, path: str, name: str
+) -> tuple[float | None, int | None, int, str | None]:
+    """(rate, start ns, npts, problem) of one trace, read and bounded without its samples.
+
+    A text, array or out-of-bounds attribute, or a dataset that is not 1-D or declares more
+    samples than :data:`~seisgan_core.io.bounds.MAX_NPTS`, leaves the trace readable in the
+    index but unreadable, with ``problem`` saying why.
+    """
+    raw_rate, raw_start = _attr(dsid, b"sampling_rate"), _attr(dsid, b"starttime")
+    rate, start = _scalar_number(raw_rate), _scalar_number(raw_start)
+    shape = dsid.shape
+    npts = int(shape[0]) if len(shape) == 1 else 0
+    problem = None
+    if len(shape) != 1:
+        problem = f"a 1-D waveform dataset, found shape {tuple(shape)}"
+    elif npts > MAX_NPTS:
+        problem = f"at most {MAX_NPTS} samples (sample-count bound), found {npts} declared"
+    elif raw_rate is not None and rate is None:
+        problem = f"a numeric sampling_rate attribute, found {raw_rate!r}"[:200]
+    elif raw_start is not None and (
+        start is None or not math.isfinite(start) or not _MIN_START_NS <= start < _MAX_START_NS
+    ):
+        problem = f"a starttime attribute in ns between {MIN_YEAR} and {MAX_YEAR}, found"
+        problem += f" {raw_start!r}"[:120]
+    elif rate is not None:
+        try:
+            check_sampling_rate(rate, path, None, name)
+        except FormatError as exc:
+            problem = f"{exc.expected}, found {exc.found}"
+    if problem is not None:
+        return None, None, npts, problem
+    return rate, int(start) if start is not None else None, npts, None
+
+
 def _iter_index(
     f: h5py.File, path: str, names: set[str] | None = None, groups: set[str] | None = None
 ):
@@ -241,13 +323,11 @@ def _iter_index(
             dsid = h5py.h5o.open(group.id, name.encode())
             if not isinstance(dsid, h5py.h5d.DatasetID):
                 continue
-            rate = _attr(dsid, b"sampling_rate")
-            start = _attr(dsid, b"starttime")
+            rate, start, npts, problem = _checked_attrs(dsid, path, f"{group_name}/{name}")
             event = _attr(dsid, b"event_id")
             event_ids = (
                 tuple(e for e in _attr_text(event).split(",") if e) if event is not None else ()
             )
-            shape = dsid.shape
             info = TraceInfo(
                 group=group_name,
                 name=name,
@@ -256,10 +336,11 @@ def _iter_index(
                 location=match.group(3),
                 channel=match.group(4),
                 tag=match.group(7),
-                starttime_ns=int(start) if start is not None else None,
-                sampling_rate_hz=float(rate) if rate is not None else None,
+                starttime_ns=start,
+                sampling_rate_hz=rate,
                 event_ids=event_ids,
-                npts=int(shape[0]) if shape else 0,
+                npts=npts,
+                problem=problem,
             )
             yield info, dsid
 
@@ -358,12 +439,12 @@ def _site_extras(station: Any, path: str, group: str) -> dict[str, Any]:
     for key in ("ec8_class", "ec8", "EC8"):
         if key in extra:
             raw = extra[key].get("value") if hasattr(extra[key], "get") else extra[key]
-            text = str(raw).strip().upper() if raw is not None else ""
-            out["ec8_class"] = text if text in {"A", "B", "C", "D", "E"} else None
+            out["ec8_class"] = ec8_letter(raw)
             break
     return out
 
 
+@_damaged_as_asdf_error
 def read_asdf_events(path: str | Path) -> dict[str, dict[str, Any]]:
     """Events of the file's QuakeML by resource id (empty, with a warning, without QuakeML)."""
     with _open(path) as f:
@@ -376,6 +457,7 @@ def read_asdf_events(path: str | Path) -> dict[str, dict[str, Any]]:
     return events
 
 
+@_damaged_as_asdf_error
 def read_asdf_stations(path: str | Path) -> dict[str, dict[str, float]]:
     """Station coordinates from each group's StationXML, by ``NET.STA``."""
     with _open(path) as f:
@@ -383,6 +465,7 @@ def read_asdf_stations(path: str | Path) -> dict[str, dict[str, float]]:
         return {group: _parse_stationxml(f, group, str(path)) for group in groups}
 
 
+@_damaged_as_asdf_error
 def list_asdf(path: str | Path) -> AsdfContents:
     """Events, stations and tags (with trace counts) of an ASDF file."""
     path = str(path)
@@ -429,7 +512,16 @@ def _match_event(wanted: str, event_ids: tuple[str, ...]) -> bool:
 def _read_dataset(dsid: h5py.h5d.DatasetID, path: str, name: str) -> np.ndarray:
     """All samples of one dataset as float64 (HDF5 converts float32 or integer storage)."""
     _check_dataset(dsid, path, name)
-    out = np.empty(dsid.shape, dtype=np.float64)
+    shape = dsid.shape
+    if len(shape) != 1 or shape[0] > MAX_NPTS:
+        raise AsdfError(
+            path,
+            None,
+            f"a 1-D waveform dataset of at most {MAX_NPTS} samples (sample-count bound)",
+            f"shape {tuple(shape)}",
+            field=name,
+        )
+    out = np.empty(shape, dtype=np.float64)
     if out.size:
         dsid.read(h5py.h5s.ALL, h5py.h5s.ALL, out)
     return out
@@ -450,6 +542,8 @@ def _read_data(f: h5py.File, info: TraceInfo, path: str) -> np.ndarray:
 
 
 def _require_rate(info: TraceInfo, path: str) -> float:
+    if info.problem is not None:
+        raise AsdfError(path, None, *info.problem.split(", found ", 1), field=info.hdf5_path)
     rate = info.sampling_rate_hz
     if rate is None or not math.isfinite(rate) or rate <= 0:
         raise AsdfError(
@@ -462,6 +556,7 @@ def _require_rate(info: TraceInfo, path: str) -> float:
     return rate
 
 
+@_damaged_as_asdf_error
 def read_asdf_traces(
     path: str | Path,
     *,
@@ -505,6 +600,7 @@ def _choose_group(infos: list[TraceInfo]) -> list[TraceInfo]:
     return by_key[min(by_key, key=rank)]
 
 
+@_damaged_as_asdf_error
 def read_asdf_record(
     path: str | Path, event_id: str, station_id: str, tag: str | None = None
 ) -> RecordWaveforms:
@@ -591,6 +687,7 @@ def _short_event_id(event_id: str) -> str:
     return tail or event_id
 
 
+@_damaged_as_asdf_error
 def read_asdf_table(
     path: str | Path,
     *,
@@ -729,6 +826,11 @@ def read_asdf_record_traces(
     f: h5py.File, path: str, names: list[str], group: str
 ) -> list[np.ndarray]:
     """The samples of the named datasets of one station group in an open file (bulk path)."""
+    return _read_named(path, f, names, group)
+
+
+@_damaged_as_asdf_error
+def _read_named(path: str, f: h5py.File, names: list[str], group: str) -> list[np.ndarray]:
     out = []
     for name in names:
         hdf5_path = f"Waveforms/{group}/{name}"
@@ -736,6 +838,7 @@ def read_asdf_record_traces(
     return out
 
 
+@_damaged_as_asdf_error
 def open_asdf(path: str | Path) -> h5py.File:
     """Open an ASDF file for reading after the format and link checks (caller closes it)."""
     return _open(path)

@@ -31,7 +31,14 @@ from typing import Any
 import numpy as np
 
 from seisgan_core.fsutil import atomic_write  # a leaf module every part may use
-from seisgan_core.io.errors import FormatError
+from seisgan_core.io.bounds import (
+    acceleration_factor,
+    check_date,
+    check_npts,
+    check_sampling_interval,
+)
+from seisgan_core.io.errors import FormatError, UnsafeInputError
+from seisgan_core.io.fields import PLAUSIBLE, ec8_letter, epicentral_distance_km, is_missing
 from seisgan_core.io.safety import (
     read_path_bytes,
     read_zip_member,
@@ -41,14 +48,22 @@ from seisgan_core.io.safety import (
 
 __all__ = [
     "HEADER_KEYS",
+    "HEADER_KEYS_DYNA_10",
+    "PRODUCTS",
+    "ROW_KEYS",
+    "SPECTRA",
     "EsmAsciiTrace",
+    "component_summary",
+    "header_keys",
     "is_esm_ascii",
     "iter_esm_zip",
     "looks_like_esm",
     "parse_esm_ascii",
     "parse_header_datetime",
+    "product_of",
     "read_esm_ascii",
     "read_esm_zip",
+    "record_row",
     "split_zip_path",
     "write_esm_ascii",
 ]
@@ -121,6 +136,54 @@ HEADER_KEYS: tuple[str, ...] = (
 )
 assert len(HEADER_KEYS) == 64
 
+# DYNA 1.0 (ITACA 2.0 era, ``../shared/fixtures/esm-ascii-obspy``): the same order without these
+# (SENSOR_DEPTH_M, the seven licence/citation/creator keys DATA_LICENSE ... ORIGINAL_DATA_CREATOR,
+# and USER5)
+DYNA_10_ABSENT = frozenset(
+    {
+        "SENSOR_DEPTH_M",
+        *HEADER_KEYS[HEADER_KEYS.index("DATA_LICENSE") : HEADER_KEYS.index("USER1")],
+        "USER5",
+    }
+)
+HEADER_KEYS_DYNA_10: tuple[str, ...] = tuple(k for k in HEADER_KEYS if k not in DYNA_10_ABSENT)
+assert len(HEADER_KEYS_DYNA_10) == 55
+
+# The DYNA products of one record (itaca-formats.md, "The other DYNA 1.2 products"): DATA_TYPE
+# -> short name; the short name is also the file name's product part (``*.C.VEL.ASC``)
+PRODUCTS = {
+    "ACCELERATION": "ACC",
+    "VELOCITY": "VEL",
+    "DISPLACEMENT": "DIS",
+    "ACCELERATION RESPONSE SPECTRUM": "SA",
+    "PSEUDO-VELOCITY RESPONSE SPECTRUM": "PSV",
+    "DISPLACEMENT RESPONSE SPECTRUM": "SD",
+}
+SPECTRA = frozenset({"SA", "PSV", "SD"})
+# the peak lines of VEL and DIS replace PGA_CM/S^2 and TIME_PGA_S
+_PEAK_KEYS = {"VEL": ("PGV_CM/S", "TIME_PGV_S"), "DIS": ("PGD_CM", "TIME_PGD_S")}
+_PRODUCT_NAME_RE = re.compile(r"\.(ACC|VEL|DIS|SA|PSV|SD)\.ASC$", re.IGNORECASE)
+
+
+def product_of(data_type: str | None, name: str = "") -> str | None:
+    """ACC, VEL, DIS, SA, PSV or SD from DATA_TYPE (or, where it is empty, the file name)."""
+    text = " ".join((data_type or "").upper().split())
+    if text:
+        return PRODUCTS.get(text)
+    match = _PRODUCT_NAME_RE.search(str(name))
+    return match.group(1).upper() if match else None
+
+
+def header_keys(header_format: str | None, product: str | None = None) -> tuple[str, ...]:
+    """The keys a file of this HEADER_FORMAT and product must have, in order."""
+    version = " ".join((header_format or "").upper().split())
+    keys = HEADER_KEYS_DYNA_10 if version == "DYNA 1.0" else HEADER_KEYS
+    if product in _PEAK_KEYS:
+        peak, time = _PEAK_KEYS[product]
+        keys = tuple(peak if k == "PGA_CM/S^2" else time if k == "TIME_PGA_S" else k for k in keys)
+    return keys
+
+
 # Numbers the record table uses: garbage there is an error (a wrong magnitude must not pass
 # silently); other numeric keys fall back to NaN and keep their raw text in ``header``.
 _STRICT_NUMERIC = {
@@ -140,6 +203,10 @@ _STRICT_NUMERIC = {
 _LOOSE_NUMERIC = {
     "STATION_ELEVATION_M",
     "SENSOR_DEPTH_M",
+    "PGV_CM/S",
+    "TIME_PGV_S",
+    "PGD_CM",
+    "TIME_PGD_S",
     "EARTHQUAKE_BACKAZIMUTH_DEGREE",
     "DURATION_S",
     "INSTRUMENTAL_FREQUENCY_HZ",
@@ -151,33 +218,17 @@ _LOOSE_NUMERIC = {
     "HIGH_CUT_FREQUENCY_HZ",
 }
 _DATETIME_KEYS = {"DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS", "DATA_TIMESTAMP_YYYYMMDD_HHMMSS"}
-_RANGES = {
-    "EVENT_LATITUDE_DEGREE": (-90.0, 90.0),
-    "STATION_LATITUDE_DEGREE": (-90.0, 90.0),
-    "EVENT_LONGITUDE_DEGREE": (-180.0, 360.0),
-    "STATION_LONGITUDE_DEGREE": (-180.0, 360.0),
-    "EVENT_DEPTH_KM": (-10.0, 800.0),
-    "MAGNITUDE_W": (-3.0, 10.5),
-    "MAGNITUDE_L": (-3.0, 10.5),
-    "VS30_M/S": (0.0, 5000.0),
-    "EPICENTRAL_DISTANCE_KM": (0.0, 20100.0),
-}
-MISSING_WORDS = frozenset({"", "none", "unknown", "nan", "null", "n/a", "na", "-", "--", "?"})
-
-# Acceleration units seen in the header and their factor to cm/s^2 (1 gal = 1 cm/s^2;
-# standard gravity 9.80665 m/s^2, CGPM 1901).
-_TO_CM_S2 = {
-    "cm/s^2": 1.0,
-    "cm/s2": 1.0,
-    "cm/s**2": 1.0,
-    "cm/s/s": 1.0,
-    "cm/sec^2": 1.0,
-    "gal": 1.0,
-    "m/s^2": 100.0,
-    "m/s2": 100.0,
-    "m/s**2": 100.0,
-    "m/s/s": 100.0,
-    "g": 980.665,
+# header keys checked against the shared plausible ranges (io.fields.PLAUSIBLE)
+_RANGE_KIND = {
+    "EVENT_LATITUDE_DEGREE": "latitude",
+    "STATION_LATITUDE_DEGREE": "latitude",
+    "EVENT_LONGITUDE_DEGREE": "longitude",
+    "STATION_LONGITUDE_DEGREE": "longitude",
+    "EVENT_DEPTH_KM": "depth",
+    "MAGNITUDE_W": "magnitude",
+    "MAGNITUDE_L": "magnitude",
+    "VS30_M/S": "vs30",
+    "EPICENTRAL_DISTANCE_KM": "distance",
 }
 
 _MAX_HEADER_LINES = 256
@@ -195,13 +246,17 @@ _LOCATION_CODE_RE = re.compile(r"^[A-Za-z0-9]{0,2}$")
 class EsmAsciiTrace:
     """One component read from an ESM/ITACA ASCII file.
 
-    ``data``: float64 samples in cm/s^2 for acceleration (converted where UNITS says m/s^2 or
-    g; velocity and displacement files keep the file's unit, see ``fields['UNITS']``).
+    ``data``: float64 samples in cm/s^2 for acceleration (converted from whatever acceleration
+    unit UNITS names: m/s^2, mm/s^2, gal, g...; counts or velocity units under an acceleration
+    DATA_TYPE are refused); velocity and displacement files keep the file's unit (see
+    ``fields['UNITS']``).
     ``header``: the raw text of every key as written (the 64 DYNA 1.2 keys, plus any extra).
     ``fields``: parsed values under the same keys: float (NaN where missing) for numbers,
     ``datetime`` (UTC) or ``None`` for times, ``str`` or ``None`` for text; plus
     ``event_time`` (the origin time combined from date and time).
     ``path``: the file, or ``archive.zip::member``.
+    Spectra (SA, PSV, SD products): ``periods`` (s) and ``data`` (the value at each period, in
+    the product's unit: cm/s^2, cm/s, cm), 5 % damped; ``None`` periods for time series.
     """
 
     data: np.ndarray
@@ -209,6 +264,16 @@ class EsmAsciiTrace:
     fields: dict[str, Any]
     path: str
     header_lines: dict[str, int] = field(default_factory=dict, repr=False)
+    periods: np.ndarray | None = None  # spectra (SA, PSV, SD): the period of each value, s
+
+    @property
+    def product(self) -> str | None:
+        """ACC, VEL, DIS, SA, PSV or SD (DATA_TYPE, else the file name); None if neither says."""
+        return product_of(self.fields.get("DATA_TYPE"), self.path)
+
+    @property
+    def is_spectrum(self) -> bool:
+        return self.periods is not None
 
     @property
     def sampling_interval_s(self) -> float:
@@ -241,11 +306,9 @@ class EsmAsciiTrace:
 
     @property
     def is_acceleration(self) -> bool:
-        data_type = (self.fields.get("DATA_TYPE") or "").strip().lower()
-        if data_type:
-            return data_type.startswith("acc")
-        units = (self.fields.get("UNITS") or "").strip().lower().replace(" ", "")
-        return units in _TO_CM_S2
+        """True for an acceleration time series (not a response spectrum, velocity or
+        displacement); a file without DATA_TYPE is acceleration (its UNITS were checked)."""
+        return _is_acceleration_type(self.fields.get("DATA_TYPE"), self.path)
 
     def record_key(self) -> tuple[str, str, str, str, str]:
         """(event, network, station, location, stream prefix): the three components share it."""
@@ -258,8 +321,12 @@ class EsmAsciiTrace:
         )
 
 
-def _is_missing(value: str) -> bool:
-    return value.strip().lower() in MISSING_WORDS
+def _is_acceleration_type(data_type: str | None, name: str = "") -> bool:
+    product = product_of(data_type, name)
+    if product is not None:
+        return product == "ACC"
+    text = (data_type or "").strip().lower()
+    return not text or (text.startswith("acc") and "spectrum" not in text)
 
 
 def parse_header_datetime(value: str) -> datetime | None:
@@ -269,7 +336,7 @@ def parse_header_datetime(value: str) -> datetime | None:
     ISO ``2016-08-24T01:36:28Z``, and a bare date. Raises ValueError on anything else.
     """
     text = value.strip()
-    if _is_missing(text):
+    if is_missing(text):
         return None
     match = _DT_RE.match(text)
     if not match:
@@ -291,9 +358,9 @@ def parse_header_datetime(value: str) -> datetime | None:
 
 def _event_time(date: str, time: str) -> datetime | None:
     """Origin time from EVENT_DATE_YYYYMMDD and EVENT_TIME_HHMMSS (``013632``, ``01:17:32.0``)."""
-    if _is_missing(date):
+    if is_missing(date):
         return None
-    time = "" if _is_missing(time) else time.strip()
+    time = "" if is_missing(time) else time.strip()
     if time and ":" not in time:
         # HHMMSS[.fff], sometimes with its leading zero dropped (13632 for 01:36:32)
         whole, dot, frac = time.partition(".")
@@ -307,7 +374,7 @@ def _parse_fields(header: Mapping[str, str], lines: Mapping[str, int], path: str
     for key, raw in header.items():
         text = raw.strip()
         if key in _STRICT_NUMERIC or key in _LOOSE_NUMERIC:
-            if _is_missing(text):
+            if is_missing(text):
                 fields[key] = math.nan
                 continue
             try:
@@ -320,7 +387,7 @@ def _parse_fields(header: Mapping[str, str], lines: Mapping[str, int], path: str
                 number = math.nan
             if key in _STRICT_NUMERIC and not math.isfinite(number):
                 raise FormatError(path, lines.get(key), "a finite number", repr(raw), field=key)
-            bounds = _RANGES.get(key)
+            bounds = PLAUSIBLE.get(_RANGE_KIND.get(key, ""))
             if bounds and not bounds[0] <= number <= bounds[1]:
                 raise FormatError(
                     path,
@@ -333,7 +400,7 @@ def _parse_fields(header: Mapping[str, str], lines: Mapping[str, int], path: str
         elif key in _DATETIME_KEYS:
             try:
                 fields[key] = parse_header_datetime(text)
-            except ValueError:
+            except (ValueError, OverflowError):
                 raise FormatError(
                     path,
                     lines.get(key),
@@ -341,13 +408,14 @@ def _parse_fields(header: Mapping[str, str], lines: Mapping[str, int], path: str
                     repr(raw),
                     field=key,
                 ) from None
+            check_date(fields[key], path, lines.get(key), key)
         else:
-            fields[key] = None if _is_missing(text) else text
+            fields[key] = None if is_missing(text) else text
     try:
         fields["event_time"] = _event_time(
             header.get("EVENT_DATE_YYYYMMDD", ""), header.get("EVENT_TIME_HHMMSS", "")
         )
-    except ValueError:
+    except (ValueError, OverflowError):
         raise FormatError(
             path,
             lines.get("EVENT_DATE_YYYYMMDD"),
@@ -355,6 +423,7 @@ def _parse_fields(header: Mapping[str, str], lines: Mapping[str, int], path: str
             repr(f"{header.get('EVENT_DATE_YYYYMMDD')} {header.get('EVENT_TIME_HHMMSS')}"),
             field="EVENT_DATE_YYYYMMDD",
         ) from None
+    check_date(fields["event_time"], path, lines.get("EVENT_DATE_YYYYMMDD"), "EVENT_DATE_YYYYMMDD")
     return fields
 
 
@@ -406,17 +475,30 @@ def _split_header(raw: bytes, path: str) -> tuple[dict[str, str], dict[str, int]
     if not header:
         first = _decode(raw.lstrip()[:40].split(b"\n")[0])
         raise FormatError(path, 1, 'a DYNA 1.2 header line "EVENT_NAME: ..."', repr(first))
-    missing = [key for key in HEADER_KEYS if key not in header]
+    _check_keys(header, path)
+    return header, lines, min(pos, size), lineno + 1
+
+
+def _check_keys(header: Mapping[str, str], path: str) -> None:
+    """Every key the file's HEADER_FORMAT (DYNA 1.0: 55, else 64) and product require."""
+    version = header.get("HEADER_FORMAT")
+    product = product_of(header.get("DATA_TYPE"), path)
+    wanted = header_keys(version, product)
+    missing = [key for key in wanted if key not in header]
+    if missing and product in _PEAK_KEYS:  # tolerated: VEL/DIS with ACC's peak lines
+        if all(key in header for key in header_keys(version)):
+            missing = []
     if missing:
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        name = "DYNA 1.0" if len(wanted) == len(HEADER_KEYS_DYNA_10) else "DYNA 1.2"
+        kind = f" of a {product} file" if product in _PEAK_KEYS else ""
         raise FormatError(
             path,
             None,
-            "all 64 DYNA 1.2 header keys",
+            f"all {len(wanted)} {name} header keys{kind}",
             f"no {missing[0]} line{more}",
             field=missing[0],
         )
-    return header, lines, min(pos, size), lineno + 1
 
 
 def _locate_bad_sample(body: bytes, first_line: int, path: str, finite: bool) -> FormatError:
@@ -494,17 +576,24 @@ def parse_esm_ascii(raw: bytes, path: str | Path) -> EsmAsciiTrace:
         raw = raw[len(_UTF8_BOM) :]
     header, lines, body_start, first_line = _split_header(raw, path)
     fields = _parse_fields(header, lines, path)
-    dt = fields["SAMPLING_INTERVAL_S"]
-    if not dt > 0:  # NaN (missing) fails this too
-        raise FormatError(
-            path,
-            lines["SAMPLING_INTERVAL_S"],
-            "a positive sampling interval in seconds",
-            repr(header["SAMPLING_INTERVAL_S"]),
-            field="SAMPLING_INTERVAL_S",
-        )
-    data = _parse_body(raw[body_start:], first_line, path)
+    dt = check_sampling_interval(
+        fields["SAMPLING_INTERVAL_S"],
+        path,
+        lines["SAMPLING_INTERVAL_S"],
+        "SAMPLING_INTERVAL_S",
+        raw=header["SAMPLING_INTERVAL_S"],
+    )
     ndata = fields["NDATA"]
+    if ndata == ndata:  # bounded before the body is parsed
+        check_npts(ndata, dt, path, lines["NDATA"], "NDATA")
+    factor = 1.0
+    if _is_acceleration_type(fields.get("DATA_TYPE"), path):
+        factor = acceleration_factor(fields.get("UNITS"), path, lines.get("UNITS"), "UNITS")
+    data = _parse_body(raw[body_start:], first_line, path)
+    periods = None
+    if product_of(fields.get("DATA_TYPE"), path) in SPECTRA:
+        periods, data = _spectrum_columns(data, first_line, path)
+    check_npts(data.size, dt, path, first_line, "sample")
     if data.size == 0:
         raise FormatError(
             path,
@@ -521,11 +610,34 @@ def parse_esm_ascii(raw: bytes, path: str | Path) -> EsmAsciiTrace:
             f"{data.size} samples",
             field="NDATA",
         )
-    units = (fields.get("UNITS") or "").lower().replace(" ", "")
-    factor = _TO_CM_S2.get(units)
-    if factor is not None and factor != 1.0:
+    if factor != 1.0:
         data *= factor
-    return EsmAsciiTrace(data=data, header=header, fields=fields, path=path, header_lines=lines)
+    return EsmAsciiTrace(
+        data=data, header=header, fields=fields, path=path, header_lines=lines, periods=periods
+    )
+
+
+def _spectrum_columns(values: np.ndarray, first_line: int, path: str):
+    """(periods, values) of a spectrum body: lines of two numbers, periods positive, rising."""
+    if values.size % 2:
+        raise FormatError(
+            path,
+            first_line,
+            "lines of two numbers (period in s, spectral value)",
+            f"{values.size} numbers in all, an odd count",
+            field="sample",
+        )
+    table = values.reshape(-1, 2)
+    periods = np.ascontiguousarray(table[:, 0])
+    if not (periods > 0).all() or not (np.diff(periods) > 0).all():
+        raise FormatError(
+            path,
+            first_line,
+            "positive periods in increasing order in the first column",
+            f"periods from {periods.min():g} to {periods.max():g}, not rising",
+            field="sample",
+        )
+    return periods, np.ascontiguousarray(table[:, 1])
 
 
 def read_esm_ascii(path: str | Path) -> EsmAsciiTrace:
@@ -575,7 +687,13 @@ def iter_esm_zip(
     with zf:
         for info in safe_zip_members(zf, path):
             label = f"{path}::{info.filename}"
-            raw = read_zip_member(zf, info, path)
+            try:
+                raw = read_zip_member(zf, info, path)
+            except FormatError as exc:  # encrypted, unknown method, damaged: this member only
+                if skipped is None or isinstance(exc, UnsafeInputError):
+                    raise
+                skipped.append((label, str(exc)))
+                continue
             if not looks_like_esm(raw[:4096]):
                 continue
             try:
@@ -609,28 +727,56 @@ def write_esm_ascii(
     header: Mapping[str, Any],
     *,
     float_format: str | None = None,
+    periods: np.ndarray | None = None,
 ) -> Path:
-    """Write one component as an ESM ASCII file (DYNA 1.2), atomically.
+    """Write one component as an ESM ASCII file (DYNA 1.2, or 1.0 if HEADER_FORMAT says so),
+    atomically.
 
-    ``header`` maps DYNA 1.2 keys to values (str, numbers, datetimes, None); keys left out
-    are written empty, unknown keys are an error. NDATA is filled in from ``data`` and must
+    ``header`` maps header keys to values (str, numbers, datetimes, None); keys left out
+    are written empty, keys the HEADER_FORMAT and DATA_TYPE do not have are an error (a VEL
+    file has PGV_CM/S where ACC has PGA_CM/S^2). NDATA is filled in from ``data`` and must
     agree if given. Samples go one per line, by default as Python's shortest exact
     representation (so they read back bit for bit); ``float_format`` (e.g. ``"%.6E"``) trades
-    that for size.
+    that for size. Spectra (DATA_TYPE ``ACCELERATION RESPONSE SPECTRUM`` and the like) need
+    ``periods`` (s), written as a first column.
     """
     values = np.asarray(data, dtype=np.float64)
     if values.ndim != 1 or values.size == 0:
         raise ValueError(f"data must be a non-empty 1-D array, got shape {values.shape}")
     if not np.isfinite(values).all():
         raise ValueError("data must be finite")
-    unknown = [key for key in header if key not in HEADER_KEYS]
+    product = product_of(_format_value(header.get("DATA_TYPE")), str(path))
+    keys = header_keys(_format_value(header.get("HEADER_FORMAT")), product)
+    unknown = [key for key in header if key not in keys]
     if unknown:
-        raise ValueError(f"not DYNA 1.2 header keys: {unknown}")
-    text = {key: _format_value(header.get(key)) for key in HEADER_KEYS}
+        raise ValueError(f"not {product or 'ACC'} header keys of this HEADER_FORMAT: {unknown}")
+    if (product in SPECTRA) != (periods is not None):
+        raise ValueError(f"periods are given for spectra (SA, PSV, SD) only; this is {product}")
+    text = _header_text(header, keys, values.size)
+    head = "".join(f"{key}: {text[key]}\n" for key in keys)
+    fmt = repr if float_format is None else (lambda v: float_format % v)
+    if periods is None:
+        body = "\n".join(map(fmt, values.tolist()))
+    else:
+        column = np.asarray(periods, dtype=np.float64)
+        if column.shape != values.shape:
+            raise ValueError(f"periods {column.shape} and values {values.shape} differ in shape")
+        pairs = zip(column.tolist(), values.tolist(), strict=True)
+        body = "\n".join(f"{fmt(p)} {fmt(v)}" for p, v in pairs)
+    path = Path(path)
+    with atomic_write(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(head)
+        handle.write(body)
+        handle.write("\n")
+    return path
+
+
+def _header_text(header: Mapping[str, Any], keys: tuple[str, ...], n: int) -> dict[str, str]:
+    text = {key: _format_value(header.get(key)) for key in keys}
     if text["NDATA"].strip():
-        if float(text["NDATA"]) != values.size:
-            raise ValueError(f"NDATA {text['NDATA']} disagrees with {values.size} samples")
-    text["NDATA"] = str(values.size)
+        if float(text["NDATA"]) != n:
+            raise ValueError(f"NDATA {text['NDATA']} disagrees with {n} samples")
+    text["NDATA"] = str(n)
     try:
         dt = float(text["SAMPLING_INTERVAL_S"])
     except ValueError:
@@ -640,14 +786,96 @@ def write_esm_ascii(
     for key, value in text.items():
         if "\n" in value or "\r" in value:
             raise ValueError(f"header value of {key} contains a line break")
-    head = "".join(f"{key}: {text[key]}\n" for key in HEADER_KEYS)
-    if float_format is None:
-        body = "\n".join(map(repr, values.tolist()))
-    else:
-        body = "\n".join(float_format % v for v in values.tolist())
-    path = Path(path)
-    with atomic_write(path, "w", encoding="utf-8", newline="\n") as handle:
-        handle.write(head)
-        handle.write(body)
-        handle.write("\n")
-    return path
+    return text
+
+
+# ------------------------------------------------------------- header -> record-table row
+
+# the header fields a record row takes (kept per component while grouping, samples dropped)
+ROW_KEYS = (
+    "PROCESSING",
+    "EVENT_ID",
+    "event_time",
+    "EVENT_LATITUDE_DEGREE",
+    "EVENT_LONGITUDE_DEGREE",
+    "EVENT_DEPTH_KM",
+    "MAGNITUDE_W",
+    "MAGNITUDE_L",
+    "NETWORK",
+    "STATION_CODE",
+    "STATION_LATITUDE_DEGREE",
+    "STATION_LONGITUDE_DEGREE",
+    "VS30_M/S",
+    "SITE_CLASSIFICATION_EC8",
+    "EPICENTRAL_DISTANCE_KM",
+    "DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS",
+)
+
+
+def component_summary(trace: EsmAsciiTrace) -> dict[str, Any]:
+    """What a record row needs from one component, without keeping its samples."""
+    f = trace.fields
+    return {
+        "key": trace.record_key(),
+        "component": trace.component,
+        "path": trace.path,
+        "rate": trace.sampling_rate_hz,
+        "npts": trace.npts,
+        "peak": float(np.max(np.abs(trace.data))),
+        "channel": trace.stream.upper(),
+        "fields": {k: f.get(k) for k in ROW_KEYS},
+        "acceleration": trace.is_acceleration,
+        "product": trace.product,
+        "data_type": f.get("DATA_TYPE"),
+    }
+
+
+def record_row(
+    key: tuple[str, ...], by_comp: Mapping[str, dict[str, Any]], order: tuple[str, ...]
+) -> dict[str, Any]:
+    """The record-table row of three components (:func:`component_summary` of each, by
+    component letter, in ``order``): event and station from the first component's header,
+    PGA the larger horizontal peak, the distance from the coordinates where the header has
+    none (WGS84 geodesic, ObsPy; never invented)."""
+    event_id, network, station, location, _band = key
+    f = by_comp[order[0]]["fields"]
+    npts = min(by_comp[c]["npts"] for c in order)
+    rate = by_comp[order[0]]["rate"]
+    distance = f["EPICENTRAL_DISTANCE_KM"]
+    if not math.isfinite(distance):
+        distance = epicentral_distance_km(
+            f["EVENT_LATITUDE_DEGREE"],
+            f["EVENT_LONGITUDE_DEGREE"],
+            f["STATION_LATITUDE_DEGREE"],
+            f["STATION_LONGITUDE_DEGREE"],
+        )
+    label = by_comp[order[0]]["path"]
+    return {
+        "record_id": ".".join(key),
+        "event_id": event_id or None,
+        "event_time": f["event_time"],
+        "event_latitude": f["EVENT_LATITUDE_DEGREE"],
+        "event_longitude": f["EVENT_LONGITUDE_DEGREE"],
+        "event_depth_km": f["EVENT_DEPTH_KM"],
+        "mw": f["MAGNITUDE_W"],
+        "ml": f["MAGNITUDE_L"],
+        "network": network,
+        "station": station,
+        "location": location,
+        "station_latitude": f["STATION_LATITUDE_DEGREE"],
+        "station_longitude": f["STATION_LONGITUDE_DEGREE"],
+        "vs30_m_s": f["VS30_M/S"],
+        "ec8_class": ec8_letter(f["SITE_CLASSIFICATION_EC8"]),
+        "epicentral_distance_km": distance,
+        "sampling_rate_hz": rate,
+        "npts": npts,
+        "components": ",".join(order),
+        "pga_cm_s2": max(by_comp[c]["peak"] for c in order[:2]),
+        "source_format": "esm_ascii",
+        "source_path": label.split("::")[0],
+        "record_duration_s": npts / rate,
+        "kind": "earthquake",
+        "channels": ",".join(by_comp[c]["channel"] for c in order),
+        "starttime": f["DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS"],
+        "source_files": "|".join(by_comp[c]["path"] for c in order),
+    }

@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from seisgan_core.io.errors import FlatFileError
+from seisgan_core.io.fields import PLAUSIBLE, ec8_letter, horizontal_order, is_missing
 
 __all__ = [
     "LAYOUTS",
@@ -81,15 +82,6 @@ _SIGNATURES = {
     "itaca_metadata": ("event.latitude", "station.code"),
 }
 _DELIMITERS = (";", ",", "\t")
-_MISSING = {"", "nan", "none", "null", "na", "n/a", "unknown", "-", "--"}
-_RANGES = {
-    "latitude": (-90.0, 90.0),
-    "longitude": (-180.0, 360.0),
-    "depth": (-10.0, 800.0),
-    "magnitude": (-3.0, 10.5),
-    "distance": (0.0, 20100.0),
-    "vs30": (0.0, 5000.0),
-}
 
 
 def _first_line(head: bytes) -> str:
@@ -239,7 +231,7 @@ class _Row:
         if value is None:
             return None
         value = value.strip()
-        return None if value.lower() in _MISSING else value
+        return None if is_missing(value) else value
 
     def number(self, column: str, kind: str | None = None) -> float:
         value = self.text(column)
@@ -254,7 +246,7 @@ class _Row:
         if not math.isfinite(number):
             raise FlatFileError(self.path, self.line, "a finite number", repr(value), field=column)
         if kind is not None:
-            low, high = _RANGES[kind]
+            low, high = PLAUSIBLE[kind]
             if not low <= number <= high:
                 raise FlatFileError(
                     self.path,
@@ -277,22 +269,13 @@ class _Row:
             ) from None
 
 
-def _ec8(value: str | None) -> str | None:
-    if value is None:
-        return None
-    text = value.strip().upper().rstrip("*").strip()
-    return text if text in {"A", "B", "C", "D", "E", "S1", "S2"} else None
-
-
 def _max_abs(*values: float) -> float:
     present = [abs(v) for v in values if not math.isnan(v)]
     return max(present) if present else math.nan
 
 
 def _components(letters: list[str]) -> tuple[str, ...]:
-    rank = {"E": 0, "N": 1, "1": 2, "2": 3, "3": 4}
-    horizontals = sorted((c for c in letters if c != "Z"), key=lambda c: rank.get(c, 9))
-    return (*horizontals, *(["Z"] if "Z" in letters else []))
+    return (*horizontal_order(letters), *(["Z"] if "Z" in letters else []))
 
 
 def _esm_rows(frame: pd.DataFrame, path: str) -> list[dict[str, Any]]:
@@ -328,7 +311,7 @@ def _esm_rows(frame: pd.DataFrame, path: str) -> list[dict[str, Any]]:
                 "station_latitude": r.number("st_latitude", "latitude"),
                 "station_longitude": r.number("st_longitude", "longitude"),
                 "vs30_m_s": r.number("vs30_m_sec", "vs30") if "vs30_m_sec" in record else math.nan,
-                "ec8_class": _ec8(r.text("ec8_code")),
+                "ec8_class": ec8_letter(r.text("ec8_code")),
                 "epicentral_distance_km": r.number("epi_dist", "distance"),
                 "components": ",".join(order) or None,
                 "channels": ",".join(band + c for c in order) or None,
@@ -474,7 +457,7 @@ def _itaca_metadata_rows(frame: pd.DataFrame, path: str) -> list[dict[str, Any]]
                 "vs30_m_s": r.number("station.vs30", "vs30")
                 if "station.vs30" in record
                 else math.nan,
-                "ec8_class": _ec8(r.text("station.ec8")),
+                "ec8_class": ec8_letter(r.text("station.ec8")),
                 "epicentral_distance_km": r.number("distance_repi", "distance"),
                 "components": ",".join(order) or None,
                 "channels": ",".join(comps[c][1] or "" for c in order) or None,

@@ -25,6 +25,12 @@ from typing import Any
 
 import numpy as np
 
+from seisgan_core.io.bounds import (
+    acceleration_factor,
+    check_date,
+    check_npts,
+    check_sampling_interval,
+)
 from seisgan_core.io.errors import FormatError
 from seisgan_core.io.flatfile import read_flatfile_bytes, read_flatfile_frame
 from seisgan_core.io.safety import read_path_bytes
@@ -223,6 +229,19 @@ def _parse_time(value: str) -> datetime | None:
     raise ValueError(value)
 
 
+_TITLE_UNIT_RE = re.compile(rb"\bin\s+(\S+)\s*$", re.IGNORECASE)
+
+
+def _title_unit_factor(title: bytes, line: int, path: str) -> float:
+    """The factor from the unit the title names ("Accelaration time series in m/s/s") to
+    m/s^2; 1 where the title names none. Counts or velocity are refused."""
+    match = _TITLE_UNIT_RE.search(title.strip())
+    if match is None:
+        return 1.0
+    unit = match.group(1).decode("latin-1")
+    return acceleration_factor(unit, path, line, "title unit") / 100.0
+
+
 def read_cor_acc(path: str | Path) -> CorAccTrace:
     """Read an ITACA 1.x ``.cor.acc`` file (or ``archive.zip::member``); ``data`` in m/s^2
     as the file has it (``data_cm_s2`` in cm/s^2)."""
@@ -240,17 +259,25 @@ def parse_cor_acc(raw: bytes, path: str | Path) -> CorAccTrace:
         raise FormatError(path, 1, "text", "binary data (NUL bytes)")
     lines = _lines(raw)
     header, where, body_start = _parse_header(lines, path)
-    dt = _header_number(header, where, "time_increment_s", path)
-    if not dt > 0:
-        raise FormatError(
-            path,
-            where["time_increment_s"],
-            "a positive time increment (s)",
-            repr(header["time_increment_s"]),
-            field="time_increment_s",
-        )
-    ndata = _header_number(header, where, "number_of_data", path)
+    dt = check_sampling_interval(
+        _header_number(header, where, "time_increment_s", path),
+        path,
+        where["time_increment_s"],
+        "time_increment_s",
+        "time increment (s)",
+        header["time_increment_s"],
+    )
+    ndata = check_npts(
+        _header_number(header, where, "number_of_data", path),
+        dt,
+        path,
+        where["number_of_data"],
+        "number_of_data",
+    )
     data = _parse_fixed_width(lines[body_start:], body_start + 1, path)
+    to_m_s2 = _title_unit_factor(lines[body_start - 1], body_start, path)
+    if to_m_s2 != 1.0:
+        data *= to_m_s2
     if data.size != ndata:
         raise FormatError(
             path,
@@ -263,7 +290,7 @@ def parse_cor_acc(raw: bytes, path: str | Path) -> CorAccTrace:
     low, _, high = header.get("filter_hz", "").partition("-")
     try:
         event_time = _parse_time(header.get("event_time", ""))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise FormatError(
             path,
             where.get("event_time"),
@@ -271,6 +298,8 @@ def parse_cor_acc(raw: bytes, path: str | Path) -> CorAccTrace:
             repr(header["event_time"]),
             field="event_time",
         ) from None
+
+    check_date(event_time, path, where.get("event_time"), "event_time")
 
     def number(text: str) -> float:
         try:

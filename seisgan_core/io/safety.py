@@ -7,6 +7,7 @@ or memory, expand XML entities, or follow an HDF5 file into another file. Each c
 
 from __future__ import annotations
 
+import lzma
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -92,6 +93,11 @@ def safe_zip_members(zf: zipfile.ZipFile, zip_path: str | Path) -> list[zipfile.
     return members
 
 
+_READABLE_METHODS = frozenset(
+    {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+)
+
+
 def read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, zip_path: str | Path) -> bytes:
     """The bytes of one checked member, never more than its declared size.
 
@@ -99,10 +105,34 @@ def read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, zip_path: str | 
     lies about its size fails instead of growing; we read one byte more to be sure.
     """
     check_zip_member(zip_path, info)
+    if info.flag_bits & 0x1:
+        raise FormatError(
+            zip_path,
+            None,
+            "an unencrypted member",
+            "an encrypted member (a password is needed): decrypt the archive first",
+            field=info.filename,
+        )
+    if info.compress_type not in _READABLE_METHODS:
+        raise FormatError(
+            zip_path,
+            None,
+            "a member stored, deflated, bzip2- or LZMA-compressed",
+            f"compression method {info.compress_type}, which Python's zipfile cannot read",
+            field=info.filename,
+        )
     try:
         with zf.open(info) as handle:
             data = handle.read(info.file_size + 1)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        lzma.LZMAError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        OSError,  # bz2's "Invalid data stream"
+    ) as exc:
         # a flipped bit fails the CRC-32 (or the inflate): the member is damaged, not unsafe
         raise FormatError(
             zip_path,

@@ -8,9 +8,9 @@ from datetime import datetime
 
 import numpy as np
 
-__all__ = ["RecordWaveforms", "order_components", "stack_components"]
+from seisgan_core.io.fields import HORIZONTAL_RANK as _HORIZONTAL_RANK
 
-_HORIZONTAL_RANK = {"E": 0, "N": 1, "1": 2, "2": 3, "3": 4}
+__all__ = ["RecordWaveforms", "order_components", "stack_components"]
 
 
 @dataclass

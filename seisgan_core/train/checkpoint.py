@@ -49,12 +49,47 @@ def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
         raise
 
 
+# torch.save writes every tensor as a stored (uncompressed) zip member, so what a member
+# inflates to can exceed its bytes in the file only by the zip's own bookkeeping
+_STORED_SLACK_BYTES = 64 * 1024
+
+
+def _check_declared_sizes(path: Path, size: int) -> None:
+    """Refuse a checkpoint whose members would inflate beyond their bytes on disk (a deflated
+    tensor of zeros can claim gigabytes from a few kilobytes) before torch allocates them."""
+    if not zipfile.is_zipfile(path):
+        return  # torch's legacy format, or damage: torch.load reports it below
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    total = sum(info.file_size for info in infos)
+    for info in infos:
+        if info.file_size > info.compress_size + _STORED_SLACK_BYTES:
+            raise CheckpointError(
+                path,
+                None,
+                "tensors stored uncompressed, as torch.save writes them (inflated-size bound)",
+                f"member {info.filename!r} inflating {info.compress_size} bytes to "
+                f"{info.file_size}",
+            )
+    if total > size + _STORED_SLACK_BYTES:
+        raise CheckpointError(
+            path,
+            None,
+            f"members totalling at most the file's {size} bytes (inflated-size bound)",
+            f"{total} bytes declared",
+        )
+
+
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
     """Read a checkpoint with ``weights_only=True``; a damaged file raises CheckpointError."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(path, None, "a checkpoint file", "no such file")
     size = path.stat().st_size
+    _check_declared_sizes(path, size)
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:

@@ -96,6 +96,9 @@ def test_home_reads_a_folder_confined_to_the_data_roots(home):
     assert at.success[0].value.startswith("1 records of 1 events at 1 stations read from")
     skipped = frame_with(at, "reason")
     assert len(skipped) >= 1
+    listed = frame_with(at, "path")  # relative to the folder read: no server path shown
+    assert set(listed["path"]) == {"IT.ST02..HNE.D.EV001.ACC.ASC"}
+    assert not any(str(home) in reason for reason in listed["reason"])
     # outside the data roots: refused with the project's error, naming what was expected
     typed = next(t for t in at.text_input if t.label.startswith("Folder or file"))
     typed.set_value("/etc")
@@ -436,3 +439,43 @@ def test_home_reads_a_seisbench_folder_and_saves_it_for_prepare(home, monkeypatc
     at.run()
     assert "AQ2009GM" in at.error[0].value and "downloading is off" in at.error[0].value
     assert str(home / "seisbench-cache" / "aq2009gm") in at.error[0].value
+
+
+def test_data_page_skips_bad_files_without_server_paths(home):
+    """A file with a year-2500 header and a zip with an encrypted member: the page shows the
+    rest, the skips counted by reason, and no server path (issue 15 item 5)."""
+    folder = home / "data" / "raw" / "test"
+    good = next(folder.rglob("*.ASC"))
+    lines = good.read_bytes().split(b"\n")
+    lines = [
+        b"EVENT_DATE_YYYYMMDD: 25000101" if line.startswith(b"EVENT_DATE_YYYYMMDD") else line
+        for line in lines
+    ]
+    (folder / "future.ASC").write_bytes(b"\n".join(lines))
+    at = run_page("data")
+    assert metrics(at)["Records"] == "8"  # as without the bad file
+    reasons = frame_with(at, "files")
+    assert any("date bound" in r for r in reasons["reason"])
+    shown = frame_with(at, "path")
+    assert "future.ASC" in set(shown["path"])
+    assert not any(str(home) in p or str(home) in r for p, r in shown.itertuples(index=False))
+
+
+@pytest.mark.slow
+def test_data_page_shows_the_archives_own_products_beside_the_projects(home):
+    """A record downloaded with its SA (ITACA's own .rs of AQG) and VEL: the viewer shows
+    them beside the project's PSA and integration (issue 14 section 1)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "io"))
+    from test_dyna_products import _write_record_with_products
+
+    folder = home / "data" / "raw" / "itaca"
+    _write_record_with_products(folder, n=6000)
+    at = run_page("data", {"archive": "archive: itaca"})
+    labels = [e.label for e in at.expander]
+    assert "The archive's own products: VEL, DIS, SA, PSV, SD" in labels
+    layouts = [json.loads(c.proto.spec)["layout"] for c in at.get("plotly_chart")]
+    titles = [(layout.get("title") or {}).get("text", "") for layout in layouts]
+    assert any(t.startswith("SA N: largest difference") for t in titles)
+    assert "VEL N" in titles

@@ -565,7 +565,11 @@ def cor_acc_truncated(tmp: Path) -> Path:
 
 
 @case(
-    fmt="cor_acc", read=read_cor_acc, reject=FormatError, match=("Number of Data",), max_alloc_mb=32
+    fmt="cor_acc",
+    read=read_cor_acc,
+    reject=FormatError,
+    match=("sample-count bound", "line 8"),
+    max_alloc_mb=32,
 )
 def cor_acc_gigantic_number_of_data(tmp: Path) -> Path:
     path = _cor_acc(tmp)
@@ -1015,6 +1019,244 @@ def run_samples_real_reads(tmp: Path) -> Path:
     data = np.broadcast_to(np.arange(100, dtype=np.float16) / 8, (2, 3, 100))
     np.save(run / "samples" / "epoch_0001.npy", np.ascontiguousarray(data))
     return run
+
+
+# ==================================== issue 15 items 5-7: isolation, bounds, units (readers)
+
+
+@case(fmt="esm", read=read_esm_ascii, reject=FormatError, match=("date bound", "2500"))
+def esm_first_sample_in_year_2500(tmp: Path) -> Path:
+    """pandas holds nanosecond times only to 2262: this used to escape as OutOfBoundsDatetime."""
+    return _set_header(_esm(tmp), "DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS", "25000406_013239.000")
+
+
+@case(fmt="esm", read=read_esm_ascii, reject=FormatError, match=("date bound", "2500"))
+def esm_event_in_year_2500(tmp: Path) -> Path:
+    return _set_header(_esm(tmp), "EVENT_DATE_YYYYMMDD", "25000406")
+
+
+@case(
+    fmt="esm",
+    read=read_esm_ascii,
+    reject=FormatError,
+    match=("sampling-interval bound", "'100'"),
+    max_alloc_mb=16,
+)
+def esm_sampling_interval_of_100_s(tmp: Path) -> Path:
+    """2,000 samples 100 s apart are 56 hours: prepare took 2.85 GB resampling them."""
+    return _set_header(_esm(tmp), "SAMPLING_INTERVAL_S", "100")
+
+
+@case(
+    fmt="esm", read=read_esm_ascii, reject=FormatError, match=("duration bound",), max_alloc_mb=16
+)
+def esm_ndata_longer_than_the_duration_bound(tmp: Path) -> Path:
+    """NDATA 4,000,000 at 0.005 s is 20,000 s: refused before the body is parsed."""
+    return _set_header(_esm(tmp), "NDATA", "4000000")
+
+
+def _check_scaled(factor: float) -> Callable[[Any, Path], None]:
+    def check(trace: Any, path: Path) -> None:
+        np.testing.assert_allclose(trace.data, _real_east() * factor, rtol=1e-5, atol=1e-6)
+
+    return check
+
+
+@case(fmt="esm", read=read_esm_ascii, check=_check_scaled(0.1), catalog=False)
+def esm_units_mm_s2_are_converted(tmp: Path) -> Path:
+    """The same numbers in mm/s^2 are a tenth as much in cm/s^2 (PGA 17.5, not 175)."""
+    return _set_header(_esm(tmp), "UNITS", "mm/s^2")
+
+
+@case(fmt="esm", read=read_esm_ascii, check=_check_scaled(980.665), catalog=False)
+def esm_units_g_are_converted(tmp: Path) -> Path:
+    return _set_header(_esm(tmp), "UNITS", "g")
+
+
+@case(fmt="esm", read=read_esm_ascii, check=_check_scaled(100.0), catalog=False)
+def esm_units_m_s_minus_2_are_converted(tmp: Path) -> Path:
+    return _set_header(_esm(tmp), "UNITS", "m s-2")
+
+
+@case(fmt="esm", read=read_esm_ascii, reject=FormatError, match=("UNITS", "raw counts"))
+def esm_units_counts_are_refused(tmp: Path) -> Path:
+    return _set_header(_esm(tmp), "UNITS", "counts")
+
+
+@case(fmt="esm", read=read_esm_ascii, reject=FormatError, match=("UNITS", "velocity unit"))
+def esm_units_velocity_under_acceleration_refused(tmp: Path) -> Path:
+    return _set_header(_esm(tmp), "UNITS", "cm/s")
+
+
+def _patch_zip_header(path: Path, *, flag_bits: int = 0, method: int | None = None) -> Path:
+    """Set general-purpose flag bits and/or the compression method in both zip directories."""
+    raw = bytearray(path.read_bytes())
+    for sig, flags_at, method_at in ((b"PK\x01\x02", 8, 10), (b"PK\x03\x04", 6, 8)):
+        start = 0
+        while (i := raw.find(sig, start)) >= 0:
+            old = struct.unpack_from("<H", raw, i + flags_at)[0]
+            struct.pack_into("<H", raw, i + flags_at, old | flag_bits)
+            if method is not None:
+                struct.pack_into("<H", raw, i + method_at, method)
+            start = i + 4
+    path.write_bytes(bytes(raw))
+    return path
+
+
+@case(fmt="esm_zip", read=read_esm_zip, reject=FormatError, match=("encrypted",))
+def zip_encrypted_member(tmp: Path) -> Path:
+    path = _zip(tmp / "locked.zip", _esm_zip_members(tmp), level=zipfile.ZIP_STORED)
+    return _patch_zip_header(path, flag_bits=0x1)
+
+
+@case(fmt="esm_zip", read=read_esm_zip, reject=FormatError, match=("compression method 9",))
+def zip_member_deflate64(tmp: Path) -> Path:
+    """Method 9 (Deflate64, written by Windows for large archives) is not in zipfile."""
+    path = _zip(tmp / "deflate64.zip", _esm_zip_members(tmp), level=zipfile.ZIP_STORED)
+    return _patch_zip_header(path, method=9)
+
+
+@case(fmt="cor_acc", read=read_cor_acc, reject=FormatError, match=("sampling-interval", "'inf'"))
+def cor_acc_time_increment_inf(tmp: Path) -> Path:
+    """``Time Increment: inf`` passed 'positive' and divided by zero (ZeroDivisionError)."""
+    path = _cor_acc(tmp)
+    lines = [
+        b"Time Increment (s)            : inf" if line.startswith(b"Time Increment") else line
+        for line in _lines(path)
+    ]
+    path.write_bytes(b"\n".join(lines))
+    return path
+
+
+@case(fmt="cor_acc", read=read_cor_acc, reject=FormatError, match=("date bound", "2500"))
+def cor_acc_event_in_year_2500(tmp: Path) -> Path:
+    path = _cor_acc(tmp)
+    lines = [
+        line.replace(b"2009-", b"2500-", 1) if line.startswith(b"Event Date") else line
+        for line in _lines(path)
+    ]
+    path.write_bytes(b"\n".join(lines))
+    return path
+
+
+def _cor_acc_title(tmp: Path, unit: bytes) -> Path:
+    path = _cor_acc(tmp)
+    lines = [
+        b"Accelaration time series in " + unit if line.startswith(b"Accelaration") else line
+        for line in _lines(path)
+    ]
+    path.write_bytes(b"\n".join(lines))
+    return path
+
+
+def _check_cor_acc_in_m_s2(trace: Any, path: Path) -> None:
+    # the title says cm/s/s: 506.93 in the file is 5.0693 m/s^2
+    assert trace.data.size == 59220
+    assert abs(np.abs(trace.data).max() - 5.0693) < 1e-3
+
+
+@case(fmt="cor_acc", read=read_cor_acc, check=_check_cor_acc_in_m_s2, catalog=False)
+def cor_acc_title_in_cm_s2_is_converted(tmp: Path) -> Path:
+    """The real samples rewritten in cm/s^2 (x 100) under a title saying cm/s/s."""
+    path = _cor_acc_title(tmp, b"cm/s/s")
+    values = read_cor_acc(AQG / "16833_H1.cor.acc").data * 100.0
+    rows = [values[i : i + 5] for i in range(0, values.size, 5)]
+    text = [b"".join(b"%14.7E" % v for v in row) for row in rows]
+    path.write_bytes(b"\n".join([*_lines(path)[:10], *text]) + b"\n")
+    return path
+
+
+@case(fmt="cor_acc", read=read_cor_acc, reject=FormatError, match=("title unit", "raw counts"))
+def cor_acc_title_in_counts_is_refused(tmp: Path) -> Path:
+    return _cor_acc_title(tmp, b"counts")
+
+
+def _asdf_trace(path: Path, component: str = "N") -> tuple[h5py.File, str]:
+    f = h5py.File(path, "r+")
+    group = f["Waveforms/IT.AQG"]
+    return f, next(f"Waveforms/IT.AQG/{n}" for n in group if n.startswith(f"IT.AQG..HN{component}"))
+
+
+def _asdf_with_attr(tmp: Path, name: str, value: Any) -> Path:
+    path = _asdf(tmp)
+    f, trace = _asdf_trace(path)
+    with f:
+        del f[trace].attrs[name]
+        f[trace].attrs[name] = value
+    return path
+
+
+def _asdf_with_dataset(tmp: Path, **create: Any) -> Path:
+    """The north trace replaced by a dataset made with ``create`` (its attributes kept)."""
+    path = _asdf(tmp)
+    f, trace = _asdf_trace(path)
+    with f:
+        attrs = dict(f[trace].attrs)
+        del f[trace]
+        dataset = f.create_dataset(trace, **create)
+        dataset.attrs.update(attrs)
+    return path
+
+
+@case(fmt="asdf", read=_read_asdf, reject=AsdfError, match=("numeric sampling_rate", "fast"))
+def asdf_sampling_rate_as_text(tmp: Path) -> Path:
+    return _asdf_with_attr(tmp, "sampling_rate", "fast")
+
+
+@case(fmt="asdf", read=_read_asdf, reject=AsdfError, match=("sampling-rate bound", "1e+30"))
+def asdf_sampling_rate_1e30(tmp: Path) -> Path:
+    return _asdf_with_attr(tmp, "sampling_rate", 1e30)
+
+
+@case(fmt="asdf", read=_read_asdf, reject=AsdfError, match=("numeric sampling_rate",))
+def asdf_sampling_rate_as_an_array(tmp: Path) -> Path:
+    return _asdf_with_attr(tmp, "sampling_rate", np.array([200.0, 200.0]))
+
+
+@case(fmt="asdf", read=_read_asdf, reject=AsdfError, match=("starttime", "between 1800"))
+def asdf_starttime_1e30(tmp: Path) -> Path:
+    return _asdf_with_attr(tmp, "starttime", 1e30)
+
+
+@case(fmt="asdf", read=_read_asdf, reject=AsdfError, match=("1-D waveform dataset",))
+def asdf_scalar_waveform(tmp: Path) -> Path:
+    return _asdf_with_dataset(tmp, data=np.float32(1.0))
+
+
+@case(fmt="asdf", read=_read_asdf, reject=AsdfError, match=("sample-count bound",), max_alloc_mb=32)
+def asdf_dataset_declaring_10e12_samples(tmp: Path) -> Path:
+    """A chunked dataset of 10^12 unwritten samples: a few kB on disk, 8 TB if read."""
+    return _asdf_with_dataset(tmp, shape=(10**12,), dtype="f4", chunks=(65536,), compression="gzip")
+
+
+@case(fmt="asdf", read=_read_asdf, reject=AsdfError, match=("sample-count bound",), max_alloc_mb=32)
+def asdf_gzip_zeros_inflating_to_2_gb(tmp: Path) -> Path:
+    """268 million float64 zeros, gzip: kilobytes on disk, 2.1 GB when read."""
+    return _asdf_with_dataset(
+        tmp, shape=(268_435_456,), dtype="f8", chunks=(1 << 20,), compression="gzip", fillvalue=0.0
+    )
+
+
+@case(
+    fmt="checkpoint",
+    read=_load_checkpoint_then_check,
+    reject=CheckpointError,
+    match=("inflated-size bound",),
+    max_alloc_mb=16,
+    catalog=False,
+)
+def checkpoint_deflated_tensor(tmp: Path) -> Path:
+    """A checkpoint rewritten with deflate: 32 MB of zero tensor in a file of about 40 kB."""
+    import torch
+
+    plain = tmp / "plain.pt"
+    torch.save({**_tiny_state(), "format": 1, "big": torch.zeros(8_000_000)}, plain)
+    path = tmp / "last.pt"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            out.writestr(info.filename, src.read(info))
+    plain.unlink()
+    return path
 
 
 def all_cases() -> list[Case]:

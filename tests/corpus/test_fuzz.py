@@ -11,18 +11,26 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 
 import numpy as np
 import pytest
-from cases import AQG, ESM_FLATFILE, FIXTURES
+from cases import AQG, ESM_FLATFILE, FIXTURES, QUAKEML
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from io_realdata import real_header, real_samples_cm_s2
 
-from seisgan_core.io.errors import SeisganIOError
-from seisgan_core.io.esm_ascii import parse_esm_ascii, write_esm_ascii
+from seisgan_core.io.asdf import read_asdf_table
+from seisgan_core.io.errors import SeisganIOError, SeisganIOWarning
+from seisgan_core.io.esm_ascii import (
+    parse_esm_ascii,
+    read_esm_ascii,
+    read_esm_zip,
+    write_esm_ascii,
+)
 from seisgan_core.io.flatfile import read_flatfile_bytes
-from seisgan_core.io.itaca_legacy import parse_cor_acc
+from seisgan_core.io.itaca_legacy import parse_cor_acc, read_metadata, read_rs
+from seisgan_core.io.quakeml import read_quakeml
 
 pytestmark = pytest.mark.skipif(
     not FIXTURES.is_dir(), reason=f"real-data fixtures not found at {FIXTURES}"
@@ -206,3 +214,150 @@ def test_cor_acc_parser_raises_only_our_errors(edits):
         assert str(exc).startswith("fuzz.cor.acc")
         return
     assert trace.data.size == trace.fields["number_of_data"]
+
+
+# ------------------------------------------------- every reader, and one file among many
+# (issue 15 item 5): the remaining readers see mutated real bytes through a file on disk,
+# and a folder read keeps the good record whatever one mutated neighbour holds.
+
+
+@functools.cache
+def _rs_bytes() -> bytes:
+    return (AQG / "16833_H1.rs").read_bytes()
+
+
+@functools.cache
+def _metadata_bytes() -> bytes:
+    return (AQG / "16833.metadata").read_bytes()
+
+
+@functools.cache
+def _quakeml_bytes() -> bytes:
+    return next(QUAKEML.glob("*25883901*.qml")).read_bytes()
+
+
+@functools.cache
+def _zip_bytes() -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("IT-2009-0009/IT.AQG..HNE.ASC", _esm_bytes())
+        zf.writestr("IT-2009-0009/README.txt", b"ESM download\n")
+    return buffer.getvalue()
+
+
+@functools.cache
+def _asdf_bytes() -> bytes:
+    import tempfile
+    from pathlib import Path
+
+    from io_realdata import real_asdf
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "real.h5"
+        real_asdf(path, noise=False, n=200)
+        return path.read_bytes()
+
+
+def _on_disk(name: str, raw: bytes, read) -> None:
+    """Write ``raw`` as ``name`` in a fresh folder and read it: only our errors may escape."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(raw)
+        try:
+            read(path)
+        except SeisganIOError as exc:
+            assert str(exc).startswith(str(path)), str(exc)
+
+
+def _read_zip_collecting(path) -> None:
+    skipped: list = []
+    read_esm_zip(path, skipped=skipped)
+    assert all(label.startswith(str(path)) for label, _ in skipped)
+
+
+@functools.cache
+def _dyna10_bytes() -> bytes:
+    """ITACA's own DYNA 1.0 file (55 header keys), cut to its first 300 samples."""
+    path = next((FIXTURES / "esm-ascii-obspy").glob("*.C.ACC.ASC"))
+    lines = path.read_bytes().split(b"\n")
+    return b"\n".join(line.replace(b"8997", b"300") for line in lines[:355]) + b"\n"
+
+
+_READERS = {
+    "dyna10": ("IT.ARL..HGE.D.20140120.071240.C.ACC.ASC", _dyna10_bytes, read_esm_ascii),
+    "rs": ("16833_H1.rs", _rs_bytes, read_rs),
+    "metadata": ("16833.metadata", _metadata_bytes, read_metadata),
+    "quakeml": ("event.qml", _quakeml_bytes, read_quakeml),
+    "zip": ("event.zip", _zip_bytes, _read_zip_collecting),
+    "asdf": ("real.h5", _asdf_bytes, read_asdf_table),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", sorted(_READERS))
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=True,
+)
+@given(edits=_mutations())
+def test_every_reader_raises_only_our_errors(fmt, edits):
+    name, source, read = _READERS[fmt]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SeisganIOWarning)  # a mutated file may lose its QuakeML
+        _on_disk(name, _apply(source(), edits), read)
+
+
+@functools.cache
+def _good_record_files() -> dict[str, bytes]:
+    import tempfile
+    from pathlib import Path
+
+    from io_realdata import write_real_esm_record
+
+    with tempfile.TemporaryDirectory() as tmp:
+        # another station than the mutated files' AQG, so they are never one record
+        paths = write_real_esm_record(Path(tmp), station_dir="16835", n=300)
+        return {p.name: p.read_bytes() for p in paths.values()}
+
+
+@pytest.mark.slow
+@FUZZ
+@given(
+    fmt=st.sampled_from(["esm", "cor_acc", "zip", "asdf", "quakeml", "rs"]),
+    edits=_mutations(),
+)
+def test_one_mutated_file_never_stops_a_folder_read(fmt, edits):
+    import tempfile
+    from pathlib import Path
+
+    from seisgan_core.catalog import read_records
+
+    source, name = {
+        "esm": (_esm_bytes, "IT.XXX..HNE.ASC"),
+        "cor_acc": (_cor_acc_bytes, "99999_H1.cor.acc"),
+        "zip": (_zip_bytes, "event.zip"),
+        "asdf": (_asdf_bytes, "event.h5"),
+        "quakeml": (_quakeml_bytes, "event.qml"),
+        "rs": (_rs_bytes, "99999_H1.rs"),
+    }[fmt]
+    with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore", SeisganIOWarning)
+        folder = Path(tmp)
+        good = folder / "good"
+        good.mkdir()
+        for file_name, raw in _good_record_files().items():
+            (good / file_name).write_bytes(raw)
+        (folder / name).write_bytes(_apply(source(), edits))
+        catalog = read_records([folder])
+    good_rows = catalog.table[catalog.table["station"] == real_header("16835")["STATION_CODE"]]
+    assert len(good_rows) == 1, catalog.skipped
+    assert good_rows["npts"].tolist() == [300]
+    assert all("/good/" not in path for path, _ in catalog.skipped)
