@@ -125,13 +125,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"   {len(found)} figures in {time.monotonic() - started:.0f} s", flush=True)
         figures.extend(found)
     sys.path.insert(0, str(ROOT))
-    from seisgan_core.train.autotune import cpu_description
+    from seisgan_core.train.autotune import describe_cpu
 
-    cpu = cpu_description()
-    machine = (
-        f"{cpu['model']} [{' '.join(cpu['flags']) or 'no avx512/bf16 flags'}], "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}"
-    )
+    machine = f"{describe_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     table = render_table(figures, machine)
     print(table)
     if not args.no_write:

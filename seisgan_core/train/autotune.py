@@ -35,6 +35,8 @@ __all__ = [
     "cache_path",
     "choose",
     "cpu_description",
+    "describe_cpu",
+    "describe_machine",
     "lookup",
     "runnable_precisions",
     "store",
@@ -79,12 +81,17 @@ def cpu_description() -> dict[str, Any]:
     return {"model": model, "flags": [f for f in CPU_FLAGS if f in flags]}
 
 
-def describe_machine(device: torch.device) -> str:
-    """One line: the CPU (model, bf16 flags) or the GPU, for BENCH lines and logs."""
-    if device.type == "cuda":
-        return f"GPU {torch.cuda.get_device_name(device)}"
+def describe_cpu() -> str:
+    """One line: the CPU's model and its bf16-relevant flags, for BENCH lines and logs."""
     cpu = cpu_description()
     return f"CPU {cpu['model']} [{' '.join(cpu['flags']) or 'no avx512/bf16 flags'}]"
+
+
+def describe_machine(device: torch.device) -> str:
+    """:func:`describe_cpu`, or the GPU's name on CUDA."""
+    if device.type == "cuda":
+        return f"GPU {torch.cuda.get_device_name(device)}"
+    return describe_cpu()
 
 
 def runnable_precisions(device: torch.device) -> list[str]:

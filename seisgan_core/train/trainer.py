@@ -6,8 +6,9 @@ Adam step. Every ``n_critic`` critic steps, one generator step
 (critic weights frozen, so their gradients are not computed) and one step of the amplitude head
 (Gaussian negative log-likelihood of each component's log10 PGA given the conditions).
 
-Device: CUDA when present (bf16 autocast, cudnn.benchmark, pinned host batches copied with
-``non_blocking``), CPU otherwise (bf16 autocast where oneDNN has native bf16, else fp32). No
+Device: CUDA when present (cudnn.benchmark, pinned host batches copied with
+``non_blocking``), CPU otherwise. Precision ``auto``: fp32 or bf16 autocast, whichever ran
+faster in a few steps measured at the start of the run (``seisgan_core.train.autotune``). No
 ``.item()`` or other host sync inside a step: losses are summed on the device and read once per
 epoch. Under ``torchrun`` (WORLD_SIZE > 1) the networks are wrapped in
 DistributedDataParallel (nccl on GPU, gloo on CPU), batches come from a DistributedSampler,
