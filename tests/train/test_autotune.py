@@ -160,3 +160,12 @@ def test_the_optimised_steps_equal_the_naive_ones_in_fp32(prepared, tmp_path):
     for name, p in t.generator.named_parameters():
         torch.testing.assert_close(p.grad, dict(gen0.named_parameters())[name].grad, msg=name)
     assert all(p.requires_grad for p in t.critic.parameters())  # unfrozen again
+
+
+def test_an_unwritable_cache_leaves_the_choice_and_writes_nothing(tmp_path):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the cache folder would be")
+    result = autotune.AutotuneResult("fp32", "measured", {"fp32": 4.0})
+    autotune.store("k", result, blocker / "autotune.json")  # no exception
+    assert blocker.read_text() == "a file where the cache folder would be"
+    assert autotune.lookup("k", blocker / "autotune.json") is None
