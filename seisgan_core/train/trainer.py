@@ -374,8 +374,9 @@ class Trainer:
                 autotune.store(key, result)
             result.key = key
         if self.distributed:  # every rank runs what rank 0 chose
-            flag = torch.tensor([float(result is not None and result.precision == "bf16")])
-            dist.broadcast(flag.to(self.device), 0)
+            bf16 = float(result is not None and result.precision == "bf16")
+            flag = torch.tensor([bf16], device=self.device)
+            dist.broadcast(flag, 0)
             if result is None:
                 chosen = "bf16" if flag.item() > 0 else "fp32"
                 result = autotune.AutotuneResult(chosen, "rank 0", device=machine, key=key)
