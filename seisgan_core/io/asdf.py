@@ -197,13 +197,13 @@ def _check_dataset(dsid: h5py.h5d.DatasetID, path: str, name: str) -> None:
         )
 
 
-_F8, _I8 = np.dtype("<f8"), np.dtype("<i8")
+_F8 = np.dtype("<f8")
 
 
 def _attr(dsid: h5py.h5d.DatasetID, name: bytes, expect: np.dtype | None = None) -> Any:
     """One attribute through the low-level API (a third faster than ``Dataset.attrs``).
 
-    ``expect``: read a number straight into this type (HDF5 converts), without asking the
+    ``expect``: read a number straight into this float type (HDF5 converts), without asking the
     file for the attribute's type (one HDF5 object less per call: such objects are the bulk
     path's main per-trace cost); a value that is no number (a string) takes the general way.
     Only for numbers: a variable-length string would be cut to a fixed length silently.
@@ -260,7 +260,8 @@ def _iter_index(
             if not isinstance(dsid, h5py.h5d.DatasetID):
                 continue
             rate = _attr(dsid, b"sampling_rate", _F8)
-            start = _attr(dsid, b"starttime", _I8)
+            # as stored: HDF5 would turn a float NaN or 1e30 into an int64 silently
+            start = _attr(dsid, b"starttime")
             event = _attr(dsid, b"event_id")
             event_ids = (
                 tuple(e for e in _attr_text(event).split(",") if e) if event is not None else ()

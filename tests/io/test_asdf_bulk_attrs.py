@@ -57,4 +57,12 @@ def test_an_array_attribute_is_read_whole_and_a_missing_one_is_none(tmp_path):
         dsid = f["Waveforms/IT.AQG"][NAME.format("E")].id
         np.testing.assert_array_equal(_attr(dsid, b"sampling_rate", np.dtype("<f8")), [200, 100])
         assert _attr(dsid, b"event_id") is None
-        assert _attr(dsid, b"starttime", np.dtype("<i8")) == 0
+        assert _attr(dsid, b"starttime") == 0
+
+
+def test_a_nan_start_time_is_not_turned_into_a_number(tmp_path):
+    path = tmp_path / "t.h5"
+    _write(path, np.float64(200.0), np.float64("nan"), None)
+    with h5py.File(path) as f:
+        start = _attr(f["Waveforms/IT.AQG"][NAME.format("E")].id, b"starttime")
+    assert np.isnan(start)  # as stored: int64 conversion would give -2**63 silently
