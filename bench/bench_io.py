@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from seisgan_core.io.asdf import read_asdf_traces  # noqa: E402
 from seisgan_core.io.esm_ascii import HEADER_KEYS, read_esm_ascii, write_esm_ascii  # noqa: E402
 from seisgan_core.io.itaca_legacy import read_cor_acc  # noqa: E402
+from seisgan_core.train.autotune import describe_cpu  # noqa: E402
 
 AQG = ROOT.parent / "shared" / "fixtures" / "itaca-legacy-laquila-2009" / "16833"
 N_TRACES = 1000
@@ -211,7 +212,7 @@ def main() -> int:
         "asdf_1000_vs_pyasdf": 2.0,
     }
     for name, value in figures.items():
-        print(f"BENCH {name} {value:.2f} x goal >= {goals[name]:g}")
+        print(f"BENCH {name} {value:.2f} x goal >= {goals[name]:g} ({describe_cpu()})")
     return 0
 
 

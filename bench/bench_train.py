@@ -5,8 +5,10 @@ architecture (``STUDY_ARCHITECTURE``, records of 3 x 8000) at latent sizes 100 a
 
 - ours: ``Trainer``'s own step functions (one critic forward on [real, fake], fakes
   without a graph, frozen critic weights in the generator step, batches read from the
-  memory-mapped array with one sorted index, losses summed on the device, bf16 autocast where
-  the CPU has native bf16 (AVX512-BF16 / AMX via oneDNN) or on CUDA);
+  memory-mapped array with one sorted index, losses summed on the device), once per precision
+  this machine can run (fp32; bf16 autocast where oneDNN or CUDA has kernels, native or
+  emulated) and as ``precision: auto`` chooses it by measuring a few steps of each
+  (``seisgan_core.train.autotune``; its choice, rates and seconds are printed);
 - naive: the plainest eager PyTorch: fp32, a default ``DataLoader`` over a per-record
   ``Dataset``, three critic forwards (real, fake, x_hat), fakes with a graph then detached,
   ``.item()`` on every loss every step.
@@ -16,7 +18,10 @@ shared machine (which only ever adds time) hits both alike.
 Peak memory: the largest resident-set growth over one full step (CPU; after ``malloc_trim``),
 or ``torch.cuda.max_memory_allocated`` (CUDA).
 
+Every BENCH line names the CPU (model and its avx512f / avx512_bf16 / amx flags) or GPU.
+
     python bench/bench_train.py [--steps 2] [--device auto|cpu|cuda] [--threads 1]
+        [--latents 100 800]
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from seisgan_core.nn.presets import STUDY_ARCHITECTURE  # noqa: E402
+from seisgan_core.train import autotune  # noqa: E402
 from seisgan_core.train.config import Hyperparameters  # noqa: E402
 from seisgan_core.train.data import load_training_set  # noqa: E402
 from seisgan_core.train.losses import critic_loss, generator_loss  # noqa: E402
@@ -103,14 +109,21 @@ class PeakRSS:
 
 
 class Ours:
-    def __init__(self, data: Path, latent: int, device: str) -> None:
+    def __init__(self, data: Path, latent: int, device: str, precision: str = "auto") -> None:
         hp = Hyperparameters(
-            **STUDY_ARCHITECTURE, latent_dim=latent, batch_size=BATCH, n_critic=N_CRITIC
+            **STUDY_ARCHITECTURE,
+            latent_dim=latent,
+            batch_size=BATCH,
+            n_critic=N_CRITIC,
+            precision=precision,
         )
         self.t = Trainer(data=data, out=data.parent / "unused", hyperparameters=hp, device=device)
         self.t._setup_distributed()
         self.data = load_training_set(data, ())
         self.t._build(self.data)
+        t0 = time.perf_counter()
+        self.t._autotune(self.data)  # "auto": measured here (or read from the cache)
+        self.autotune_s = time.perf_counter() - t0
         self.acc = torch.zeros(9, device=self.t.device)
         self.rng = np.random.default_rng(1)
         self.device = self.t.device
@@ -201,10 +214,66 @@ def measure_memory(runner, device: torch.device) -> float:
     return peak.peak / 2**20
 
 
+def time_steps(runners: dict, steps: int, dev: torch.device) -> dict[str, float]:
+    """Samples/s of each runner: steps timed alternately, the fastest step of each."""
+    times: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(steps):
+        for name, runner in runners.items():
+            sync(dev)
+            t0 = time.perf_counter()
+            runner.step()
+            sync(dev)
+            times[name].append(time.perf_counter() - t0)
+    # the fastest step of each: other load on a shared machine only ever adds time
+    return {k: BATCH * N_CRITIC / min(v) for k, v in times.items()}
+
+
+def bench_latent(data: Path, latent: int, device: str, steps: int, where: str) -> list[str]:
+    torch.manual_seed(0)
+    naive = Naive(data, latent, device)
+    dev = naive.device
+    auto = Ours(data, latent, device, "auto")
+    tuned = auto.t.autotune
+    print(
+        f"latent {latent}: auto chose {tuned.precision} ({tuned.source}, "
+        f"{auto.autotune_s:.0f} s; rates {tuned.rates})"
+    )
+    runners = {"naive": naive}
+    for precision in autotune.runnable_precisions(dev):
+        runners[precision] = (
+            auto if precision == tuned.precision else Ours(data, latent, device, precision)
+        )
+    mem_naive = measure_memory(naive, dev)
+    mem_ours = measure_memory(auto, dev)
+    rate = time_steps(runners, steps, dev)
+    rate["auto"] = rate[tuned.precision]
+    print(
+        "  samples/s "
+        + ", ".join(f"{k} {v:.1f}" for k, v in rate.items())
+        + f"; peak memory auto {mem_ours:.0f} MB, naive {mem_naive:.0f} MB"
+    )
+    goal = 3.0 if where == "cuda" else 1.3
+    machine = autotune.describe_machine(dev)
+    lines = []
+    for name in [*list(runners)[1:], "auto"]:
+        lines.append(
+            f"BENCH train_step_speedup_{name}_latent{latent}_{where} "
+            f"{rate[name] / rate['naive']:.2f} x goal >= {goal} ({machine})"
+        )
+    lines += [
+        f"BENCH train_samples_per_s_latent{latent}_{where} {rate['auto']:.1f} samples/s "
+        f"goal >= {rate['naive']:.1f} ({machine})",
+        f"BENCH train_peak_memory_latent{latent}_{where} {mem_ours:.0f} MB "
+        f"goal <= {mem_naive:.0f} ({machine})",
+    ]
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=2, help="timed full steps per variant")
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
+    parser.add_argument("--latents", type=int, nargs="+", default=[100, 800])
     parser.add_argument(
         "--threads",
         type=int,
@@ -219,38 +288,10 @@ def main() -> None:
     data = write_data(ROOT / "bench" / "_out" / "train_data")
     where = "cuda" if device == "cuda" else "cpu"
     print(f"device {device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
+    print(autotune.describe_machine(torch.device(device)))
     lines = []
-    for latent in (100, 800):
-        torch.manual_seed(0)
-        ours, naive = Ours(data, latent, device), Naive(data, latent, device)
-        dev = ours.device
-        print(f"latent {latent}: ours {'bf16' if ours.t.bf16 else 'fp32'}, naive fp32")
-        mem_naive = measure_memory(naive, dev)
-        mem_ours = measure_memory(ours, dev)
-        times: dict[str, list[float]] = {"ours": [], "naive": []}
-        for _ in range(args.steps):
-            for name, runner in (("naive", naive), ("ours", ours)):
-                sync(dev)
-                t0 = time.perf_counter()
-                runner.step()
-                sync(dev)
-                times[name].append(time.perf_counter() - t0)
-        # the fastest step of each: other load on a shared machine only ever adds time
-        rate = {k: BATCH * N_CRITIC / min(v) for k, v in times.items()}
-        print(
-            f"  samples/s ours {rate['ours']:.1f}, naive {rate['naive']:.1f}; peak memory "
-            f"ours {mem_ours:.0f} MB, naive {mem_naive:.0f} MB"
-        )
-        goal = 3.0 if where == "cuda" else 1.3
-        lines += [
-            f"BENCH train_step_speedup_latent{latent}_{where} {rate['ours'] / rate['naive']:.2f} "
-            f"x goal >= {goal}",
-            f"BENCH train_samples_per_s_latent{latent}_{where} {rate['ours']:.1f} samples/s "
-            f"goal >= {rate['naive']:.1f}",
-            f"BENCH train_peak_memory_latent{latent}_{where} {mem_ours:.0f} MB "
-            f"goal <= {mem_naive:.0f}",
-        ]
-        del ours, naive
+    for latent in args.latents:
+        lines += bench_latent(data, latent, device, args.steps, where)
         gc.collect()
     print("\n".join(lines))
 

@@ -25,8 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- BENCH TABLE START -->", "<!-- BENCH TABLE END -->"
+# one table per machine: its markers carry the machine's line (CPU model and flags)
+START_FOR, END_FOR = "<!-- BENCH TABLE START: {} -->", "<!-- BENCH TABLE END: {} -->"
+# a BENCH line may end with the machine it ran on, in parentheses
 BENCH_RE = re.compile(
-    r"^BENCH\s+(?P<name>\S+)\s+(?P<value>\S+)\s+(?P<unit>\S+)\s+goal\s+(?P<op><=|>=|<|>|==)\s+(?P<goal>\S+)\s*$"
+    r"^BENCH\s+(?P<name>\S+)\s+(?P<value>\S+)\s+(?P<unit>\S+)\s+goal\s+(?P<op><=|>=|<|>|==)\s+(?P<goal>\S+)(?:\s+\((?P<machine>[^()]*)\))?\s*$"
 )
 OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt, "==": operator.eq}
 
@@ -65,7 +68,7 @@ def parse_bench_lines(script: str, text: str) -> list[Figure]:
 
 def render_table(figures: list[Figure], machine: str) -> str:
     lines = [
-        START,
+        START_FOR.format(machine),
         f"Collected by `python bench/run_all.py` on {machine}.",
         "",
         "| benchmark | figure | value | unit | goal | met |",
@@ -76,14 +79,21 @@ def render_table(figures: list[Figure], machine: str) -> str:
             f"| `{f.script}` | {f.name} | {f.value:g} | {f.unit} | {f.op} {f.goal:g} | "
             f"{'yes' if f.met else '**no**'} |"
         )
-    lines.append(END)
+    lines.append(END_FOR.format(machine))
     return "\n".join(lines)
 
 
-def write_table(table: str) -> None:
+def write_table(table: str, machine: str | None = None) -> None:
+    """Replace this machine's table (the unnamed legacy one if no machine), keep the others."""
+    start, end = (START, END) if machine is None else (START_FOR, END_FOR)
+    if machine is not None:
+        start, end = start.format(machine), end.format(machine)
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
-    if START in text and END in text:
-        text = text[: text.index(START)] + table + text[text.index(END) + len(END) :]
+    if start in text and end in text:
+        text = text[: text.index(start)] + table + text[text.index(end) + len(end) :]
+    elif "<!-- BENCH TABLE END" in text:  # a new machine: its table after the others
+        last = text.index("-->", text.rindex("<!-- BENCH TABLE END")) + len("-->")
+        text = text[:last] + "\n\n" + table + text[last:]
     else:
         text = text.rstrip("\n") + "\n\n" + table + "\n"
     tmp = DOC.with_suffix(".md.tmp")
@@ -114,11 +124,14 @@ def main(argv: list[str] | None = None) -> int:
         found = parse_bench_lines(script.name, result.stdout)
         print(f"   {len(found)} figures in {time.monotonic() - started:.0f} s", flush=True)
         figures.extend(found)
-    machine = f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+    sys.path.insert(0, str(ROOT))
+    from seisgan_core.train.autotune import describe_cpu
+
+    machine = f"{describe_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     table = render_table(figures, machine)
     print(table)
     if not args.no_write:
-        write_table(table)
+        write_table(table, machine)
     if failed:
         print("failed: " + ", ".join(failed), file=sys.stderr)
         return 1

@@ -471,7 +471,7 @@ HYPERPARAMETER_HELP: dict[str, str] = {
     "stats_batch": "Records used for the study's per-epoch statistics (min, max, mean, ...).",
     "val_max_records": "Validation records scored per epoch to choose best.pt.",
     "checkpoint_every": "Keep a checkpoint every k epochs (0: only last.pt and best.pt).",
-    "precision": "auto: bf16 on GPUs and CPUs that have it, else fp32.",
+    "precision": "auto: the faster of fp32 and bf16, measured at the start of the run.",
     "seed": "Random seed: the same seed and data give the same run.",
 }
 

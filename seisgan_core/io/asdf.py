@@ -230,13 +230,31 @@ def _check_dataset(dsid: h5py.h5d.DatasetID, path: str, name: str) -> None:
         )
 
 
-def _attr(dsid: h5py.h5d.DatasetID, name: bytes) -> Any:
-    """One attribute through the low-level API (a third faster than ``Dataset.attrs``)."""
+_F8 = np.dtype("<f8")
+
+
+def _attr(dsid: h5py.h5d.DatasetID, name: bytes, expect: np.dtype | None = None) -> Any:
+    """One attribute through the low-level API (a third faster than ``Dataset.attrs``).
+
+    ``expect``: read a number straight into this float type (HDF5 converts), without asking the
+    file for the attribute's type (one HDF5 object less per call: such objects are the bulk
+    path's main per-trace cost); a value that is no number (a string) takes the general way.
+    Only for numbers: a variable-length string would be cut to a fixed length silently.
+    """
     try:
         attr = h5py.h5a.open(dsid, name)
     except KeyError:
         return None
-    value = np.empty(attr.shape, dtype=attr.dtype)
+    # the shape always comes from the file: h5py does not check a buffer's size on read
+    shape = attr.shape
+    if expect is not None:
+        value = np.empty(shape, dtype=expect)
+        try:
+            attr.read(value)
+            return value[()]
+        except (TypeError, ValueError, OSError):
+            pass  # not a number: read it as it is stored
+    value = np.empty(shape, dtype=attr.dtype)
     attr.read(value)
     return value[()]
 
@@ -264,7 +282,9 @@ def _checked_attrs(
     samples than :data:`~seisgan_core.io.bounds.MAX_NPTS`, leaves the trace readable in the
     index but unreadable, with ``problem`` saying why.
     """
-    raw_rate, raw_start = _attr(dsid, b"sampling_rate"), _attr(dsid, b"starttime")
+    # the rate straight into float64; the start time as stored (HDF5 would turn a float NaN or
+    # 1e30 into an int64 silently)
+    raw_rate, raw_start = _attr(dsid, b"sampling_rate", _F8), _attr(dsid, b"starttime")
     rate, start = _scalar_number(raw_rate), _scalar_number(raw_start)
     shape = dsid.shape
     npts = int(shape[0]) if len(shape) == 1 else 0
@@ -523,7 +543,8 @@ def _read_dataset(dsid: h5py.h5d.DatasetID, path: str, name: str) -> np.ndarray:
         )
     out = np.empty(shape, dtype=np.float64)
     if out.size:
-        dsid.read(h5py.h5s.ALL, h5py.h5s.ALL, out)
+        # the memory type given: h5py would otherwise build one per call
+        dsid.read(h5py.h5s.ALL, h5py.h5s.ALL, out, h5py.h5t.NATIVE_DOUBLE)
     return out
 
 
@@ -578,9 +599,13 @@ def read_asdf_traces(
         ]
         if limit is not None:
             selected = selected[:limit]
-        for i, (info, dsid) in enumerate(selected):
+        for i in range(len(selected)):
+            # each dataset's handle is released once read: the file's close then has no
+            # thousand open objects to walk through
+            (info, dsid), selected[i] = selected[i], None
             _require_rate(info, path)
             out.append(AsdfTrace(info=info, data=_read_dataset(dsid, path, info.hdf5_path)))
+            del dsid
             if progress is not None and (i % 200 == 0 or i == len(selected) - 1):
                 progress((i + 1) / len(selected), f"{info.group} {info.channel}")
     return out

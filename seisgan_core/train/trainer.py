@@ -6,8 +6,9 @@ Adam step. Every ``n_critic`` critic steps, one generator step
 (critic weights frozen, so their gradients are not computed) and one step of the amplitude head
 (Gaussian negative log-likelihood of each component's log10 PGA given the conditions).
 
-Device: CUDA when present (bf16 autocast, cudnn.benchmark, pinned host batches copied with
-``non_blocking``), CPU otherwise (bf16 autocast where oneDNN has native bf16, else fp32). No
+Device: CUDA when present (cudnn.benchmark, pinned host batches copied with
+``non_blocking``), CPU otherwise. Precision ``auto``: fp32 or bf16 autocast, whichever ran
+faster in a few steps measured at the start of the run (``seisgan_core.train.autotune``). No
 ``.item()`` or other host sync inside a step: losses are summed on the device and read once per
 epoch. Under ``torchrun`` (WORLD_SIZE > 1) the networks are wrapped in
 DistributedDataParallel (nccl on GPU, gloo on CPU), batches come from a DistributedSampler,
@@ -20,6 +21,7 @@ from ``last.pt``, which is written at the end of every epoch, so at most one epo
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import shutil
@@ -42,6 +44,7 @@ from torch.utils.data import DistributedSampler
 from seisgan_core import __version__
 from seisgan_core.fsutil import LockHeldError, PathLock, atomic_write
 from seisgan_core.nn.models import AmplitudeHead, Critic, Generator
+from seisgan_core.train import autotune
 from seisgan_core.train.checkpoint import (
     capture_rng_state,
     load_checkpoint,
@@ -125,16 +128,14 @@ def resolve_device(device: str = "auto", local_rank: int = 0) -> torch.device:
 
 
 def use_bf16(precision: str, device: torch.device) -> bool:
+    """Whether a fixed ``precision`` (fp32 or bf16) runs bf16 autocast; ``auto`` is decided
+    by measurement (:meth:`Trainer._autotune`): here it only says whether bf16 can run."""
     if precision == "fp32":
         return False
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    supported = (
-        torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
-    )
+    supported = "bf16" in autotune.runnable_precisions(device)
     if precision == "bf16" and not supported:
-        raise RuntimeError("bf16 was asked for, but this CPU has no native bf16 (oneDNN)")
-    return bool(supported)
+        raise RuntimeError(f"bf16 was asked for, but {device} has no bf16 kernels (oneDNN/CUDA)")
+    return supported
 
 
 def build_models(
@@ -241,7 +242,9 @@ class Trainer:
             torch.cuda.set_device(self.device)
             torch.backends.cudnn.benchmark = True
         self.is_main = self.rank == 0
-        self.bf16 = use_bf16(self.hp.precision, self.device)
+        # "auto" is decided by measurement once the networks exist (_autotune)
+        self.bf16 = self.hp.precision != "auto" and use_bf16(self.hp.precision, self.device)
+        self.autotune: autotune.AutotuneResult | None = None
 
     def _autocast(self):
         if not self.bf16:
@@ -344,6 +347,80 @@ class Trainer:
             "lsd_db": log_spectral_distance(band_log_power(train_records), self.val_log_power),
             "timing_s": timing_distance(energy_arrival_times(train_records), self.val_times),
         }
+
+    # ------------------------------------------------------------------ precision
+    def _shape_key(self, length: int) -> dict[str, Any]:
+        hp = self.hp
+        fields = ("latent_dim", "batch_size", "gen_widths", "gen_kernel", "gen_upsample")
+        fields += ("critic_widths", "critic_stride", "critic_kernel", "cutoff_hz")
+        fields += ("condition_width", "critic_global_layers", "critic_vlow_hz")
+        shape = {name: getattr(hp, name) for name in fields}
+        return {**shape, "n_conditions": len(hp.conditions), "length": length}
+
+    def _autotune(self, data: TrainingSet) -> None:
+        """``precision: auto``: the fastest candidate by a few measured steps (cached)."""
+        machine = autotune.describe_machine(self.device)
+        if self.hp.precision != "auto":
+            chosen = "bf16" if self.bf16 else "fp32"
+            self.autotune = autotune.AutotuneResult(chosen, "fixed", device=machine)
+            return
+        candidates = autotune.runnable_precisions(self.device)
+        key = autotune.cache_key(self.device, self._shape_key(data.length), candidates)
+        result = None
+        if self.is_main:
+            result = autotune.lookup(key)
+            if result is None and len(candidates) == 1:
+                result = autotune.AutotuneResult(candidates[0], "only candidate", device=machine)
+            elif result is None:
+                idx = np.arange(self.hp.batch_size)
+                batch = self._batch(data, idx)
+                rates = autotune.measure(candidates, lambda p: self._probe_step(p, batch))
+                result = autotune.AutotuneResult(
+                    autotune.choose(rates), "measured", rates=rates, device=machine
+                )
+                autotune.store(key, result)
+            result.key = key
+        if self.distributed:  # every rank runs what rank 0 chose
+            bf16 = float(result is not None and result.precision == "bf16")
+            flag = torch.tensor([bf16], device=self.device)
+            dist.broadcast(flag, 0)
+            if result is None:
+                chosen = "bf16" if flag.item() > 0 else "fp32"
+                result = autotune.AutotuneResult(chosen, "rank 0", device=machine, key=key)
+        self.autotune = result
+        self.bf16 = result.precision == "bf16"
+
+    def _probe_step(self, precision: str, batch: tuple[torch.Tensor, ...]) -> tuple[int, float]:
+        """One critic and one generator step of ``precision`` on copies of the networks and
+        optimisers (the run's own weights, optimiser states and noise stream are untouched)."""
+        names = ("generator", "critic", "amplitude_head", "g_ddp", "c_ddp", "a_ddp")
+        names += ("opt_g", "opt_c", "opt_a", "noise", "bf16")
+        saved = {name: getattr(self, name) for name in names}
+        try:
+            g, c, a = (copy.deepcopy(m) for m in (self.generator, self.critic, self.amplitude_head))
+            self.generator, self.critic, self.amplitude_head = g, c, a
+            self.g_ddp, self.c_ddp, self.a_ddp = g, c, a
+            hp = self.hp
+            self.opt_g = torch.optim.Adam(g.parameters(), lr=hp.lr_generator, betas=hp.betas)
+            self.opt_c = torch.optim.Adam(c.parameters(), lr=hp.lr_critic, betas=hp.betas)
+            self.opt_a = torch.optim.Adam(a.parameters(), lr=hp.lr_amplitude)
+            self.noise = torch.Generator(device=self.device).manual_seed(0)
+            self.bf16 = precision == "bf16"
+            real, cond, pga = batch
+            acc = torch.zeros(_N_ACC, device=self.device)
+            self._sync()
+            t0 = time.perf_counter()
+            self._critic_step(real, cond, acc)
+            self._generator_step(cond, pga, acc)
+            self._sync()
+            return real.shape[0], time.perf_counter() - t0
+        finally:
+            for name, value in saved.items():
+                setattr(self, name, value)
+
+    def _sync(self) -> None:
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
 
     # ------------------------------------------------------------------ steps
     def _cond(self, c: torch.Tensor) -> torch.Tensor | None:
@@ -599,6 +676,7 @@ class Trainer:
                 f"records, fewer than one batch ({hp.batch_size} x {self.world} processes)"
             )
         self._build(data)
+        self._autotune(data)
         self._fixed_inputs(data)
         self.critic_steps = self.generator_steps = 0
         self.best_val, self.best_epoch = math.inf, 0
@@ -770,6 +848,8 @@ class Trainer:
             "created": created,
             "device": str(self.device),
             "precision": "bf16" if self.bf16 else "fp32",
+            # how it was chosen: "measured" (with samples/s per candidate), "cache", "fixed"
+            "precision_autotune": self.autotune.to_dict() if self.autotune else None,
             "world_size": self.world,
         }
         write_json_atomic(path, config)

@@ -1,0 +1,171 @@
+"""precision: auto chooses by measurement (faked timings here), and the optimised step
+computes the same losses and gradients as the plainest WGAN-GP step in fp32."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import torch
+from conftest import tiny_hp
+
+from seisgan_core.train import autotune
+from seisgan_core.train.data import load_training_set
+from seisgan_core.train.trainer import Trainer
+
+CONDITIONS = ("mw", "log10_distance_km")
+
+
+def test_choose_keeps_fp32_unless_another_candidate_is_clearly_faster():
+    # an Intel CPU without native bf16: oneDNN emulates it, slower (issue 18's 0.44 / 0.67 s)
+    assert autotune.choose({"fp32": 1 / 0.44, "bf16": 1 / 0.67}) == "fp32"
+    # native bf16: 2.3x
+    assert autotune.choose({"fp32": 10.0, "bf16": 23.0}) == "bf16"
+    # within the noise margin: the exact one
+    assert autotune.choose({"fp32": 10.0, "bf16": 10.2}) == "fp32"
+    assert autotune.choose({"bf16": 3.0}) == "bf16"
+    with pytest.raises(ValueError, match="no candidate"):
+        autotune.choose({})
+
+
+def test_measure_times_every_candidate_after_a_warm_up():
+    calls: list[str] = []
+    seconds = {"fp32": [9.0, 2.0, 4.0], "bf16": [9.0, 8.0, 5.0]}
+
+    def step(name):
+        calls.append(name)
+        return 32, seconds[name][sum(c == name for c in calls) - 1]
+
+    rates = autotune.measure(["fp32", "bf16"], step, repeats=2)
+    assert calls == ["fp32"] * 3 + ["bf16"] * 3
+    assert rates == {"fp32": 16.0, "bf16": 32 / 5.0}  # the fastest timed step, not the warm-up
+
+
+def test_the_cache_round_trips_and_a_damaged_one_is_ignored(tmp_path):
+    path = tmp_path / "autotune.json"
+    result = autotune.AutotuneResult("bf16", "measured", {"fp32": 4.0, "bf16": 9.0}, "CPU x")
+    autotune.store("k1", result, path)
+    again = autotune.lookup("k1", path)
+    assert (again.precision, again.source, again.rates) == ("bf16", "cache", result.rates)
+    assert autotune.lookup("other", path) is None
+    path.write_text("{not json")
+    assert autotune.lookup("k1", path) is None
+    autotune.store("k2", result, path)  # a damaged cache is replaced, not a crash
+    assert json.loads(path.read_text())["k2"]["rates"] == result.rates
+
+
+def test_the_cache_key_depends_on_the_network_shape_and_candidates():
+    cpu = torch.device("cpu")
+    a = autotune.cache_key(cpu, {"latent_dim": 100}, ["fp32", "bf16"])
+    assert a == autotune.cache_key(cpu, {"latent_dim": 100}, ["bf16", "fp32"])
+    assert a != autotune.cache_key(cpu, {"latent_dim": 800}, ["fp32", "bf16"])
+    assert a != autotune.cache_key(cpu, {"latent_dim": 100}, ["fp32"])
+
+
+def test_cpu_description_names_the_model_and_only_known_flags():
+    cpu = autotune.cpu_description()
+    assert cpu["model"]
+    assert set(cpu["flags"]) <= set(autotune.CPU_FLAGS)
+    assert autotune.describe_machine(torch.device("cpu")).startswith("CPU ")
+
+
+@pytest.mark.parametrize("fast", ["fp32", "bf16"])
+def test_auto_runs_what_measured_fastest_and_records_it(prepared, tmp_path, monkeypatch, fast):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(autotune, "runnable_precisions", lambda device: ["fp32", "bf16"])
+    probed: list[str] = []
+
+    def fake_probe(self, precision, batch):
+        probed.append(precision)
+        return 8, 1.0 if precision == fast else 3.0
+
+    monkeypatch.setattr(Trainer, "_probe_step", fake_probe)
+    hp = tiny_hp(epochs=1, precision="auto")
+    Trainer(data=prepared, out=tmp_path / "run", hyperparameters=hp).fit()
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["precision"] == fast
+    tuned = config["precision_autotune"]
+    assert (tuned["precision"], tuned["source"]) == (fast, "measured")
+    slow = "bf16" if fast == "fp32" else "fp32"
+    assert tuned["rates"] == {fast: 8.0, slow: 8 / 3.0}
+    assert sorted(set(probed)) == ["bf16", "fp32"]
+    # the second run of the same shape on the same machine measures nothing
+    probed.clear()
+    Trainer(data=prepared, out=tmp_path / "run2", hyperparameters=hp).fit()
+    config = json.loads((tmp_path / "run2" / "config.json").read_text())
+    assert probed == []
+    assert (config["precision"], config["precision_autotune"]["source"]) == (fast, "cache")
+
+
+def test_the_real_probe_leaves_the_run_untouched(prepared, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(autotune, "runnable_precisions", lambda device: ["fp32", "fp32x"])
+    t = Trainer(data=prepared, out=tmp_path / "u", hyperparameters=tiny_hp(precision="auto"))
+    t._setup_distributed()
+    data = load_training_set(prepared, t.hp.conditions)
+    t._build(data)
+    before = copy.deepcopy(t.critic.state_dict()), t.noise.get_state().clone()
+    t._autotune(data)
+    assert t.autotune.source == "measured" and set(t.autotune.rates) == {"fp32", "fp32x"}
+    assert all(rate > 0 for rate in t.autotune.rates.values())
+    after = t.critic.state_dict()
+    assert all(torch.equal(before[0][k], after[k]) for k in after)
+    assert torch.equal(before[1], t.noise.get_state())
+    assert t.opt_c.state == {}  # the run's optimiser has not stepped
+
+
+def _naive_critic_grads(critic, real, fake, alpha, cond, gp_lambda):
+    """The plainest WGAN-GP critic step: three forwards, the penalty on its own."""
+    x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+    grad = torch.autograd.grad(critic(x_hat, cond).sum(), x_hat, create_graph=True)[0]
+    gp = ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+    loss = critic(fake, cond).mean() - critic(real, cond).mean() + gp_lambda * gp
+    critic.zero_grad()
+    loss.backward()
+    return loss.detach(), {n: p.grad.clone() for n, p in critic.named_parameters()}
+
+
+def test_the_optimised_steps_equal_the_naive_ones_in_fp32(prepared, tmp_path):
+    hp = tiny_hp(conditions=CONDITIONS, precision="fp32")
+    t = Trainer(data=prepared, out=tmp_path / "u", hyperparameters=hp)
+    t._setup_distributed()
+    data = load_training_set(prepared, hp.conditions)
+    t._build(data)
+    real, cond, pga = t._batch(data, torch.arange(hp.batch_size).numpy())
+    critic0, gen0 = copy.deepcopy(t.critic), copy.deepcopy(t.generator)
+    noise = t.noise.get_state().clone()
+    acc = torch.zeros(9)
+    t._critic_step(real, cond, acc)
+    # the same z and alpha from the same noise stream, then the naive step
+    g = torch.Generator().set_state(noise)
+    z = torch.randn(hp.batch_size, hp.latent_dim, generator=g)
+    with torch.no_grad():
+        fake = gen0(z, cond)
+    alpha = torch.rand(hp.batch_size, 1, 1, generator=g)
+    loss, grads = _naive_critic_grads(critic0, real, fake, alpha, cond, hp.gp_lambda)
+    torch.testing.assert_close(acc[0], loss, rtol=1e-5, atol=1e-6)
+    for name, p in t.critic.named_parameters():
+        torch.testing.assert_close(p.grad, grads[name], rtol=1e-4, atol=1e-6, msg=name)
+    # generator step: frozen critic weights give the generator the same gradients
+    t.critic.load_state_dict(critic0.state_dict())
+    t.generator.load_state_dict(gen0.state_dict())
+    noise = t.noise.get_state().clone()
+    t._generator_step(cond, pga, acc)
+    z = torch.randn(hp.batch_size, hp.latent_dim, generator=torch.Generator().set_state(noise))
+    loss_g = -critic0(gen0(z, cond), cond).mean()
+    gen0.zero_grad()
+    loss_g.backward()
+    torch.testing.assert_close(acc[5], loss_g.detach(), rtol=1e-5, atol=1e-6)
+    for name, p in t.generator.named_parameters():
+        torch.testing.assert_close(p.grad, dict(gen0.named_parameters())[name].grad, msg=name)
+    assert all(p.requires_grad for p in t.critic.parameters())  # unfrozen again
+
+
+def test_an_unwritable_cache_leaves_the_choice_and_writes_nothing(tmp_path):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("a file where the cache folder would be")
+    result = autotune.AutotuneResult("fp32", "measured", {"fp32": 4.0})
+    autotune.store("k", result, blocker / "autotune.json")  # no exception
+    assert blocker.read_text() == "a file where the cache folder would be"
+    assert autotune.lookup("k", blocker / "autotune.json") is None
