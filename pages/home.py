@@ -163,12 +163,7 @@ else:
             st.error(str(exc))
             return
         bar.empty()
-        table = catalog.table
-        st.success(
-            f"{len(table)} records of {table['event_id'].nunique()} events at "
-            f"{(table['network'].astype(str) + '.' + table['station'].astype(str)).nunique()} "
-            f"stations read from {path}."
-        )
+        st.success(f"{appstate.describe_counts(catalog.counts())} read from {path}.")
         if catalog.skipped:
             st.warning(f"{len(catalog.skipped)} files or records skipped:")
             st.dataframe(

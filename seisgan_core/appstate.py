@@ -32,6 +32,7 @@ __all__ = [
     "choose_index",
     "confine_path",
     "demo_records",
+    "describe_counts",
     "describe_missing",
     "discover_archives",
     "discover_prepared",
@@ -529,3 +530,42 @@ def scenario_table(records: pd.DataFrame, columns: Sequence[str]) -> pd.DataFram
         if len(known):
             records["vs30_m_s"] = records["vs30_m_s"].fillna(float(known.median()))
     return records.dropna(subset=list(columns)) if columns else records
+
+
+def restore_values(
+    defaults: dict[str, object], query: dict[str, str], saved: dict[str, object] | None
+) -> dict[str, object]:
+    """Widget values for a page: the URL's (a deep link) where it has one that parses, else
+    what the session kept when the page was left, else the default.
+
+    ``defaults`` fixes each value's type (see :func:`parse_value`); a value in the URL that
+    does not parse is ignored.
+    """
+    saved = saved or {}
+    values: dict[str, object] = {}
+    for key, default in defaults.items():
+        value = saved.get(key, default)
+        if key in query:
+            try:
+                value = parse_value(query[key], default, name=key)
+            except ValueError:
+                pass
+        values[key] = value
+    return values
+
+
+def query_values(values: dict[str, object]) -> dict[str, str]:
+    """The values as URL query parameters (the inverse of :func:`restore_values`)."""
+    return {key: format_value(value) for key, value in values.items()}
+
+
+def describe_counts(counts: dict[str, int]) -> str:
+    """One sentence for ``Catalog.counts()``, the same words on every page and in ``ingest``:
+    earthquakes and noise windows apart, stations counted over earthquake records."""
+    text = (
+        f"{counts['records']:,} earthquake records of {counts['events']:,} events at "
+        f"{counts['stations']:,} stations"
+    )
+    if counts.get("noise"):
+        text += f", and {counts['noise']:,} noise windows"
+    return text

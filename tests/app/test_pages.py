@@ -152,12 +152,18 @@ def test_data_page_selects_as_the_study_and_shows_the_numbers(home):
     at = run_page("data")
     assert at.query_params["archive"] == "archive: test"
     # Mw > 4 (exclusive) drops EV000 (Mw 4.0) and EV003 (no Mw); ST00 (41.5N 12.5E) is at sea
+    # counted over the selection, earthquakes and noise windows apart
     assert metrics(at) == {
-        "Records": "8",
+        "Earthquake records": "8",
+        "Noise windows": "0",
         "Events": "2",
         "Stations": "4",
-        "Records without Mw": "5",
+        "Records without Mw": "0",
     }
+    assert any(
+        "Selected from 20 earthquake records of 4 events at 5 stations" in c.value
+        for c in at.caption
+    )
     removed = dict(frame_with(at, "records removed").itertuples(index=False))
     assert removed["mw > 4"] == 10
     assert removed["station in Italy"] == 2
@@ -185,14 +191,52 @@ def test_data_page_event_and_record_from_the_url(home):
     )
     assert at.query_params["event"] == "EV002"
     assert at.query_params["record"] == "EV002.IT.ST02..HN"
-    event_records = frame_with(at, "epicentral_distance_km")
-    assert sorted(event_records["station"]) == ["ST01", "ST02", "ST03", "ST04"]  # ST00 at sea
+    assert next(s for s in at.selectbox if s.label == "Record").value == "EV002.IT.ST02..HN"
+    event_records = frame_with(at, "R_epi (km)")
+    assert sorted(event_records["station"]) == ["IT.ST01", "IT.ST02", "IT.ST03", "IT.ST04"]
+    # nearest first; R_hypo = sqrt(R_epi^2 + depth^2) >= R_epi >= R_JB
+    r_epi = event_records["R_epi (km)"].to_numpy(dtype=float)
+    assert np.all(np.diff(r_epi) >= 0)
+    assert np.all(event_records["R_hypo (km)"].to_numpy(dtype=float) >= r_epi)
+    assert np.all(event_records["R_JB (km)"].to_numpy(dtype=float) <= r_epi)
+    assert list(event_records.columns[-3:]) == ["EC8", "Vs30 (m/s)", "PGA (cm/s²)"]
+    # the event is named by origin time, place, Mw and depth, not by its id
+    title = at.subheader[0].value
+    assert " UTC · " in title and "Mw " in title and "km deep" in title and "EV002" not in title
+
+
+def test_data_page_station_from_the_url_lists_its_records(home):
+    at = run_page("data", {"archive": "archive: test", "station": "IT.ST02"})
+    records = frame_with(at, "R_epi (km)")
+    assert set(records["station"]) == {"IT.ST02"}
+    assert len(records) == 2  # Mw > 4 keeps EV001 and EV002
+    assert at.subheader[0].value == "Records at station IT.ST02"
+
+
+def test_data_page_keeps_bounds_and_record_across_pages(home):
+    at = run_page("data")
+    next(n for n in at.sidebar.number_input if n.label == "Mw above").set_value(3.0).run()
+    record = next(s for s in at.selectbox if s.label == "Record")
+    chosen = record.options[-1]
+    record.set_value(chosen).run()
+    assert at.query_params["mw_min"] == "3.0" and at.query_params["record"] == chosen
+    # another bound changes: the chosen record is still in the selection and stays chosen
+    next(n for n in at.sidebar.number_input if n.label == "Depth below (km)").set_value(40.0).run()
+    assert next(s for s in at.selectbox if s.label == "Record").value == chosen
+    # leave the page and come back: the bounds and the record are as they were
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    assert next(n for n in at.sidebar.number_input if n.label == "Mw above").value == 3.0
+    assert next(n for n in at.sidebar.number_input if n.label == "Depth below (km)").value == 40.0
+    assert next(s for s in at.selectbox if s.label == "Record").value == chosen
+    assert metrics(at)["Earthquake records"] == "12"
 
 
 def test_data_page_bounds_change_the_numbers(home):
     at = run_page("data")
     at.sidebar.number_input[0].set_value(3.0).run()  # Mw above 3: EV000 comes back
-    assert metrics(at)["Records"] == "12"
+    assert metrics(at)["Earthquake records"] == "12"
     assert metrics(at)["Events"] == "3"
 
 
