@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -14,7 +15,7 @@ from streamlit_folium import st_folium
 from seisgan_core import appstate
 from seisgan_core.io.errors import SeisganIOError
 from seisgan_core.viz import data as vdata
-from seisgan_core.viz import maps
+from seisgan_core.viz import maps, record_view
 from seisgan_core.viz import records as vrecords
 
 roots = appstate.Roots.from_env()
@@ -265,6 +266,120 @@ if event_id is not None or station is not None:
         + "."
     )
 
+
+# --- record viewer ------------------------------------------------------------------------------
+@st.cache_data(max_entries=8, show_spinner=False)
+def record_spectra(wave: np.ndarray, rate: float, components: list[str]):
+    from seisgan_core import evaluate
+
+    freqs, amps = evaluate.fas(wave, 1.0 / rate)  # Konno-Ohmachi, b = 40
+    periods = np.logspace(-2, 1, 40)
+    return freqs, amps, periods, record_view.psa_with_horizontals(wave, rate, periods, components)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def record_onsets(wave: np.ndarray, rate: float, components: list[str]) -> dict:
+    return record_view.pick_onsets(wave, rate, components)
+
+
+def record_file(data, rate, row: dict, fmt: str) -> bytes:
+    return record_view.record_download(data, rate, row, fmt)[1]
+
+
+def show_record(data, rate, components, row, header) -> None:
+    """The record as acceleration, velocity or displacement, its peaks, picks, spectra and
+    downloads (ITACA's own VEL/DIS and spectra, where given, are the readers' part)."""
+    corners = record_view.filter_corners(header)
+    c_q, c_u, c_t = st.columns([2, 1, 1])
+    quantity = c_q.radio("Show", list(record_view.QUANTITIES), horizontal=True, key="data:quantity")
+    in_g = c_u.radio("Acceleration in", ["cm/s²", "g"], horizontal=True, key="data:unit") == "g"
+    show_picks = c_t.checkbox("P and S picks", value=True, key="data:picks")
+    shown, unit = record_view.motion(
+        data,
+        rate,
+        quantity,
+        in_g=in_g,
+        low_cut_hz=corners["low_cut_hz"],
+        order=corners["order"] or 2,
+    )
+    start = row.get("starttime")
+    start = None if start is None or pd.isna(start) else pd.Timestamp(start)
+    onsets = record_onsets(data, rate, components) if show_picks else {}
+    st.plotly_chart(
+        record_view.record_figure(
+            shown,
+            rate,
+            components=components,
+            unit=unit,
+            quantity=quantity,
+            start=start,
+            onsets=onsets,
+            title=str(row["record_id"]),
+        ),
+        width="stretch",
+    )
+    st.caption(record_caption(corners, onsets, start, quantity))
+    cols = st.columns(len(record_view.DOWNLOAD_FORMATS))
+    for col, fmt in zip(cols, record_view.DOWNLOAD_FORMATS, strict=True):
+        col.download_button(
+            f"{fmt} (cm/s², {len(components)} components)",
+            functools.partial(record_file, data, rate, row.to_dict(), fmt),
+            file_name=record_view.download_name(row.to_dict(), fmt),
+            mime=record_view.DOWNLOAD_FORMATS[fmt][2],
+            key=f"data:download:{fmt}",
+            on_click="ignore",
+        )
+    missing_eval = appstate.missing_parts(["evaluation"])
+    if missing_eval:
+        st.info("Spectra: " + appstate.describe_missing(missing_eval))
+        return
+    freqs, amps, periods, psa = record_spectra(data, rate, list(components))
+    f_col, p_col = st.columns(2)
+    f_col.plotly_chart(
+        vdata.spectra_figure(
+            freqs,
+            dict(zip(components, amps, strict=False)),
+            x_title="frequency (Hz)",
+            y_title="FAS (cm/s)",
+            title="Fourier amplitude",
+        ),
+        width="stretch",
+    )
+    p_col.plotly_chart(
+        vdata.spectra_figure(
+            periods, psa, x_title="period (s)", y_title="PSA (cm/s²)", title="PSA, 5 % damping"
+        ),
+        width="stretch",
+    )
+
+
+def record_caption(corners: dict, onsets: dict, start, quantity: str) -> str:
+    parts = []
+    if corners["low_cut_hz"] is not None or corners["high_cut_hz"] is not None:
+        parts.append(
+            f"Processing filter: {corners['type'] or 'band-pass'}"
+            + (f" order {corners['order']}" if corners["order"] else "")
+            + f", {appstate.format_number(corners['low_cut_hz'])}–"
+            f"{appstate.format_number(corners['high_cut_hz'])} Hz"
+        )
+    else:
+        parts.append("Processing filter: not given by this source")
+    if quantity != "acceleration":
+        parts.append(
+            "integrated from the acceleration (mean and linear trend removed)"
+            + (", high-passed at the record's low-cut corner" if corners["low_cut_hz"] else "")
+        )
+    if onsets:
+        parts.append(
+            "picks by ObsPy's AR-AIC picker: "
+            + ", ".join(f"{k} {v:.2f} s after the first sample" for k, v in onsets.items())
+        )
+    elif start is not None:
+        parts.append("no P or S pick found")
+    parts.append("time in UTC" if start is not None else "time from the first sample")
+    return "; ".join(parts) + "."
+
+
 # --- distributions, coverage, summary ----------------------------------------------------------
 tab_dist, tab_cov, tab_sum, tab_rec = st.tabs(
     ["Distributions", "Mw-distance coverage", "Summary table", "Record viewer"]
@@ -299,65 +414,27 @@ with tab_rec:
         wave = read_record_waveforms(full[full["record_id"].astype(str) == rid].iloc[0])
         return np.asarray(wave.data), float(wave.sampling_rate_hz), list(wave.components)
 
+    @st.cache_data(max_entries=8, show_spinner=False)
+    def raw_header(first_file: str) -> dict:
+        from seisgan_core.io.esm_ascii import read_esm_ascii
+
+        return dict(read_esm_ascii(first_file).header)
+
+    header: dict = {}
+    first = str(row.get("source_files") or row.get("source_path")).split("|")[0]
+    if str(row.get("source_format")) == "esm_ascii":
+        try:
+            header = raw_header(first)
+        except (SeisganIOError, OSError) as exc:
+            st.error(str(exc))
     try:
         data, rate, components = record_waveforms(str(source_path), signature, record_id)
     except (SeisganIOError, OSError) as exc:
         st.error(str(exc))
     else:
-        st.plotly_chart(
-            vdata.waveform_figure(data, rate, components=components, title=record_id),
-            width="stretch",
-        )
-        missing_eval = appstate.missing_parts(["evaluation"])
-        if missing_eval:
-            st.info("Spectra: " + appstate.describe_missing(missing_eval))
-        else:
-            from seisgan_core import evaluate
-
-            @st.cache_data(max_entries=8, show_spinner=False)
-            def record_spectra(path: str, signature: float, rid: str):
-                wave, dt_rate, _c = record_waveforms(path, signature, rid)
-                freqs, amps = evaluate.fas(wave, 1.0 / dt_rate)  # Konno-Ohmachi, b = 40
-                periods = np.logspace(-2, 1, 40)
-                return freqs, amps, periods, evaluate.psa(wave, 1.0 / dt_rate, periods)
-
-            freqs, amps, periods, psa = record_spectra(str(source_path), signature, record_id)
-            f_col, p_col = st.columns(2)
-            f_col.plotly_chart(
-                vdata.spectra_figure(
-                    freqs,
-                    dict(zip(components, amps, strict=False)),
-                    x_title="frequency (Hz)",
-                    y_title="FAS (cm/s)",
-                    title="Fourier amplitude",
-                ),
-                width="stretch",
-            )
-            p_col.plotly_chart(
-                vdata.spectra_figure(
-                    periods,
-                    dict(zip(components, psa, strict=False)),
-                    x_title="period (s)",
-                    y_title="PSA (cm/s²)",
-                    title="PSA, 5 % damping",
-                ),
-                width="stretch",
-            )
-    if str(row.get("source_format")) == "esm_ascii":
-
-        @st.cache_data(max_entries=8, show_spinner=False)
-        def raw_header(first_file: str) -> dict:
-            from seisgan_core.io.esm_ascii import read_esm_ascii
-
-            return dict(read_esm_ascii(first_file).header)
-
-        first = str(row.get("source_files") or row.get("source_path")).split("|")[0]
-        try:
-            header = raw_header(first)
-        except (SeisganIOError, OSError) as exc:
-            st.error(str(exc))
-        else:
-            st.caption(f"Raw DYNA 1.2 header of {Path(first).name}")
-            st.dataframe(vdata.header_table(header), hide_index=True, width="stretch")
+        show_record(data, rate, components, row, header)
+    if header:
+        st.caption(f"Raw DYNA 1.2 header of {Path(first).name}")
+        st.dataframe(vdata.header_table(header), hide_index=True, width="stretch")
     st.caption("Header (the record table's row)")
     st.dataframe(vdata.header_table(row.to_dict()), hide_index=True, width="stretch")
