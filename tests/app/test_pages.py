@@ -444,3 +444,30 @@ def test_pages_run_and_say_what_is_missing(home, page):
     if missing:
         for name in missing:
             assert name in text_of(at)
+
+
+def test_data_page_record_viewer_units_motion_and_downloads(home):
+    at = run_page("data", {"archive": "archive: test", "record": "EV002.IT.ST02..HN"})
+    record = json.loads(at.get("plotly_chart")[2].proto.spec)
+    assert record["layout"]["yaxis"]["title"]["text"] == "E (cm/s²)"
+    assert record["layout"]["xaxis3"]["title"]["text"] == "time (UTC)"
+    peaks = [t for t in record["data"] if t.get("mode") == "markers+text"]
+    # component c of record (2, 2) peaks at 3 * 3 * (c + 1) cm/s² (app_support.esm_archive)
+    assert [p["text"][0] for p in peaks] == ["PGA 9 cm/s²", "PGA 18 cm/s²", "PGA 27 cm/s²"]
+    next(r for r in at.radio if r.label == "Acceleration in").set_value("g").run()
+    record = json.loads(at.get("plotly_chart")[2].proto.spec)
+    assert record["layout"]["yaxis"]["title"]["text"] == "E (g)"
+    peaks = [t for t in record["data"] if t.get("mode") == "markers+text"]
+    assert peaks[0]["text"][0] == f"PGA {9 / 980.665:.3g} g"
+    next(r for r in at.radio if r.label == "Show").set_value("velocity").run()
+    record = json.loads(at.get("plotly_chart")[2].proto.spec)
+    assert record["layout"]["yaxis"]["title"]["text"] == "E (cm/s)"
+    assert any("integrated from the acceleration" in c.value for c in at.caption)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == [f"{f} (cm/s², 3 components)" for f in ("ASDF", "miniSEED", "SAC", "ASCII")]
+    # the PSA beside the components: their geometric mean and RotD50
+    psa = json.loads(at.get("plotly_chart")[4].proto.spec)
+    names = [t["name"] for t in psa["data"]]
+    assert names == ["E", "N", "Z", "geometric mean (E, N)", "RotD50"]
+    # bounds, record and unit survive the radio changes
+    assert at.query_params["record"] == "EV002.IT.ST02..HN"
