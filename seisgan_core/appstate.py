@@ -263,26 +263,57 @@ def effective_state(status: dict, alive: bool | None) -> str:
 
 
 def run_progress(status: dict, metrics_rows: Sequence[dict], *, now: float | None = None) -> dict:
-    """Epoch, fraction done, mean seconds per epoch, time left and throughput of a run.
+    """Epoch, batch, fraction done, mean seconds per epoch, time left and throughput of a run.
 
-    Time left is the mean of the measured epoch durations times the epochs still to go.
+    Inside an epoch the trainer's ``status.json`` says its batch, batches per epoch and rate
+    (written every few seconds); the fraction counts those batches. Time left is the mean of
+    the measured epoch durations times the epochs still to go; before the first epoch ends,
+    the batches still to go divided by the current batch rate.
     """
     epochs = int(status.get("epochs") or 0)
     epoch = int(status.get("epoch") or (metrics_rows[-1]["epoch"] if metrics_rows else 0))
+    batches = int(_number(status.get("batches")) or 0)
+    batch = min(int(_number(status.get("batch")) or 0), batches) if batches else 0
+    in_epoch = batch / batches if batches else 0.0
     seconds = [s for s in (_number(r.get("seconds")) for r in metrics_rows) if s is not None]
     per_epoch = sum(seconds) / len(seconds) if seconds else None
-    left = max(epochs - epoch, 0)
+    left = max(epochs - epoch - in_epoch, 0.0)
+    rate = _number(status.get("batches_per_s"))
+    if per_epoch is not None:
+        seconds_left = per_epoch * left
+    elif rate and batches:
+        seconds_left = left * batches / rate
+    else:
+        seconds_left = None
+    samples_per_s = _number(status.get("samples_per_s"))
+    if samples_per_s is None and metrics_rows:
+        samples_per_s = _number(metrics_rows[-1].get("samples_per_s"))
     heartbeat = status.get("heartbeat")
     now = time.time() if now is None else now
     return {
         "epoch": epoch,
         "epochs": epochs,
-        "fraction": (epoch / epochs) if epochs else 0.0,
+        "batch": batch,
+        "batches": batches,
+        "fraction": min((epoch + in_epoch) / epochs, 1.0) if epochs else 0.0,
         "seconds_per_epoch": per_epoch,
-        "seconds_left": per_epoch * left if per_epoch is not None else None,
-        "samples_per_s": _number(metrics_rows[-1].get("samples_per_s")) if metrics_rows else None,
+        "seconds_left": seconds_left,
+        "samples_per_s": samples_per_s,
         "heartbeat_age_s": (now - float(heartbeat)) if heartbeat is not None else None,
     }
+
+
+def progress_text(progress: dict) -> str:
+    """'epoch 2 of 10 · batch 37 of 120 · 23 %': the same words in the runs table and the bar."""
+    text = f"epoch {progress['epoch']} of {progress['epochs']}"
+    if progress.get("batches") and progress.get("batch"):
+        text += f" · batch {progress['batch']} of {progress['batches']}"
+    return text + f" · {100 * progress['fraction']:.0f} %"
+
+
+def page_message(message: str) -> str:
+    """The trainer's status message in the Train page's words (its buttons, not CLI flags)."""
+    return message.replace("continue with --resume", "press Resume training to continue")
 
 
 def read_json(path: Path) -> dict | None:
@@ -335,15 +366,17 @@ def runs_table(runs: Sequence, *, alive: Callable[[int], bool] | None = None) ->
                 "run": Path(run.path).name,
                 "preset": (run.config or {}).get("preset", ""),
                 "state": effective_state(status, is_alive),
-                "epoch": f"{status.get('epoch', 0)} / {status.get('epochs', '?')}",
+                "progress": progress_text(
+                    run_progress(status, metrics.to_dict("records") if last is not None else [])
+                ),
                 "loss_critic": _number(last.get("loss_critic")) if last is not None else None,
                 "loss_generator": _number(last.get("loss_generator")) if last is not None else None,
-                "message": str(status.get("message", "")),
+                "message": page_message(str(status.get("message", ""))),
             }
         )
     return pd.DataFrame(
         rows,
-        columns=["run", "preset", "state", "epoch", "loss_critic", "loss_generator", "message"],
+        columns=["run", "preset", "state", "progress", "loss_critic", "loss_generator", "message"],
     )
 
 

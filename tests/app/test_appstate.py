@@ -105,6 +105,23 @@ def test_run_progress_time_left():
     assert p["heartbeat_age_s"] == 3.0
 
 
+def test_run_progress_inside_the_first_epoch_from_the_trainers_status():
+    # 30 of 120 batches at 4 batches/s, 3 epochs: 90 + 240 + 240 batches to go = 142.5 s
+    status = {"epoch": 0, "epochs": 3, "batch": 30, "batches": 120, "batches_per_s": 4.0,
+              "samples_per_s": 64.0}  # fmt: skip
+    p = appstate.run_progress(status, [])
+    assert p["fraction"] == pytest.approx(30 / 120 / 3)
+    assert p["seconds_left"] == pytest.approx((3 - 0.25) * 120 / 4.0)
+    assert p["samples_per_s"] == 64.0
+    assert appstate.progress_text(p) == "epoch 0 of 3 · batch 30 of 120 · 8 %"
+    # once epochs are measured, their mean duration gives the time left
+    later = appstate.run_progress({**status, "epoch": 1}, [{"epoch": 1, "seconds": 40.0}])
+    assert later["seconds_left"] == pytest.approx(40.0 * (3 - 1 - 0.25))
+    assert appstate.page_message("stopped in epoch 1; continue with --resume") == (
+        "stopped in epoch 1; press Resume training to continue"
+    )
+
+
 def test_missing_parts_names_the_module():
     missing = appstate.missing_parts(["run store"])
     for reason in missing.values():
@@ -141,7 +158,7 @@ def test_runs_table_marks_dead_running_runs_failed(tmp_path):
     assert table.loc[0, "loss_generator"] is None or pd.isna(table.loc[0, "loss_generator"])
     assert appstate.format_number(None) == "–" and appstate.format_number(0.12345) == "0.123"
     assert table["state"].tolist() == ["failed", "finished"]
-    assert table.loc[0, "epoch"] == "2 / 5"
+    assert table.loc[0, "progress"] == "epoch 2 of 5 · 40 %"
     assert table.loc[0, "loss_critic"] == -0.5
     assert pd.isna(table.loc[1, "loss_critic"])
 

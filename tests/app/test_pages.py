@@ -378,7 +378,7 @@ def test_train_page_starts_a_real_run_and_refuses_a_second(trained, monkeypatch)
     at = run_page("train", {"run": "page-run"})
     runs = frame_with(at, "preset").set_index("run")
     assert runs.loc["page-run", "state"] == "finished", jobs.tail_lines(log)
-    assert runs.loc["page-run", "epoch"] == "2 / 2"
+    assert runs.loc["page-run", "progress"] == "epoch 2 of 2 · 100 %"
 
 
 @pytest.mark.slow
