@@ -132,7 +132,9 @@ with col_r:
         st.subheader(f"Runs ({len(runs)})")
         if runs:
             st.dataframe(
-                appstate.runs_table(runs, alive=jobs.is_alive)[["run", "preset", "state", "epoch"]],
+                appstate.runs_table(runs, alive=jobs.is_alive)[
+                    ["run", "preset", "state", "progress"]
+                ],
                 hide_index=True,
                 width="stretch",
             )

@@ -467,8 +467,10 @@ def prepare_argv(
     cluster_days: float = 30.0,
     seed: int = 0,
     include_noise: bool = True,
+    progress_file: Path | None = None,
 ) -> list[str]:
-    """The arguments of ``seisgan prepare`` for the Prepare page's form (after ``prepare``)."""
+    """The arguments of ``seisgan prepare`` for the Prepare page's form (after ``prepare``);
+    ``progress_file`` is the JSON file the command keeps its progress and counts in."""
     if abs(sum(split_fractions) - 1.0) > 1e-6:
         raise ValueError(f"split fractions: expected a sum of 1, found {sum(split_fractions):g}")
     argv = ["prepare", *(str(s) for s in sources), "--out", str(out_dir)]
@@ -491,16 +493,26 @@ def prepare_argv(
     argv += ["--seed", str(int(seed))]
     if not include_noise:
         argv.append("--no-noise")
+    if progress_file is not None:
+        argv += ["--progress-file", str(progress_file)]
     return argv
 
 
-_TQDM_PERCENT = re.compile(r"(\d{1,3})%\|")
+def prepare_progress(progress: dict | None) -> tuple[float, str]:
+    """Fraction done and what it is doing, from ``seisgan prepare --progress-file``'s JSON."""
+    progress = progress or {}
+    fraction = _number(progress.get("fraction")) or 0.0
+    return min(max(fraction, 0.0), 1.0), str(progress.get("message") or "starting")
 
 
-def tqdm_fraction(line: str) -> float | None:
-    """The fraction done that a tqdm progress line shows (``' 42%|####  | 42/100'``), or None."""
-    match = _TQDM_PERCENT.search(line)
-    return min(int(match.group(1)), 100) / 100.0 if match else None
+def prepare_outcome(name: str, progress: dict) -> str:
+    """What a finished preparation made, in one sentence, from its progress file."""
+    if progress.get("message") == "up to date":
+        return f"{name} was already up to date (same sources and parameters)."
+    return (
+        f"Prepared {name}: {int(progress.get('n_records') or 0):,} records and "
+        f"{int(progress.get('n_noise') or 0):,} noise windows. It is selected below."
+    )
 
 
 def resolve_data_path(config: dict, roots: Roots) -> Path | None:

@@ -176,8 +176,10 @@ def test_prepare_argv_matches_the_cli(tmp_path):
         networks=["IT", "IV"],
         split_fractions=(0.7, 0.2, 0.1),
         include_noise=False,
+        progress_file=tmp_path / "progress.json",
     )
     args = build_parser().parse_args(argv)
+    assert args.progress_file == str(tmp_path / "progress.json")
     assert args.sources == [str(tmp_path / "raw")]
     assert (args.mode, args.mw_min, args.distance_max, args.anywhere) == ("study", 4.5, 100.0, True)
     assert args.networks == "IT,IV" and args.split == "0.7,0.2,0.1" and args.no_noise
@@ -186,10 +188,18 @@ def test_prepare_argv_matches_the_cli(tmp_path):
         appstate.prepare_argv([tmp_path], tmp_path / "o", split_fractions=(0.5, 0.1, 0.1))
 
 
-def test_tqdm_fraction():
-    assert appstate.tqdm_fraction("prepare:  42%|####      | 42/100 [00:01<00:02]") == 0.42
-    assert appstate.tqdm_fraction("100%|##########| 5/5") == 1.0
-    assert appstate.tqdm_fraction("Traceback (most recent call last):") is None
+def test_prepare_progress_from_its_json_channel(tmp_path):
+    from seisgan_core.commands.demo import write_progress
+
+    path = tmp_path / "progress.json"
+    write_progress(str(path), state="running", fraction=0.42, message="reading IT.AQG")
+    assert appstate.prepare_progress(appstate.read_json(path)) == (0.42, "reading IT.AQG")
+    assert appstate.prepare_progress(None) == (0.0, "starting")
+    write_progress(str(path), state="finished", fraction=1.0, message="prepared", n_records=1200,
+                   n_noise=200)  # fmt: skip
+    assert appstate.prepare_outcome("mine", appstate.read_json(path)) == (
+        "Prepared mine: 1,200 records and 200 noise windows. It is selected below."
+    )
 
 
 def test_demo_records_from_the_environment(monkeypatch):

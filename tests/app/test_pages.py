@@ -93,7 +93,9 @@ def test_home_reads_a_folder_confined_to_the_data_roots(home):
     next(b for b in at.button if b.label == "Read").click()
     at.run()
     assert not at.exception
-    assert at.success[0].value.startswith("1 records of 1 events at 1 stations read from")
+    assert at.success[0].value.startswith(
+        "1 earthquake records of 1 events at 1 stations read from"
+    )
     skipped = frame_with(at, "reason")
     assert len(skipped) >= 1
     # outside the data roots: refused with the project's error, naming what was expected
@@ -119,7 +121,7 @@ def test_home_upload_saves_under_a_safe_name_and_reads(home):
     assert not at.exception, [e.value for e in at.exception]
     saved = sorted(p.name for p in (home / "data" / "raw" / "my-upload").iterdir())
     assert saved == [f"IT.ST01..HN{c}.D.EV001.ACC.ASC" for c in "ENZ"]  # no '..' kept
-    assert at.success[0].value.startswith("1 records of 1 events at 1 stations")
+    assert at.success[0].value.startswith("1 earthquake records of 1 events at 1 stations")
 
 
 @pytest.mark.slow
@@ -264,9 +266,16 @@ def test_prepare_page_builds_a_set_in_the_background(home):
     assert (out / "records.parquet").is_file(), jobs.tail_lines(log)
     # Mw > 3 keeps EV000-EV002 (EV003 has no Mw) at the four stations in Italy
     assert np.load(out / "waveforms.npy", mmap_mode="r").shape == (12, 3, 8000)
-    at.run()
-    names = next(s for s in at.selectbox if s.label == "Prepared set").options
-    assert "from-page" in names
+    at.run()  # the page sees the job ended: it reruns with the message and the new set
+    # it says it finished, with the counts from the command's progress file, and selects it
+    assert any("Prepared from-page: 12 records and" in s.value for s in at.success), [
+        e.value for e in [*at.success, *at.error, *at.code]
+    ]
+    chosen = next(s for s in at.selectbox if s.label == "Prepared set")
+    assert chosen.value == "from-page"
+    progress = json.loads((home / "data" / "processed" / ".app" / "from-page" / "progress.json")
+                          .read_text())  # fmt: skip
+    assert progress["state"] == "finished" and progress["n_records"] == 12
 
 
 @pytest.fixture(scope="module")
@@ -311,7 +320,7 @@ def test_train_page_shows_runs_and_follows_one(home):
             "run": "tiny-run",
             "preset": "demo",
             "state": "finished",
-            "epoch": "3 / 10",
+            "progress": "epoch 3 of 10 · 30 %",
             "loss_critic": pytest.approx(-1 / 3),
             "loss_generator": 1.5,
             "message": "test run",
@@ -324,6 +333,8 @@ def test_train_page_shows_runs_and_follows_one(home):
         "Samples per second": "53.0",
         "Time left": "–",
     }
+    # the bar says what the table says
+    assert any("finished: epoch 3 of 10 · 30 %" in str(p.proto.text) for p in at.get("progress"))
 
 
 def test_a_run_whose_process_died_shows_failed_with_its_log(home):
