@@ -13,6 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seisgan_core.viz.axes import log_axis
+
 __all__ = [
     "PANEL_COLUMNS",
     "loss_overlay",
@@ -202,7 +204,7 @@ def pga_against_gmm(
             marker={"size": 8, "color": "#d62728"},
         )
     )
-    fig.update_xaxes(type="log", title_text="distance (km)")
-    fig.update_yaxes(type="log", title_text="PGA (cm/s²)")
+    fig.update_xaxes(**log_axis(), title_text="distance (km)")
+    fig.update_yaxes(**log_axis(), title_text="PGA (cm/s²)")
     fig.update_layout(height=380, margin={"l": 60, "r": 10, "t": 30, "b": 40})
     return fig
