@@ -15,7 +15,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["COLUMNS", "LABELS", "describe", "outside", "training_ranges", "training_ranges_of"]
+__all__ = [
+    "COLUMNS",
+    "LABELS",
+    "describe",
+    "gmm_spectrum",
+    "outside",
+    "training_ranges",
+    "training_ranges_of",
+]
 
 # scenario key -> record-table column
 COLUMNS = {
@@ -88,3 +96,21 @@ def describe(scenarios: Sequence[Mapping[str, float]]) -> str:
         )
         for s in scenarios
     )
+
+
+def gmm_spectrum(
+    mw: float, rjb_km: float, vs30_m_s: float, periods: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """BSSA14's (Italy) median PSA (cm/s², 5 % damping, RotD50) and total sigma (ln units)
+    at ``periods`` for one scenario, through ``seisgan_core.evaluate.gmm_residuals``."""
+    from seisgan_core.evaluate import gmm_residuals
+
+    row = pd.DataFrame(
+        {"event_id": ["scenario"], "mw": [mw], "vs30_m_s": [vs30_m_s], "rjb_km": [rjb_km]}
+    )
+    median, sigma = [], []
+    for period in periods:
+        out = gmm_residuals(row, f"SA({float(period):g})", observed=np.ones(1))
+        median.append(float(out["median"].iloc[0]))
+        sigma.append(float(out["sigma"].iloc[0]))
+    return np.asarray(median), np.asarray(sigma)

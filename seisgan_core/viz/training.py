@@ -19,6 +19,7 @@ __all__ = [
     "PANEL_COLUMNS",
     "loss_overlay",
     "pga_against_gmm",
+    "psa_against_gmm",
     "samples_figure",
     "stats_figure",
     "training_panel",
@@ -206,5 +207,68 @@ def pga_against_gmm(
     )
     fig.update_xaxes(**log_axis(), title_text="distance (km)")
     fig.update_yaxes(**log_axis(), title_text="PGA (cm/s²)")
+    fig.update_layout(height=380, margin={"l": 60, "r": 10, "t": 30, "b": 40})
+    return fig
+
+
+def psa_against_gmm(
+    periods_s: np.ndarray,
+    psa_cm_s2: np.ndarray,
+    *,
+    gmm_median_cm_s2: np.ndarray,
+    gmm_sigma_ln: np.ndarray,
+    gmm_name: str = "BSSA14",
+    label: str = "generated",
+) -> go.Figure:
+    """Generated response spectra (one thin line per sample, their median bold) over a
+    ground-motion model's median spectrum for the scenario and its ±1 sigma band."""
+    periods = np.asarray(periods_s, dtype=float)
+    median = np.asarray(gmm_median_cm_s2, dtype=float)
+    sigma = np.asarray(gmm_sigma_ln, dtype=float)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=np.concatenate([periods, periods[::-1]]),
+            y=np.concatenate([median * np.exp(sigma), (median * np.exp(-sigma))[::-1]]),
+            fill="toself",
+            fillcolor="rgba(120,120,120,0.2)",
+            line={"width": 0},
+            name=f"{gmm_name} ±1σ",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=median,
+            mode="lines",
+            name=f"{gmm_name} median",
+            line={"color": "#333333", "width": 2},
+        )
+    )
+    psa = np.atleast_2d(np.asarray(psa_cm_s2, dtype=float))
+    for i, row in enumerate(psa):
+        fig.add_trace(
+            go.Scatter(
+                x=periods,
+                y=row,
+                mode="lines",
+                line={"color": "#d62728", "width": 0.6},
+                opacity=0.5,
+                name=f"{label} {i + 1}",
+                showlegend=False,
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=np.median(psa, axis=0),
+            mode="lines",
+            name=f"{label}, median of {len(psa)}",
+            line={"color": "#d62728", "width": 2.5},
+        )
+    )
+    fig.update_xaxes(**log_axis(), title_text="period (s)")
+    fig.update_yaxes(**log_axis(), title_text="PSA, 5 % damping (cm/s²)")
     fig.update_layout(height=380, margin={"l": 60, "r": 10, "t": 30, "b": 40})
     return fig

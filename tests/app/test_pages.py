@@ -398,15 +398,36 @@ def test_samples_page_epoch_from_url_and_conditional_generation(trained, monkeyp
     at = run_page("samples", {"run": "cond-run", "epoch": "1"})
     assert at.select_slider[0].value == 1
     assert at.query_params["epoch"] == "1"
-    sliders = {s.label: s for s in at.slider}
-    assert {"Mw", "Epicentral distance (km)", "Depth (km)", "Vs30 (m/s)"} <= set(sliders)
+    from seisgan_core import scenarios
+
+    sliders = {s.label.split(" · ")[0]: s for s in at.slider}
+    assert {"Mw", "R_epi (km)", "Depth (km)", "Vs30 (m/s)"} <= set(sliders)
+    # each slider names the training data's range, and a value beyond it is called out
+    config = json.loads((trained / "models" / "cond-run" / "config.json").read_text())
+    ranges = scenarios.training_ranges_of(config, trained)
+    lo, hi = ranges["mw"]
+    assert sliders["Mw"].label == f"Mw · trained {lo:.3g}–{hi:.3g}"
+    assert not at.warning
     sliders["Mw"].set_value(6.0).run()
     assert not at.exception
     assert at.query_params["run"] == "cond-run"
     shown = metrics(at)
-    # BSSA14 at Mw 6, 30 km, Vs30 450 m/s predicts a PGA of tens to a few hundred cm/s^2
-    assert 20.0 < float(shown["BSSA14 median PGA here (cm/s²)"]) < 400.0
+    # BSSA14 at Mw 6, 30 km, Vs30 450 m/s predicts a PGA of tens to a few hundred cm/s²,
+    # shown to three significant figures
+    median = shown["BSSA14 median PGA here (cm/s²)"]
+    assert 20.0 < float(median) < 400.0 and len(median.replace(".", "")) <= 3
     assert "Mean residual ln(generated / BSSA14)" in shown
+    if 6.0 > hi:
+        assert f"Mw 6 above the training maximum {hi:.3g}" in at.warning[0].value
+    # the generated RotD50 over BSSA14's spectrum for the scenario and its sigma band
+    spectrum = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    names = [t.get("name") for t in spectrum["data"]]
+    assert names[:2] == ["BSSA14 ±1σ", "BSSA14 median"] and names[-1].startswith(
+        "generated RotD50, median of"
+    )
+    band = plotly_array(spectrum["data"][0]["y"])
+    middle = plotly_array(spectrum["data"][1]["y"])
+    assert np.all(band[: len(middle)] > middle) and np.all(band[len(middle) :][::-1] < middle)
 
 
 @pytest.mark.slow
