@@ -209,9 +209,14 @@ with tabs[6]:
     cols = st.columns(len(EXPORT_FORMATS))
     for col, fmt in zip(cols, EXPORT_FORMATS, strict=True):
         data = export_bytes(str(run.path), which, str(data_path), n_records, fmt)
-        suffix = ".h5" if fmt == "asdf" else ".zip"
+        n_generated = len(gen)
         col.download_button(
-            fmt, data, file_name=f"{run_name}_{which}_generated{suffix}", key=f"dl_{fmt}"
+            appstate.export_button_label(fmt, n_generated, provenance.get("units", "cm/s²")),
+            data,
+            file_name=appstate.export_file_name(
+                run_name, str(which), provenance.get("epoch"), fmt, n_generated
+            ),
+            key=f"dl_{fmt}",
         )
     fig_name = st.selectbox("Figure as PNG", list(figures))
     if st.button("Render PNG"):

@@ -37,6 +37,8 @@ __all__ = [
     "discover_archives",
     "discover_prepared",
     "effective_state",
+    "export_button_label",
+    "export_file_name",
     "format_number",
     "missing_parts",
     "run_progress",
@@ -614,3 +616,21 @@ def describe_counts(counts: dict[str, int]) -> str:
     if counts.get("noise"):
         text += f", and {counts['noise']:,} noise windows"
     return text
+
+
+EXPORT_LABELS = {"asdf": "ASDF", "mseed": "miniSEED", "sac": "SAC", "csv": "CSV"}
+
+
+def export_file_name(run: str, checkpoint: str, epoch: int | None, fmt: str, n: int) -> str:
+    """'demo_best-e0040_sac_16-records.zip': run, checkpoint (and its epoch), format, count."""
+    which = checkpoint if epoch is None else f"{checkpoint}-e{int(epoch):04d}"
+    if checkpoint != "best":
+        which = f"e{int(checkpoint):04d}" if str(checkpoint).isdigit() else str(checkpoint)
+    suffix = ".h5" if fmt == "asdf" else ".zip"
+    return f"{sanitize_run_name(run)}_{which}_{fmt}_{int(n)}-records{suffix}"
+
+
+def export_button_label(fmt: str, n: int, units: str = "cm/s²") -> str:
+    """'SAC · 16 records · cm/s²': format, count and units on the download button."""
+    units = units.replace("cm/s^2", "cm/s²").replace("cm/s2", "cm/s²")
+    return f"{EXPORT_LABELS.get(fmt, fmt)} · {int(n):,} records · {units}"

@@ -250,3 +250,19 @@ def test_scenario_table_imputes_vs30_as_the_trainer_and_drops_missing_mw():
     assert out.loc[1, "vs30_m_s"] == 250.0
     assert appstate.scenario_table(table, ["vs30_m_s"])["vs30_m_s"].notna().all()
     assert len(appstate.scenario_table(table, [])) == 8
+
+
+def test_export_names_say_run_checkpoint_format_and_count():
+    names = {
+        fmt: appstate.export_file_name("demo", "best", 40, fmt, 16)
+        for fmt in ("asdf", "mseed", "sac", "csv")
+    }
+    assert names == {
+        "asdf": "demo_best-e0040_asdf_16-records.h5",
+        "mseed": "demo_best-e0040_mseed_16-records.zip",
+        "sac": "demo_best-e0040_sac_16-records.zip",
+        "csv": "demo_best-e0040_csv_16-records.zip",
+    }
+    assert appstate.export_file_name("demo", "12", 12, "sac", 3) == "demo_e0012_sac_3-records.zip"
+    label = appstate.export_button_label("mseed", 1200, "cm/s2")
+    assert label == "miniSEED · 1,200 records · cm/s²"
