@@ -266,3 +266,19 @@ def test_export_names_say_run_checkpoint_format_and_count():
     assert appstate.export_file_name("demo", "12", 12, "sac", 3) == "demo_e0012_sac_3-records.zip"
     label = appstate.export_button_label("mseed", 1200, "cm/s2")
     assert label == "miniSEED · 1,200 records · cm/s²"
+
+
+def test_restore_values_prefers_the_url_then_the_session_then_the_default():
+    defaults = {"mw_min": 4.0, "italy": True, "networks": ()}
+    query = appstate.query_values({"mw_min": 3.5, "italy": False, "networks": ("IT", "IV")})
+    assert query == {"mw_min": "3.5", "italy": "False", "networks": "IT, IV"}
+    assert appstate.restore_values(defaults, query, None) == {
+        "mw_min": 3.5,
+        "italy": False,
+        "networks": ("IT", "IV"),
+    }
+    saved = {"mw_min": 5.0, "italy": True, "networks": ("IV",)}
+    assert appstate.restore_values(defaults, {}, saved) == saved
+    # a value in the URL that does not parse is ignored
+    assert appstate.restore_values(defaults, {"mw_min": "abc"}, saved)["mw_min"] == 5.0
+    assert appstate.restore_values(defaults, {"mw_min": "abc"}, None)["mw_min"] == 4.0
