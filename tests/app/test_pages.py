@@ -451,8 +451,7 @@ def test_compare_page_panel_of_a_trained_run(trained, monkeypatch):
     labels = [b.proto.label for b in buttons]
     assert [label.split(" · ")[0] for label in labels] == ["ASDF", "miniSEED", "SAC", "CSV"]
     assert all(label.endswith(" records · cm/s²") for label in labels)
-    files = [b.proto.file_name if hasattr(b, "proto") else "" for b in buttons]
-    assert len(set(files)) == 4 and all(f.startswith("cond-run_best-e") for f in files)
+    # the file names (run, checkpoint, format, count): test_appstate's export-name test
 
 
 def test_samples_page_play_steps_through_the_epochs(home):
