@@ -176,12 +176,10 @@ def test_train_start_follow_and_stop_from_the_page(page, server):
     form.get_by_role("textbox", name="epochs", exact=True).fill("500")
     form.get_by_role("textbox", name="batch_size", exact=True).fill("4")  # 10 training records
     form.get_by_role("button", name="Start training").click()
-    # the run appears, follows live, and shows a running epoch
-    try:
-        page.get_by_text("running: epoch").first.wait_for(timeout=120000)
-    except Exception:
-        page.screenshot(path="/tmp/apptmp/train_fail.png", full_page=True)
-        raise
+    # the run appears and follows live inside an epoch: its batch, from status.json
+    inside = re.compile(r"running: epoch \d+ of 500 · batch \d+ of \d+ · \d+ %")
+    page.get_by_text(inside).first.wait_for(timeout=180000)
+    assert page.get_by_text("Samples per second").count() >= 1
     page.get_by_role("button", name="Stop training").click()
     page.get_by_text("stopped: epoch").first.wait_for(timeout=120000)
     status = (server.home / "models" / "e2e-run" / "status.json").read_text()
@@ -197,4 +195,45 @@ def test_compare_draws_the_panel_of_the_run_trained_above(page, server):
     goto_page(page, server, "compare")
     assert plotly_traces(page, 2, timeout_ms=120000) >= 2  # nearest real beside generated
     assert "run=e2e-run" in page.url
+    assert_clean(page)
+
+
+@pytest.mark.parametrize("fmt", ["ASDF", "miniSEED", "SAC", "ASCII"])
+def test_data_record_downloads_name_and_metadata(page, server, fmt, tmp_path):
+    """Each download of the real record: its file name and the metadata inside."""
+    import io
+    import zipfile
+
+    import obspy
+
+    goto_page(page, server, "data")
+    page.get_by_role("tab", name="Record viewer").click()
+    button = page.get_by_role("button", name=f"{fmt} (cm/s², 3 components)")
+    button.wait_for(timeout=60000)
+    record = re.search(r"record=([^&]+)", page.url).group(1)
+    with page.expect_download(timeout=60000) as info:
+        button.click()
+    download = info.value
+    suffix = {"ASDF": ".h5", "miniSEED": ".mseed", "SAC": ".zip", "ASCII": ".txt"}[fmt]
+    assert download.suggested_filename == f"{record}.{fmt.lower()}{suffix}"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    network, station = record.split(".")[1:3]
+    if fmt == "ASDF":
+        import pyasdf
+
+        with pyasdf.ASDFDataSet(str(path), mode="r") as ds:
+            assert ds.events[0].magnitudes[0].magnitude_type == "Mw"
+            stream = ds.waveforms[f"{network}.{station}"]["processed_acceleration"]
+    elif fmt == "SAC":
+        with zipfile.ZipFile(path) as archive:
+            stream = obspy.Stream(
+                [obspy.read(io.BytesIO(archive.read(n)))[0] for n in sorted(archive.namelist())]
+            )
+        assert stream[0].stats.sac.mag > 4.0 and stream[0].stats.sac.dist > 0
+    else:
+        stream = obspy.read(str(path))
+    assert sorted(tr.stats.channel for tr in stream) == ["HNE", "HNN", "HNZ"]
+    assert {tr.stats.station for tr in stream} == {station}
+    assert stream[0].stats.sampling_rate == pytest.approx(200.0)
     assert_clean(page)
