@@ -179,7 +179,11 @@ with tabs[4]:
     figures["statistics"] = veval.statistics_table(panel)
     st.plotly_chart(figures["statistics"], width="stretch")
     st.caption("The reference study's own values (its Tables 5.2 and 5.3, normalised records)")
-    st.dataframe(appstate.reference_study_tables(), hide_index=True, width="stretch")
+    study = appstate.reference_study_tables()
+    given = study[["real", "generated"]].astype(object).where(study[["real", "generated"]].notna())
+    st.dataframe(
+        study.assign(**given.fillna("not given").astype(str)), hide_index=True, width="stretch"
+    )
     if len(run.metrics) and "stats" in run.metrics:
         st.caption("Per epoch during training (the trainer's fixed batch)")
         stat = st.selectbox("Statistic", ["min", "max", "mean", "std", "skewness"], index=1)

@@ -158,28 +158,47 @@ def statistics_table(panel: dict) -> go.Figure:
     """The reference study's statistics (its Tables 5.2, 5.3) for real and generated sets.
 
     In the panel's units, and on z-scored records (the study's scale) where the panel has them.
+    The unit stands beside each statistic (skewness has none), and the figure is tall enough
+    for every row at a fixed row height.
     """
     stats = panel["study_statistics"]
     norm = stats.get("normalised")
-    units = panel.get("units", "cm/s²")
-    header = ["statistic", "component", f"real ({units})", f"generated ({units})"]
+    units = panel.get("units", "cm/s²").replace("cm/s^2", "cm/s²").replace("cm/s2", "cm/s²")
+    header = ["statistic", "component", "real", "generated"]
     if norm:
-        header += ["real (z-scored)", "generated (z-scored)"]
+        header += ["real, z-scored", "generated, z-scored"]
     columns: list[list[str]] = [[] for _ in header]
     for measure in ("min", "max", "mean", "std", "skewness"):
+        label = f"{measure} (no unit)" if measure == "skewness" else f"{measure} ({units})"
         for c, comp in enumerate(COMPONENTS):
-            row = [measure, comp, stats["real"][measure][c], stats["generated"][measure][c]]
+            row = [label, comp, stats["real"][measure][c], stats["generated"][measure][c]]
             if norm:
                 row += [norm["real"][measure][c], norm["generated"][measure][c]]
             for i, value in enumerate(row):
-                columns[i].append(value if isinstance(value, str) else f"{value:.4g}")
-    fig = go.Figure(go.Table(header={"values": header}, cells={"values": columns}))
+                columns[i].append(value if isinstance(value, str) else _cell(value))
+    row_px, header_px = 24, 30
+    fig = go.Figure(
+        go.Table(
+            columnwidth=[1.6, 1] + [1.2] * (len(header) - 2),
+            header={"values": header, "height": header_px, "align": "left"},
+            cells={"values": columns, "height": row_px, "align": "left"},
+        )
+    )
     fig.update_layout(
         title="Study statistics (Tables 5.2, 5.3 of the reference study)",
         template="plotly_white",
-        height=140 + 24 * len(columns[0]),
+        height=header_px + row_px * len(columns[0]) + 110,
+        margin={"l": 10, "r": 10, "t": 60, "b": 30},
     )
     return fig
+
+
+def _cell(value: object) -> str:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "–"
+    return "–" if number != number else f"{number:.4g}"
 
 
 def gmm_distance_figure(panel: dict, imt: str = "PGA") -> go.Figure:
