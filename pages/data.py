@@ -28,8 +28,9 @@ with st.expander("What am I looking at?"):
         "One **record** is one event at one station: three components, east (E), north (N) and "
         "vertical (Z). Narrow the selection in the sidebar (the reference study kept Mw > 4 and "
         "depth < 50 km in Italy). The histograms and the Mw-distance scatter show what the "
-        "selection covers: a generator can only learn what the data holds. Pick an event to draw "
-        "its stations, and a record to see its waveforms, its Fourier amplitude spectrum (FAS: "
+        "selection covers: a generator can only learn what the data holds. Click an event or a "
+        "station on the map (or pick it beside the map) to draw its paths and list its records, "
+        "nearest first; choose a record to see its waveforms, its Fourier amplitude spectrum (FAS: "
         "how much shaking at each frequency) and its response spectrum (PSA: the peak response "
         "of a simple building of each natural period)."
     )

@@ -161,6 +161,29 @@ def stats_figure(metrics: pd.DataFrame, statistic: str = "max") -> go.Figure:
     return fig
 
 
+def _gmm_band(x: np.ndarray, median: np.ndarray, sigma_ln, name: str) -> go.Figure:
+    """A figure with a model's ±1 sigma band (grey) and median (black line) against ``x``."""
+    x = np.asarray(x, dtype=float)
+    median = np.asarray(median, dtype=float)
+    sigma = np.broadcast_to(np.asarray(sigma_ln, dtype=float), median.shape)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=np.concatenate([x, x[::-1]]),
+            y=np.concatenate([median * np.exp(sigma), (median * np.exp(-sigma))[::-1]]),
+            fill="toself",
+            fillcolor="rgba(120,120,120,0.2)",
+            line={"width": 0},
+            name=f"{name} ±1σ",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(x=x, y=median, mode="lines", name=f"{name} median", line={"color": "#333333"})
+    )
+    return fig
+
+
 def pga_against_gmm(
     distance_km: np.ndarray,
     pga_cm_s2: np.ndarray,
@@ -172,30 +195,7 @@ def pga_against_gmm(
     label: str = "generated",
 ) -> go.Figure:
     """PGA of samples against distance over a ground-motion model's median and +/-1 sigma."""
-    sigma = np.broadcast_to(np.asarray(gmm_sigma_ln, dtype=float), np.shape(gmm_median_cm_s2))
-    upper = np.asarray(gmm_median_cm_s2) * np.exp(sigma)
-    lower = np.asarray(gmm_median_cm_s2) * np.exp(-sigma)
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=np.concatenate([gmm_distance_km, gmm_distance_km[::-1]]),
-            y=np.concatenate([upper, lower[::-1]]),
-            fill="toself",
-            fillcolor="rgba(120,120,120,0.2)",
-            line={"width": 0},
-            name=f"{gmm_name} ±1σ",
-            hoverinfo="skip",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=gmm_distance_km,
-            y=gmm_median_cm_s2,
-            mode="lines",
-            name=f"{gmm_name} median",
-            line={"color": "#333333"},
-        )
-    )
+    fig = _gmm_band(gmm_distance_km, gmm_median_cm_s2, gmm_sigma_ln, gmm_name)
     fig.add_trace(
         go.Scatter(
             x=distance_km,
@@ -223,29 +223,7 @@ def psa_against_gmm(
     """Generated response spectra (one thin line per sample, their median bold) over a
     ground-motion model's median spectrum for the scenario and its ±1 sigma band."""
     periods = np.asarray(periods_s, dtype=float)
-    median = np.asarray(gmm_median_cm_s2, dtype=float)
-    sigma = np.asarray(gmm_sigma_ln, dtype=float)
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=np.concatenate([periods, periods[::-1]]),
-            y=np.concatenate([median * np.exp(sigma), (median * np.exp(-sigma))[::-1]]),
-            fill="toself",
-            fillcolor="rgba(120,120,120,0.2)",
-            line={"width": 0},
-            name=f"{gmm_name} ±1σ",
-            hoverinfo="skip",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=periods,
-            y=median,
-            mode="lines",
-            name=f"{gmm_name} median",
-            line={"color": "#333333", "width": 2},
-        )
-    )
+    fig = _gmm_band(periods, gmm_median_cm_s2, gmm_sigma_ln, gmm_name)
     psa = np.atleast_2d(np.asarray(psa_cm_s2, dtype=float))
     for i, row in enumerate(psa):
         fig.add_trace(
