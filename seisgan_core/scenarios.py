@@ -20,6 +20,7 @@ __all__ = [
     "LABELS",
     "describe",
     "gmm_spectrum",
+    "in_bin",
     "outside",
     "training_ranges",
     "training_ranges_of",
@@ -114,3 +115,12 @@ def gmm_spectrum(
         median.append(float(out["median"].iloc[0]))
         sigma.append(float(out["sigma"].iloc[0]))
     return np.asarray(median), np.asarray(sigma)
+
+
+def in_bin(
+    table: pd.DataFrame, mw: tuple[float, float], distance_km: tuple[float, float]
+) -> np.ndarray:
+    """Rows whose Mw lies in [lo, hi) and R_epi in [lo, hi): one bin of a Mw-distance grid."""
+    m = pd.to_numeric(table["mw"], errors="coerce").to_numpy(dtype=float)
+    r = pd.to_numeric(table["epicentral_distance_km"], errors="coerce").to_numpy(dtype=float)
+    return (m >= mw[0]) & (m < mw[1]) & (r >= distance_km[0]) & (r < distance_km[1])

@@ -17,6 +17,7 @@ from seisgan_core.viz.axes import log_axis
 
 __all__ = [
     "PANEL_COLUMNS",
+    "bin_spectra_figure",
     "loss_overlay",
     "pga_against_gmm",
     "psa_against_gmm",
@@ -249,4 +250,49 @@ def psa_against_gmm(
     fig.update_xaxes(**log_axis(), title_text="period (s)")
     fig.update_yaxes(**log_axis(), title_text="PSA, 5 % damping (cm/s²)")
     fig.update_layout(height=380, margin={"l": 60, "r": 10, "t": 30, "b": 40})
+    return fig
+
+
+def bin_spectra_figure(
+    periods_s: np.ndarray,
+    curves: Mapping[str, np.ndarray],
+    *,
+    title: str = "",
+    y_title: str = "RotD50 PSA, 5 % damping (cm/s²)",
+) -> go.Figure:
+    """Median and 16-84 % band of each set's spectra (name -> (n, n_periods)), one colour
+    per set: real and generated records of the same scenario bin."""
+    colours = {"real": "#1f77b4", "generated": "#d62728"}
+    periods = np.asarray(periods_s, dtype=float)
+    fig = go.Figure()
+    for name, values in curves.items():
+        values = np.atleast_2d(np.asarray(values, dtype=float))
+        if values.shape[0] == 0:
+            continue
+        lo, mid, hi = np.percentile(values, [16, 50, 84], axis=0)
+        colour = colours.get(name, "#555555")
+        fig.add_trace(
+            go.Scatter(
+                x=np.concatenate([periods, periods[::-1]]),
+                y=np.concatenate([hi, lo[::-1]]),
+                fill="toself",
+                fillcolor=colour,
+                opacity=0.2,
+                line={"width": 0},
+                name=f"{name} 16-84 %",
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=periods,
+                y=mid,
+                mode="lines",
+                name=f"{name}, median of {values.shape[0]}",
+                line={"color": colour, "width": 2},
+            )
+        )
+    fig.update_xaxes(**log_axis(), title_text="period (s)")
+    fig.update_yaxes(**log_axis(), title_text=y_title)
+    fig.update_layout(height=400, margin={"l": 60, "r": 10, "t": 40, "b": 40}, title=title or None)
     return fig

@@ -447,6 +447,16 @@ def test_compare_page_panel_of_a_trained_run(trained, monkeypatch):
     assert float(shown["PSA median |ln bias|"]) >= 0.0
     study = frame_with(at, "statistic")
     assert len(study) == 9
+    assert "not given" in set(study["real"])  # Run 3's max: the study gives none
+    # one Mw and distance bin on both sides: the whole grid holds every compared record
+    bins = {s.label: s for s in at.select_slider}
+    bins["Mw bin"].set_value((3.0, 8.0))
+    bins["R_epi bin (km)"].set_value((0, 300)).run()
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    in_bin = next(c for c in charts if "Mw 3.0–8.0" in str(c["layout"].get("title", "")))
+    names = [t["name"] for t in in_bin["data"]]
+    assert names[1].startswith("real, median of ") and names[3].startswith("generated, median of")
+    assert names[1].split()[-1] == names[3].split()[-1]  # as many on each side
     buttons = at.get("download_button")
     labels = [b.proto.label for b in buttons]
     assert [label.split(" · ")[0] for label in labels] == ["ASDF", "miniSEED", "SAC", "CSV"]
