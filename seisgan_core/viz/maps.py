@@ -390,19 +390,24 @@ def build_map(
             [lat, lon], radius=14, color="#d62728", weight=3, fill=False, interactive=False
         ).add_to(fmap)
     if legend:
-        rows = "".join(
-            f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
-            f'background:{html.escape(colour)};margin-right:4px"></span>{html.escape(label)}</div>'
-            for label, colour in legend
-        )
-        fmap.get_root().html.add_child(
-            folium.Element(
-                '<div class="seisgan-legend" style="position:absolute;right:10px;top:10px;'
-                "z-index:1000;background:rgba(255,255,255,0.85);padding:4px 6px;"
-                f'font:11px sans-serif;border-radius:4px">{rows}</div>'
-            )
-        )
+        _add_legend(fmap, legend)
     return fmap
+
+
+def _add_legend(fmap: folium.Map, legend: list[tuple[str, str]]) -> None:
+    """A box of (label, colour) rows at the top right of the map."""
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
+        f'background:{html.escape(colour)};margin-right:4px"></span>{html.escape(label)}</div>'
+        for label, colour in legend
+    )
+    fmap.get_root().html.add_child(
+        folium.Element(
+            '<div class="seisgan-legend" style="position:absolute;right:10px;top:10px;'
+            "z-index:1000;background:rgba(255,255,255,0.85);padding:4px 6px;"
+            f'font:11px sans-serif;border-radius:4px">{rows}</div>'
+        )
+    )
 
 
 def legend(kind: str) -> list[tuple[str, str]]:
