@@ -183,10 +183,19 @@ if selected.empty:
     st.warning("The selection matches no record: widen the bounds in the sidebar.")
     st.stop()
 
+
 # --- map: click an event or a station, or pick it from the lists ------------------------------
-events = vrecords.events_table(selected)
-event_ids = [None, *events.index.astype(str)]
-event_names = {eid: vrecords.event_label(row) for eid, row in events.iterrows()}
+@st.cache_data(max_entries=16, show_spinner=False)
+def event_names_of(path: str, signature: float, selection_key: str) -> dict[str, str]:
+    """Each selected event's name (time, place, Mw, depth), largest Mw first; cached, as the
+    place of each epicentre is looked up in the outline."""
+    chosen, _ = select_table(path, signature, selection_key)
+    events = vrecords.events_table(chosen)
+    return {str(eid): vrecords.event_label(row) for eid, row in events.iterrows()}
+
+
+event_names = event_names_of(str(source_path), signature, key)
+event_ids = [None, *event_names]
 station_ids = [None, *sorted(set(station_codes_of(selected)))]
 for name, options in (("event", event_ids), ("station", station_ids)):
     wanted = st.session_state.get(f"data:{name}", st.query_params.get(name))
