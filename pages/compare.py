@@ -79,16 +79,24 @@ if data_path is None or not (data_path / "waveforms.npy").is_file():
     st.stop()
 
 
-@st.cache_data(max_entries=8, show_spinner="Generating and computing the panel…")
-def compute(run_path: str, epoch: str, data: str, n: int, seed: int = 0):
+@st.cache_data(max_entries=8, show_spinner=False)
+def compared_scenarios(run_path: str, data: str, n: int, seed: int = 0) -> pd.DataFrame:
+    """The real records ``compute`` drew (row i of the table is real record i, and the scenario
+    generated record i was asked for): the same draw, without the waveforms."""
     prepared = load_prepared(data)
     chosen = load_run(run_path)
     records = prepared.records.sort_values("row").reset_index(drop=True)
     records = appstate.scenario_table(
         records, [CONDITION_COLUMNS[c] for c in chosen.conditions] + ["vs30_m_s"]
     )
-    picked = appstate.sample_rows(len(records), n, seed=seed)
-    table = records.iloc[picked].reset_index(drop=True)
+    return records.iloc[appstate.sample_rows(len(records), n, seed=seed)].reset_index(drop=True)
+
+
+@st.cache_data(max_entries=8, show_spinner="Generating and computing the panel…")
+def compute(run_path: str, epoch: str, data: str, n: int, seed: int = 0):
+    prepared = load_prepared(data)
+    chosen = load_run(run_path)
+    table = compared_scenarios(run_path, data, n, seed)
     real = prepared.to_cm_s2(table["row"].to_numpy()).astype(np.float32)
     n = len(table)  # one generated record per real record (its scenario, for conditional runs)
     conditions = table if chosen.conditions else None
@@ -139,10 +147,42 @@ m2.metric("Memorisation ratio", appstate.format_number(summary.get("memorisation
 m3.metric("PSA median |ln bias|", appstate.format_number(summary.get("psa_log_bias")))
 m4.metric("Diversity (generated / real)", appstate.format_number(summary.get("diversity_ratio")))
 
+
+def show_bin(table: pd.DataFrame, conditioned: bool) -> None:
+    """Real against generated in one chosen Mw and R_epi bin (the same bin on both sides)."""
+    from seisgan_core import evaluate as ev
+    from seisgan_core import scenarios
+
+    if not conditioned:
+        st.info(f"{run_name} is unconditional: its records have no scenario to bin by.")
+        return
+    mw_edges = [round(x, 1) for x in np.arange(3.0, 8.01, 0.5)]
+    r_edges = [0, 10, 20, 50, 100, 200, 300]
+    c_m, c_r = st.columns(2)
+    mw_bin = c_m.select_slider("Mw bin", mw_edges, value=(4.0, 5.0), key="bin_mw")
+    r_bin = c_r.select_slider("R_epi bin (km)", r_edges, value=(10, 50), key="bin_r")
+    keep = scenarios.in_bin(table, mw_bin, r_bin)
+    if not keep.any():
+        st.info("No compared record falls in this bin: widen it, or compare more records.")
+        return
+    periods = np.logspace(np.log10(0.02), 1.0, 24)
+    curves = {
+        name: ev.rotd50(x[keep, 0], x[keep, 1], DT_S, periods)
+        for name, x in (("real", real), ("generated", gen))
+    }
+    figures["bin"] = vtrain.bin_spectra_figure(
+        periods,
+        curves,
+        title=f"Mw {mw_bin[0]}–{mw_bin[1]}, R_epi {r_bin[0]}–{r_bin[1]} km: "
+        f"{int(keep.sum())} real records and the {int(keep.sum())} generated for their scenarios",
+    )
+    st.plotly_chart(figures["bin"], width="stretch")
+
+
 figures: dict[str, object] = {}
 tabs = st.tabs(
-    ["Side by side", "Spectra", "Ground-motion model", "Intensity", "Statistics", "Across epochs",
-     "Download"]
+    ["Side by side", "By scenario bin", "Spectra", "Ground-motion model", "Intensity",
+     "Statistics", "Across epochs", "Download"]
 )  # fmt: skip
 with tabs[0]:
     nearest = panel.get("nearest_real", {}).get("nearest_real_row")
@@ -159,6 +199,8 @@ with tabs[0]:
         f"{appstate.format_number(near.get('baseline_median_distance'))} for unseen real records."
     )
 with tabs[1]:
+    show_bin(compared_scenarios(str(run.path), str(data_path), n_records), bool(run.conditions))
+with tabs[2]:
     spectral = {
         "fas": veval.fas_figure,
         "psa": veval.psa_figure,
@@ -168,26 +210,30 @@ with tabs[1]:
     for key, builder in spectral.items():
         figures[key] = builder(panel)
         st.plotly_chart(figures[key], width="stretch")
-with tabs[2]:
+with tabs[3]:
     if "imts" in panel.get("gmm", {}):
         for imt in ("PGA", "SA(1.0)"):
             figures[f"gmm_{imt}"] = veval.gmm_distance_figure(panel, imt=imt)
             st.plotly_chart(figures[f"gmm_{imt}"], width="stretch")
     else:
         st.info(f"No ground-motion comparison: {panel.get('gmm', {}).get('skipped', 'no inputs')}")
-with tabs[3]:
+with tabs[4]:
     figures["intensity"] = veval.distributions_figure(panel)
     st.plotly_chart(figures["intensity"], width="stretch")
-with tabs[4]:
+with tabs[5]:
     figures["statistics"] = veval.statistics_table(panel)
     st.plotly_chart(figures["statistics"], width="stretch")
     st.caption("The reference study's own values (its Tables 5.2 and 5.3, normalised records)")
-    st.dataframe(appstate.reference_study_tables(), hide_index=True, width="stretch")
+    study = appstate.reference_study_tables()
+    given = study[["real", "generated"]].astype(object).where(study[["real", "generated"]].notna())
+    st.dataframe(
+        study.assign(**given.fillna("not given").astype(str)), hide_index=True, width="stretch"
+    )
     if len(run.metrics) and "stats" in run.metrics:
         st.caption("Per epoch during training (the trainer's fixed batch)")
         stat = st.selectbox("Statistic", ["min", "max", "mean", "std", "skewness"], index=1)
         st.plotly_chart(vtrain.stats_figure(run.metrics, stat), width="stretch")
-with tabs[5]:
+with tabs[6]:
     st.markdown(
         "The panel at every checkpoint picks the best epoch. Each takes a few seconds; "
         "computed panels are kept for this session."
@@ -207,14 +253,19 @@ with tabs[5]:
         st.dataframe(pd.DataFrame(history), hide_index=True, width="stretch")
     if "val_score" in run.metrics:
         st.plotly_chart(vtrain.loss_overlay({run_name: run.metrics}, "val_score"), width="stretch")
-with tabs[6]:
+with tabs[7]:
     st.markdown("Generated records with their provenance (run, epoch, conditions, seed):")
     cols = st.columns(len(EXPORT_FORMATS))
     for col, fmt in zip(cols, EXPORT_FORMATS, strict=True):
         data = export_bytes(str(run.path), which, str(data_path), n_records, fmt)
-        suffix = ".h5" if fmt == "asdf" else ".zip"
+        n_generated = len(gen)
         col.download_button(
-            fmt, data, file_name=f"{run_name}_{which}_generated{suffix}", key=f"dl_{fmt}"
+            appstate.export_button_label(fmt, n_generated, provenance.get("units", "cm/s²")),
+            data,
+            file_name=appstate.export_file_name(
+                run_name, str(which), provenance.get("epoch"), fmt, n_generated
+            ),
+            key=f"dl_{fmt}",
         )
     fig_name = st.selectbox("Figure as PNG", list(figures))
     if st.button("Render PNG"):

@@ -147,7 +147,9 @@ with col_r:
         st.subheader(f"Runs ({len(runs)})")
         if runs:
             st.dataframe(
-                appstate.runs_table(runs, alive=jobs.is_alive)[["run", "preset", "state", "epoch"]],
+                appstate.runs_table(runs, alive=jobs.is_alive)[
+                    ["run", "preset", "state", "progress"]
+                ],
                 hide_index=True,
                 width="stretch",
             )
@@ -178,12 +180,7 @@ else:
             st.error(str(exc))
             return
         bar.empty()
-        table = catalog.table
-        st.success(
-            f"{len(table)} records of {table['event_id'].nunique()} events at "
-            f"{(table['network'].astype(str) + '.' + table['station'].astype(str)).nunique()} "
-            f"stations read from {path}."
-        )
+        st.success(f"{appstate.describe_counts(catalog.counts())} read from {path}.")
         if catalog.skipped:
             st.warning(f"{len(catalog.skipped)} files or records skipped:")
             summary = pd.DataFrame(skip_summary(catalog.skipped), columns=["reason", "files"])

@@ -31,6 +31,10 @@ def _log(name: str):
     return APP_DIR / name / "prepare.log"
 
 
+def _progress_file(name: str):
+    return APP_DIR / name / "progress.json"
+
+
 missing = appstate.missing_parts(["prepare"])
 archives = appstate.discover_archives(roots.raw)
 if missing:
@@ -96,6 +100,7 @@ else:
                     cluster_days=cluster_days,
                     seed=int(seed),
                     include_noise=noise,
+                    progress_file=_progress_file(name),
                 )
                 if not sources:
                     raise ValueError("choose at least one archive")
@@ -112,19 +117,20 @@ if preparing:
     @st.fragment(run_every=1.0)
     def follow_prepare() -> None:
         job = jobs.read_job(_log(preparing))
-        lines = jobs.tail_lines(_log(preparing), 8)
-        fraction = next(
-            (f for f in map(appstate.tqdm_fraction, reversed(lines)) if f is not None), 0.0
-        )
+        progress = appstate.read_json(_progress_file(preparing))
+        fraction, doing = appstate.prepare_progress(progress)
         if job is not None and jobs.is_alive(job.pid, job.create_time):
-            st.progress(fraction, text=f"Preparing {preparing}: {lines[-1] if lines else ''}")
+            st.progress(fraction, text=f"Preparing {preparing}: {doing}")
             return
         st.session_state.pop("preparing", None)
-        if (roots.processed / preparing / "waveforms.npy").is_file():
+        finished = (progress or {}).get("state") == "finished"
+        if finished and (roots.processed / preparing / "waveforms.npy").is_file():
+            st.session_state["prepare:done"] = appstate.prepare_outcome(preparing, progress)
+            st.session_state["prepare:select"] = preparing
             st.cache_data.clear()
             st.rerun(scope="app")
         st.error(f"Preparing {preparing} failed. Its last log lines:")
-        st.code("\n".join(lines) or "(no output)")
+        st.code("\n".join(jobs.tail_lines(_log(preparing), 8)) or "(no output)")
 
     follow_prepare()
 
@@ -134,8 +140,14 @@ if not prepared:
     st.info("No prepared set under data/processed/ yet.")
     st.stop()
 names = [p.name for p in prepared]
+if "prepare:done" in st.session_state:
+    st.success(st.session_state.pop("prepare:done"))
 name = st.selectbox(
-    "Prepared set", names, index=appstate.choose_index(names, st.query_params.get("prepared"))
+    "Prepared set",
+    names,
+    index=appstate.choose_index(
+        names, st.session_state.pop("prepare:select", None) or st.query_params.get("prepared")
+    ),
 )
 st.query_params["prepared"] = name
 info = prepared[names.index(name)]

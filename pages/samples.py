@@ -29,7 +29,9 @@ if missing:
     st.warning(appstate.describe_missing(missing))
     st.stop()
 
+from seisgan_core import scenarios  # noqa: E402
 from seisgan_core.train.runs import list_runs, load_run  # noqa: E402
+from seisgan_core.viz import records as vrecords  # noqa: E402
 
 runs, damaged = appstate.damaged_runs(list_runs(roots.models))
 for line in damaged:  # shown, not opened: the other runs stay usable
@@ -101,11 +103,38 @@ if not conditions:
     )
     st.stop()
 missing_eval = appstate.missing_parts(["evaluation"])
+ranges = scenarios.training_ranges_of(run.config or {}, roots.project)
+
+
+def scenario_slider(col, key: str, label: str, lo: float, hi: float, default: float, step):
+    """A slider over the physical range, its label naming the training data's range."""
+    trained = ranges.get(key)
+    if trained is not None:
+        label += f" · trained {trained[0]:.3g}–{trained[1]:.3g}"
+        default = min(max(default, trained[0]), trained[1])
+    return col.slider(
+        label,
+        lo,
+        hi,
+        float(round(default / step) * step),
+        step,
+        help="The generator has seen records only inside the training range: beyond it, it "
+        "extrapolates.",
+    )
+
+
 c1, c2, c3, c4 = st.columns(4)
-mw = c1.slider("Mw", 4.0, 7.0, 5.5, 0.1)
-distance_km = c2.slider("Epicentral distance (km)", 1.0, 200.0, 30.0, 1.0)
-depth_km = c3.slider("Depth (km)", 1.0, 40.0, 10.0, 1.0)
-vs30 = c4.slider("Vs30 (m/s)", 150.0, 1500.0, 450.0, 10.0)
+mw = scenario_slider(c1, "mw", "Mw", 3.0, 8.0, 5.5, 0.1)
+distance_km = scenario_slider(c2, "distance_km", "R_epi (km)", 1.0, 300.0, 30.0, 1.0)
+depth_km = scenario_slider(c3, "depth_km", "Depth (km)", 1.0, 60.0, 10.0, 1.0)
+vs30 = scenario_slider(c4, "vs30_m_s", "Vs30 (m/s)", 150.0, 1500.0, 450.0, 10.0)
+beyond = scenarios.outside(
+    {"mw": mw, "distance_km": distance_km, "depth_km": depth_km, "vs30_m_s": vs30}, ranges
+)
+if beyond:
+    st.warning("Extrapolation: " + "; ".join(beyond) + ". Read what follows with care.")
+elif not ranges:
+    st.caption("The training set of this run is not on this machine: its range is unknown.")
 n_new = st.slider("Samples", 1, 16, 4)
 # Physical values; the run normalises them as it did in training (log10 of the distance).
 scenario = {"mw": mw, "distance_km": distance_km, "depth_km": depth_km, "vs30_m_s": vs30}
@@ -152,26 +181,27 @@ if missing_eval:
 from seisgan_core import evaluate  # noqa: E402
 
 # BSSA14 (Boore et al. 2014) with its Italy adjustment, through the evaluation library; it
-# predicts RotD50, approached here by the geometric mean of the two horizontal PGAs.
-pga = evaluate.pga(generated)  # (n, 3) cm/s^2
+# predicts RotD50 from R_JB, approached here by the geometric mean of the two horizontals and
+# R_JB ~ max(R_epi - L/2, 0) (viz.records: Wells and Coppersmith 1994).
+rjb_km = float(
+    vrecords.with_distances(
+        pd.DataFrame(
+            {"epicentral_distance_km": [distance_km], "event_depth_km": [depth_km], "mw": [mw]}
+        )
+    )["rjb_km"].iloc[0]
+)
+pga = evaluate.pga(generated)  # (n, 3) cm/s²
 pga_h = np.sqrt(pga[:, 0] * pga[:, 1])
 # BSSA14 is valid to 300 km (Rjb); logspace can overshoot 300 by a rounding error
 distances = np.minimum(np.logspace(0.0, np.log10(300.0), 40), 300.0)
 curve = evaluate.gmm_residuals(
-    pd.DataFrame(
-        {"event_id": "scenario", "mw": mw, "vs30_m_s": vs30, "epicentral_distance_km": distances}
-    ),
+    pd.DataFrame({"event_id": "scenario", "mw": mw, "vs30_m_s": vs30, "rjb_km": distances}),
     "PGA",
     observed=np.ones_like(distances),
 )
 residuals = evaluate.gmm_residuals(
     pd.DataFrame(
-        {
-            "event_id": "scenario",
-            "mw": np.full(len(pga_h), mw),
-            "vs30_m_s": vs30,
-            "epicentral_distance_km": distance_km,
-        }
+        {"event_id": "scenario", "mw": np.full(len(pga_h), mw), "vs30_m_s": vs30, "rjb_km": rjb_km}
     ),
     "PGA",
     observed=pga_h,
@@ -179,15 +209,39 @@ residuals = evaluate.gmm_residuals(
 c1, c2 = st.columns([3, 1])
 c1.plotly_chart(
     vtrain.pga_against_gmm(
-        np.full(len(pga_h), distance_km),
+        np.full(len(pga_h), max(rjb_km, 1.0)),
         pga_h,
         gmm_distance_km=distances,
         gmm_median_cm_s2=curve["median"].to_numpy(),
         gmm_sigma_ln=curve["sigma"].to_numpy(),
         label="generated (geometric mean of E, N)",
+    ).update_xaxes(title_text="R_JB (km)"),
+    width="stretch",
+)
+c2.metric("BSSA14 median PGA here (cm/s²)", appstate.format_number(residuals["median"].iloc[0]))
+c2.metric("Mean residual ln(generated / BSSA14)", f"{residuals['total'].mean():+.2f}")
+c2.metric("In units of BSSA14's sigma", f"{residuals['normalised'].mean():+.2f}")
+st.caption(
+    f"BSSA14 takes R_JB: {rjb_km:.3g} km here, max(R_epi − L/2, 0) with the rupture length L "
+    "of Wells and Coppersmith (1994); the generator is conditioned on R_epi."
+)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def scenario_spectrum(mw: float, rjb: float, vs30: float) -> tuple:
+    periods = np.logspace(np.log10(0.02), 1.0, 24)
+    return (periods, *scenarios.gmm_spectrum(mw, rjb, vs30, periods))
+
+
+periods, gmm_median, gmm_sigma = scenario_spectrum(mw, rjb_km, vs30)
+rotd50 = evaluate.rotd50(generated[:, 0], generated[:, 1], 0.005, periods)
+st.plotly_chart(
+    vtrain.psa_against_gmm(
+        periods,
+        rotd50,
+        gmm_median_cm_s2=gmm_median,
+        gmm_sigma_ln=gmm_sigma,
+        label="generated RotD50",
     ),
     width="stretch",
 )
-c2.metric("BSSA14 median PGA here (cm/s²)", f"{residuals['median'].iloc[0]:.1f}")
-c2.metric("Mean residual ln(generated / BSSA14)", f"{residuals['total'].mean():+.2f}")
-c2.metric("In units of BSSA14's sigma", f"{residuals['normalised'].mean():+.2f}")

@@ -190,10 +190,10 @@ def follow() -> None:
         st.rerun(scope="app")
     rows = run.metrics.to_dict("records") if run.metrics is not None else []
     progress = appstate.run_progress(status, rows)
+    message = appstate.page_message(str(status.get("message") or ""))
     st.progress(
-        min(progress["fraction"], 1.0),
-        text=f"{state}: epoch {progress['epoch']} of {progress['epochs']}"
-        + (f" · {status.get('message')}" if status.get("message") else ""),
+        progress["fraction"],
+        text=f"{state}: {appstate.progress_text(progress)}" + (f" · {message}" if message else ""),
     )
     m1, m2, m3, m4 = st.columns(4)
     last = rows[-1] if rows else {}

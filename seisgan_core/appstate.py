@@ -35,10 +35,13 @@ __all__ = [
     "confine_path",
     "damaged_runs",
     "demo_records",
+    "describe_counts",
     "describe_missing",
     "discover_archives",
     "discover_prepared",
     "effective_state",
+    "export_button_label",
+    "export_file_name",
     "format_number",
     "free_name",
     "missing_parts",
@@ -341,26 +344,57 @@ def effective_state(status: dict, alive: bool | None) -> str:
 
 
 def run_progress(status: dict, metrics_rows: Sequence[dict], *, now: float | None = None) -> dict:
-    """Epoch, fraction done, mean seconds per epoch, time left and throughput of a run.
+    """Epoch, batch, fraction done, mean seconds per epoch, time left and throughput of a run.
 
-    Time left is the mean of the measured epoch durations times the epochs still to go.
+    Inside an epoch the trainer's ``status.json`` says its batch, batches per epoch and rate
+    (written every few seconds); the fraction counts those batches. Time left is the mean of
+    the measured epoch durations times the epochs still to go; before the first epoch ends,
+    the batches still to go divided by the current batch rate.
     """
     epochs = int(status.get("epochs") or 0)
     epoch = int(status.get("epoch") or (metrics_rows[-1]["epoch"] if metrics_rows else 0))
+    batches = int(_number(status.get("batches")) or 0)
+    batch = min(int(_number(status.get("batch")) or 0), batches) if batches else 0
+    in_epoch = batch / batches if batches else 0.0
     seconds = [s for s in (_number(r.get("seconds")) for r in metrics_rows) if s is not None]
     per_epoch = sum(seconds) / len(seconds) if seconds else None
-    left = max(epochs - epoch, 0)
+    left = max(epochs - epoch - in_epoch, 0.0)
+    rate = _number(status.get("batches_per_s"))
+    if per_epoch is not None:
+        seconds_left = per_epoch * left
+    elif rate and batches:
+        seconds_left = left * batches / rate
+    else:
+        seconds_left = None
+    samples_per_s = _number(status.get("samples_per_s"))
+    if samples_per_s is None and metrics_rows:
+        samples_per_s = _number(metrics_rows[-1].get("samples_per_s"))
     heartbeat = status.get("heartbeat")
     now = time.time() if now is None else now
     return {
         "epoch": epoch,
         "epochs": epochs,
-        "fraction": (epoch / epochs) if epochs else 0.0,
+        "batch": batch,
+        "batches": batches,
+        "fraction": min((epoch + in_epoch) / epochs, 1.0) if epochs else 0.0,
         "seconds_per_epoch": per_epoch,
-        "seconds_left": per_epoch * left if per_epoch is not None else None,
-        "samples_per_s": _number(metrics_rows[-1].get("samples_per_s")) if metrics_rows else None,
+        "seconds_left": seconds_left,
+        "samples_per_s": samples_per_s,
         "heartbeat_age_s": (now - float(heartbeat)) if heartbeat is not None else None,
     }
+
+
+def progress_text(progress: dict) -> str:
+    """'epoch 2 of 10 · batch 37 of 120 · 23 %': the same words in the runs table and the bar."""
+    text = f"epoch {progress['epoch']} of {progress['epochs']}"
+    if progress.get("batches") and progress.get("batch"):
+        text += f" · batch {progress['batch']} of {progress['batches']}"
+    return text + f" · {100 * progress['fraction']:.0f} %"
+
+
+def page_message(message: str) -> str:
+    """The trainer's status message in the Train page's words (its buttons, not CLI flags)."""
+    return message.replace("continue with --resume", "press Resume training to continue")
 
 
 def read_json(path: Path) -> dict | None:
@@ -428,15 +462,17 @@ def runs_table(runs: Sequence, *, alive: Callable[[int], bool] | None = None) ->
                 "run": Path(run.path).name,
                 "preset": (run.config or {}).get("preset", ""),
                 "state": "damaged" if damaged else effective_state(status, is_alive),
-                "epoch": f"{status.get('epoch', 0)} / {status.get('epochs', '?')}",
+                "progress": progress_text(
+                    run_progress(status, metrics.to_dict("records") if last is not None else [])
+                ),
                 "loss_critic": _number(last.get("loss_critic")) if last is not None else None,
                 "loss_generator": _number(last.get("loss_generator")) if last is not None else None,
-                "message": damaged or str(status.get("message", "")),
+                "message": damaged or page_message(str(status.get("message", ""))),
             }
         )
     table = pd.DataFrame(
         rows,
-        columns=["run", "preset", "state", "epoch", "loss_critic", "loss_generator", "message"],
+        columns=["run", "preset", "state", "progress", "loss_critic", "loss_generator", "message"],
     )
     return csv_safe_frame(table)  # shown with a CSV download: texts never become formulas
 
@@ -532,8 +568,10 @@ def prepare_argv(
     cluster_days: float = 30.0,
     seed: int = 0,
     include_noise: bool = True,
+    progress_file: Path | None = None,
 ) -> list[str]:
-    """The arguments of ``seisgan prepare`` for the Prepare page's form (after ``prepare``)."""
+    """The arguments of ``seisgan prepare`` for the Prepare page's form (after ``prepare``);
+    ``progress_file`` is the JSON file the command keeps its progress and counts in."""
     if abs(sum(split_fractions) - 1.0) > 1e-6:
         raise ValueError(f"split fractions: expected a sum of 1, found {sum(split_fractions):g}")
     argv = ["prepare", *(str(s) for s in sources), "--out", str(out_dir)]
@@ -556,16 +594,26 @@ def prepare_argv(
     argv += ["--seed", str(int(seed))]
     if not include_noise:
         argv.append("--no-noise")
+    if progress_file is not None:
+        argv += ["--progress-file", str(progress_file)]
     return argv
 
 
-_TQDM_PERCENT = re.compile(r"(\d{1,3})%\|")
+def prepare_progress(progress: dict | None) -> tuple[float, str]:
+    """Fraction done and what it is doing, from ``seisgan prepare --progress-file``'s JSON."""
+    progress = progress or {}
+    fraction = _number(progress.get("fraction")) or 0.0
+    return min(max(fraction, 0.0), 1.0), str(progress.get("message") or "starting")
 
 
-def tqdm_fraction(line: str) -> float | None:
-    """The fraction done that a tqdm progress line shows (``' 42%|####  | 42/100'``), or None."""
-    match = _TQDM_PERCENT.search(line)
-    return min(int(match.group(1)), 100) / 100.0 if match else None
+def prepare_outcome(name: str, progress: dict) -> str:
+    """What a finished preparation made, in one sentence, from its progress file."""
+    if progress.get("message") == "up to date":
+        return f"{name} was already up to date (same sources and parameters)."
+    return (
+        f"Prepared {name}: {int(progress.get('n_records') or 0):,} records and "
+        f"{int(progress.get('n_noise') or 0):,} noise windows. It is selected below."
+    )
 
 
 def resolve_data_path(config: dict, roots: Roots) -> Path | None:
@@ -628,3 +676,60 @@ def scenario_table(records: pd.DataFrame, columns: Sequence[str]) -> pd.DataFram
         if len(known):
             records["vs30_m_s"] = records["vs30_m_s"].fillna(float(known.median()))
     return records.dropna(subset=list(columns)) if columns else records
+
+
+def restore_values(
+    defaults: dict[str, object], query: dict[str, str], saved: dict[str, object] | None
+) -> dict[str, object]:
+    """Widget values for a page: the URL's (a deep link) where it has one that parses, else
+    what the session kept when the page was left, else the default.
+
+    ``defaults`` fixes each value's type (see :func:`parse_value`); a value in the URL that
+    does not parse is ignored.
+    """
+    saved = saved or {}
+    values: dict[str, object] = {}
+    for key, default in defaults.items():
+        value = saved.get(key, default)
+        if key in query:
+            try:
+                value = parse_value(query[key], default, name=key)
+            except ValueError:
+                pass
+        values[key] = value
+    return values
+
+
+def query_values(values: dict[str, object]) -> dict[str, str]:
+    """The values as URL query parameters (the inverse of :func:`restore_values`)."""
+    return {key: format_value(value) for key, value in values.items()}
+
+
+def describe_counts(counts: dict[str, int]) -> str:
+    """One sentence for ``Catalog.counts()``, the same words on every page and in ``ingest``:
+    earthquakes and noise windows apart, stations counted over earthquake records."""
+    text = (
+        f"{counts['records']:,} earthquake records of {counts['events']:,} events at "
+        f"{counts['stations']:,} stations"
+    )
+    if counts.get("noise"):
+        text += f", and {counts['noise']:,} noise windows"
+    return text
+
+
+EXPORT_LABELS = {"asdf": "ASDF", "mseed": "miniSEED", "sac": "SAC", "csv": "CSV"}
+
+
+def export_file_name(run: str, checkpoint: str, epoch: int | None, fmt: str, n: int) -> str:
+    """'demo_best-e0040_sac_16-records.zip': run, checkpoint (and its epoch), format, count."""
+    which = checkpoint if epoch is None else f"{checkpoint}-e{int(epoch):04d}"
+    if checkpoint != "best":
+        which = f"e{int(checkpoint):04d}" if str(checkpoint).isdigit() else str(checkpoint)
+    suffix = ".h5" if fmt == "asdf" else ".zip"
+    return f"{sanitize_run_name(run)}_{which}_{fmt}_{int(n)}-records{suffix}"
+
+
+def export_button_label(fmt: str, n: int, units: str = "cm/s²") -> str:
+    """'SAC · 16 records · cm/s²': format, count and units on the download button."""
+    units = units.replace("cm/s^2", "cm/s²").replace("cm/s2", "cm/s²")
+    return f"{EXPORT_LABELS.get(fmt, fmt)} · {int(n):,} records · {units}"

@@ -812,7 +812,7 @@ class Catalog:
             "epicentral_distance_km": "epicentral distance (km)",
             "d5_95_s": "significant duration D5-95 (s)",
             "record_duration_s": "record duration (s)",
-            "pga_cm_s2": "PGA (cm/s^2)",
+            "pga_cm_s2": "PGA (cm/s²)",
         }
         rows = []
         for column, label in quantities.items():

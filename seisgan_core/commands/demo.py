@@ -7,18 +7,35 @@ import sys
 from contextlib import contextmanager
 
 
+def write_progress(progress_file: str | None, **fields) -> None:
+    """The structured progress channel (``--progress-file``): one JSON object, replaced
+    atomically: ``state`` (running, finished, failed), ``fraction``, ``message`` and, when
+    finished, the counts."""
+    if progress_file:
+        from seisgan_core.fsutil import atomic_write_json
+
+        atomic_write_json(progress_file, fields)
+
+
 @contextmanager
-def _tqdm_progress(description: str):
-    """A progress(fraction, message) callback drawn as a tqdm bar on stderr."""
+def _tqdm_progress(description: str, progress_file: str | None = None):
+    """A progress(fraction, message) callback drawn as a tqdm bar on stderr (and written to
+    ``progress_file`` as JSON at most twice a second, for the app)."""
+    import time
+
     from tqdm import tqdm
 
     bar = tqdm(total=1000, desc=description, unit="‰", file=sys.stderr, leave=False)
+    last = [0.0]
 
     def progress(fraction: float, message: str) -> None:
         target = round(max(0.0, min(1.0, fraction)) * 1000)
         if target > bar.n:
             bar.update(target - bar.n)
         bar.set_postfix_str(message[:40], refresh=False)
+        if progress_file and time.monotonic() - last[0] >= 0.5:
+            last[0] = time.monotonic()
+            write_progress(progress_file, state="running", fraction=target / 1000, message=message)
 
     try:
         yield progress
@@ -85,6 +102,11 @@ def register(subparsers) -> None:
         help="rebuild even if up to date, and replace --out even if it is not a prepared set "
         "(never an input)",
     )
+    prep.add_argument(
+        "--progress-file",
+        default=None,
+        help="also write progress and the final counts to this JSON file (for the app)",
+    )
     prep.set_defaults(func=_run_prepare)
 
 
@@ -142,7 +164,7 @@ def _run_prepare(args: argparse.Namespace) -> int:
     try:
         with (
             guarded_output(args.out, "prepare", args.sources, force=args.force),
-            _tqdm_progress("prepare") as progress,
+            _tqdm_progress("prepare", args.progress_file) as progress,
         ):
             summary = prepare(
                 args.sources,
@@ -167,10 +189,21 @@ def _run_prepare(args: argparse.Namespace) -> int:
         LockHeldError,
     ) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        write_progress(args.progress_file, state="failed", message=str(exc))
         return 1
     except OSError as exc:  # full disk, read-only folder: the old set is left as it was
         print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        write_progress(args.progress_file, state="failed", message=f"cannot write {args.out}")
         return 1
+    write_progress(
+        args.progress_file,
+        state="finished",
+        fraction=1.0,
+        message="up to date" if summary.up_to_date else "prepared",
+        out=str(summary.path),
+        n_records=int(summary.n_records),
+        n_noise=int(summary.n_noise),
+    )
     if summary.up_to_date:
         print(f"{summary.path} is up to date (same sources and parameters): nothing to do")
     else:

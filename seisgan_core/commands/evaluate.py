@@ -53,7 +53,9 @@ def register(subparsers) -> None:
         help="an array (N, 3, n_samples) in cm/s^2; a FILE.json beside it (as `seisgan "
         "generate` writes) gives units and conditions",
     )
-    ev.add_argument("--epoch", type=int, help="checkpoint epoch of --run (default: last)")
+    ev.add_argument(
+        "--epoch", type=int, help="checkpoint epoch of --run (default: best.pt, else last.pt)"
+    )
     ev.add_argument("--n", type=int, help="records to generate with --run (default: as many "
                     "as the prepared set holds)")  # fmt: skip
     ev.add_argument(
@@ -88,7 +90,9 @@ def register(subparsers) -> None:
     ex_source = ex.add_mutually_exclusive_group(required=True)
     ex_source.add_argument("--run", metavar="models/RUN")
     ex_source.add_argument("--generated", metavar="FILE.npy")
-    ex.add_argument("--epoch", type=int, help="checkpoint epoch of --run (default: last)")
+    ex.add_argument(
+        "--epoch", type=int, help="checkpoint epoch of --run (default: best.pt, else last.pt)"
+    )
     ex.add_argument("--n", type=int, default=16, help="records to generate with --run")
     ex.add_argument("--seed", type=int, default=0)
     ex.add_argument("--format", required=True, choices=("asdf", "mseed", "sac", "csv", "seisbench"))
@@ -132,8 +136,13 @@ def _stat_key(path: Path) -> list:
 
 
 def _checkpoint(run: Path, epoch: int | None) -> Path:
-    name = "last.pt" if epoch is None else f"epoch_{epoch:04d}.pt"
-    return run / "checkpoints" / name
+    """The checkpoint generation uses: best.pt (else last.pt) by default, as the app and
+    ``Run.checkpoint_path`` do."""
+    ckpt = run / "checkpoints"
+    if epoch is None:
+        found = (ckpt / name for name in ("best.pt", "last.pt") if (ckpt / name).is_file())
+        return next(found, ckpt / "best.pt")
+    return ckpt / f"epoch_{epoch:04d}.pt"
 
 
 def cache_key(args: argparse.Namespace) -> str:

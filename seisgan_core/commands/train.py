@@ -69,6 +69,12 @@ def register(subparsers) -> None:
     g.add_argument(
         "--force", action="store_true", help="replace --out even if generate did not write it"
     )
+    g.add_argument(
+        "--extrapolate",
+        action="store_true",
+        help="generate even for a scenario outside the training data's range (refused "
+        "otherwise: the generator has seen no such record)",
+    )
     g.set_defaults(func=_generate)
 
     t = subparsers.add_parser(
@@ -201,6 +207,8 @@ def _generate(args: argparse.Namespace) -> int:
     try:
         check_output(args.out, "generate", [args.run], force=getattr(args, "force", False))
         run = load_run(args.run)
+        if not _scenario_allowed(run, scenario, args):
+            return 1
         samples = run.generate_samples(
             args.n, scenario or None, args.epoch, args.seed, args.units, pga=args.pga
         )
@@ -212,6 +220,38 @@ def _generate(args: argparse.Namespace) -> int:
     for path in written:
         print(path)
     return 0
+
+
+def _scenario_allowed(run, scenario: dict, args: argparse.Namespace) -> bool:
+    """Refuse (or, with --extrapolate, warn about) a scenario beyond the training data's
+    range; say which scenarios a conditioned run gets when none is given."""
+    from pathlib import Path
+
+    from seisgan_core import scenarios
+
+    names = (run.config or {}).get("conditions") or []
+    if names and not scenario:
+        chosen = run.sample_conditions
+        print(
+            f"seisgan generate: no scenario given; cycling through the run's {len(chosen)} "
+            f"sample scenarios: {scenarios.describe(chosen)}",
+            file=sys.stderr,
+        )
+        return True
+    ranges = scenarios.training_ranges_of(run.config or {}, Path.cwd())
+    beyond = scenarios.outside(scenario, ranges)
+    if not beyond:
+        return True
+    where = "; ".join(beyond)
+    if args.extrapolate:
+        print(f"seisgan generate: warning: extrapolating: {where}", file=sys.stderr)
+        return True
+    print(
+        f"seisgan generate: scenario outside the training data ({where}); the generator has "
+        "seen no such record. Choose values inside the range or pass --extrapolate.",
+        file=sys.stderr,
+    )
+    return False
 
 
 def _tune(args: argparse.Namespace) -> int:

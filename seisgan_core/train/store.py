@@ -219,6 +219,12 @@ class StatusWriter:
             self.status["heartbeat"] = time.time()
             write_json_atomic(self.path, self.status)
 
+    def note(self, **fields: Any) -> None:
+        """Set fields without writing: the next heartbeat (every ``interval_s``) writes them.
+        For what changes every batch (batch, rate), so that a step never waits on the disk."""
+        with self._lock:
+            self.status.update(fields)
+
     def _beat(self) -> None:
         while not self._stop.wait(self.interval_s):
             try:

@@ -722,6 +722,16 @@ class Trainer:
                 if self.critic_steps % hp.n_critic == 0:
                     self._generator_step(cond, pga, acc)
                     self.generator_steps += 1
+                if self.status is not None and self.is_main:
+                    # in-epoch progress for the app, written by the next heartbeat
+                    seconds = time.perf_counter() - t0 - self.seconds_in_epoch
+                    rate = (b + 1 - start_batch) / seconds if seconds > 0 else None
+                    self.status.note(
+                        batch=b + 1,
+                        batches=n_batches,
+                        batches_per_s=rate,
+                        samples_per_s=rate * hp.batch_size * self.world if rate else None,
+                    )
                 if self.progress is not None and self.is_main:
                     done = (epoch + (b + 1) / n_batches) / hp.epochs
                     self.progress(done, f"epoch {epoch + 1}/{hp.epochs}, batch {b + 1}/{n_batches}")
@@ -792,6 +802,7 @@ class Trainer:
                 shutil.copyfileobj(src, dst)
         self.status.update(
             epoch=epoch,
+            batch=0,
             message=f"epoch {epoch}/{hp.epochs}: W {metrics['wasserstein']:.3g}, val LSD "
             f"{metrics['val_lsd_db']:.2f} dB, timing {metrics['val_timing_s']:.2f} s, score "
             f"{metrics['val_score']:.2f} (best {self.best_val:.2f} at {self.best_epoch})",

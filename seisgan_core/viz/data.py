@@ -15,6 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seisgan_core.viz.axes import log_axis
+
 __all__ = [
     "COMPONENT_NAMES",
     "DISTRIBUTION_COLUMNS",
@@ -74,7 +76,8 @@ def distributions_figure(
 def split_distributions_figure(
     records: pd.DataFrame, columns: Sequence[str] = tuple(DISTRIBUTION_COLUMNS)
 ) -> go.Figure:
-    """The same histograms per split (train/val/test) of a prepared set, as densities."""
+    """The same histograms per split (train/val/test) of a prepared set, as percentages of
+    each split, bars side by side."""
     fig = make_subplots(
         rows=1, cols=len(columns), subplot_titles=[DISTRIBUTION_COLUMNS[c][0] for c in columns]
     )
@@ -85,9 +88,8 @@ def split_distributions_figure(
                 go.Histogram(
                     x=_finite(part[column]),
                     xbins={"size": DISTRIBUTION_COLUMNS[column][1]},
-                    histnorm="probability density",
+                    histnorm="percent",
                     marker_color=colour,
-                    opacity=0.55,
                     name=f"{split} ({len(part)})",
                     legendgroup=split,
                     showlegend=i == 1,
@@ -95,7 +97,18 @@ def split_distributions_figure(
                 row=1,
                 col=i,
             )
-    fig.update_layout(barmode="overlay", height=320, margin={"l": 50, "r": 10, "t": 40, "b": 40})
+    # bars of the three splits side by side in each bin (not overlaid), each split's bars
+    # summing to 100 %, so that splits of different sizes compare
+    for i, column in enumerate(columns, start=1):
+        fig.update_xaxes(title_text=DISTRIBUTION_COLUMNS[column][0], row=1, col=i)
+        fig.update_yaxes(title_text="% of the split's records", row=1, col=i)
+    fig.update_layout(
+        barmode="group",
+        bargap=0.15,
+        height=340,
+        margin={"l": 60, "r": 10, "t": 40, "b": 40},
+        legend={"orientation": "h", "y": -0.25},
+    )
     return fig
 
 
@@ -121,7 +134,7 @@ def coverage_scatter(table: pd.DataFrame, *, colour_by: str = "event_depth_km") 
             hovertemplate="R %{x:.1f} km<br>Mw %{y:.1f}<extra></extra>",
         )
     )
-    fig.update_xaxes(type="log", title_text="epicentral distance (km)")
+    fig.update_xaxes(**log_axis(), title_text="epicentral distance (km)")
     fig.update_yaxes(title_text="Mw")
     fig.update_layout(
         height=380,
@@ -189,8 +202,8 @@ def spectra_figure(
                 line={"color": COMPONENT_COLOURS[i % 3] if i < 3 else None},
             )
         )
-    fig.update_xaxes(type="log" if log_x else "linear", title_text=x_title)
-    fig.update_yaxes(type="log" if log_y else "linear", title_text=y_title)
+    fig.update_xaxes(**(log_axis() if log_x else {"type": "linear"}), title_text=x_title)
+    fig.update_yaxes(**(log_axis() if log_y else {"type": "linear"}), title_text=y_title)
     fig.update_layout(height=340, margin={"l": 60, "r": 10, "t": 40, "b": 40}, title=title or None)
     return fig
 

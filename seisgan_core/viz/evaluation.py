@@ -14,6 +14,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seisgan_core.viz.axes import log_axis
+
 __all__ = [
     "COLOURS",
     "dashboard_figure",
@@ -73,6 +75,7 @@ def _spectral_figure(
     x_title: str,
     y_title: str,
     extra: dict | None = None,
+    powers: bool = False,
 ) -> go.Figure:
     titles = [f"component {c}" for c in COMPONENTS] + (["RotD50"] if extra else [])
     fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, shared_yaxes=True)
@@ -84,8 +87,8 @@ def _spectral_figure(
         for name in ("real", "generated"):
             for trace in _band_traces(x, extra[name], name, showlegend=False):
                 fig.add_trace(trace, row=1, col=4)
-    fig.update_xaxes(type="log", title_text=x_title)
-    fig.update_yaxes(type="log")
+    fig.update_xaxes(**log_axis(), title_text=x_title)
+    fig.update_yaxes(**log_axis(powers=powers))
     fig.update_yaxes(title_text=y_title, row=1, col=1)
     fig.update_layout(title=title, template="plotly_white", height=420)
     return fig
@@ -111,7 +114,7 @@ def psa_figure(panel: dict) -> go.Figure:
         psa,
         title="Pseudo-spectral acceleration, 5 % damping",
         x_title="period (s)",
-        y_title="PSA (cm/s^2)",
+        y_title="PSA (cm/s²)",
         extra=psa.get("rotd50"),
     )
 
@@ -130,7 +133,8 @@ def psd_figure(panel: dict) -> go.Figure:
         trimmed,
         title="Power spectral density (Welch)",
         x_title="frequency (Hz)",
-        y_title="PSD ((cm/s^2)^2/Hz)",
+        y_title="PSD ((cm/s²)²/Hz)",
+        powers=True,
     )
 
 
@@ -145,7 +149,7 @@ def envelope_figure(panel: dict) -> go.Figure:
             ):
                 fig.add_trace(trace, row=c + 1, col=1)
     fig.update_xaxes(title_text="time (s)", row=3, col=1)
-    fig.update_yaxes(title_text="envelope (cm/s^2)")
+    fig.update_yaxes(title_text="envelope (cm/s²)")
     fig.update_layout(title="Envelopes (Hilbert)", template="plotly_white", height=600)
     return fig
 
@@ -154,28 +158,47 @@ def statistics_table(panel: dict) -> go.Figure:
     """The reference study's statistics (its Tables 5.2, 5.3) for real and generated sets.
 
     In the panel's units, and on z-scored records (the study's scale) where the panel has them.
+    The unit stands beside each statistic (skewness has none), and the figure is tall enough
+    for every row at a fixed row height.
     """
     stats = panel["study_statistics"]
     norm = stats.get("normalised")
-    units = panel.get("units", "cm/s^2")
-    header = ["statistic", "component", f"real ({units})", f"generated ({units})"]
+    units = panel.get("units", "cm/s²").replace("cm/s^2", "cm/s²").replace("cm/s2", "cm/s²")
+    header = ["statistic", "component", "real", "generated"]
     if norm:
-        header += ["real (z-scored)", "generated (z-scored)"]
+        header += ["real, z-scored", "generated, z-scored"]
     columns: list[list[str]] = [[] for _ in header]
     for measure in ("min", "max", "mean", "std", "skewness"):
+        label = f"{measure} (no unit)" if measure == "skewness" else f"{measure} ({units})"
         for c, comp in enumerate(COMPONENTS):
-            row = [measure, comp, stats["real"][measure][c], stats["generated"][measure][c]]
+            row = [label, comp, stats["real"][measure][c], stats["generated"][measure][c]]
             if norm:
                 row += [norm["real"][measure][c], norm["generated"][measure][c]]
             for i, value in enumerate(row):
-                columns[i].append(value if isinstance(value, str) else f"{value:.4g}")
-    fig = go.Figure(go.Table(header={"values": header}, cells={"values": columns}))
+                columns[i].append(value if isinstance(value, str) else _cell(value))
+    row_px, header_px = 24, 30
+    fig = go.Figure(
+        go.Table(
+            columnwidth=[1.6, 1] + [1.2] * (len(header) - 2),
+            header={"values": header, "height": header_px, "align": "left"},
+            cells={"values": columns, "height": row_px, "align": "left"},
+        )
+    )
     fig.update_layout(
         title="Study statistics (Tables 5.2, 5.3 of the reference study)",
         template="plotly_white",
-        height=140 + 24 * len(columns[0]),
+        height=header_px + row_px * len(columns[0]) + 110,
+        margin={"l": 10, "r": 10, "t": 60, "b": 30},
     )
     return fig
+
+
+def _cell(value: object) -> str:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "–"
+    return "–" if number != number else f"{number:.4g}"
 
 
 def gmm_distance_figure(panel: dict, imt: str = "PGA") -> go.Figure:
@@ -187,7 +210,7 @@ def gmm_distance_figure(panel: dict, imt: str = "PGA") -> go.Figure:
         fig.update_layout(template="plotly_white")
         return fig
     entry = gmm["imts"][imt]
-    unit = "cm/s" if imt == "PGV" else "cm/s^2"
+    unit = "cm/s" if imt == "PGV" else "cm/s²"
     fig = make_subplots(
         rows=2,
         cols=1,
@@ -248,9 +271,9 @@ def gmm_distance_figure(panel: dict, imt: str = "PGA") -> go.Figure:
             col=1,
         )
     fig.add_hline(y=0.0, line={"color": "grey", "width": 1}, row=2, col=1)
-    fig.update_xaxes(type="log", title_text="distance (km)", row=2, col=1)
-    fig.update_xaxes(type="log", row=1, col=1)
-    fig.update_yaxes(type="log", title_text=f"{imt} ({unit})", row=1, col=1)
+    fig.update_xaxes(**log_axis(), title_text="distance (km)", row=2, col=1)
+    fig.update_xaxes(**log_axis(), row=1, col=1)
+    fig.update_yaxes(**log_axis(), title_text=f"{imt} ({unit})", row=1, col=1)
     fig.update_yaxes(title_text="ln(obs / median)", row=2, col=1)
     fig.update_layout(template="plotly_white", height=650)
     return fig
@@ -263,7 +286,7 @@ def distributions_figure(
     titles = {
         "arias_m_s": "Arias intensity, log10 (m/s)",
         "d5_95_s": "significant duration D5-95 (s)",
-        "pga_cm_s2": "PGA, log10 (cm/s^2)",
+        "pga_cm_s2": "PGA, log10 (cm/s²)",
         "pgv_cm_s": "PGV, log10 (cm/s)",
         "cav_cm_s": "CAV, log10 (cm/s)",
     }
@@ -374,6 +397,6 @@ def waveform_figure(
                 col=col,
             )
     fig.update_xaxes(title_text="time (s)", row=3)
-    fig.update_yaxes(title_text="cm/s^2", col=1)
+    fig.update_yaxes(title_text="cm/s²", col=1)
     fig.update_layout(template="plotly_white", height=600)
     return fig

@@ -28,6 +28,7 @@ __all__ = [
     "SPLIT_COLOURS",
     "build_map",
     "event_station_lines",
+    "focus_on",
     "legend",
     "load_outline",
     "map_html",
@@ -258,6 +259,49 @@ def event_station_lines(table: pd.DataFrame, event_id: str) -> dict:
     }
 
 
+def focus_on(
+    table: pd.DataFrame, *, event_id: str | None = None, station: str | None = None
+) -> tuple[dict | None, list[tuple[float, float]], list[list[float]] | None]:
+    """Paths, ring and zoom for a chosen event (its stations) or station (its events).
+
+    Returns ``(lines, highlight, focus)`` for :func:`build_map`: GeoJSON paths from the
+    epicentre to each station (or from the station to each epicentre), the chosen point, and
+    the bounds ([[south, west], [north, east]]) holding it and the other ends of its paths.
+    """
+    cols = ["event_latitude", "event_longitude", "station_latitude", "station_longitude"]
+    codes = table["network"].astype(str) + "." + table["station"].astype(str)
+    if event_id is not None:
+        rows = table[(table["event_id"].astype(str) == str(event_id)).to_numpy(dtype=bool)]
+        here = ("event_latitude", "event_longitude")
+    elif station is not None:
+        rows = table[(codes == station).to_numpy(dtype=bool)]
+        here = ("station_latitude", "station_longitude")
+    else:
+        return None, [], None
+    rows = rows.dropna(subset=cols)
+    if rows.empty:
+        return None, [], None
+    coords = rows[cols].to_numpy(dtype=float)
+    lines = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "MultiLineString",
+                    "coordinates": [[[c[1], c[0]], [c[3], c[2]]] for c in coords],
+                },
+                "properties": {"kind": "paths", "n": len(coords)},
+            }
+        ],
+    }
+    lats = np.concatenate([coords[:, 0], coords[:, 2]])
+    lons = np.concatenate([coords[:, 1], coords[:, 3]])
+    point = (float(rows[here[0]].iloc[0]), float(rows[here[1]].iloc[0]))
+    focus = [[float(lats.min()), float(lons.min())], [float(lats.max()), float(lons.max())]]
+    return lines, [point], focus
+
+
 def _point_style(feature: dict) -> dict:
     props = feature["properties"]
     station = props["kind"] == "station"
@@ -280,11 +324,15 @@ def build_map(
     centre: tuple[float, float] | None = None,
     zoom_start: int = 6,
     legend: list[tuple[str, str]] | None = None,
+    highlight: list[tuple[float, float]] | None = None,
+    focus: list[list[float]] | None = None,
 ) -> folium.Map:
     """A folium map with no tiles, the outline, the points layer and optional paths.
 
     ``static_url`` is where the app serves ``static/leaflet/leaflet.{js,css}``; ``legend``
-    lists (label, colour) pairs drawn in a box at the bottom left.
+    lists (label, colour) pairs drawn in a box at the bottom left. ``highlight`` rings the
+    chosen event or station (lat, lon) and ``focus`` ([[south, west], [north, east]]) is what
+    the map zooms to instead of every point.
     """
     fmap = folium.Map(
         location=list(centre or _ITALY_CENTRE),
@@ -318,7 +366,7 @@ def build_map(
         folium.GeoJson(
             lines,
             name="paths",
-            style_function=lambda _f: {"color": "#d62728", "weight": 1.2, "opacity": 0.7},
+            style_function=lambda _f: {"color": "#d62728", "weight": 2.0, "opacity": 0.9},
             interactive=False,
         ).add_to(fmap)
     if points["features"]:
@@ -327,26 +375,39 @@ def build_map(
             name="records",
             marker=folium.CircleMarker(),
             style_function=_point_style,
-            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
+            # direction "auto" opens the tooltip towards the map's centre, so that a marker
+            # near an edge keeps its label inside the map.
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, direction="auto"),
         ).add_to(fmap)
         lons = [f["geometry"]["coordinates"][0] for f in points["features"]]
         lats = [f["geometry"]["coordinates"][1] for f in points["features"]]
-        if centre is None and len(points["features"]) > 1:
+        if focus is not None:
+            fmap.fit_bounds(focus, padding=(30, 30), max_zoom=10)
+        elif centre is None and len(points["features"]) > 1:
             fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20))
+    for lat, lon in highlight or []:
+        folium.CircleMarker(
+            [lat, lon], radius=14, color="#d62728", weight=3, fill=False, interactive=False
+        ).add_to(fmap)
     if legend:
-        rows = "".join(
-            f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
-            f'background:{html.escape(colour)};margin-right:4px"></span>{html.escape(label)}</div>'
-            for label, colour in legend
-        )
-        fmap.get_root().html.add_child(
-            folium.Element(
-                '<div class="seisgan-legend" style="position:absolute;right:10px;top:10px;'
-                "z-index:1000;background:rgba(255,255,255,0.85);padding:4px 6px;"
-                f'font:11px sans-serif;border-radius:4px">{rows}</div>'
-            )
-        )
+        _add_legend(fmap, legend)
     return fmap
+
+
+def _add_legend(fmap: folium.Map, legend: list[tuple[str, str]]) -> None:
+    """A box of (label, colour) rows at the top right of the map."""
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:10px;height:10px;border-radius:50%;'
+        f'background:{html.escape(colour)};margin-right:4px"></span>{html.escape(label)}</div>'
+        for label, colour in legend
+    )
+    fmap.get_root().html.add_child(
+        folium.Element(
+            '<div class="seisgan-legend" style="position:absolute;right:10px;top:10px;'
+            "z-index:1000;background:rgba(255,255,255,0.85);padding:4px 6px;"
+            f'font:11px sans-serif;border-radius:4px">{rows}</div>'
+        )
+    )
 
 
 def legend(kind: str) -> list[tuple[str, str]]:

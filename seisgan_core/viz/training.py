@@ -13,10 +13,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from seisgan_core.viz.axes import log_axis
+
 __all__ = [
     "PANEL_COLUMNS",
+    "bin_spectra_figure",
     "loss_overlay",
     "pga_against_gmm",
+    "psa_against_gmm",
     "samples_figure",
     "stats_figure",
     "training_panel",
@@ -158,6 +162,29 @@ def stats_figure(metrics: pd.DataFrame, statistic: str = "max") -> go.Figure:
     return fig
 
 
+def _gmm_band(x: np.ndarray, median: np.ndarray, sigma_ln, name: str) -> go.Figure:
+    """A figure with a model's ±1 sigma band (grey) and median (black line) against ``x``."""
+    x = np.asarray(x, dtype=float)
+    median = np.asarray(median, dtype=float)
+    sigma = np.broadcast_to(np.asarray(sigma_ln, dtype=float), median.shape)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=np.concatenate([x, x[::-1]]),
+            y=np.concatenate([median * np.exp(sigma), (median * np.exp(-sigma))[::-1]]),
+            fill="toself",
+            fillcolor="rgba(120,120,120,0.2)",
+            line={"width": 0},
+            name=f"{name} ±1σ",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(x=x, y=median, mode="lines", name=f"{name} median", line={"color": "#333333"})
+    )
+    return fig
+
+
 def pga_against_gmm(
     distance_km: np.ndarray,
     pga_cm_s2: np.ndarray,
@@ -169,30 +196,7 @@ def pga_against_gmm(
     label: str = "generated",
 ) -> go.Figure:
     """PGA of samples against distance over a ground-motion model's median and +/-1 sigma."""
-    sigma = np.broadcast_to(np.asarray(gmm_sigma_ln, dtype=float), np.shape(gmm_median_cm_s2))
-    upper = np.asarray(gmm_median_cm_s2) * np.exp(sigma)
-    lower = np.asarray(gmm_median_cm_s2) * np.exp(-sigma)
-    fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=np.concatenate([gmm_distance_km, gmm_distance_km[::-1]]),
-            y=np.concatenate([upper, lower[::-1]]),
-            fill="toself",
-            fillcolor="rgba(120,120,120,0.2)",
-            line={"width": 0},
-            name=f"{gmm_name} ±1σ",
-            hoverinfo="skip",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=gmm_distance_km,
-            y=gmm_median_cm_s2,
-            mode="lines",
-            name=f"{gmm_name} median",
-            line={"color": "#333333"},
-        )
-    )
+    fig = _gmm_band(gmm_distance_km, gmm_median_cm_s2, gmm_sigma_ln, gmm_name)
     fig.add_trace(
         go.Scatter(
             x=distance_km,
@@ -202,7 +206,93 @@ def pga_against_gmm(
             marker={"size": 8, "color": "#d62728"},
         )
     )
-    fig.update_xaxes(type="log", title_text="distance (km)")
-    fig.update_yaxes(type="log", title_text="PGA (cm/s²)")
+    fig.update_xaxes(**log_axis(), title_text="distance (km)")
+    fig.update_yaxes(**log_axis(), title_text="PGA (cm/s²)")
     fig.update_layout(height=380, margin={"l": 60, "r": 10, "t": 30, "b": 40})
+    return fig
+
+
+def psa_against_gmm(
+    periods_s: np.ndarray,
+    psa_cm_s2: np.ndarray,
+    *,
+    gmm_median_cm_s2: np.ndarray,
+    gmm_sigma_ln: np.ndarray,
+    gmm_name: str = "BSSA14",
+    label: str = "generated",
+) -> go.Figure:
+    """Generated response spectra (one thin line per sample, their median bold) over a
+    ground-motion model's median spectrum for the scenario and its ±1 sigma band."""
+    periods = np.asarray(periods_s, dtype=float)
+    fig = _gmm_band(periods, gmm_median_cm_s2, gmm_sigma_ln, gmm_name)
+    psa = np.atleast_2d(np.asarray(psa_cm_s2, dtype=float))
+    for i, row in enumerate(psa):
+        fig.add_trace(
+            go.Scatter(
+                x=periods,
+                y=row,
+                mode="lines",
+                line={"color": "#d62728", "width": 0.6},
+                opacity=0.5,
+                name=f"{label} {i + 1}",
+                showlegend=False,
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=np.median(psa, axis=0),
+            mode="lines",
+            name=f"{label}, median of {len(psa)}",
+            line={"color": "#d62728", "width": 2.5},
+        )
+    )
+    fig.update_xaxes(**log_axis(), title_text="period (s)")
+    fig.update_yaxes(**log_axis(), title_text="PSA, 5 % damping (cm/s²)")
+    fig.update_layout(height=380, margin={"l": 60, "r": 10, "t": 30, "b": 40})
+    return fig
+
+
+def bin_spectra_figure(
+    periods_s: np.ndarray,
+    curves: Mapping[str, np.ndarray],
+    *,
+    title: str = "",
+    y_title: str = "RotD50 PSA, 5 % damping (cm/s²)",
+) -> go.Figure:
+    """Median and 16-84 % band of each set's spectra (name -> (n, n_periods)), one colour
+    per set: real and generated records of the same scenario bin."""
+    colours = {"real": "#1f77b4", "generated": "#d62728"}
+    periods = np.asarray(periods_s, dtype=float)
+    fig = go.Figure()
+    for name, values in curves.items():
+        values = np.atleast_2d(np.asarray(values, dtype=float))
+        if values.shape[0] == 0:
+            continue
+        lo, mid, hi = np.percentile(values, [16, 50, 84], axis=0)
+        colour = colours.get(name, "#555555")
+        fig.add_trace(
+            go.Scatter(
+                x=np.concatenate([periods, periods[::-1]]),
+                y=np.concatenate([hi, lo[::-1]]),
+                fill="toself",
+                fillcolor=colour,
+                opacity=0.2,
+                line={"width": 0},
+                name=f"{name} 16-84 %",
+                hoverinfo="skip",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=periods,
+                y=mid,
+                mode="lines",
+                name=f"{name}, median of {values.shape[0]}",
+                line={"color": colour, "width": 2},
+            )
+        )
+    fig.update_xaxes(**log_axis(), title_text="period (s)")
+    fig.update_yaxes(**log_axis(), title_text=y_title)
+    fig.update_layout(height=400, margin={"l": 60, "r": 10, "t": 40, "b": 40}, title=title or None)
     return fig

@@ -105,6 +105,23 @@ def test_run_progress_time_left():
     assert p["heartbeat_age_s"] == 3.0
 
 
+def test_run_progress_inside_the_first_epoch_from_the_trainers_status():
+    # 30 of 120 batches at 4 batches/s, 3 epochs: 90 + 240 + 240 batches to go = 142.5 s
+    status = {"epoch": 0, "epochs": 3, "batch": 30, "batches": 120, "batches_per_s": 4.0,
+              "samples_per_s": 64.0}  # fmt: skip
+    p = appstate.run_progress(status, [])
+    assert p["fraction"] == pytest.approx(30 / 120 / 3)
+    assert p["seconds_left"] == pytest.approx((3 - 0.25) * 120 / 4.0)
+    assert p["samples_per_s"] == 64.0
+    assert appstate.progress_text(p) == "epoch 0 of 3 · batch 30 of 120 · 8 %"
+    # once epochs are measured, their mean duration gives the time left
+    later = appstate.run_progress({**status, "epoch": 1}, [{"epoch": 1, "seconds": 40.0}])
+    assert later["seconds_left"] == pytest.approx(40.0 * (3 - 1 - 0.25))
+    assert appstate.page_message("stopped in epoch 1; continue with --resume") == (
+        "stopped in epoch 1; press Resume training to continue"
+    )
+
+
 def test_missing_parts_names_the_module():
     missing = appstate.missing_parts(["run store"])
     for reason in missing.values():
@@ -141,7 +158,7 @@ def test_runs_table_marks_dead_running_runs_failed(tmp_path):
     assert table.loc[0, "loss_generator"] is None or pd.isna(table.loc[0, "loss_generator"])
     assert appstate.format_number(None) == "–" and appstate.format_number(0.12345) == "0.123"
     assert table["state"].tolist() == ["failed", "finished"]
-    assert table.loc[0, "epoch"] == "2 / 5"
+    assert table.loc[0, "progress"] == "epoch 2 of 5 · 40 %"
     assert table.loc[0, "loss_critic"] == -0.5
     assert pd.isna(table.loc[1, "loss_critic"])
 
@@ -159,8 +176,10 @@ def test_prepare_argv_matches_the_cli(tmp_path):
         networks=["IT", "IV"],
         split_fractions=(0.7, 0.2, 0.1),
         include_noise=False,
+        progress_file=tmp_path / "progress.json",
     )
     args = build_parser().parse_args(argv)
+    assert args.progress_file == str(tmp_path / "progress.json")
     assert args.sources == [str(tmp_path / "raw")]
     assert (args.mode, args.mw_min, args.distance_max, args.anywhere) == ("study", 4.5, 100.0, True)
     assert args.networks == "IT,IV" and args.split == "0.7,0.2,0.1" and args.no_noise
@@ -169,10 +188,18 @@ def test_prepare_argv_matches_the_cli(tmp_path):
         appstate.prepare_argv([tmp_path], tmp_path / "o", split_fractions=(0.5, 0.1, 0.1))
 
 
-def test_tqdm_fraction():
-    assert appstate.tqdm_fraction("prepare:  42%|####      | 42/100 [00:01<00:02]") == 0.42
-    assert appstate.tqdm_fraction("100%|##########| 5/5") == 1.0
-    assert appstate.tqdm_fraction("Traceback (most recent call last):") is None
+def test_prepare_progress_from_its_json_channel(tmp_path):
+    from seisgan_core.commands.demo import write_progress
+
+    path = tmp_path / "progress.json"
+    write_progress(str(path), state="running", fraction=0.42, message="reading IT.AQG")
+    assert appstate.prepare_progress(appstate.read_json(path)) == (0.42, "reading IT.AQG")
+    assert appstate.prepare_progress(None) == (0.0, "starting")
+    write_progress(str(path), state="finished", fraction=1.0, message="prepared", n_records=1200,
+                   n_noise=200)  # fmt: skip
+    assert appstate.prepare_outcome("mine", appstate.read_json(path)) == (
+        "Prepared mine: 1,200 records and 200 noise windows. It is selected below."
+    )
 
 
 def test_demo_records_from_the_environment(monkeypatch):
@@ -223,3 +250,35 @@ def test_scenario_table_imputes_vs30_as_the_trainer_and_drops_missing_mw():
     assert out.loc[1, "vs30_m_s"] == 250.0
     assert appstate.scenario_table(table, ["vs30_m_s"])["vs30_m_s"].notna().all()
     assert len(appstate.scenario_table(table, [])) == 8
+
+
+def test_export_names_say_run_checkpoint_format_and_count():
+    names = {
+        fmt: appstate.export_file_name("demo", "best", 40, fmt, 16)
+        for fmt in ("asdf", "mseed", "sac", "csv")
+    }
+    assert names == {
+        "asdf": "demo_best-e0040_asdf_16-records.h5",
+        "mseed": "demo_best-e0040_mseed_16-records.zip",
+        "sac": "demo_best-e0040_sac_16-records.zip",
+        "csv": "demo_best-e0040_csv_16-records.zip",
+    }
+    assert appstate.export_file_name("demo", "12", 12, "sac", 3) == "demo_e0012_sac_3-records.zip"
+    label = appstate.export_button_label("mseed", 1200, "cm/s2")
+    assert label == "miniSEED · 1,200 records · cm/s²"
+
+
+def test_restore_values_prefers_the_url_then_the_session_then_the_default():
+    defaults = {"mw_min": 4.0, "italy": True, "networks": ()}
+    query = appstate.query_values({"mw_min": 3.5, "italy": False, "networks": ("IT", "IV")})
+    assert query == {"mw_min": "3.5", "italy": "False", "networks": "IT, IV"}
+    assert appstate.restore_values(defaults, query, None) == {
+        "mw_min": 3.5,
+        "italy": False,
+        "networks": ("IT", "IV"),
+    }
+    saved = {"mw_min": 5.0, "italy": True, "networks": ("IV",)}
+    assert appstate.restore_values(defaults, {}, saved) == saved
+    # a value in the URL that does not parse is ignored
+    assert appstate.restore_values(defaults, {"mw_min": "abc"}, saved)["mw_min"] == 5.0
+    assert appstate.restore_values(defaults, {"mw_min": "abc"}, None)["mw_min"] == 4.0

@@ -93,7 +93,9 @@ def test_home_reads_a_folder_confined_to_the_data_roots(home):
     next(b for b in at.button if b.label == "Read").click()
     at.run()
     assert not at.exception
-    assert at.success[0].value.startswith("1 records of 1 events at 1 stations read from")
+    assert at.success[0].value.startswith(
+        "1 earthquake records of 1 events at 1 stations read from"
+    )
     skipped = frame_with(at, "reason")
     assert len(skipped) >= 1
     listed = frame_with(at, "path")  # relative to the folder read: no server path shown
@@ -122,7 +124,7 @@ def test_home_upload_saves_under_a_safe_name_and_reads(home):
     assert not at.exception, [e.value for e in at.exception]
     saved = sorted(p.name for p in (home / "data" / "raw" / "my-upload").iterdir())
     assert saved == [f"IT.ST01..HN{c}.D.EV001.ACC.ASC" for c in "ENZ"]  # no '..' kept
-    assert at.success[0].value.startswith("1 records of 1 events at 1 stations")
+    assert at.success[0].value.startswith("1 earthquake records of 1 events at 1 stations")
 
 
 @pytest.mark.slow
@@ -155,12 +157,18 @@ def test_data_page_selects_as_the_study_and_shows_the_numbers(home):
     at = run_page("data")
     assert at.query_params["archive"] == "archive: test"
     # Mw > 4 (exclusive) drops EV000 (Mw 4.0) and EV003 (no Mw); ST00 (41.5N 12.5E) is at sea
+    # counted over the selection, earthquakes and noise windows apart
     assert metrics(at) == {
-        "Records": "8",
+        "Earthquake records": "8",
+        "Noise windows": "0",
         "Events": "2",
         "Stations": "4",
-        "Records without Mw": "5",
+        "Records without Mw": "0",
     }
+    assert any(
+        "Selected from 20 earthquake records of 4 events at 5 stations" in c.value
+        for c in at.caption
+    )
     removed = dict(frame_with(at, "records removed").itertuples(index=False))
     assert removed["mw > 4"] == 10
     assert removed["station in Italy"] == 2
@@ -188,14 +196,52 @@ def test_data_page_event_and_record_from_the_url(home):
     )
     assert at.query_params["event"] == "EV002"
     assert at.query_params["record"] == "EV002.IT.ST02..HN"
-    event_records = frame_with(at, "epicentral_distance_km")
-    assert sorted(event_records["station"]) == ["ST01", "ST02", "ST03", "ST04"]  # ST00 at sea
+    assert next(s for s in at.selectbox if s.label == "Record").value == "EV002.IT.ST02..HN"
+    event_records = frame_with(at, "R_epi (km)")
+    assert sorted(event_records["station"]) == ["IT.ST01", "IT.ST02", "IT.ST03", "IT.ST04"]
+    # nearest first; R_hypo = sqrt(R_epi^2 + depth^2) >= R_epi >= R_JB
+    r_epi = event_records["R_epi (km)"].to_numpy(dtype=float)
+    assert np.all(np.diff(r_epi) >= 0)
+    assert np.all(event_records["R_hypo (km)"].to_numpy(dtype=float) >= r_epi)
+    assert np.all(event_records["R_JB (km)"].to_numpy(dtype=float) <= r_epi)
+    assert list(event_records.columns[-3:]) == ["EC8", "Vs30 (m/s)", "PGA (cm/s²)"]
+    # the event is named by origin time, place, Mw and depth, not by its id
+    title = at.subheader[0].value
+    assert " UTC · " in title and "Mw " in title and "km deep" in title and "EV002" not in title
+
+
+def test_data_page_station_from_the_url_lists_its_records(home):
+    at = run_page("data", {"archive": "archive: test", "station": "IT.ST02"})
+    records = frame_with(at, "R_epi (km)")
+    assert set(records["station"]) == {"IT.ST02"}
+    assert len(records) == 2  # Mw > 4 keeps EV001 and EV002
+    assert at.subheader[0].value == "Records at station IT.ST02"
+
+
+def test_data_page_keeps_bounds_and_record_across_pages(home):
+    at = run_page("data")
+    next(n for n in at.sidebar.number_input if n.label == "Mw above").set_value(3.0).run()
+    record = next(s for s in at.selectbox if s.label == "Record")
+    chosen = record.options[-1]
+    record.set_value(chosen).run()
+    assert at.query_params["mw_min"] == "3.0" and at.query_params["record"] == chosen
+    # another bound changes: the chosen record is still in the selection and stays chosen
+    next(n for n in at.sidebar.number_input if n.label == "Depth below (km)").set_value(40.0).run()
+    assert next(s for s in at.selectbox if s.label == "Record").value == chosen
+    # leave the page and come back: the bounds and the record are as they were
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    assert next(n for n in at.sidebar.number_input if n.label == "Mw above").value == 3.0
+    assert next(n for n in at.sidebar.number_input if n.label == "Depth below (km)").value == 40.0
+    assert next(s for s in at.selectbox if s.label == "Record").value == chosen
+    assert metrics(at)["Earthquake records"] == "12"
 
 
 def test_data_page_bounds_change_the_numbers(home):
     at = run_page("data")
     at.sidebar.number_input[0].set_value(3.0).run()  # Mw above 3: EV000 comes back
-    assert metrics(at)["Records"] == "12"
+    assert metrics(at)["Earthquake records"] == "12"
     assert metrics(at)["Events"] == "3"
 
 
@@ -223,9 +269,16 @@ def test_prepare_page_builds_a_set_in_the_background(home):
     assert (out / "records.parquet").is_file(), jobs.tail_lines(log)
     # Mw > 3 keeps EV000-EV002 (EV003 has no Mw) at the four stations in Italy
     assert np.load(out / "waveforms.npy", mmap_mode="r").shape == (12, 3, 8000)
-    at.run()
-    names = next(s for s in at.selectbox if s.label == "Prepared set").options
-    assert "from-page" in names
+    at.run()  # the page sees the job ended: it reruns with the message and the new set
+    # it says it finished, with the counts from the command's progress file, and selects it
+    assert any("Prepared from-page: 12 records and" in s.value for s in at.success), [
+        e.value for e in [*at.success, *at.error, *at.code]
+    ]
+    chosen = next(s for s in at.selectbox if s.label == "Prepared set")
+    assert chosen.value == "from-page"
+    progress = json.loads((home / "data" / "processed" / ".app" / "from-page" / "progress.json")
+                          .read_text())  # fmt: skip
+    assert progress["state"] == "finished" and progress["n_records"] == 12
 
 
 @pytest.fixture(scope="module")
@@ -270,7 +323,7 @@ def test_train_page_shows_runs_and_follows_one(home):
             "run": "tiny-run",
             "preset": "demo",
             "state": "finished",
-            "epoch": "3 / 10",
+            "progress": "epoch 3 of 10 · 30 %",
             "loss_critic": pytest.approx(-1 / 3),
             "loss_generator": 1.5,
             "message": "test run",
@@ -283,6 +336,8 @@ def test_train_page_shows_runs_and_follows_one(home):
         "Samples per second": "53.0",
         "Time left": "–",
     }
+    # the bar says what the table says
+    assert any("finished: epoch 3 of 10 · 30 %" in str(p.proto.text) for p in at.get("progress"))
 
 
 def test_a_run_whose_process_died_shows_failed_with_its_log(home):
@@ -337,7 +392,7 @@ def test_train_page_starts_a_real_run_and_refuses_a_second(trained, monkeypatch)
     at = run_page("train", {"run": "page-run"})
     runs = frame_with(at, "preset").set_index("run")
     assert runs.loc["page-run", "state"] == "finished", jobs.tail_lines(log)
-    assert runs.loc["page-run", "epoch"] == "2 / 2"
+    assert runs.loc["page-run", "progress"] == "epoch 2 of 2 · 100 %"
 
 
 @pytest.mark.slow
@@ -346,15 +401,36 @@ def test_samples_page_epoch_from_url_and_conditional_generation(trained, monkeyp
     at = run_page("samples", {"run": "cond-run", "epoch": "1"})
     assert at.select_slider[0].value == 1
     assert at.query_params["epoch"] == "1"
-    sliders = {s.label: s for s in at.slider}
-    assert {"Mw", "Epicentral distance (km)", "Depth (km)", "Vs30 (m/s)"} <= set(sliders)
+    from seisgan_core import scenarios
+
+    sliders = {s.label.split(" · ")[0]: s for s in at.slider}
+    assert {"Mw", "R_epi (km)", "Depth (km)", "Vs30 (m/s)"} <= set(sliders)
+    # each slider names the training data's range, and a value beyond it is called out
+    config = json.loads((trained / "models" / "cond-run" / "config.json").read_text())
+    ranges = scenarios.training_ranges_of(config, trained)
+    lo, hi = ranges["mw"]
+    assert sliders["Mw"].label == f"Mw · trained {lo:.3g}–{hi:.3g}"
+    assert not at.warning
     sliders["Mw"].set_value(6.0).run()
     assert not at.exception
     assert at.query_params["run"] == "cond-run"
     shown = metrics(at)
-    # BSSA14 at Mw 6, 30 km, Vs30 450 m/s predicts a PGA of tens to a few hundred cm/s^2
-    assert 20.0 < float(shown["BSSA14 median PGA here (cm/s²)"]) < 400.0
+    # BSSA14 at Mw 6, 30 km, Vs30 450 m/s predicts a PGA of tens to a few hundred cm/s²,
+    # shown to three significant figures
+    median = shown["BSSA14 median PGA here (cm/s²)"]
+    assert 20.0 < float(median) < 400.0 and len(median.replace(".", "")) <= 3
     assert "Mean residual ln(generated / BSSA14)" in shown
+    if 6.0 > hi:
+        assert f"Mw 6 above the training maximum {hi:.3g}" in at.warning[0].value
+    # the generated RotD50 over BSSA14's spectrum for the scenario and its sigma band
+    spectrum = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    names = [t.get("name") for t in spectrum["data"]]
+    assert names[:2] == ["BSSA14 ±1σ", "BSSA14 median"] and names[-1].startswith(
+        "generated RotD50, median of"
+    )
+    band = plotly_array(spectrum["data"][0]["y"])
+    middle = plotly_array(spectrum["data"][1]["y"])
+    assert np.all(band[: len(middle)] > middle) and np.all(band[len(middle) :][::-1] < middle)
 
 
 @pytest.mark.slow
@@ -374,8 +450,21 @@ def test_compare_page_panel_of_a_trained_run(trained, monkeypatch):
     assert float(shown["PSA median |ln bias|"]) >= 0.0
     study = frame_with(at, "statistic")
     assert len(study) == 9
-    names = [b.label for b in at.get("download_button")]
-    assert names == ["asdf", "mseed", "sac", "csv"]
+    assert "not given" in set(study["real"])  # Run 3's max: the study gives none
+    # one Mw and distance bin on both sides: the whole grid holds every compared record
+    bins = {s.label: s for s in at.select_slider}
+    bins["Mw bin"].set_value((3.0, 8.0))
+    bins["R_epi bin (km)"].set_value((0, 300)).run()
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    in_bin = next(c for c in charts if "Mw 3.0–8.0" in str(c["layout"].get("title", "")))
+    names = [t["name"] for t in in_bin["data"]]
+    assert names[1].startswith("real, median of ") and names[3].startswith("generated, median of")
+    assert names[1].split()[-1] == names[3].split()[-1]  # as many on each side
+    buttons = at.get("download_button")
+    labels = [b.proto.label for b in buttons]
+    assert [label.split(" · ")[0] for label in labels] == ["ASDF", "miniSEED", "SAC", "CSV"]
+    assert all(label.endswith(" records · cm/s²") for label in labels)
+    # the file names (run, checkpoint, format, count): test_appstate's export-name test
 
 
 def test_samples_page_play_steps_through_the_epochs(home):
@@ -479,3 +568,30 @@ def test_data_page_shows_the_archives_own_products_beside_the_projects(home):
     titles = [(layout.get("title") or {}).get("text", "") for layout in layouts]
     assert any(t.startswith("SA N: largest difference") for t in titles)
     assert "VEL N" in titles
+
+
+def test_data_page_record_viewer_units_motion_and_downloads(home):
+    at = run_page("data", {"archive": "archive: test", "record": "EV002.IT.ST02..HN"})
+    record = json.loads(at.get("plotly_chart")[2].proto.spec)
+    assert record["layout"]["yaxis"]["title"]["text"] == "E (cm/s²)"
+    assert record["layout"]["xaxis3"]["title"]["text"] == "time (UTC)"
+    peaks = [t for t in record["data"] if t.get("mode") == "markers+text"]
+    # component c of record (2, 2) peaks at 3 * 3 * (c + 1) cm/s² (app_support.esm_archive)
+    assert [p["text"][0] for p in peaks] == ["PGA 9 cm/s²", "PGA 18 cm/s²", "PGA 27 cm/s²"]
+    next(r for r in at.radio if r.label == "Acceleration in").set_value("g").run()
+    record = json.loads(at.get("plotly_chart")[2].proto.spec)
+    assert record["layout"]["yaxis"]["title"]["text"] == "E (g)"
+    peaks = [t for t in record["data"] if t.get("mode") == "markers+text"]
+    assert peaks[0]["text"][0] == f"PGA {9 / 980.665:.3g} g"
+    next(r for r in at.radio if r.label == "Show").set_value("velocity").run()
+    record = json.loads(at.get("plotly_chart")[2].proto.spec)
+    assert record["layout"]["yaxis"]["title"]["text"] == "E (cm/s)"
+    assert any("integrated from the acceleration" in c.value for c in at.caption)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == [f"{f} (cm/s², 3 components)" for f in ("ASDF", "miniSEED", "SAC", "ASCII")]
+    # the PSA beside the components: their geometric mean and RotD50
+    psa = json.loads(at.get("plotly_chart")[4].proto.spec)
+    names = [t["name"] for t in psa["data"]]
+    assert names == ["E", "N", "Z", "geometric mean (E, N)", "RotD50"]
+    # bounds, record and unit survive the radio changes
+    assert at.query_params["record"] == "EV002.IT.ST02..HN"

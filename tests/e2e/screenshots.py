@@ -32,6 +32,32 @@ def wait_idle(pg, timeout_ms: int = 180000) -> None:
         )
 
 
+def click_largest_event(page) -> None:
+    """Click the Data map's largest event marker (its biggest Mw) with the mouse."""
+    frame_el = page.locator("iframe").first
+    frame = frame_el.element_handle().content_frame()
+    frame.wait_for_selector(".leaflet-container", timeout=60000)
+    point = frame.evaluate(
+        """() => {
+            const events = [], stations = [];
+            window.map.eachLayer(l => {
+                const p = l.feature && l.feature.properties;
+                if (!p || (p.kind !== 'event' && p.kind !== 'station')) return;
+                const xy = window.map.latLngToContainerPoint(l.getLatLng());
+                (p.kind === 'event' ? events : stations).push({r: p.radius, x: xy.x, y: xy.y});
+            });
+            // the largest event with no station marker drawn over it
+            const clear = e => stations.every(s => Math.hypot(s.x - e.x, s.y - e.y) > 8);
+            events.sort((a, b) => b.r - a.r);
+            const hit = events.find(clear) || events[0];
+            return {x: hit.x, y: hit.y};
+        }"""
+    )
+    box = frame_el.bounding_box()
+    page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    page.wait_for_url("**event=**", timeout=60000)
+
+
 def main(home: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -61,6 +87,9 @@ def main(home: Path) -> None:
             for name in PAGES:
                 if name != "home":
                     page.locator('[data-testid="stSidebarNav"] a', has_text=name.title()).click()
+                    wait_idle(page)
+                if name == "data":  # click the largest event, as a user would
+                    click_largest_event(page)
                     wait_idle(page)
                 page.wait_for_timeout(2000)  # map zoom animations
                 tmp = out / f".{name}.png.tmp"

@@ -76,24 +76,55 @@ def test_page_loads_clean_and_offline(page, server, name):
     save_screenshot(page, name)
 
 
-def map_layers(pg) -> dict[str, int]:
-    """What Leaflet drew in the page's map iframe (a canvas: counted from the map's layers)."""
+def map_frame(pg):
+    """The frame holding the page's Leaflet map (st_folium's component, or a plain iframe)."""
     frame_el = pg.locator("iframe").first
     frame_el.wait_for(timeout=30000)
     frame = frame_el.element_handle().content_frame()
     frame.wait_for_selector(".leaflet-container", timeout=30000)
+    return frame
+
+
+_LEAFLET_MAP = "(window.map || window[Object.keys(window).find(k => k.startsWith('map_'))])"
+
+
+def map_layers(pg) -> dict[str, int]:
+    """What Leaflet drew in the page's map iframe (a canvas: counted from the map's layers)."""
+    frame = map_frame(pg)
+    frame.wait_for_function(f"() => {_LEAFLET_MAP} !== undefined", timeout=30000)
     return frame.evaluate(
-        """() => {
-            const key = Object.keys(window).find(k => k.startsWith('map_'));
-            const n = {markers: 0, lines: 0, polygons: 0};
-            window[key].eachLayer(l => {
-                if (l instanceof L.CircleMarker) n.markers += 1;
+        f"""() => {{
+            const n = {{markers: 0, lines: 0, polygons: 0, rings: 0}};
+            {_LEAFLET_MAP}.eachLayer(l => {{
+                if (l instanceof L.CircleMarker) {{
+                    n.markers += l.feature ? 1 : 0;
+                    n.rings += l.feature ? 0 : 1;
+                }}
                 else if (l instanceof L.Polygon) n.polygons += 1;
                 else if (l instanceof L.Polyline) n.lines += 1;
-            });
+            }});
             return n;
-        }"""
+        }}"""
     )
+
+
+def click_marker(pg, prop: str, value: str) -> None:
+    """Click, with the mouse, the map's circle marker whose feature has ``prop == value``."""
+    frame_el = pg.locator("iframe").first
+    frame = map_frame(pg)
+    point = frame.evaluate(
+        f"""() => {{
+            let hit = null;
+            {_LEAFLET_MAP}.eachLayer(l => {{
+                if (l.feature && l.feature.properties[{prop!r}] === {value!r}) hit = l;
+            }});
+            const p = {_LEAFLET_MAP}.latLngToContainerPoint(hit.getLatLng());
+            const box = document.querySelector('.leaflet-container').getBoundingClientRect();
+            return {{x: p.x + box.left, y: p.y + box.top}};
+        }}"""
+    )
+    box = frame_el.bounding_box()
+    pg.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
 
 
 def test_prepare_map_draws_events_by_split_and_charts_draw_traces(page, server):
@@ -103,20 +134,33 @@ def test_prepare_map_draws_events_by_split_and_charts_draw_traces(page, server):
     assert_clean(page)
 
 
-def test_data_map_draws_events_stations_and_an_events_paths(page, server):
+def test_data_map_click_selects_an_event_and_a_station(page, server):
     goto_page(page, server, "data")
     drawn = map_layers(page)
     assert drawn["markers"] == 2 + 4  # two events with Mw > 4, four stations in Italy
     assert drawn["polygons"] >= 20  # Italy and its neighbours
-    assert drawn["lines"] == 0
-    page.get_by_label("Event").click()  # the selectbox
-    page.get_by_role("option", name=re.compile("EV002")).click()
+    assert drawn["lines"] == 0 and drawn["rings"] == 0
+    # a click on the event's marker selects it: the list follows, the map rings it and draws
+    # its paths, and its records are listed nearest first
+    click_marker(page, "event_id", "EV002")
+    page.wait_for_url(re.compile(r"event=EV002"), timeout=60000)
     wait_for_script(page)
-    assert "event=EV002" in page.url
-    assert map_layers(page)["lines"] == 1  # one MultiLineString: the event's four paths
+    drawn = map_layers(page)
+    assert drawn["lines"] == 1 and drawn["rings"] == 1  # one MultiLineString: its four paths
+    event_box = page.locator('[data-testid="stSelectbox"]', has_text="Event").first
+    shown = event_box.locator("input").first.input_value()
+    assert " UTC · " in shown and "Mw 5" in shown, shown
+    assert page.locator("h3", has_text="km deep").count() == 1
+    page.get_by_text("Nearest first.").wait_for(timeout=30000)
+    save_screenshot(page, "data")
+    # a click on a station selects it and lists its records
+    click_marker(page, "station", "IT.ST02")
+    page.wait_for_url(re.compile(r"station=IT\.ST02"), timeout=60000)
+    wait_for_script(page)
+    assert "event=" not in page.url
+    page.get_by_text("Records at station IT.ST02").wait_for(timeout=30000)
     assert plotly_traces(page, 3) >= 3  # the distributions
     assert_clean(page)
-    save_screenshot(page, "data")
 
 
 def test_train_start_follow_and_stop_from_the_page(page, server):
@@ -132,12 +176,10 @@ def test_train_start_follow_and_stop_from_the_page(page, server):
     form.get_by_role("textbox", name="epochs", exact=True).fill("500")
     form.get_by_role("textbox", name="batch_size", exact=True).fill("4")  # 10 training records
     form.get_by_role("button", name="Start training").click()
-    # the run appears, follows live, and shows a running epoch
-    try:
-        page.get_by_text("running: epoch").first.wait_for(timeout=120000)
-    except Exception:
-        page.screenshot(path="/tmp/apptmp/train_fail.png", full_page=True)
-        raise
+    # the run appears and follows live inside an epoch: its batch, from status.json
+    inside = re.compile(r"running: epoch \d+ of 500 · batch \d+ of \d+ · \d+ %")
+    page.get_by_text(inside).first.wait_for(timeout=180000)
+    assert page.get_by_text("Samples per second").count() >= 1
     page.get_by_role("button", name="Stop training").click()
     page.get_by_text("stopped: epoch").first.wait_for(timeout=120000)
     status = (server.home / "models" / "e2e-run" / "status.json").read_text()
@@ -153,4 +195,45 @@ def test_compare_draws_the_panel_of_the_run_trained_above(page, server):
     goto_page(page, server, "compare")
     assert plotly_traces(page, 2, timeout_ms=120000) >= 2  # nearest real beside generated
     assert "run=e2e-run" in page.url
+    assert_clean(page)
+
+
+@pytest.mark.parametrize("fmt", ["ASDF", "miniSEED", "SAC", "ASCII"])
+def test_data_record_downloads_name_and_metadata(page, server, fmt, tmp_path):
+    """Each download of the real record: its file name and the metadata inside."""
+    import io
+    import zipfile
+
+    import obspy
+
+    goto_page(page, server, "data")
+    page.get_by_role("tab", name="Record viewer").click()
+    button = page.get_by_role("button", name=f"{fmt} (cm/s², 3 components)")
+    button.wait_for(timeout=60000)
+    record = re.search(r"record=([^&]+)", page.url).group(1)
+    with page.expect_download(timeout=60000) as info:
+        button.click()
+    download = info.value
+    suffix = {"ASDF": ".h5", "miniSEED": ".mseed", "SAC": ".zip", "ASCII": ".txt"}[fmt]
+    assert download.suggested_filename == f"{record}.{fmt.lower()}{suffix}"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    network, station = record.split(".")[1:3]
+    if fmt == "ASDF":
+        import pyasdf
+
+        with pyasdf.ASDFDataSet(str(path), mode="r") as ds:
+            assert ds.events[0].magnitudes[0].magnitude_type == "Mw"
+            stream = ds.waveforms[f"{network}.{station}"]["processed_acceleration"]
+    elif fmt == "SAC":
+        with zipfile.ZipFile(path) as archive:
+            stream = obspy.Stream(
+                [obspy.read(io.BytesIO(archive.read(n)))[0] for n in sorted(archive.namelist())]
+            )
+        assert stream[0].stats.sac.mag > 4.0 and stream[0].stats.sac.dist > 0
+    else:
+        stream = obspy.read(str(path))
+    assert sorted(tr.stats.channel for tr in stream) == ["HNE", "HNN", "HNZ"]
+    assert {tr.stats.station for tr in stream} == {station}
+    assert stream[0].stats.sampling_rate == pytest.approx(200.0)
     assert_clean(page)

@@ -222,6 +222,12 @@ def test_evaluate_run_uses_the_run_store_contract(prepared, monkeypatch, tmp_pat
     assert cli.main(argv) == 0 and len(calls) == 1  # cached: the run is not asked again
     (run_dir / "checkpoints" / "last.pt").write_bytes(b"a newer checkpoint")
     assert cli.main(argv) == 0 and len(calls) == 2  # a new checkpoint invalidates the cache
+    # by default the run's best.pt is evaluated, as in the app: once there is one, it is the
+    # checkpoint the cache follows, and a newer last.pt changes nothing
+    (run_dir / "checkpoints" / "best.pt").write_bytes(b"the best checkpoint")
+    assert cli.main(argv) == 0 and len(calls) == 3
+    (run_dir / "checkpoints" / "last.pt").write_bytes(b"a later, worse checkpoint")
+    assert cli.main(argv) == 0 and len(calls) == 3
 
 
 def test_bad_generated_files_fail_with_a_message(prepared, tmp_path, capsys):

@@ -241,3 +241,34 @@ def test_tune_stops_a_pruned_trial_after_the_epoch_optuna_says(prepared, tmp_pat
     assert pruned.metrics["epoch"].tolist() == [1]
     assert pruned.status["state"] == "stopped" and "pruned" in pruned.status["message"]
     assert load_run(out / "trials" / "trial_0000").metrics["epoch"].tolist() == [1, 2, 3]
+
+
+def _generate_argv(run: Path, out: Path, *extra: str) -> list[str]:
+    return ["generate", "--run", str(run), "--n", "2", "--out", str(out), *extra]
+
+
+def test_generate_refuses_a_scenario_beyond_the_training_data(conditional_run, tmp_path, capsys):
+    from seisgan_core import scenarios
+
+    ranges = scenarios.training_ranges_of(load_run(conditional_run).config)
+    assert ranges["mw"][1] < 9.5 and ranges["distance_km"][1] < 500
+    far = ["--mw", "9.5", "--distance-km", "500", "--depth-km", "10", "--vs30", "400"]
+    out = tmp_path / "far.npy"
+    assert cli.main(_generate_argv(conditional_run, out, *far)) == 1
+    err = capsys.readouterr().err
+    assert f"Mw 9.5 above the training maximum {ranges['mw'][1]:.3g}" in err
+    assert "R_epi (km) 500 above the training maximum" in err and "--extrapolate" in err
+    assert not out.exists()
+    # asked for on purpose: a warning, and the file
+    assert cli.main(_generate_argv(conditional_run, out, *far, "--extrapolate")) == 0
+    assert "warning: extrapolating: Mw 9.5" in capsys.readouterr().err
+    assert out.is_file()
+
+
+def test_generate_says_which_scenarios_it_chose(conditional_run, tmp_path, capsys):
+    out = tmp_path / "chosen.npy"
+    assert cli.main(_generate_argv(conditional_run, out)) == 0
+    err = capsys.readouterr().err
+    chosen = load_run(conditional_run).sample_conditions
+    assert f"cycling through the run's {len(chosen)} sample scenarios: Mw " in err
+    assert f"Mw {float(chosen[0]['mw']):.3g}" in err

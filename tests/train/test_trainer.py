@@ -263,7 +263,12 @@ def test_a_stop_in_the_middle_of_an_epoch_resumes_bit_for_bit(prepared, tmp_path
     assert stopped.fit() == "stopped"
     state = load_checkpoint(tmp_path / "split" / "checkpoints" / "last.pt")
     assert (state["epoch"], state["batch"]) == (1, 3)
-    assert load_run(tmp_path / "split").status["state"] == "stopped"
+    status = load_run(tmp_path / "split").status
+    assert status["state"] == "stopped"
+    # in-epoch progress for the app: the batch it stopped after, of how many, and its rate
+    assert (status["epoch"], status["batch"], status["batches"]) == (1, 3, 4)
+    assert status["batches_per_s"] > 0
+    assert status["samples_per_s"] == pytest.approx(status["batches_per_s"] * hp.batch_size)
     Trainer(data=prepared, out=tmp_path / "split", hyperparameters=hp, resume=True).fit()
     a, _ = _weights(tmp_path / "straight" / "checkpoints" / "last.pt")
     b, _ = _weights(tmp_path / "split" / "checkpoints" / "last.pt")

@@ -70,7 +70,11 @@ def test_fas_and_psa_figures_show_medians_and_bands(panel):
 def test_statistics_table_and_distributions(panel):
     table = ev.statistics_table(panel)
     cells = table.data[0].cells.values
-    assert len(cells[0]) == 15 and cells[0][0] == "min" and list(cells[1][:3]) == ["E", "N", "Z"]
+    assert len(cells[0]) == 15 and cells[0][0] == "min (cm/s²)"
+    assert list(cells[1][:3]) == ["E", "N", "Z"] and cells[0][-1] == "skewness (no unit)"
+    # every row fits: the figure is as tall as its header and rows at their fixed height
+    assert table.layout.height >= table.data[0].header.height + 15 * table.data[0].cells.height
+    assert list(table.data[0].header.values[2:4]) == ["real", "generated"]
     assert float(cells[2][3]) == pytest.approx(
         panel["study_statistics"]["real"]["max"][0], rel=1e-3
     )

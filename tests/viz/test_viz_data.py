@@ -28,6 +28,32 @@ def test_split_distributions_one_trace_per_split_and_column():
     fig = vdata.split_distributions_figure(table)
     assert len(fig.data) == 9
     assert {t.name for t in fig.data} == {"train (2)", "val (2)", "test (2)"}
+    # side by side, each split as its own percentages, every y axis labelled
+    assert fig.layout.barmode == "group"
+    assert {t.histnorm for t in fig.data} == {"percent"}
+    assert [fig.layout[f"yaxis{k}"].title.text for k in ("", 2, 3)] == [
+        "% of the split's records"
+    ] * 3
+
+
+def test_log_axes_label_plain_decades_and_psd_powers_of_ten():
+    import plotly.io as pio
+
+    from seisgan_core.viz import evaluation as veval
+    from seisgan_core.viz.axes import log_axis
+
+    fig = vdata.spectra_figure(
+        np.logspace(-1, 1.7, 20), {"E": np.logspace(0, 2, 20)}, x_title="f", y_title="FAS"
+    )
+    for axis in (fig.layout.xaxis, fig.layout.yaxis):
+        assert (axis.type, axis.dtick, axis.exponentformat) == ("log", 1, "none")
+    assert log_axis(powers=True)["exponentformat"] == "power"
+    freqs = np.linspace(0, 50, 26)
+    band = {"median": [[1e-6] * 26] * 3, "p16": [[1e-7] * 26] * 3, "p84": [[1e-5] * 26] * 3}
+    psd = veval.psd_figure({"psd": {"freqs_hz": freqs, "real": band, "generated": band}})
+    assert psd.layout.yaxis.exponentformat == "power" and psd.layout.xaxis.exponentformat == "none"
+    assert psd.layout.yaxis.title.text == "PSD ((cm/s²)²/Hz)"
+    assert "cm/s^2" not in pio.to_json(psd)
 
 
 def test_coverage_scatter_drops_records_without_mw():
