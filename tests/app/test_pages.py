@@ -542,7 +542,7 @@ def test_data_page_skips_bad_files_without_server_paths(home):
     ]
     (folder / "future.ASC").write_bytes(b"\n".join(lines))
     at = run_page("data")
-    assert metrics(at)["Records"] == "8"  # as without the bad file
+    assert metrics(at)["Earthquake records"] == "8"  # as without the bad file
     reasons = frame_with(at, "files")
     assert any("date bound" in r for r in reasons["reason"])
     shown = frame_with(at, "path")
