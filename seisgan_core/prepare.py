@@ -519,28 +519,7 @@ def prepare(
     chosen = _select(sources, selection, config)
     with atomic_directory(out_dir) as tmp:
         written = _write_set(tmp, chosen, config, report)
-        manifest = {
-            "format_version": _FORMAT_VERSION,
-            "fingerprint": fingerprint,
-            "config": config.to_dict(),
-            "selection": selection_dict,
-            "selection_report": [list(s) for s in chosen.report],
-            "sources": source_list,
-            "steps": config.steps(selection_dict),
-            "versions": _versions(),
-            "counts": {
-                "records": written.n_records,
-                "noise": written.n_noise,
-                "skipped": len(written.skipped),
-                "reader_skipped": len(chosen.reader_skipped),
-                "excluded_by_length": chosen.excluded_by_length,
-                "window_notes": len(written.window_notes),
-            },
-            "split_counts": written.split_counts,
-            "skipped": [list(s) for s in written.skipped],
-            "reader_skipped": [list(s) for s in chosen.reader_skipped],
-            "window_notes": [list(s) for s in written.window_notes],
-        }
+        manifest = _manifest(fingerprint, config, selection_dict, source_list, chosen, written)
         (tmp / "manifest.json").write_text(
             json.dumps(_jsonable(manifest), indent=2, default=str) + "\n", encoding="utf-8"
         )
@@ -557,6 +536,32 @@ def prepare(
         split_counts=written.split_counts,
         window_notes=written.window_notes,
     )
+
+
+def _manifest(fingerprint, config, selection_dict, source_list, chosen, written) -> dict:
+    """manifest.json (contracts section 2): what was read, chosen, done and left out."""
+    return {
+        "format_version": _FORMAT_VERSION,
+        "fingerprint": fingerprint,
+        "config": config.to_dict(),
+        "selection": selection_dict,
+        "selection_report": [list(s) for s in chosen.report],
+        "sources": source_list,
+        "steps": config.steps(selection_dict),
+        "versions": _versions(),
+        "counts": {
+            "records": written.n_records,
+            "noise": written.n_noise,
+            "skipped": len(written.skipped),
+            "reader_skipped": len(chosen.reader_skipped),
+            "excluded_by_length": chosen.excluded_by_length,
+            "window_notes": len(written.window_notes),
+        },
+        "split_counts": written.split_counts,
+        "skipped": [list(s) for s in written.skipped],
+        "reader_skipped": [list(s) for s in chosen.reader_skipped],
+        "window_notes": [list(s) for s in written.window_notes],
+    }
 
 
 def _fingerprint(source_list: list[dict], config: PrepareConfig, selection: dict) -> str:

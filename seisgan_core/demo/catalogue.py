@@ -479,26 +479,7 @@ def make_catalogue(
                 ),
             }
             events.append(event)
-            dist = _epicentral_km(lat, lon, st_lat, st_lon)
-            for i in np.flatnonzero(dist < _MAX_DISTANCE_KM):
-                st = stations.iloc[i]
-                scenario = Scenario(
-                    mw=mw,
-                    depth_km=event["event_depth_km"],
-                    epicentral_distance_km=float(dist[i]),
-                    vs30_m_s=float(st["vs30_m_s"]),
-                    stress_bar=event["stress_bar"],
-                    kappa_s=float(st["kappa_s"]),
-                    # The station's term and the record's path term (RegionModel).
-                    site_term_ln=float(st["site_term_ln"])
-                    + float(model.sigma_ln_path * rng.standard_normal()),
-                    duration_term_ln=float(model.sigma_ln_duration * rng.standard_normal()),
-                )
-                # A station triggers if its (randomly perturbed) PGA passes the trigger level.
-                pga = rvt_pga_cm_s2(scenario, model) * np.exp(0.3 * rng.standard_normal())
-                if pga < _TRIGGER_PGA_CM_S2:
-                    continue
-                records.append(_record_row(rng, event, st, scenario, model))
+            records += _triggered_records(rng, event, (lat, lon), stations, model)
     events_df = pd.DataFrame(events)
     records_df = pd.DataFrame(records)
     if len(records_df) > n_records:
@@ -512,6 +493,35 @@ def make_catalogue(
     events_df = events_df[events_df["event_index"].isin(used)].reset_index(drop=True)
     noise_df = _make_noise(rng, stations, n_noise)
     return DemoCatalogue(stations, events_df, records_df.reset_index(drop=True), noise_df)
+
+
+def _triggered_records(rng, event: dict, where, stations: pd.DataFrame, model) -> list[dict]:
+    """The records of one event: every station within reach whose PGA passes the trigger."""
+    lat, lon = where
+    st_lat = stations["station_latitude"].to_numpy()
+    st_lon = stations["station_longitude"].to_numpy()
+    dist = _epicentral_km(lat, lon, st_lat, st_lon)
+    rows = []
+    for i in np.flatnonzero(dist < _MAX_DISTANCE_KM):
+        st = stations.iloc[i]
+        scenario = Scenario(
+            mw=event["mw_true"],
+            depth_km=event["event_depth_km"],
+            epicentral_distance_km=float(dist[i]),
+            vs30_m_s=float(st["vs30_m_s"]),
+            stress_bar=event["stress_bar"],
+            kappa_s=float(st["kappa_s"]),
+            # The station's term and the record's path term (RegionModel).
+            site_term_ln=float(st["site_term_ln"])
+            + float(model.sigma_ln_path * rng.standard_normal()),
+            duration_term_ln=float(model.sigma_ln_duration * rng.standard_normal()),
+        )
+        # A station triggers if its (randomly perturbed) PGA passes the trigger level.
+        pga = rvt_pga_cm_s2(scenario, model) * np.exp(0.3 * rng.standard_normal())
+        if pga < _TRIGGER_PGA_CM_S2:
+            continue
+        rows.append(_record_row(rng, event, st, scenario, model))
+    return rows
 
 
 def _record_row(rng, event, st, scenario: Scenario, model: RegionModel) -> dict:

@@ -70,24 +70,17 @@ def test_geometric_spreading_q_and_path_kappa():
     # Depth 0 and Mw 4: R_eff = hypot(R, h) with h = 10^(-0.405 + 0.94) = 3.43 km, and the
     # hypocentral distance (for the kappa path term) is R itself.
     h = 10 ** (-0.405 + 0.235 * 4.0)
-    for f0 in (1.0, 8.0):
-        f = np.array([f0])
-        # Within the first segment (r^-1.0 to 50 km).
-        a = fourier_amplitude(f, Scenario(4.0, 0.0, 15.0, kappa_s=0.0))
-        b = fourier_amplitude(f, Scenario(4.0, 0.0, 40.0, kappa_s=0.0))
-        r1, r2 = np.hypot(15.0, h), np.hypot(40.0, h)
-        expected = _path_ratio(r1, r2, f0, -1.0) * np.exp(
-            -np.pi * f0 * APENNINES.kappa_r_s_per_km * ((40.0 - 15.0) - (r2 - r1))
-        )
-        assert b[0] / a[0] == pytest.approx(expected, rel=1e-6)
-        # Beyond the 50 km hinge: r^-0.7.
-        c = fourier_amplitude(f, Scenario(4.0, 0.0, 100.0, kappa_s=0.0))
-        d = fourier_amplitude(f, Scenario(4.0, 0.0, 200.0, kappa_s=0.0))
-        r3, r4 = np.hypot(100.0, h), np.hypot(200.0, h)
-        expected = _path_ratio(r3, r4, f0, -0.7) * np.exp(
-            -np.pi * f0 * APENNINES.kappa_r_s_per_km * ((200.0 - 100.0) - (r4 - r3))
-        )
-        assert d[0] / c[0] == pytest.approx(expected, rel=1e-6)
+    # (near km, far km, exponent): within the first segment (r^-1.0 to 50 km), and beyond.
+    for near_km, far_km, exponent in ((15.0, 40.0, -1.0), (100.0, 200.0, -0.7)):
+        for f0 in (1.0, 8.0):
+            f = np.array([f0])
+            a = fourier_amplitude(f, Scenario(4.0, 0.0, near_km, kappa_s=0.0))
+            b = fourier_amplitude(f, Scenario(4.0, 0.0, far_km, kappa_s=0.0))
+            r1, r2 = np.hypot(near_km, h), np.hypot(far_km, h)
+            expected = _path_ratio(r1, r2, f0, exponent) * np.exp(
+                -np.pi * f0 * APENNINES.kappa_r_s_per_km * ((far_km - near_km) - (r2 - r1))
+            )
+            assert b[0] / a[0] == pytest.approx(expected, rel=1e-6)
 
 
 def test_kappa_grows_with_distance():
