@@ -7,9 +7,11 @@ each record through:
 1. resampling to 200 Hz with ``scipy.signal.resample_poly`` (a polyphase FIR filter with a
    Kaiser window: anti-aliased, no spectral leakage of the FFT method);
 2. a 40 s window of 8,000 samples: ``study`` mode keeps only records no longer than the window
-   (what the reference study did: 9,987 down to 1,298); ``window`` mode (the default) cuts every
-   record from its start, or from a chosen time before the P onset found by ObsPy's
-   recursive STA/LTA (Withers et al. 1998); short records are zero-padded, never stretched;
+   (what the reference study did: 9,987 down to 1,298); ``window`` mode (the default) places it
+   by ``PrepareConfig.align``: ``strong_motion`` (the default) from a few seconds before the P
+   onset found by ObsPy's recursive STA/LTA on the vertical (Withers et al. 1998), moved to hold
+   both horizontals' PGA; ``p_onset``; or ``start``; short records are zero-padded, never
+   stretched;
 3. components in E, N, Z order (the readers' order; 1/2 or 2/3 horizontals stand in for E, N);
 4. a z-score per component, keeping its mean, std and log10 PGA (cm/s^2) so that
    ``x_cm = x_norm * std + mean`` restores every sample.
