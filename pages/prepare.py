@@ -6,10 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from seisgan_core import appstate, jobs
+from seisgan_core.prepare_config import ALIGNS, MODES, PrepareConfig
 from seisgan_core.viz import data as vdata
 from seisgan_core.viz import maps
 
 roots = appstate.Roots.from_env()
+defaults = PrepareConfig()
 st.title("Prepare")
 with st.expander("What am I looking at?"):
     st.markdown(
@@ -61,26 +63,32 @@ else:
             c1, c2, c3 = st.columns(3)
             mode = c1.selectbox(
                 "Mode",
-                ["window", "study"],
-                help="window: the first 40 s of every record (or from the P onset); "
+                MODES,
+                index=MODES.index(defaults.mode),
+                help="window: 40 s of every record, placed by 'Align on'; "
                 "study: only records no longer than 40 s, as the reference study",
             )
             align = c2.selectbox(
                 "Align on",
-                ["start", "p_onset"],
-                help="p_onset: an STA/LTA picker finds the P arrival",
+                ALIGNS,
+                index=ALIGNS.index(defaults.align),
+                help="strong_motion: from the P onset (STA/LTA on the vertical), moved to hold "
+                "both horizontals' PGA; p_onset: from the P onset; start: the first sample",
             )
-            pre_event = c3.number_input("Seconds before the P onset", value=5.0, step=1.0)
+            pre_event = c3.number_input(
+                "Seconds before the P onset", value=defaults.pre_event_s, step=1.0
+            )
             st.markdown("**Split** by event, nearby events kept together, stratified by Mw")
             c1, c2, c3, c4, c5 = st.columns(5)
-            f_train = c1.number_input("train", value=0.8, step=0.05)
-            f_val = c2.number_input("val", value=0.1, step=0.05)
-            f_test = c3.number_input("test", value=0.1, step=0.05)
-            cluster_km = c4.number_input("Cluster within (km)", value=10.0, step=5.0)
-            cluster_days = c5.number_input("and (days)", value=30.0, step=5.0)
+            shares = defaults.split_fractions
+            f_train = c1.number_input("train", value=shares[0], step=0.05)
+            f_val = c2.number_input("val", value=shares[1], step=0.05)
+            f_test = c3.number_input("test", value=shares[2], step=0.05)
+            cluster_km = c4.number_input("Cluster within (km)", value=defaults.cluster_km, step=5.0)
+            cluster_days = c5.number_input("and (days)", value=defaults.cluster_days, step=5.0)
             c1, c2 = st.columns(2)
-            seed = c1.number_input("Seed", value=0, step=1)
-            noise = c2.checkbox("Keep noise-only windows", value=True)
+            seed = c1.number_input("Seed", value=defaults.seed, step=1)
+            noise = c2.checkbox("Keep noise-only windows", value=defaults.include_noise)
             clicked = st.form_submit_button("Prepare", type="primary")
         if clicked:
             try:
@@ -88,13 +96,15 @@ else:
                 argv = appstate.prepare_argv(
                     [roots.raw / s for s in sources],
                     appstate.check_prepare_name(roots, name),
+                    selection={
+                        "mw_min": mw_min,
+                        "depth_max_km": depth_max,
+                        "distance_max_km": distance_max or None,
+                        "in_italy": in_italy,
+                    },
                     mode=mode,
                     align=align,
                     pre_event_s=pre_event,
-                    mw_min=mw_min,
-                    depth_max_km=depth_max,
-                    distance_max_km=distance_max or None,
-                    in_italy=in_italy,
                     split_fractions=(f_train, f_val, f_test),
                     cluster_km=cluster_km,
                     cluster_days=cluster_days,

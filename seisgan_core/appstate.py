@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from seisgan_core.fsutil import atomic_write, csv_safe_frame
 from seisgan_core.io.errors import UnsafeInputError
+from seisgan_core.prepare_config import PrepareConfig
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -551,52 +552,39 @@ def parse_value(text: str, default: object, *, name: str = "value") -> object:
 def prepare_argv(
     sources: Sequence[Path],
     out_dir: Path,
+    config: PrepareConfig | None = None,
     *,
-    mode: str = "window",
-    align: str = "start",
-    pre_event_s: float = 5.0,
-    mw_min: float = 4.0,
-    mw_max: float | None = None,
-    depth_max_km: float = 50.0,
-    distance_min_km: float | None = None,
-    distance_max_km: float | None = None,
-    in_italy: bool = True,
-    networks: Sequence[str] = (),
-    ec8_classes: Sequence[str] = (),
-    split_fractions: Sequence[float] = (0.8, 0.1, 0.1),
-    cluster_km: float = 10.0,
-    cluster_days: float = 30.0,
-    seed: int = 0,
-    include_noise: bool = True,
+    selection: dict[str, object] | None = None,
     progress_file: Path | None = None,
+    **config_fields: object,
 ) -> list[str]:
     """The arguments of ``seisgan prepare`` for the Prepare page's form (after ``prepare``);
-    ``progress_file`` is the JSON file the command keeps its progress and counts in."""
-    if abs(sum(split_fractions) - 1.0) > 1e-6:
-        raise ValueError(f"split fractions: expected a sum of 1, found {sum(split_fractions):g}")
+    ``progress_file`` is the JSON file the command keeps its progress and counts in.
+
+    ``config`` (default :class:`PrepareConfig`'s defaults; any field may be given as a keyword)
+    gives every preparation option; ``selection`` the bounds the form sets, by
+    ``catalog.Selection`` field name (None or empty: the study's default). Raises ValueError
+    for a config ``PrepareConfig`` refuses (fractions not summing to 1, ...).
+    """
+    from dataclasses import replace
+
+    from seisgan_core.commands.prepare import SELECTION_OPTIONS
+
+    config = replace(config or PrepareConfig(), **config_fields)
     argv = ["prepare", *(str(s) for s in sources), "--out", str(out_dir)]
-    argv += ["--mode", mode, "--align", align, "--pre-event", f"{pre_event_s:g}"]
-    argv += ["--mw-min", f"{mw_min:g}", "--depth-max", f"{depth_max_km:g}"]
-    if mw_max is not None:
-        argv += ["--mw-max", f"{mw_max:g}"]
-    if distance_min_km is not None:
-        argv += ["--distance-min", f"{distance_min_km:g}"]
-    if distance_max_km is not None:
-        argv += ["--distance-max", f"{distance_max_km:g}"]
-    if not in_italy:
+    selection = dict(selection or {})
+    if selection.pop("in_italy", True) is False:
         argv.append("--anywhere")
-    if networks:
-        argv += ["--networks", ",".join(networks)]
-    if ec8_classes:
-        argv += ["--ec8", ",".join(ec8_classes)]
-    argv += ["--split", ",".join(f"{f:g}" for f in split_fractions)]
-    argv += ["--cluster-km", f"{cluster_km:g}", "--cluster-days", f"{cluster_days:g}"]
-    argv += ["--seed", str(int(seed))]
-    if not include_noise:
-        argv.append("--no-noise")
+    for flag, name, kind, _ in SELECTION_OPTIONS:
+        value = selection.pop(name, None)
+        if value is None or (kind is str and not value):
+            continue
+        argv += [flag, ",".join(value) if kind is str else f"{value:g}"]
+    if selection:
+        raise ValueError(f"selection: unknown bounds {', '.join(sorted(selection))}")
     if progress_file is not None:
         argv += ["--progress-file", str(progress_file)]
-    return argv
+    return argv + config.argv()
 
 
 def prepare_progress(progress: dict | None) -> tuple[float, str]:

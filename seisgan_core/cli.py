@@ -17,7 +17,7 @@ import sys
 from seisgan_core import __version__
 
 # Modules in seisgan_core/commands/, in the order their commands appear in --help.
-COMMAND_MODULES = ("data", "demo", "train", "evaluate")
+COMMAND_MODULES = ("data", "demo", "prepare", "train", "evaluate")
 
 
 def build_parser() -> argparse.ArgumentParser:

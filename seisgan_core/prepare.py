@@ -7,9 +7,11 @@ each record through:
 1. resampling to 200 Hz with ``scipy.signal.resample_poly`` (a polyphase FIR filter with a
    Kaiser window: anti-aliased, no spectral leakage of the FFT method);
 2. a 40 s window of 8,000 samples: ``study`` mode keeps only records no longer than the window
-   (what the reference study did: 9,987 down to 1,298); ``window`` mode (the default) cuts every
-   record from its start, or from a chosen time before the P onset found by ObsPy's
-   recursive STA/LTA (Withers et al. 1998); short records are zero-padded, never stretched;
+   (what the reference study did: 9,987 down to 1,298); ``window`` mode (the default) places it
+   by ``PrepareConfig.align``: ``strong_motion`` (the default) from a few seconds before the P
+   onset found by ObsPy's recursive STA/LTA on the vertical (Withers et al. 1998), moved to hold
+   both horizontals' PGA; ``p_onset``; or ``start``; short records are zero-padded, never
+   stretched;
 3. components in E, N, Z order (the readers' order; 1/2 or 2/3 horizontals stand in for E, N);
 4. a z-score per component, keeping its mean, std and log10 PGA (cm/s^2) so that
    ``x_cm = x_norm * std + mean`` restores every sample.
@@ -31,7 +33,7 @@ import os
 import platform
 import struct
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,7 @@ import pandas as pd
 from seisgan_core import __version__
 from seisgan_core._callable import make_module_callable
 from seisgan_core.fsutil import atomic_directory, output_lock, recover_directory
+from seisgan_core.prepare_config import ALIGNS, NPTS, SAMPLING_RATE_HZ, PrepareConfig
 
 __all__ = [
     "COMPONENT_SUFFIXES",
@@ -49,6 +52,7 @@ __all__ = [
     "SAMPLING_RATE_HZ",
     "DenormalisedRows",
     "EmptySelectionError",
+    "PrepareConfig",
     "PrepareSummary",
     "PreparedSet",
     "SkipRecord",
@@ -61,8 +65,6 @@ __all__ = [
 
 Progress = Callable[[float, str], None]
 
-SAMPLING_RATE_HZ = 200.0
-NPTS = 8000
 COMPONENT_SUFFIXES = ("e", "n", "z")
 _MAX_DENOMINATOR = 1000  # up/down factors of resample_poly beyond this are not "exact"
 _FORMAT_VERSION = 1
@@ -222,6 +224,7 @@ class PrepareSummary:
     excluded_by_length: int = 0
     selection_report: list[tuple[str, int]] = field(default_factory=list)
     split_counts: dict[str, int] = field(default_factory=dict)
+    window_notes: list[tuple[str, str]] = field(default_factory=list)
     up_to_date: bool = False
 
 
@@ -273,12 +276,35 @@ def _p_onset_index(
     return onset
 
 
+def _strong_motion_start(x: np.ndarray, start: int, margin: int) -> tuple[int, str]:
+    """Move ``start`` (samples) as little as possible so that both horizontals' PGA fall in
+    [start + margin, start + NPTS - margin); returns the start and, when both cannot, why."""
+    peaks = np.abs(x[:2]).argmax(axis=1)
+    first, last = int(peaks.min()), int(peaks.max())
+    if last >= start + NPTS - margin:
+        start = last - NPTS + margin + 1
+    if first < start + margin:
+        start = first - margin
+    if last - first > NPTS - 2 * margin - 1:
+        gap = (last - first) / SAMPLING_RATE_HZ
+        window_s = NPTS / SAMPLING_RATE_HZ
+        # Keep the larger horizontal's PGA; the other falls outside.
+        k = int(np.abs(x[:2]).max(axis=1).argmax())
+        start = int(peaks[k]) - NPTS // 4
+        return start, (
+            f"the horizontals' PGAs are {gap:.1f} s apart, more than the {window_s:g} s window "
+            f"holds: the window keeps the larger ({COMPONENT_SUFFIXES[k].upper()})"
+        )
+    return start, ""
+
+
 def process_waveform(
     data: np.ndarray,
     rate_hz: float,
     *,
-    align: str = "start",
+    align: str = "strong_motion",
     pre_event_s: float = 5.0,
+    pga_margin_s: float = 1.0,
     sta_s: float = 0.2,
     lta_s: float = 2.0,
     trigger_on: float = 4.0,
@@ -288,8 +314,10 @@ def process_waveform(
 
     ``align="start"`` cuts from the first sample; ``"p_onset"`` starts ``pre_event_s`` before
     the STA/LTA trigger on the vertical (zero-padded in front if the record begins later; the
-    record's start if nothing triggers). Raises :class:`SkipRecord` with the reason for a
-    record that cannot be used.
+    record's start if nothing triggers); ``"strong_motion"`` (the default) starts there too,
+    then moves the window as little as needed to hold both horizontals' PGA at least
+    ``pga_margin_s`` inside it (``info["window_note"]`` says why when they are too far apart
+    to fit). Raises :class:`SkipRecord` with the reason for a record that cannot be used.
     """
     data = np.asarray(data, dtype=np.float64)
     if data.ndim != 2 or data.shape[0] != 3:
@@ -301,13 +329,16 @@ def process_waveform(
     x = resample_to(data, rate_hz)
     info: dict[str, float] = {"p_onset_s": np.nan, "window_start_s": 0.0}
     start = 0
-    if align == "p_onset":
+    if align not in ALIGNS:
+        raise ValueError(f"align must be one of {', '.join(ALIGNS)}, got {align!r}")
+    if align != "start":
         onset = _p_onset_index(x[2], SAMPLING_RATE_HZ, sta_s, lta_s, trigger_on, trigger_off)
         if onset is not None:
             info["p_onset_s"] = onset / SAMPLING_RATE_HZ
             start = onset - round(pre_event_s * SAMPLING_RATE_HZ)
-    elif align != "start":
-        raise ValueError(f"align must be 'start' or 'p_onset', got {align!r}")
+    note = ""
+    if align == "strong_motion":
+        start, note = _strong_motion_start(x, start, round(pga_margin_s * SAMPLING_RATE_HZ))
     info["window_start_s"] = start / SAMPLING_RATE_HZ
     window = np.zeros((3, NPTS))
     src_lo, dst_lo = max(start, 0), max(-start, 0)
@@ -320,6 +351,8 @@ def process_waveform(
         raise SkipRecord(f"component {','.join(flat)} is flat (zero variance) in the window")
     pga = np.abs(window).max(axis=1)
     normalised = ((window - mean[:, None]) / std[:, None]).astype(np.float32)
+    if note:
+        info["window_note"] = note
     for k, c in enumerate(COMPONENT_SUFFIXES):
         info[f"mean_{c}"] = float(mean[k])
         info[f"std_{c}"] = float(std[k])
@@ -462,88 +495,140 @@ def prepare(
     out_dir: str | Path,
     *,
     selection: Any = None,
-    mode: str = "window",
-    align: str = "start",
-    pre_event_s: float = 5.0,
-    split_fractions: Sequence[float] = (0.8, 0.1, 0.1),
-    cluster_km: float = 10.0,
-    cluster_days: float = 30.0,
-    seed: int = 0,
-    include_noise: bool = True,
+    config: PrepareConfig | None = None,
     force: bool = False,
     progress: Progress | None = None,
+    **options: Any,
 ) -> PrepareSummary:
     """Prepare ``sources`` (files, folders, zips) into a training set in ``out_dir``.
 
     ``selection`` is a :class:`seisgan_core.catalog.Selection` (default: the study's bounds);
-    ``mode`` is ``"window"`` or ``"study"``; ``align`` is ``"start"`` or ``"p_onset"`` (window
-    mode only) with ``pre_event_s`` before the onset. Does nothing if ``out_dir`` already holds
-    a set made from the same source bytes with the same parameters (unless ``force``). Raises
-    :class:`EmptySelectionError` naming the bound that emptied the selection. Two runs on one
-    ``out_dir`` at once: the second raises :class:`~seisgan_core.fsutil.LockHeldError` naming
-    the first one's pid (a lock file ``.NAME.lock`` beside ``out_dir``; a dead holder's lock
-    is taken over).
+    ``config`` a :class:`~seisgan_core.prepare_config.PrepareConfig` (default: its defaults),
+    any of whose fields may also be given as keywords (``mode="study"``, ``align=...``). Does
+    nothing if ``out_dir`` already holds a set made from the same source bytes with the same
+    parameters (unless ``force``). Raises :class:`EmptySelectionError` naming the bound that
+    emptied the selection. Two runs on one ``out_dir`` at once: the second raises
+    :class:`~seisgan_core.fsutil.LockHeldError` naming the first one's pid (a lock file
+    ``.NAME.lock`` beside ``out_dir``; a dead holder's lock is taken over).
     """
-    from seisgan_core.catalog import Selection, read_records
-    from seisgan_core.split import assign_splits
+    from seisgan_core.catalog import Selection
 
-    if mode not in ("window", "study"):
-        raise ValueError(f"mode must be 'window' or 'study', got {mode!r}")
-    if align not in ("start", "p_onset"):
-        raise ValueError(f"align must be 'start' or 'p_onset', got {align!r}")
-    if mode == "study" and align != "start":
-        raise ValueError("study mode keeps whole records: align must be 'start'")
+    config = replace(config or PrepareConfig(), **options)
     report = progress or (lambda fraction, message: None)
     sources = [sources] if isinstance(sources, str | Path) else list(sources)
     out_dir = Path(out_dir)
     selection = selection if selection is not None else Selection()
 
     report(0.0, "hashing sources")
-    files = _source_files(sources)
-    source_list = [{"path": str(p), "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in files]
-    parameters = {
-        "mode": mode,
-        "align": align,
-        "pre_event_s": pre_event_s,
-        "sampling_rate_hz": SAMPLING_RATE_HZ,
-        "npts": NPTS,
-        "split_fractions": list(split_fractions),
-        "cluster_km": cluster_km,
-        "cluster_days": cluster_days,
-        "seed": seed,
-        "include_noise": include_noise,
-        "selection": _jsonable(asdict(selection)),
-    }
-    fingerprint = hashlib.sha256(
-        json.dumps(
-            {
-                "format": _FORMAT_VERSION,
-                "version": __version__,
-                "sources": [(s["sha256"], s["bytes"]) for s in source_list],
-                "parameters": parameters,
-            },
-            sort_keys=True,
-        ).encode()
-    ).hexdigest()
-
+    source_list = [
+        {"path": str(p), "bytes": p.stat().st_size, "sha256": _sha256(p)}
+        for p in _source_files(sources)
+    ]
+    selection_dict = _jsonable(asdict(selection))
+    fingerprint = _fingerprint(source_list, config, selection_dict)
     recover_directory(out_dir)
     existing = _read_manifest(out_dir)
     if not force and existing is not None and existing.get("fingerprint") == fingerprint:
         report(1.0, "already prepared from the same inputs")
-        counts = existing.get("counts", {})
-        return PrepareSummary(
-            path=out_dir,
-            n_records=int(counts.get("records", 0)),
-            n_noise=int(counts.get("noise", 0)),
-            skipped=[tuple(s) for s in existing.get("skipped", [])],
-            reader_skipped=[tuple(s) for s in existing.get("reader_skipped", [])],
-            excluded_by_length=int(counts.get("excluded_by_length", 0)),
-            selection_report=[tuple(s) for s in existing.get("selection_report", [])],
-            split_counts=existing.get("split_counts", {}),
-            up_to_date=True,
-        )
+        return _summary_of_manifest(out_dir, existing)
 
     report(0.02, "reading the record table")
+    chosen = _select(sources, selection, config)
+    with atomic_directory(out_dir) as tmp:
+        written = _write_set(tmp, chosen, config, report)
+        manifest = _manifest(fingerprint, config, selection_dict, source_list, chosen, written)
+        (tmp / "manifest.json").write_text(
+            json.dumps(_jsonable(manifest), indent=2, default=str) + "\n", encoding="utf-8"
+        )
+        tmp.chmod(0o755)
+    report(1.0, f"prepared {written.n_records} records")
+    return PrepareSummary(
+        path=out_dir,
+        n_records=written.n_records,
+        n_noise=written.n_noise,
+        skipped=written.skipped,
+        reader_skipped=chosen.reader_skipped,
+        excluded_by_length=chosen.excluded_by_length,
+        selection_report=list(chosen.report),
+        split_counts=written.split_counts,
+        window_notes=written.window_notes,
+    )
+
+
+def _manifest(fingerprint, config, selection_dict, source_list, chosen, written) -> dict:
+    """manifest.json (contracts section 2): what was read, chosen, done and left out."""
+    return {
+        "format_version": _FORMAT_VERSION,
+        "fingerprint": fingerprint,
+        "config": config.to_dict(),
+        "selection": selection_dict,
+        "selection_report": [list(s) for s in chosen.report],
+        "sources": source_list,
+        "steps": config.steps(selection_dict),
+        "versions": _versions(),
+        "counts": {
+            "records": written.n_records,
+            "noise": written.n_noise,
+            "skipped": len(written.skipped),
+            "reader_skipped": len(chosen.reader_skipped),
+            "excluded_by_length": chosen.excluded_by_length,
+            "window_notes": len(written.window_notes),
+        },
+        "split_counts": written.split_counts,
+        "skipped": [list(s) for s in written.skipped],
+        "reader_skipped": [list(s) for s in chosen.reader_skipped],
+        "window_notes": [list(s) for s in written.window_notes],
+    }
+
+
+def _fingerprint(source_list: list[dict], config: PrepareConfig, selection: dict) -> str:
+    """What decides the output: the source bytes, the config, the selection, the format."""
+    parameters = {
+        **config.to_dict(),
+        "sampling_rate_hz": SAMPLING_RATE_HZ,
+        "npts": NPTS,
+        "selection": selection,
+    }
+    payload = {
+        "format": _FORMAT_VERSION,
+        "version": __version__,
+        "sources": [(s["sha256"], s["bytes"]) for s in source_list],
+        "parameters": parameters,
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _summary_of_manifest(out_dir: Path, manifest: dict[str, Any]) -> PrepareSummary:
+    counts = manifest.get("counts", {})
+    return PrepareSummary(
+        path=out_dir,
+        n_records=int(counts.get("records", 0)),
+        n_noise=int(counts.get("noise", 0)),
+        skipped=[tuple(s) for s in manifest.get("skipped", [])],
+        reader_skipped=[tuple(s) for s in manifest.get("reader_skipped", [])],
+        excluded_by_length=int(counts.get("excluded_by_length", 0)),
+        selection_report=[tuple(s) for s in manifest.get("selection_report", [])],
+        split_counts=manifest.get("split_counts", {}),
+        window_notes=[tuple(s) for s in manifest.get("window_notes", [])],
+        up_to_date=True,
+    )
+
+
+@dataclass
+class _Chosen:
+    """The records (and noise windows) selected for preparation."""
+
+    table: pd.DataFrame
+    noise_table: pd.DataFrame | None
+    report: list[tuple[str, int]]
+    reader_skipped: list[tuple[str, str]]
+    excluded_by_length: int = 0
+
+
+def _select(sources: list, selection: Any, config: PrepareConfig) -> _Chosen:
+    """Read the record table, apply the selection (and study mode's length bound)."""
+    from seisgan_core.catalog import Selection, read_records
+
     catalog = read_records(sources)
     all_rows = catalog.table
     # Only rows with samples can be prepared (flat files are metadata).
@@ -553,7 +638,7 @@ def prepare(
         raise EmptySelectionError(bound, before, chosen.selection_report)
     table = chosen.table
     excluded_by_length = 0
-    if mode == "study":
+    if config.mode == "study":
         # The study kept only records no longer than its window (9,987 -> 1,298).
         duration = table["npts"].astype(float) / table["sampling_rate_hz"].astype(float)
         keep = duration <= NPTS / SAMPLING_RATE_HZ + 1e-9
@@ -566,7 +651,7 @@ def prepare(
                 [*chosen.selection_report, ("duration <= 40 s", excluded_by_length)],
             )
     noise_table = None
-    if include_noise and "kind" in all_rows:
+    if config.include_noise and "kind" in all_rows:
         noise_sel = _with(
             Selection(),
             mw_min=None,
@@ -578,124 +663,57 @@ def prepare(
         noise_table = catalog.select(noise_sel).table
         if noise_table.empty:
             noise_table = None
-
     # Files the readers set aside (duplicates of a record read from another file, unreadable
     # files) are listed apart from the records this step could not use.
-    reader_skipped = [(str(p), str(r)) for p, r in catalog.skipped]
-    skipped: list[tuple[str, str]] = []
-    n_total = len(table) + (0 if noise_table is None else len(noise_table))
-    process = {"align": align, "pre_event_s": pre_event_s}
-    with atomic_directory(out_dir) as tmp:
-        records, done = _stream_set(
-            table, tmp / "waveforms.npy", process, skipped, report, 0.05, 0.9, n_total, 0
-        )
-        if records.empty:
-            raise EmptySelectionError(
-                "(every selected record was unusable)", len(table), chosen.selection_report
-            )
-        records = assign_splits(
-            records,
-            fractions=split_fractions,
-            cluster_km=cluster_km,
-            cluster_days=cluster_days,
-            seed=seed,
-        )
-        records.to_parquet(tmp / "records.parquet", index=False)
-        n_noise = 0
-        if noise_table is not None:
-            noise_records, _ = _stream_set(
-                noise_table,
-                tmp / "noise.npy",
-                {"align": "start", "pre_event_s": pre_event_s},
-                skipped,
-                report,
-                0.05,
-                0.9,
-                n_total,
-                done,
-            )
-            noise_records = assign_splits(noise_records, fractions=split_fractions, seed=seed)
-            noise_records.to_parquet(tmp / "noise.parquet", index=False)
-            n_noise = len(noise_records)
-        split_counts = {k: int(v) for k, v in records["split"].value_counts().items()}
-        manifest = {
-            "format_version": _FORMAT_VERSION,
-            "fingerprint": fingerprint,
-            "selection": parameters["selection"],
-            "selection_report": [list(s) for s in chosen.selection_report],
-            "sources": source_list,
-            "steps": [
-                {"step": "read", "function": "seisgan_core.catalog.read_records"},
-                {"step": "select", "selection": parameters["selection"]},
-                {
-                    "step": "length filter" if mode == "study" else "window",
-                    "mode": mode,
-                    "align": align,
-                    "pre_event_s": pre_event_s if align == "p_onset" else None,
-                    "window_s": NPTS / SAMPLING_RATE_HZ,
-                    "npts": NPTS,
-                    "short_records": "zero-padded at the end, never stretched",
-                },
-                {
-                    "step": "resample",
-                    "function": "scipy.signal.resample_poly",
-                    "target_hz": SAMPLING_RATE_HZ,
-                    "window": "('kaiser', 5.0)",
-                },
-                {
-                    "step": "p onset",
-                    "function": "obspy.signal.trigger.recursive_sta_lta + trigger_onset",
-                    "sta_s": 0.2,
-                    "lta_s": 2.0,
-                    "trigger_on": 4.0,
-                    "trigger_off": 1.5,
-                    "component": "Z",
-                    "used": align == "p_onset",
-                },
-                {"step": "components", "order": "E, N, Z (1/2 or 2/3 horizontals as E, N)"},
-                {
-                    "step": "normalise",
-                    "method": "z-score per component over the 8000-sample window",
-                    "undo": "x_cm_s2 = x * std_<c> + mean_<c>",
-                    "dtype": "float32",
-                },
-                {
-                    "step": "split",
-                    "function": "seisgan_core.split.assign_splits",
-                    "fractions": list(split_fractions),
-                    "cluster_km": cluster_km,
-                    "cluster_days": cluster_days,
-                    "seed": seed,
-                    "stratified_by": "cluster's largest Mw",
-                },
-            ],
-            "versions": _versions(),
-            "counts": {
-                "records": len(records),
-                "noise": n_noise,
-                "skipped": len(skipped),
-                "reader_skipped": len(reader_skipped),
-                "excluded_by_length": excluded_by_length,
-            },
-            "split_counts": split_counts,
-            "skipped": [list(s) for s in skipped],
-            "reader_skipped": [list(s) for s in reader_skipped],
-        }
-        (tmp / "manifest.json").write_text(
-            json.dumps(_jsonable(manifest), indent=2, default=str) + "\n", encoding="utf-8"
-        )
-        tmp.chmod(0o755)
-    report(1.0, f"prepared {len(records)} records")
-    return PrepareSummary(
-        path=out_dir,
-        n_records=len(records),
-        n_noise=n_noise,
-        skipped=skipped,
-        reader_skipped=reader_skipped,
+    return _Chosen(
+        table=table,
+        noise_table=noise_table,
+        report=list(chosen.selection_report),
+        reader_skipped=[(str(p), str(r)) for p, r in catalog.skipped],
         excluded_by_length=excluded_by_length,
-        selection_report=list(chosen.selection_report),
-        split_counts=split_counts,
     )
+
+
+@dataclass
+class _Written:
+    n_records: int
+    n_noise: int
+    split_counts: dict[str, int]
+    skipped: list[tuple[str, str]]
+    window_notes: list[tuple[str, str]]
+
+
+def _write_set(tmp: Path, chosen: _Chosen, config: PrepareConfig, report: Progress) -> _Written:
+    """Process, split and write the records and noise windows into ``tmp``."""
+    from seisgan_core.split import assign_splits
+
+    table, noise_table = chosen.table, chosen.noise_table
+    skipped: list[tuple[str, str]] = []
+    notes: list[tuple[str, str]] = []
+    n_total = len(table) + (0 if noise_table is None else len(noise_table))
+    progress = (report, 0.05, 0.9, n_total)
+    records, done = _stream_set(
+        table, tmp / "waveforms.npy", config.process_options(), skipped, notes, progress, 0
+    )
+    if records.empty:
+        raise EmptySelectionError("(every selected record was unusable)", len(table), chosen.report)
+    split_options = {"fractions": config.split_fractions, "seed": config.seed}
+    records = assign_splits(
+        records, cluster_km=config.cluster_km, cluster_days=config.cluster_days, **split_options
+    )
+    records.to_parquet(tmp / "records.parquet", index=False)
+    n_noise = 0
+    if noise_table is not None:
+        # Noise windows have no P onset nor strong motion: they are cut from their start.
+        noise_options = {**config.process_options(), "align": "start"}
+        noise_records, _ = _stream_set(
+            noise_table, tmp / "noise.npy", noise_options, skipped, [], progress, done
+        )
+        noise_records = assign_splits(noise_records, **split_options)
+        noise_records.to_parquet(tmp / "noise.parquet", index=False)
+        n_noise = len(noise_records)
+    split_counts = {k: int(v) for k, v in records["split"].value_counts().items()}
+    return _Written(len(records), n_noise, split_counts, skipped, notes)
 
 
 def _with(selection: Any, **changes: Any) -> Any:
@@ -709,13 +727,15 @@ def _stream_set(
     npy_path: Path,
     process: dict[str, Any],
     skipped: list[tuple[str, str]],
-    report: Progress,
-    lo: float,
-    span: float,
-    n_total: int,
+    notes: list[tuple[str, str]],
+    progress: tuple[Progress, float, float, int],
     done: int,
 ) -> tuple[pd.DataFrame, int]:
-    """Read, process and append every record of ``table``; return the kept rows and count."""
+    """Read, process and append every record of ``table``; return the kept rows and count.
+
+    Unusable records go to ``skipped``, windows that could not hold both horizontals' PGA to
+    ``notes`` (record id, reason); ``progress`` is (report, start, span, total)."""
+    report, lo, span, n_total = progress
     from seisgan_core.catalog import iter_record_waveforms
     from seisgan_core.io.errors import SeisganIOError
 
@@ -752,6 +772,9 @@ def _stream_set(
                 except SkipRecord as exc:
                     skipped.append((str(record_id), str(exc)))
                     continue
+                note = info.pop("window_note", None)
+                if note:
+                    notes.append((str(record_id), note))
                 info["row"] = stream.append(row)
                 info["original_sampling_rate_hz"] = float(waves.sampling_rate_hz)
                 kept_index.append(i)

@@ -50,15 +50,10 @@ def event_clusters(
     missing time or position are clusters of their own. Labels are 0..K-1, in order of each
     cluster's earliest row.
     """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     n = len(events)
-    parent = np.arange(n)
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     times = pd.to_datetime(events["event_time"], utc=True)
     seconds = (times - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds().to_numpy()
     lat = events["event_latitude"].to_numpy(dtype=float)
@@ -68,19 +63,22 @@ def event_clusters(
     order = idx[np.argsort(seconds[idx], kind="stable")]
     window_s = cluster_days * 86400.0
     sorted_s = seconds[order]
-    # Sweep in time: each event is compared with the later ones within the time window only.
+    # Sweep in time: each event is compared with the later ones within the time window only;
+    # the links form a graph whose connected components are the single-linkage clusters.
+    rows: list[np.ndarray] = []
+    cols: list[np.ndarray] = []
     for k, i in enumerate(order):
         end = np.searchsorted(sorted_s, sorted_s[k] + window_s, side="right")
         later = order[k + 1 : end]
         if later.size == 0:
             continue
         near = later[_haversine_km(lat[i], lon[i], lat[later], lon[later]) <= cluster_km]
-        for j in near:
-            ri, rj = find(i), find(int(j))
-            if ri != rj:
-                parent[max(ri, rj)] = min(ri, rj)
-    roots = np.array([find(i) for i in range(n)])
-    _, labels = np.unique(roots, return_inverse=True)
+        rows.append(np.full(near.size, i))
+        cols.append(near)
+    i_idx = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    j_idx = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
+    graph = coo_matrix((np.ones(i_idx.size), (i_idx, j_idx)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
     # Relabel in order of first appearance, so labels do not depend on union details.
     first: dict[int, int] = {}
     out = np.empty(n, dtype=np.int64)
@@ -132,6 +130,7 @@ def assign_splits(
         )
         clusters["tiebreak"] = rng.permutation(len(clusters))
         cluster_split = _greedy_assign(clusters, fractions, rng)
+        _hold_out_every_bin(clusters, cluster_split, fractions)
         events["split"] = events["cluster_id"].map(cluster_split)
         by_event = events.set_index("event_id")
         has_event = out["event_id"].notna()
@@ -153,6 +152,23 @@ def assign_splits(
         station_split = _greedy_assign(groups, fractions, rng)
         out.loc[no_event, "split"] = stations.map(station_split)
     return out
+
+
+def _hold_out_every_bin(clusters: pd.DataFrame, split: dict, fractions: np.ndarray) -> None:
+    """Every Mw bin with at least three clusters gets one in val and one in test (where those
+    fractions are not zero): the bin's smallest cluster of the split holding most of its
+    clusters moves into the missing one. Changes ``split`` in place."""
+    wanted = [name for name, f in zip(SPLITS, fractions, strict=True) if f > 0 and name != "train"]
+    for stratum, members in clusters.groupby("stratum"):
+        if stratum < 0 or len(members) < 3:
+            continue
+        for target in wanted:
+            where = pd.Series({key: split[key] for key in members.index})
+            if (where == target).any():
+                continue
+            donor = where.value_counts().idxmax()
+            candidates = members.loc[where.index[where == donor], "n_records"]
+            split[candidates.sort_values(kind="stable").index[0]] = target
 
 
 _STRATUM_WEIGHT = 1.0  # weight of the per-Mw-bin shares against the overall shares

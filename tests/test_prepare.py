@@ -68,7 +68,7 @@ def _burst(npts: int, onset: int, rate: float = 200.0, seed: int = 0) -> np.ndar
 
 def test_short_record_zero_padded_never_stretched():
     x = _burst(3000, 500)
-    out, info = process_waveform(x, 200.0)
+    out, info = process_waveform(x, 200.0, align="start")
     assert out.shape == (3, NPTS) and out.dtype == np.float32
     back = out.astype(np.float64) * np.array([info[f"std_{c}"] for c in "enz"])[:, None]
     back += np.array([info[f"mean_{c}"] for c in "enz"])[:, None]
@@ -83,7 +83,7 @@ def test_short_record_zero_padded_never_stretched():
 
 def test_long_record_cut_from_its_start():
     x = _burst(12000, 1000)
-    out, info = process_waveform(x, 200.0)
+    out, info = process_waveform(x, 200.0, align="start")
     back = out[0] * info["std_e"] + info["mean_e"]
     np.testing.assert_allclose(back, x[0, :NPTS], atol=1e-4 * np.abs(x).max())
     assert info["window_start_s"] == 0.0
@@ -111,6 +111,41 @@ def test_p_onset_alignment_with_pre_event_time():
     quiet = 0.01 * np.random.default_rng(1).standard_normal((3, 9000))
     _, info3 = process_waveform(quiet, 200.0, align="p_onset")
     assert np.isnan(info3["p_onset_s"]) and info3["window_start_s"] == 0.0
+
+
+def _late_peaks(npts: int, onset: int, peaks: dict[int, tuple[int, float]]) -> np.ndarray:
+    # A burst from ``onset`` with, on component k, a spike of the given height at a sample.
+    x = _burst(npts, onset)
+    for k, (where, height) in peaks.items():
+        x[k, where] = height
+    return x
+
+
+def test_strong_motion_window_moves_to_hold_both_horizontal_pgas():
+    # P onset at 10 s, the horizontals' peaks at 55 and 58 s: a window from 5 s (5 s before
+    # the onset) would miss them; it moves just enough to hold both 1 s inside its end.
+    x = _late_peaks(24000, 2000, {0: (11000, 900.0), 1: (11600, -800.0)})
+    out, info = process_waveform(x, 200.0)
+    assert info["p_onset_s"] == pytest.approx(10.0, abs=0.2)
+    start = round(info["window_start_s"] * 200)
+    assert start == 11600 - NPTS + 200 + 1
+    assert "window_note" not in info
+    back = out[:2] * np.array([info["std_e"], info["std_n"]])[:, None]
+    back += np.array([info["mean_e"], info["mean_n"]])[:, None]
+    np.testing.assert_allclose(back, x[:2, start : start + NPTS], atol=1e-3)
+    assert info["log10_pga_e"] == pytest.approx(np.log10(900.0))
+    assert info["log10_pga_n"] == pytest.approx(np.log10(800.0))
+    # A record whose peaks already sit in the P-onset window is cut as p_onset cuts it.
+    y = _late_peaks(24000, 2000, {0: (3000, 900.0), 1: (3400, 800.0)})
+    _, at_p = process_waveform(y, 200.0, align="p_onset")
+    _, moved = process_waveform(y, 200.0)
+    assert moved["window_start_s"] == at_p["window_start_s"]
+    # Peaks 55 s apart cannot both fit in 40 s: the larger (N) is kept and the reason given.
+    z = _late_peaks(24000, 2000, {0: (3000, 700.0), 1: (14000, 900.0)})
+    _, far = process_waveform(z, 200.0)
+    assert "55.0 s apart" in far["window_note"] and "keeps the larger (N)" in far["window_note"]
+    assert far["log10_pga_n"] == pytest.approx(np.log10(900.0))
+    assert far["log10_pga_e"] < np.log10(700.0)
 
 
 def test_unusable_records_give_reasons():
@@ -243,8 +278,12 @@ def test_unreadable_and_unusable_records_are_skipped_with_reasons(archive, tmp_p
     (broken / "demo.h5").write_bytes((archive / "demo.h5").read_bytes())
     # Put NaN into one earthquake trace.
     with h5py.File(broken / "demo.h5", "r+") as f:
-        group = next(iter(f["Waveforms"].values()))
-        name = next(n for n in group if n.endswith("processed_acceleration"))
+        group, name = next(
+            (g, n)
+            for g in f["Waveforms"].values()
+            for n in g
+            if n.endswith("processed_acceleration")
+        )
         data = group[name][()]
         data[100] = np.nan
         group[name][...] = data
@@ -277,6 +316,8 @@ def test_records_parquet_roundtrip_types(archive, tmp_path):
 
 def test_p_onset_found_at_the_simulated_p_arrival(archive, tmp_path):
     prepare([archive], tmp_path / "p", align="p_onset", pre_event_s=3.0, include_noise=False)
+    manifest = json.loads((tmp_path / "p" / "manifest.json").read_text())
+    assert manifest["config"]["align"] == "p_onset" and manifest["config"]["pre_event_s"] == 3.0
     rec = load_prepared(tmp_path / "p").records
     # The simulator's P wave leaves the hypocentre at origin time at 6 km/s.
     r_hyp = np.hypot(rec["epicentral_distance_km"], rec["event_depth_km"])
@@ -285,7 +326,9 @@ def test_p_onset_found_at_the_simulated_p_arrival(archive, tmp_path):
     expected = (origin - start).dt.total_seconds() + r_hyp / 6.0
     error = rec["p_onset_s"] - expected
     assert rec["p_onset_s"].notna().mean() > 0.9
-    assert (error.abs() < 1.0).mean() > 0.9
+    # Since the noise floor was lowered to realistic levels (issue 13), a few records of this
+    # 80-record archive (10) are picked 2-3 s before the simulated P arrival.
+    assert (error.abs() < 1.0).mean() > 0.85
     found = rec["p_onset_s"].notna()
     np.testing.assert_allclose(rec.loc[found, "window_start_s"], rec.loc[found, "p_onset_s"] - 3.0)
 
@@ -307,3 +350,53 @@ def test_real_itaca_records_prepare(tmp_path):
     assert aqg["log10_pga_n"] == pytest.approx(np.log10(506.93293), abs=1e-5)
     # One event: every record in one split.
     assert ps.records["split"].nunique() == 1
+
+
+# ------------------------------------------------------------------ the default archive
+
+
+@pytest.fixture(scope="module")
+def default_archive(tmp_path_factory) -> Path:
+    """The default demo archive (``seisgan demo``: seed 0, 1,300 records, 200 noise)."""
+    out = tmp_path_factory.mktemp("default") / "demo"
+    build_demo_archive(out)
+    return out
+
+
+@pytest.mark.slow
+def test_default_windows_hold_the_strong_motion(default_archive, tmp_path):
+    """At least 98 % of the default prepared set's records hold each horizontal's PGA inside
+    their window (the whole record's PGA after resampling, read back from the archive); the
+    others are listed in the manifest with their reason."""
+    from seisgan_core.catalog import iter_record_waveforms, read_records
+
+    summary = prepare([default_archive], tmp_path / "p", include_noise=False)
+    ps = load_prepared(tmp_path / "p")
+    manifest = json.loads((tmp_path / "p" / "manifest.json").read_text())
+    assert manifest["config"]["align"] == "strong_motion"
+    window_step = next(s for s in manifest["steps"] if s["step"] == "window")
+    assert "PGA" in window_step["placement"] and window_step["pga_margin_s"] == 1.0
+    table = read_records([default_archive]).table.set_index("record_id")
+    wanted = table.loc[ps.records["record_id"]].reset_index()
+    whole = {}
+    for record_id, waves in iter_record_waveforms(wanted):
+        x = resample_to(np.asarray(waves.data, dtype=np.float64), waves.sampling_rate_hz)
+        whole[record_id] = np.log10(np.abs(x[:2]).max(axis=1))
+    rec = ps.records.set_index("record_id")
+    inside = np.array(
+        [
+            np.allclose(rec.loc[rid, ["log10_pga_e", "log10_pga_n"]].to_numpy(float), w, atol=1e-6)
+            for rid, w in whole.items()
+        ]
+    )
+    assert len(inside) == summary.n_records > 1100
+    assert inside.mean() >= 0.98, inside.mean()
+    # Every record that misses a PGA is listed with its reason, and only those.
+    noted = {rid for rid, _ in manifest["window_notes"]}
+    missed = {rid for rid, ok in zip(whole, inside, strict=True) if not ok}
+    assert missed <= noted
+    assert all("apart" in reason for _, reason in manifest["window_notes"])
+    assert manifest["counts"]["window_notes"] == len(summary.window_notes)
+    # Distant records keep their S waves: the window is not the record's first 40 s.
+    far = rec[rec["epicentral_distance_km"] > 150.0]
+    assert (far["window_start_s"] > far["p_onset_s"] - 5.0 + 1e-9).mean() > 0.3

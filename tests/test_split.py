@@ -8,7 +8,9 @@ import pytest
 
 from seisgan_core.demo.catalogue import make_catalogue
 from seisgan_core.split import (
+    DEFAULT_MW_BINS,
     _haversine_km,
+    _hold_out_every_bin,
     assign_splits,
     event_clusters,
     split_summary,
@@ -18,7 +20,13 @@ from seisgan_core.split import (
 @pytest.fixture(scope="module")
 def demo_records() -> pd.DataFrame:
     """The default demo catalogue's records (1,300), with the record-table event columns."""
-    cat = make_catalogue(np.random.default_rng(0), n_records=1300, n_noise=40)
+    return _catalogue_records(0)
+
+
+def _catalogue_records(seed: int) -> pd.DataFrame:
+    """The records of the demo archive built with ``seed`` (its catalogue: the same events,
+    stations and records as ``build_demo_archive(seed=seed)`` writes), as a record table."""
+    cat = make_catalogue(np.random.default_rng(seed), n_records=1300, n_noise=40)
     ev = cat.events.set_index("event_index")
     rec = cat.records.join(
         ev[["event_time", "event_latitude", "event_longitude", "mw"]], on="event_index"
@@ -78,6 +86,46 @@ def test_fractions_and_stratification(demo_records):
     assert medians.max() - medians.min() < 0.5
     for name in ("train", "val", "test"):
         assert (quakes.loc[quakes["split"] == name, "mw"] < 4.5).any()
+
+
+def _bins_missing_a_held_out_split(out: pd.DataFrame) -> list[tuple[int, str]]:
+    quakes = out[out["event_id"].notna()]
+    clusters = quakes.groupby("cluster_id").agg(mw=("mw", "max"), split=("split", "first"))
+    clusters["bin"] = np.digitize(clusters["mw"], DEFAULT_MW_BINS)
+    missing = []
+    for b, members in clusters.groupby("bin"):
+        if len(members) >= 3:
+            missing += [(b, s) for s in ("val", "test") if not (members["split"] == s).any()]
+    return missing
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1])
+def test_every_mw_bin_with_three_clusters_is_held_out(seed, demo_records):
+    """The default archive (seed 0) and one built with seed 1: every Mw bin (4.0/4.5/5.0/
+    5.5/6.0) with at least three clusters has a cluster in val and one in test."""
+    records = demo_records if seed == 0 else _catalogue_records(seed)
+    out = assign_splits(records, seed=0)
+    assert _bins_missing_a_held_out_split(out) == []
+    # Not vacuous: a bin of Mw >= 5.0 has at least three clusters, so val and test both hold
+    # an event of Mw > 5 (the issue: they stopped at Mw 5.1 while train reached 6.1).
+    quakes = out[out["event_id"].notna()]
+    for name in ("val", "test"):
+        assert quakes.loc[quakes["split"] == name, "mw"].max() >= 5.0, name
+    assert quakes.groupby("cluster_id")["split"].nunique().max() == 1
+
+
+def test_held_out_rule_moves_the_smallest_cluster():
+    clusters = pd.DataFrame(
+        {"stratum": [3, 3, 3, 3, 1], "n_records": [40, 5, 9, 30, 7]}, index=[10, 11, 12, 13, 14]
+    )
+    split = {10: "train", 11: "train", 12: "train", 13: "train", 14: "train"}
+    _hold_out_every_bin(clusters, split, np.array([0.8, 0.1, 0.1]))
+    # Bin 3's two smallest clusters go to val and test; bin 1 (one cluster) stays in train.
+    assert split == {10: "train", 11: "val", 12: "test", 13: "train", 14: "train"}
+    split = {10: "train", 11: "train", 12: "train", 13: "train", 14: "train"}
+    _hold_out_every_bin(clusters, split, np.array([0.9, 0.1, 0.0]))
+    assert split[11] == "val" and "test" not in split.values()
 
 
 def test_noise_split_by_station(demo_records):

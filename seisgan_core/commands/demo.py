@@ -1,4 +1,4 @@
-"""`seisgan demo` and `seisgan prepare`: the demo archive and training sets."""
+"""`seisgan demo`: the demo archive (`seisgan prepare` is in ``commands/prepare.py``)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def _tqdm_progress(description: str, progress_file: str | None = None):
 
 
 def register(subparsers) -> None:
-    """Add ``demo`` and ``prepare``."""
+    """Add ``demo``."""
     demo = subparsers.add_parser(
         "demo",
         help="simulate the demo archive (ASDF, ITACA flat file, ESM ASCII)",
@@ -69,45 +69,6 @@ def register(subparsers) -> None:
         "--all-ascii", action="store_true", help="write every event as ESM ASCII, not only one"
     )
     demo.set_defaults(func=_run_demo)
-
-    prep = subparsers.add_parser(
-        "prepare",
-        help="prepare archives into a training set (N, 3, 8000)",
-        description="Select, resample to 200 Hz, window to 40 s, z-score per component and "
-        "split by event into DIR (waveforms.npy, records.parquet, manifest.json).",
-    )
-    prep.add_argument("sources", nargs="+", help="files, folders or zips")
-    prep.add_argument("--out", required=True, help="output folder (replaced atomically)")
-    prep.add_argument("--mode", choices=("window", "study"), default="window")
-    prep.add_argument("--align", choices=("start", "p_onset"), default="start")
-    prep.add_argument("--pre-event", type=float, default=5.0, help="s before the P onset")
-    prep.add_argument("--mw-min", type=float, default=4.0, help="Mw > this (default 4.0)")
-    prep.add_argument("--mw-max", type=float, default=None, help="Mw <= this")
-    prep.add_argument("--depth-max", type=float, default=50.0, help="depth < this, km")
-    prep.add_argument("--distance-max", type=float, default=None, help="distance <= this, km")
-    prep.add_argument("--distance-min", type=float, default=None, help="distance >= this, km")
-    prep.add_argument("--anywhere", action="store_true", help="keep stations outside Italy too")
-    prep.add_argument("--networks", default=None, help="comma-separated network codes")
-    prep.add_argument("--ec8", default=None, help="comma-separated EC8 classes, e.g. A,B")
-    prep.add_argument(
-        "--split", default="0.8,0.1,0.1", help="train,val,test fractions (default 0.8,0.1,0.1)"
-    )
-    prep.add_argument("--cluster-km", type=float, default=10.0)
-    prep.add_argument("--cluster-days", type=float, default=30.0)
-    prep.add_argument("--seed", type=int, default=0)
-    prep.add_argument("--no-noise", action="store_true", help="leave out noise windows")
-    prep.add_argument(
-        "--force",
-        action="store_true",
-        help="rebuild even if up to date, and replace --out even if it is not a prepared set "
-        "(never an input)",
-    )
-    prep.add_argument(
-        "--progress-file",
-        default=None,
-        help="also write progress and the final counts to this JSON file (for the app)",
-    )
-    prep.set_defaults(func=_run_prepare)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
@@ -136,88 +97,4 @@ def _run_demo(args: argparse.Namespace) -> int:
         f"{summary.n_stations} stations, {summary.n_noise} noise windows, "
         f"{summary.n_ascii_files} ESM ASCII files ({summary.records_le_40_s} records <= 40 s)"
     )
-    return 0
-
-
-def _run_prepare(args: argparse.Namespace) -> int:
-    from seisgan_core.catalog import Selection
-    from seisgan_core.fsutil import LockHeldError, guarded_output
-    from seisgan_core.io.errors import SeisganIOError
-    from seisgan_core.prepare import EmptySelectionError, load_prepared, prepare
-    from seisgan_core.split import split_summary
-
-    try:
-        fractions = tuple(float(x) for x in args.split.split(","))
-    except ValueError:
-        print(f"error: --split expects three numbers, got {args.split!r}", file=sys.stderr)
-        return 2
-    selection = Selection(
-        mw_min=args.mw_min,
-        mw_max=args.mw_max,
-        depth_max_km=args.depth_max,
-        distance_min_km=args.distance_min,
-        distance_max_km=args.distance_max,
-        in_italy=not args.anywhere,
-        networks=tuple(args.networks.split(",")) if args.networks else None,
-        ec8_classes=tuple(args.ec8.split(",")) if args.ec8 else None,
-    )
-    try:
-        with (
-            guarded_output(args.out, "prepare", args.sources, force=args.force),
-            _tqdm_progress("prepare", args.progress_file) as progress,
-        ):
-            summary = prepare(
-                args.sources,
-                args.out,
-                selection=selection,
-                mode=args.mode,
-                align=args.align,
-                pre_event_s=args.pre_event,
-                split_fractions=fractions,
-                cluster_km=args.cluster_km,
-                cluster_days=args.cluster_days,
-                seed=args.seed,
-                include_noise=not args.no_noise,
-                force=args.force,
-                progress=progress,
-            )
-    except (
-        EmptySelectionError,
-        SeisganIOError,
-        FileNotFoundError,
-        ValueError,
-        LockHeldError,
-    ) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        write_progress(args.progress_file, state="failed", message=str(exc))
-        return 1
-    except OSError as exc:  # full disk, read-only folder: the old set is left as it was
-        print(f"error: cannot write {args.out}: {exc.strerror or exc}", file=sys.stderr)
-        write_progress(args.progress_file, state="failed", message=f"cannot write {args.out}")
-        return 1
-    write_progress(
-        args.progress_file,
-        state="finished",
-        fraction=1.0,
-        message="up to date" if summary.up_to_date else "prepared",
-        out=str(summary.path),
-        n_records=int(summary.n_records),
-        n_noise=int(summary.n_noise),
-    )
-    if summary.up_to_date:
-        print(f"{summary.path} is up to date (same sources and parameters): nothing to do")
-    else:
-        print(f"prepared {summary.n_records} records and {summary.n_noise} noise windows")
-        for name, removed in summary.selection_report:
-            print(f"  selection {name}: removed {removed}")
-        if summary.excluded_by_length:
-            print(f"  study mode: {summary.excluded_by_length} records longer than 40 s left out")
-        print(f"  skipped {len(summary.skipped)} unusable records (reasons in manifest.json)")
-        if summary.reader_skipped:
-            print(
-                f"  the readers set aside {len(summary.reader_skipped)} files (duplicates of "
-                "records read from another file, or unreadable; listed in manifest.json)"
-            )
-    prepared = load_prepared(summary.path)
-    print(split_summary(prepared.records).round(2).to_string())
     return 0

@@ -30,10 +30,22 @@ import pandas as pd
 from scipy import signal
 
 from seisgan_core.demo.catalogue import DemoCatalogue, make_catalogue
-from seisgan_core.demo.simulator import APENNINES, simulate_noise, simulate_record
+from seisgan_core.demo.simulator import (
+    APENNINES,
+    draw_noise_rms_cm_s2,
+    simulate_noise,
+    simulate_record,
+)
 from seisgan_core.fsutil import atomic_directory, csv_safe, output_lock
 
-__all__ = ["FLATFILE_COLUMNS", "NOISE_TAG", "RECORD_TAG", "DemoSummary", "build_demo_archive"]
+__all__ = [
+    "FLATFILE_COLUMNS",
+    "NOISE_TAG",
+    "RECORD_TAG",
+    "DemoSummary",
+    "build_demo_archive",
+    "simulated_records",
+]
 
 Progress = Callable[[float, str], None]
 
@@ -313,6 +325,28 @@ def _ensure_space(path: Path, nbytes: int) -> None:
         )
 
 
+def simulated_records(cat: DemoCatalogue, rng: np.random.Generator):
+    """Simulate and process the catalogue's records in archive order, drawing from ``rng``
+    right after :func:`make_catalogue` as :func:`build_demo_archive` does: yields
+    ``(record row, float32 samples (3, npts) in cm/s^2, high-pass Hz, low-pass Hz)``, the
+    samples the archive stores."""
+    for rec in cat.records.to_dict("records"):
+        rate = float(rec["sampling_rate_hz"])
+        raw = simulate_record(
+            rec["scenario"],
+            rng,
+            sampling_rate_hz=rate,
+            pre_event_s=rec["pre_event_s"],
+            record_length_s=rec["record_length_s"],
+            noise_cm_s2=draw_noise_rms_cm_s2(rng),
+            model=APENNINES,
+        )
+        data, hp, lp = _process(
+            raw, rate, int(rec["pre_event_s"] * rate), float(rec["scenario"].mw)
+        )
+        yield rec, data.astype(np.float32), hp, lp
+
+
 def build_demo_archive(
     out_dir: str | Path,
     *,
@@ -366,23 +400,10 @@ def build_demo_archive(
             for _, st in cat.stations.iterrows():
                 if st["station"] in used:
                     ds.add_stationxml(_read_inventory(_stationxml(st)))
-            for n, rec in enumerate(cat.records.to_dict("records")):
+            for n, (rec, data, hp, lp) in enumerate(simulated_records(cat, rng)):
                 ev = events.loc[rec["event_index"]]
                 st = stations.loc[rec["station"]]
                 rate = float(rec["sampling_rate_hz"])
-                raw = simulate_record(
-                    rec["scenario"],
-                    rng,
-                    sampling_rate_hz=rate,
-                    pre_event_s=rec["pre_event_s"],
-                    record_length_s=rec["record_length_s"],
-                    noise_cm_s2=float(np.exp(rng.uniform(np.log(0.005), np.log(0.05)))),
-                    model=APENNINES,
-                )
-                data, hp, lp = _process(
-                    raw, rate, int(rec["pre_event_s"] * rate), float(rec["scenario"].mw)
-                )
-                data = data.astype(np.float32)
                 le_40 += data.shape[1] / rate <= 40.0
                 event_id = event_ids[rec["event_index"]]
                 stream = _stream(

@@ -165,21 +165,34 @@ def test_runs_table_marks_dead_running_runs_failed(tmp_path):
 
 def test_prepare_argv_matches_the_cli(tmp_path):
     from seisgan_core.cli import build_parser
+    from seisgan_core.prepare_config import PrepareConfig
 
     argv = appstate.prepare_argv(
         [tmp_path / "raw"],
         tmp_path / "out",
         mode="study",
-        mw_min=4.5,
-        distance_max_km=100.0,
-        in_italy=False,
-        networks=["IT", "IV"],
+        align="start",
+        selection={
+            "mw_min": 4.5,
+            "distance_max_km": 100.0,
+            "in_italy": False,
+            "networks": ["IT", "IV"],
+            "ec8_classes": [],
+        },
         split_fractions=(0.7, 0.2, 0.1),
         include_noise=False,
         progress_file=tmp_path / "progress.json",
     )
     args = build_parser().parse_args(argv)
     assert args.progress_file == str(tmp_path / "progress.json")
+    # The command line gives back the config it was built from, field by field.
+    assert PrepareConfig.from_args(args) == PrepareConfig(
+        mode="study", align="start", split_fractions=(0.7, 0.2, 0.1), include_noise=False
+    )
+    # Defaults, both ways: an empty form gives PrepareConfig() and the study's selection.
+    plain = build_parser().parse_args(appstate.prepare_argv([tmp_path], tmp_path / "o"))
+    assert PrepareConfig.from_args(plain) == PrepareConfig()
+    assert plain.mw_min is None and plain.depth_max is None and not plain.anywhere
     assert args.sources == [str(tmp_path / "raw")]
     assert (args.mode, args.mw_min, args.distance_max, args.anywhere) == ("study", 4.5, 100.0, True)
     assert args.networks == "IT,IV" and args.split == "0.7,0.2,0.1" and args.no_noise
