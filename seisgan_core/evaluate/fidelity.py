@@ -48,8 +48,15 @@ FAS_BANDS_HZ = ((0.1, 0.5), (0.5, 1.0), (1.0, 5.0), (5.0, 20.0), (20.0, 40.0), (
 
 #: Anderson (2004) frequency bands (Hz) the data carry (his B2-B8; B1, 0.05-0.1 Hz, lies below
 #: the 0.1 Hz the prepared records are filtered to).
-ANDERSON_BANDS_HZ = ((0.1, 0.2), (0.2, 0.5), (0.5, 1.0), (1.0, 2.0), (2.0, 5.0), (5.0, 10.0),
-                     (10.0, 20.0))  # fmt: skip
+ANDERSON_BANDS_HZ = (
+    (0.1, 0.2),
+    (0.2, 0.5),
+    (0.5, 1.0),
+    (1.0, 2.0),
+    (2.0, 5.0),
+    (5.0, 10.0),
+    (10.0, 20.0),
+)
 
 #: Anderson (2004) criteria C1-C10, in his order.
 ANDERSON_CRITERIA = (
@@ -168,7 +175,7 @@ def onset_lag(acc: np.ndarray, dt: float) -> np.ndarray:
 
 
 def energy_packets(
-    acc: np.ndarray, dt: float, window_s: float = 1.0, level: float = 0.25, gap_s: float = 2.0
+    acc: np.ndarray, dt: float, window_s: float = 2.0, level: float = 0.25, gap_s: float = 2.0
 ) -> np.ndarray:
     """Number of separate energy packets per record of (n, n_components, n_samples).
 
@@ -268,8 +275,9 @@ def anderson_gof(
     nyquist = 0.5 / dt
     scores = []
     for lo, hi in bands:
-        sos = scipy.signal.butter(4, [lo, min(hi, 0.95 * nyquist)], "bandpass", fs=1 / dt,
-                                  output="sos")  # fmt: skip
+        sos = scipy.signal.butter(
+            4, [lo, min(hi, 0.95 * nyquist)], "bandpass", fs=1 / dt, output="sos"
+        )
         # Band-limited below hi: kept at 10 samples per period of hi (scores need no more).
         step = max(1, int(nyquist / (5.0 * hi)))
         fa = scipy.signal.sosfiltfilt(sos, a, axis=-1)[..., ::step]
