@@ -73,6 +73,7 @@ class Evaluation:
     checkpoint_sha256: str
     panel: dict | None = None
     provenance: dict = field(default_factory=dict)
+    train: Any = None  # (n_train, 3, L) float32 cm/s^2, the baseline records
 
 
 def _even(rows, n: int | None):
@@ -188,7 +189,9 @@ def evaluate_run(
         "conditions": list(run.conditions),
     }
     report(1.0, "done")
-    return Evaluation(card, generated, heldout, held, path, file_sha256(path), panel, provenance)
+    return Evaluation(
+        card, generated, heldout, held, path, file_sha256(path), panel, provenance, train_x
+    )
 
 
 def _real_conditions(train, held):
