@@ -74,6 +74,12 @@ def register(subparsers) -> None:
         help="held-out (val and test) records used as scenarios (default: all)",
     )
     ev.add_argument(
+        "--n",
+        type=int,
+        help="with --run: N records, one for each of N held-out scenarios (the same as "
+        "--max-scenarios N --per-scenario 1)",
+    )
+    ev.add_argument(
         "--normalised",
         action="store_true",
         help="--generated holds z-scored samples: undo with the real records' mean and std "
@@ -126,6 +132,13 @@ def _stat_key(path: Path) -> list:
     return [str(path.resolve()), st.st_size, st.st_mtime_ns]
 
 
+def _generation_args(args: argparse.Namespace) -> tuple[int, int | None]:
+    """(records per scenario, held-out scenarios) of --run: --n N means (1, N)."""
+    if args.n is not None:
+        return 1, args.n
+    return args.per_scenario, args.max_scenarios
+
+
 def _checkpoint_arg(args: argparse.Namespace) -> str:
     return str(args.epoch) if args.epoch is not None else str(args.checkpoint)
 
@@ -152,8 +165,7 @@ def cache_key(args: argparse.Namespace) -> str:
         parts["run"] = str(Path(args.run).resolve())
         # the checkpoint file actually used, by content: a new best.pt is a new evaluation
         parts["checkpoint_sha256"] = file_sha256(ckpt)
-        parts["per_scenario"] = args.per_scenario
-        parts["max_scenarios"] = args.max_scenarios
+        parts["per_scenario"], parts["max_scenarios"] = _generation_args(args)
     else:
         gen = Path(args.generated)
         parts["generated"] = _stat_key(gen)
@@ -346,23 +358,23 @@ def _evaluate_run(args, data: Path, progress):
     """--run: :func:`seisgan_core.train.evaluation.evaluate_run`, as the Compare page."""
     from seisgan_core.train.evaluation import evaluate_run
 
+    per_scenario, max_scenarios = _generation_args(args)
     ev = evaluate_run(
         args.run,
         data,
         _checkpoint_arg(args),
-        samples_per_scenario=args.per_scenario,
-        max_scenarios=args.max_scenarios,
+        samples_per_scenario=per_scenario,
+        max_scenarios=max_scenarios,
         seed=args.seed,
         with_panel=True,
         progress=progress,
     )
     panel = ev.panel
     panel["source"] = {**ev.provenance, "checkpoint_sha256": ev.checkpoint_sha256}
+    # the nearest real record is a training record: rows of the panel's real set, whose
+    # training records come first
     nearest = panel["nearest_real"].get("nearest_real_row") or [0]
-    train_n = ev.provenance["n_train"]
-    # nearest rows index the panel's real set: training records first, then held-out ones
-    pair = (ev.generated[0], ev.heldout[0] if nearest[0] >= train_n else None, PREPARED_DT_S)
-    return panel, ev.scorecard, pair if pair[1] is not None else None
+    return panel, ev.scorecard, (ev.generated[0], ev.train[nearest[0]], PREPARED_DT_S)
 
 
 def _evaluate_file(args, data: Path, progress):
