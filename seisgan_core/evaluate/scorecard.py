@@ -61,7 +61,7 @@ PSA_PERIODS_S = np.geomspace(0.01, 10.0, 25)
 
 #: rule -> (what good looks like, with {limit}); the verdicts are in :func:`_badness`.
 RULES = {
-    "abs_le": "|value| <= {limit}",
+    "abs_le": "within +-{limit}",
     "near_ref": "within {limit} of real",
     "ratio_le": "<= {limit} x real",
     "ratio_ge": ">= {limit} x real",
@@ -200,6 +200,24 @@ class Scorecard:
             )
         return pd.DataFrame(rows)
 
+    def markdown(self) -> str:
+        """The table as Markdown (docs/benchmarks.md): measure, generated, real vs real,
+        what good looks like, verdict."""
+        rows = [
+            "| measure | generated | real vs real | good | verdict |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        for line in self.lines:
+            cells = [
+                f"{line.section}: {line.label}",
+                _fmt(line.generated),
+                _fmt(line.real_vs_real),
+                line.good,
+                _verdict_text(line.passed),
+            ]
+            rows.append("| " + " | ".join(cells) + " |")
+        return "\n".join(rows)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": self.version,
@@ -217,6 +235,10 @@ class Scorecard:
         names = {f for f in Line.__dataclass_fields__}
         lines = [Line(**{k: v for k, v in d.items() if k in names}) for d in data["lines"]]
         return cls(lines, data.get("curves", {}), data.get("counts", {}), data.get("version", 0))
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3g}"
 
 
 def _verdict_text(passed: bool | None) -> str:
@@ -544,8 +566,10 @@ def _variety_lines(s: _Sets, residuals: dict | None) -> list[Line]:
 
     times = s.per_set("husid", lambda x: husid_times(x, s.dt))
     t5 = [v[:, :2, 0].mean(axis=1) for v in times[:3]]
-    real_groups = [t["event_id"].to_numpy() if t is not None and "event_id" in t else None
-                   for t in (s.held_table, s.train_table)]  # fmt: skip
+    real_groups = [
+        t["event_id"].to_numpy() if t is not None and "event_id" in t else None
+        for t in (s.held_table, s.train_table)
+    ]
     lines = []
     spreads = [_group_spread(t5[0], s.groups)[0]] + [
         _group_spread(v, g)[0] if g is not None else np.nan
@@ -663,8 +687,19 @@ def _anderson_lines(s: _Sets, curves: dict) -> list[Line]:
         "n_pairs": [int(pick.size), int(pick_b.size)],
     }
     g, c = float(gen.mean()), float(ceil.mean())
-    return [Line("anderson.mean", "Anderson GOF", "mean score 0-10 (10 criteria x 7 bands "
-                 "0.1-20 Hz, horizontals)", "", g, c, c, "within_below", 1.0)]  # fmt: skip
+    return [
+        Line(
+            "anderson.mean",
+            "Anderson GOF",
+            "mean score 0-10 (10 criteria x 7 bands 0.1-20 Hz, horizontals)",
+            "",
+            g,
+            c,
+            c,
+            "within_below",
+            1.0,
+        )
+    ]
 
 
 def build_scorecard(

@@ -163,3 +163,31 @@ def test_line_rules_and_verdicts():
     assert Line("z", "s", "l", "", None, 1.0, 1.0, "ge", 0.9).passed is None
     with pytest.raises(ValueError, match="rule"):
         _ = Line("w", "s", "l", "", 1.0, 1.0, 1.0, "nonsense", 1.0).passed
+
+
+def test_resolve_checkpoint_names_what_it_uses_and_what_is_missing(tmp_path):
+    from seisgan_core.train.evaluation import resolve_checkpoint
+
+    folder = tmp_path / "checkpoints"
+    folder.mkdir()
+    with pytest.raises(FileNotFoundError, match=r"best\.pt or last\.pt"):
+        resolve_checkpoint(tmp_path, "best")
+    (folder / "last.pt").write_bytes(b"x")
+    assert resolve_checkpoint(tmp_path, "best") == folder / "last.pt"  # no best.pt yet
+    (folder / "best.pt").write_bytes(b"y")
+    assert resolve_checkpoint(tmp_path) == folder / "best.pt"
+    assert resolve_checkpoint(tmp_path, "last") == folder / "last.pt"
+    (folder / "epoch_0003.pt").write_bytes(b"z")
+    assert resolve_checkpoint(tmp_path, "3") == folder / "epoch_0003.pt"
+    with pytest.raises(FileNotFoundError, match=r"epoch_0004\.pt"):
+        resolve_checkpoint(tmp_path, 4)
+    with pytest.raises(ValueError, match="'best', 'last' or an epoch number, found 'newest'"):
+        resolve_checkpoint(tmp_path, "newest")
+
+
+def test_bad_sets_are_refused_with_their_name():
+    x = np.zeros((6, 3, 1000))
+    with pytest.raises(ValueError, match="train: expected \\(n >= 4, 3, n_samples\\)"):
+        build_scorecard(x, x, x[:2], DT)
+    with pytest.raises(ValueError, match="pairs: expected 6 rows of heldout"):
+        build_scorecard(x, x, x, DT, pairs=np.full(6, 9))
