@@ -149,10 +149,11 @@ def evaluate_run(
         heldout,
         train_x,
         DT_S,
-        candidate_table=cond_table,
+        # an unconditional run generated no scenario: no pairs by scenario, no BSSA14 lines
+        candidate_table=cond_table if run.conditions else None,
         heldout_table=held,
         train_table=train,
-        pairs=scenario if run.conditions else None,
+        pairs=scenario,
         groups=scenario,
     )
     panel = None
