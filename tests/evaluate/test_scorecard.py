@@ -108,13 +108,14 @@ def test_white_noise_under_an_envelope_fails_spectra_and_timing(demo):
 
 
 @pytest.mark.slow
-def test_a_step_fails_the_low_frequency_and_edge_lines(demo):
+def test_a_step_fails_the_low_frequency_lines(demo):
     _, sets = demo
     held, table = sets["held"]
     stepped = held.copy()
     stepped[..., held.shape[-1] // 2 :] += 0.05 * np.abs(held).max(axis=-1, keepdims=True)
     failed = _failed(_card(stepped, sets, table, n=120))
-    assert {"drift.velocity.E", "drift.displacement.N", "lf_share.Z", "edge.end"} <= failed
+    assert {"drift.velocity.E", "drift.displacement.N", "lf_share.Z"} <= failed
+    assert "edge.end" not in failed  # a step held to the end is no transient at the end
     assert "husid.t5.E" not in failed  # the timing of the shaking is untouched
 
 
