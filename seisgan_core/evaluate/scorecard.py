@@ -364,7 +364,7 @@ def _spectral_lines(s: _Sets, curves: dict) -> list[Line]:
                 _level(
                     f"drift.{name}.{comp}",
                     "Low frequency",
-                    f"|{name}| at the end (no baseline correction), {comp}",
+                    f"end {name}, absolute (no baseline correction), {comp}",
                     unit,
                     [v[:, c, j] for v in drift],
                     "ratio_le",
