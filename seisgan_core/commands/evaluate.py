@@ -183,8 +183,8 @@ def _cached(out: Path, key: str) -> dict | None:
         metrics = json.loads(path.read_text(encoding="utf-8"))
     except ValueError:
         return None
-    if metrics.get("cache_key") != key:
-        return None
+    if metrics.get("cache_key") != key or not (out / "scorecard.json").exists():
+        return None  # another evaluation, or one from before the scorecard
     for name in metrics.get("figures", {}).get("files", []):
         if not (out / name).exists():
             return None
