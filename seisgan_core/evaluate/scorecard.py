@@ -7,12 +7,16 @@ candidate is paired with the held-out record of its scenario (``pairs``: the gen
 for that record's scenario), and the baseline pairs each held-out record with the training
 record of the nearest scenario (Mw, log distance): two real records of near scenarios.
 
-Each :class:`Line` holds ``generated`` (the measure for the candidates), ``real_vs_real`` (the
-same measure with real training records in their place) and ``reference`` (what the rule
-compares with: the held-out records' own value for levels such as the low-frequency share,
-the real-vs-real value for distances such as Frechet); ``passed`` applies the rule to
-``generated``, ``baseline_passed`` to ``real_vs_real``. :class:`Scorecard` is the one object
-the CLI (``scorecard.json``), the Compare page and the trainer's choice of ``best.pt`` use.
+Levels (medians, shares) and distributions are scenario-matched the same way: candidates
+against the held-out records they are paired with, training records paired with the held-out
+records against those. Each :class:`Line` holds ``generated`` (the measure for the
+candidates), ``real_vs_real`` (the same measure with real training records in their place)
+and ``reference`` (what the rule compares with: the paired held-out records' own value for
+levels such as the low-frequency share, the real-vs-real value for distances such as
+Frechet); ``passed`` applies the rule to ``generated``, ``baseline_passed`` to
+``real_vs_real`` (against ``baseline_reference``, the held-out records' value, for levels).
+:class:`Scorecard` is the one object the CLI (``scorecard.json``), the Compare page and the
+trainer's choice of ``best.pt`` use.
 Thresholds are issue 12's goals for the shipped model where it states them; where it does not,
 the threshold is ours and its line says so ("ours").
 """
