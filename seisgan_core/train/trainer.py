@@ -343,15 +343,16 @@ class Trainer:
             "timing_s": timing_distance(energy_arrival_times(train_records), self.val_times),
         }
         # the scorecard's validation (picks best.pt) on at most VAL_SCORECARD_RECORDS of the
-        # validation records (evenly spaced), in cm/s^2 through their peaks
+        # validation records (evenly spaced) and as many training records, in cm/s^2 through
+        # their peaks
         names = data.condition_names
         w = np.unique(np.linspace(0, len(v) - 1, min(len(v), VAL_SCORECARD_RECORDS)).astype(int))
         self.val_card_rows = w
         self.val_card_inputs = {
             "val": to_peaks(val_records[w].cpu().numpy(), val.log10_pga[v][w]),
-            "train": to_peaks(train_records.cpu().numpy(), data.train.log10_pga[t]),
+            "train": to_peaks(train_records[w].cpu().numpy(), data.train.log10_pga[t][w]),
             "val_table": scenario_frame(val.conditions[v][w], names),
-            "train_table": scenario_frame(data.train.conditions[t], names),
+            "train_table": scenario_frame(data.train.conditions[t][w], names),
         }
 
     # ------------------------------------------------------------------ steps
