@@ -32,6 +32,11 @@ FIGURES = (
 
 def register(subparsers) -> None:
     """Add ``evaluate`` and ``export``."""
+    _register_evaluate(subparsers)
+    _register_export(subparsers)
+
+
+def _register_evaluate(subparsers) -> None:
     ev = subparsers.add_parser(
         "evaluate",
         help="judge generated records against a prepared set: metrics.json and figures",
@@ -93,6 +98,8 @@ def register(subparsers) -> None:
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
     ev.set_defaults(func=run_evaluate)
 
+
+def _register_export(subparsers) -> None:
     ex = subparsers.add_parser(
         "export",
         help="write generated records to ASDF, miniSEED, SAC or CSV with provenance",

@@ -158,40 +158,60 @@ def evaluate_run(
     )
     panel = None
     if with_panel:
-        from seisgan_core.evaluate.panel import evaluate
-
         gen_table = None
         if run.conditions and "mw" in run.conditions:
             gen_table = cond_table[["mw", "epicentral_distance_km", "vs30_m_s"]].copy()
             gen_table["event_id"] = scenario.astype(str)
-        real = np.concatenate([train_x, heldout])
-        labels = np.array(["train"] * len(train_x) + ["test"] * len(heldout))
-        real_table = _real_conditions(train, held)
-        panel = evaluate(
+        panel = _panel(
             generated,
-            real,
-            dt=DT_S,
-            real_split=labels,
-            real_conditions=real_table,
-            generated_conditions=gen_table,
-            noise=prepared.noise_cm_s2_rows(),
-            seed=seed,
-            progress=lambda f, m: report(0.6 + 0.4 * f, m),
+            gen_table,
+            (train_x, train),
+            (heldout, held),
+            prepared,
+            seed,
+            lambda f, m: report(0.6 + 0.4 * f, m),
         )
-    provenance = {
+    provenance = _provenance(run, path, epoch, seed, k, len(held), len(train))
+    report(1.0, "done")
+    return Evaluation(
+        card, generated, heldout, held, path, file_sha256(path), panel, provenance, train_x
+    )
+
+
+def _provenance(run, path: Path, epoch: int, seed: int, k: int, n_held: int, n_train: int):
+    return {
         "run": str(run.path),
         "checkpoint": path.name,
         "epoch": epoch,
         "seed": seed,
         "samples_per_scenario": k,
-        "n_heldout": len(held),
-        "n_train": len(train),
+        "n_heldout": n_held,
+        "n_train": n_train,
         "heldout_rule": "val and test splits",
         "conditions": list(run.conditions),
     }
-    report(1.0, "done")
-    return Evaluation(
-        card, generated, heldout, held, path, file_sha256(path), panel, provenance, train_x
+
+
+def _panel(generated, gen_table, train, held, prepared, seed: int, progress) -> dict:
+    """The panel (seisgan_core.evaluate.panel) with the training records as its 'train'
+    split and the held-out records as its 'test' split, in that order."""
+    import numpy as np
+
+    from seisgan_core.evaluate.panel import evaluate
+
+    (train_x, train_table), (held_x, held_table) = train, held
+    real = np.concatenate([train_x, held_x])
+    labels = np.array(["train"] * len(train_x) + ["test"] * len(held_x))
+    return evaluate(
+        generated,
+        real,
+        dt=DT_S,
+        real_split=labels,
+        real_conditions=_real_conditions(train_table, held_table),
+        generated_conditions=gen_table,
+        noise=prepared.noise_cm_s2_rows(),
+        seed=seed,
+        progress=progress,
     )
 
 
