@@ -13,7 +13,11 @@ roots = appstate.Roots.from_env()
 st.title("Compare")
 with st.expander("What am I looking at?"):
     st.markdown(
-        "Generated records judged against real records of the training set, in cm/s². "
+        "Generated records judged against real records the generator never saw (the val and "
+        "test splits), in cm/s²: for each held-out record, records generated for its scenario. "
+        "**Scorecard**: every measure over the whole band (0.1 Hz to Nyquist), per component, "
+        "signed, beside the same measure for real training records against the same held-out "
+        "records (real vs real), with what good looks like and a verdict. "
         "**Side by side**: each generated record next to the most similar real training record "
         "(if they look identical, the generator copies: the **memorisation** check). "
         "**Spectra**: the Fourier amplitude spectrum (shaking per frequency), the response "
@@ -32,11 +36,11 @@ if missing:
     st.stop()
 
 from seisgan_core.evaluate.export import EXPORT_FORMATS, export_samples  # noqa: E402
-from seisgan_core.evaluate.panel import evaluate  # noqa: E402
-from seisgan_core.prepare import load_prepared  # noqa: E402
-from seisgan_core.train.data import CONDITION_COLUMNS  # noqa: E402
-from seisgan_core.train.runs import list_runs, load_run  # noqa: E402
+from seisgan_core.evaluate.scorecard import Scorecard  # noqa: E402
+from seisgan_core.train.evaluation import evaluate_run, file_sha256, resolve_checkpoint  # noqa: E402
+from seisgan_core.train.runs import list_runs  # noqa: E402
 from seisgan_core.viz import evaluation as veval  # noqa: E402
+from seisgan_core.viz import scorecard as vcard  # noqa: E402
 
 DT_S = 0.005  # 200 Hz, the prepared sets' rate
 
@@ -44,9 +48,10 @@ DT_S = 0.005  # 200 Hz, the prepared sets' rate
 def _checkpoints(run_path) -> list:
     folder = run_path / "checkpoints"
     epochs = sorted(int(p.stem.split("_")[1]) for p in folder.glob("epoch_*.pt"))
-    return (
-        ["best"] if (folder / "best.pt").is_file() or (folder / "last.pt").is_file() else []
-    ) + epochs
+    named = ["best", "last"] if (folder / "last.pt").is_file() else []
+    if (folder / "best.pt").is_file() and not named:
+        named = ["best"]
+    return named + epochs
 
 
 runs, damaged = appstate.damaged_runs(list_runs(roots.models))
@@ -72,84 +77,98 @@ which = c2.selectbox(
     help="best: the trainer's choice by its validation score",
 )
 st.query_params["epoch"] = which
-n_records = c3.slider("Records compared", 8, 256, 64, step=8)
+n_records = c3.slider(
+    "Held-out scenarios",
+    8,
+    256,
+    48,
+    step=8,
+    help="val and test records whose scenarios the generator is asked for (evenly spaced)",
+)
 data_path = appstate.resolve_data_path(run.config, roots)
 if data_path is None or not (data_path / "waveforms.npy").is_file():
     st.error(f"The run's training set is not here: {run.config.get('data', {}).get('path')}")
     st.stop()
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def compared_scenarios(run_path: str, data: str, n: int, seed: int = 0) -> pd.DataFrame:
-    """The real records ``compute`` drew (row i of the table is real record i, and the scenario
-    generated record i was asked for): the same draw, without the waveforms."""
-    prepared = load_prepared(data)
-    chosen = load_run(run_path)
-    records = prepared.records.sort_values("row").reset_index(drop=True)
-    records = appstate.scenario_table(
-        records, [CONDITION_COLUMNS[c] for c in chosen.conditions] + ["vs30_m_s"]
-    )
-    return records.iloc[appstate.sample_rows(len(records), n, seed=seed)].reset_index(drop=True)
-
-
-@st.cache_data(max_entries=8, show_spinner="Generating and computing the panel…")
-def compute(run_path: str, epoch: str, data: str, n: int, seed: int = 0):
-    prepared = load_prepared(data)
-    chosen = load_run(run_path)
-    table = compared_scenarios(run_path, data, n, seed)
-    real = prepared.to_cm_s2(table["row"].to_numpy()).astype(np.float32)
-    n = len(table)  # one generated record per real record (its scenario, for conditional runs)
-    conditions = table if chosen.conditions else None
-    generated = chosen.generate_samples(
-        n,
-        conditions=conditions,
-        epoch=None if epoch == "best" else int(epoch),
+@st.cache_data(max_entries=8, show_spinner="Generating and computing the scorecard…")
+def compute(run_path: str, epoch: str, data: str, n: int, ckpt_sha256: str, seed: int = 0):
+    """evaluate_run, as `seisgan evaluate --run` (the cache key holds the checkpoint's hash)."""
+    ev = evaluate_run(
+        run_path,
+        data,
+        epoch,
+        samples_per_scenario=1,
+        max_scenarios=n,
+        max_train=max(64, 2 * n),
         seed=seed,
-        units="cm/s2",
+        with_panel=True,
     )
-    gen_table = None
-    if chosen.conditions and "mw" in chosen.conditions:
-        gen_table = table[["mw", "epicentral_distance_km", "vs30_m_s"]].copy()
-    panel = evaluate(
-        generated.waveforms,
-        real,
-        dt=DT_S,
-        # val and test records are both unseen by the generator: together, the held-out side
-        real_split=np.where(table["split"].astype(str) == "train", "train", "test"),
-        real_conditions=table,
-        generated_conditions=gen_table,
-        seed=seed,
-    )
-    return panel, generated.waveforms, real, generated.metadata()
+    real = np.concatenate([ev.train, ev.heldout])  # the panel's real set, in its order
+    meta = {
+        **ev.provenance,
+        "checkpoint_sha256": ev.checkpoint_sha256,
+        "units": "cm/s2",
+        "sampling_rate_hz": 1 / DT_S,
+        "conditions": ev.heldout_table[["mw", "epicentral_distance_km"]].to_dict("records"),
+    }
+    return ev.panel, ev.scorecard.to_dict(), ev.generated, real, meta, ev.heldout, ev.heldout_table
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def export_bytes(run_path: str, epoch: str, data: str, n: int, fmt: str) -> bytes:
     """The download's bytes, built once per run, epoch, set and format (not on every rerun)."""
-    _panel, generated, _real, meta = compute(run_path, epoch, data, n)
+    _panel, _card, generated, _real, meta, _held, _held_table = compute(
+        run_path, epoch, data, n, _sha(run_path, epoch)
+    )
     return export_samples(
         generated, fmt, dt=DT_S, provenance=meta, conditions=meta.get("conditions")
     )
 
 
+def _sha(run_path: str, epoch: str) -> str:
+    return file_sha256(resolve_checkpoint(run_path, epoch))
+
+
 try:
-    panel, gen, real, provenance = compute(str(run.path), which, str(data_path), n_records)
+    panel, card_dict, gen, real, provenance, heldout, heldout_table = compute(
+        str(run.path), which, str(data_path), n_records, _sha(str(run.path), which)
+    )
 except (FileNotFoundError, ValueError) as exc:
     st.error(str(exc))
     st.stop()
+card = Scorecard.from_dict(card_dict)
 
-summary = panel.get("summary", {})
-m1, m2, m3, m4 = st.columns(4)
-m1.metric("Spectral Fréchet / real-real", appstate.format_number(summary.get("fd_spectral_ratio")))
-m2.metric("Memorisation ratio", appstate.format_number(summary.get("memorisation_ratio")),
-          help="Nearest-real distance of generated records over that of unseen real records: "
-          "about 1 is healthy, much below 1 means copying")  # fmt: skip
-m3.metric("PSA median |ln bias|", appstate.format_number(summary.get("psa_log_bias")))
-m4.metric("Diversity (generated / real)", appstate.format_number(summary.get("diversity_ratio")))
+# The headline numbers, each with what good looks like (its threshold and the real-vs-real value)
+HEADLINES = (
+    ("frechet.spectral", "Spectral Fréchet, 0.1-80 Hz"),
+    ("psa_bias.geomean.0.05-3", "PSA ln bias, worst period 0.05-3 s"),
+    ("anderson.mean", "Anderson GOF (0-10)"),
+    ("memorisation.ratio", "Memorisation ratio"),
+)
+cols = st.columns(len(HEADLINES) + 1)
+cols[0].metric(
+    "Scorecard lines failed",
+    f"{card.n_failed} / {card.n_measured}",
+    help="Good: 0. Real held-out records against real training records fail none.",
+)
+for col, (key, label) in zip(cols[1:], HEADLINES, strict=True):
+    line = card.line(key)
+    col.metric(
+        label,
+        appstate.format_number(line.generated),
+        help=f"Good: {line.good}. Real vs real: {appstate.format_number(line.real_vs_real)}.",
+    )
+    col.caption(
+        f"{'pass' if line.passed else 'FAIL'} · good: {line.good} · real vs real "
+        f"{appstate.format_number(line.real_vs_real)}"
+    )
 
 
-def show_bin(table: pd.DataFrame, conditioned: bool) -> None:
-    """Real against generated in one chosen Mw and R_epi bin (the same bin on both sides)."""
+def show_bin(table: pd.DataFrame, held: np.ndarray, conditioned: bool) -> None:
+    """Real against generated in one chosen Mw and R_epi bin (the same bin on both sides):
+    row i of ``table`` is held-out record ``held[i]`` and the scenario generated record i was
+    made for."""
     from seisgan_core import evaluate as ev
     from seisgan_core import scenarios
 
@@ -168,7 +187,7 @@ def show_bin(table: pd.DataFrame, conditioned: bool) -> None:
     periods = np.logspace(np.log10(0.02), 1.0, 24)
     curves = {
         name: ev.rotd50(x[keep, 0], x[keep, 1], DT_S, periods)
-        for name, x in (("real", real), ("generated", gen))
+        for name, x in (("real", held), ("generated", gen))
     }
     figures["bin"] = vtrain.bin_spectra_figure(
         periods,
@@ -181,15 +200,37 @@ def show_bin(table: pd.DataFrame, conditioned: bool) -> None:
 
 figures: dict[str, object] = {}
 tabs = st.tabs(
-    ["Side by side", "By scenario bin", "Spectra", "Ground-motion model", "Intensity",
-     "Statistics", "Across epochs", "Download"]
-)  # fmt: skip
+    [
+        "Scorecard",
+        "Side by side",
+        "By scenario bin",
+        "Spectra",
+        "Ground-motion model",
+        "Intensity",
+        "Statistics",
+        "Across epochs",
+        "Download",
+    ]
+)
 with tabs[0]:
+    st.caption(
+        f"{card.counts.get('generated')} generated records for {card.counts.get('heldout')} "
+        f"held-out scenarios of {provenance.get('checkpoint')} (epoch {provenance.get('epoch')}); "
+        f"real vs real: {card.counts.get('train')} training records against the same held-out "
+        "records. 'ours' marks a threshold the project set where issue 12 gives none."
+    )
+    st.dataframe(card.table(), hide_index=True, width="stretch")
+    figures["psa_bias"] = vcard.psa_bias_figure(card_dict)
+    st.plotly_chart(figures["psa_bias"], width="stretch")
+    figures["fas_bands"] = vcard.fas_band_figure(card_dict)
+    st.plotly_chart(figures["fas_bands"], width="stretch")
+with tabs[1]:
     nearest = panel.get("nearest_real", {}).get("nearest_real_row")
     i = st.slider("Generated record", 1, gen.shape[0], 1) - 1
     j = nearest[i] if nearest else i
-    fig = veval.waveform_figure(gen[i], real[j], DT_S, titles=(f"nearest real (#{j + 1})",
-                                                               f"generated #{i + 1}"))  # fmt: skip
+    fig = veval.waveform_figure(
+        gen[i], real[j], DT_S, titles=(f"nearest real (#{j + 1})", f"generated #{i + 1}")
+    )
     figures["side_by_side"] = fig
     st.plotly_chart(fig, width="stretch")
     near = panel.get("nearest_real", {})
@@ -198,9 +239,9 @@ with tabs[0]:
         f"{appstate.format_number(near.get('median_distance'))} for generated records, "
         f"{appstate.format_number(near.get('baseline_median_distance'))} for unseen real records."
     )
-with tabs[1]:
-    show_bin(compared_scenarios(str(run.path), str(data_path), n_records), bool(run.conditions))
 with tabs[2]:
+    show_bin(heldout_table, heldout, bool(run.conditions))
+with tabs[3]:
     spectral = {
         "fas": veval.fas_figure,
         "psa": veval.psa_figure,
@@ -210,17 +251,17 @@ with tabs[2]:
     for key, builder in spectral.items():
         figures[key] = builder(panel)
         st.plotly_chart(figures[key], width="stretch")
-with tabs[3]:
+with tabs[4]:
     if "imts" in panel.get("gmm", {}):
         for imt in ("PGA", "SA(1.0)"):
             figures[f"gmm_{imt}"] = veval.gmm_distance_figure(panel, imt=imt)
             st.plotly_chart(figures[f"gmm_{imt}"], width="stretch")
     else:
         st.info(f"No ground-motion comparison: {panel.get('gmm', {}).get('skipped', 'no inputs')}")
-with tabs[4]:
+with tabs[5]:
     figures["intensity"] = veval.distributions_figure(panel)
     st.plotly_chart(figures["intensity"], width="stretch")
-with tabs[5]:
+with tabs[6]:
     figures["statistics"] = veval.statistics_table(panel)
     st.plotly_chart(figures["statistics"], width="stretch")
     st.caption("The reference study's own values (its Tables 5.2 and 5.3, normalised records)")
@@ -233,27 +274,40 @@ with tabs[5]:
         st.caption("Per epoch during training (the trainer's fixed batch)")
         stat = st.selectbox("Statistic", ["min", "max", "mean", "std", "skewness"], index=1)
         st.plotly_chart(vtrain.stats_figure(run.metrics, stat), width="stretch")
-with tabs[6]:
+with tabs[7]:
     st.markdown(
         "The panel at every checkpoint picks the best epoch. Each takes a few seconds; "
         "computed panels are kept for this session."
     )
-    epochs = [o for o in options if o != "best"]
+    epochs = [o for o in options if o not in ("best", "last")]
     if not epochs:
         st.info("This run kept no per-epoch checkpoints (checkpoint_every = 0).")
     elif st.button("Compute the panel for every checkpoint"):
         history = []
         bar = st.progress(0.0)
         for k, epoch in enumerate(epochs):
-            p, _g, _r, _m = compute(str(run.path), str(epoch), str(data_path), n_records)
-            history.append({"epoch": epoch, **p.get("summary", {})})
+            p, c, *_ = compute(
+                str(run.path),
+                str(epoch),
+                str(data_path),
+                n_records,
+                _sha(str(run.path), str(epoch)),
+            )
+            history.append(
+                {
+                    "epoch": epoch,
+                    "scorecard_score": c["validation_score"],
+                    "lines_failed": c["n_failed"],
+                    **p.get("summary", {}),
+                }
+            )
             bar.progress((k + 1) / len(epochs), text=f"epoch {epoch}")
         figures["dashboard"] = veval.dashboard_figure(history)
         st.plotly_chart(figures["dashboard"], width="stretch")
         st.dataframe(pd.DataFrame(history), hide_index=True, width="stretch")
     if "val_score" in run.metrics:
         st.plotly_chart(vtrain.loss_overlay({run_name: run.metrics}, "val_score"), width="stretch")
-with tabs[7]:
+with tabs[8]:
     st.markdown("Generated records with their provenance (run, epoch, conditions, seed):")
     cols = st.columns(len(EXPORT_FORMATS))
     for col, fmt in zip(cols, EXPORT_FORMATS, strict=True):

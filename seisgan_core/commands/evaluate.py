@@ -32,6 +32,11 @@ FIGURES = (
 
 def register(subparsers) -> None:
     """Add ``evaluate`` and ``export``."""
+    _register_evaluate(subparsers)
+    _register_export(subparsers)
+
+
+def _register_evaluate(subparsers) -> None:
     ev = subparsers.add_parser(
         "evaluate",
         help="judge generated records against a prepared set: metrics.json and figures",
@@ -54,10 +59,31 @@ def register(subparsers) -> None:
         "generate` writes) gives units and conditions",
     )
     ev.add_argument(
-        "--epoch", type=int, help="checkpoint epoch of --run (default: best.pt, else last.pt)"
+        "--checkpoint",
+        default="best",
+        help="checkpoint of --run: best (default; the trainer's choice by the scorecard's "
+        "validation score), last, or an epoch number",
     )
-    ev.add_argument("--n", type=int, help="records to generate with --run (default: as many "
-                    "as the prepared set holds)")  # fmt: skip
+    ev.add_argument("--epoch", type=int, help="same as --checkpoint EPOCH")
+    ev.add_argument(
+        "--per-scenario",
+        type=int,
+        default=2,
+        dest="per_scenario",
+        help="records generated per held-out scenario with --run (default 2)",
+    )
+    ev.add_argument(
+        "--max-scenarios",
+        type=int,
+        dest="max_scenarios",
+        help="held-out (val and test) records used as scenarios (default: all)",
+    )
+    ev.add_argument(
+        "--n",
+        type=int,
+        help="with --run: N records, one for each of N held-out scenarios (the same as "
+        "--max-scenarios N --per-scenario 1)",
+    )
     ev.add_argument(
         "--normalised",
         action="store_true",
@@ -77,6 +103,8 @@ def register(subparsers) -> None:
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
     ev.set_defaults(func=run_evaluate)
 
+
+def _register_export(subparsers) -> None:
     ex = subparsers.add_parser(
         "export",
         help="write generated records to ASDF, miniSEED, SAC, CSV or a SeisBench data set",
@@ -122,27 +150,20 @@ def _progress_bar(quiet: bool, desc: str):
     return bar, progress
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _stat_key(path: Path) -> list:
     st = path.stat()
     return [str(path.resolve()), st.st_size, st.st_mtime_ns]
 
 
-def _checkpoint(run: Path, epoch: int | None) -> Path:
-    """The checkpoint generation uses: best.pt (else last.pt) by default, as the app and
-    ``Run.checkpoint_path`` do."""
-    ckpt = run / "checkpoints"
-    if epoch is None:
-        found = (ckpt / name for name in ("best.pt", "last.pt") if (ckpt / name).is_file())
-        return next(found, ckpt / "best.pt")
-    return ckpt / f"epoch_{epoch:04d}.pt"
+def _generation_args(args: argparse.Namespace) -> tuple[int, int | None]:
+    """(records per scenario, held-out scenarios) of --run: --n N means (1, N)."""
+    if args.n is not None:
+        return 1, args.n
+    return args.per_scenario, args.max_scenarios
+
+
+def _checkpoint_arg(args: argparse.Namespace) -> str:
+    return str(args.epoch) if args.epoch is not None else str(args.checkpoint)
 
 
 def cache_key(args: argparse.Namespace) -> str:
@@ -151,20 +172,23 @@ def cache_key(args: argparse.Namespace) -> str:
     Only the standard library here, so a cached call answers before NumPy is imported.
     """
     from seisgan_core.evaluate._version import PANEL_VERSION
+    from seisgan_core.train.evaluation import file_sha256
 
     data = Path(args.data)
     parts: dict = {
         "panel_version": PANEL_VERSION,
-        "data_manifest_sha256": _sha256(data / "manifest.json"),
+        "data_manifest_sha256": file_sha256(data / "manifest.json"),
         "seed": args.seed,
         "figures": not args.no_figures,
     }
     if args.run:
-        ckpt = _checkpoint(Path(args.run), args.epoch)
+        from seisgan_core.train.evaluation import resolve_checkpoint
+
+        ckpt = resolve_checkpoint(args.run, _checkpoint_arg(args))
         parts["run"] = str(Path(args.run).resolve())
-        parts["epoch"] = args.epoch
-        parts["checkpoint"] = _stat_key(ckpt) if ckpt.exists() else str(ckpt)
-        parts["n"] = args.n
+        # the checkpoint file actually used, by content: a new best.pt is a new evaluation
+        parts["checkpoint_sha256"] = file_sha256(ckpt)
+        parts["per_scenario"], parts["max_scenarios"] = _generation_args(args)
     else:
         gen = Path(args.generated)
         parts["generated"] = _stat_key(gen)
@@ -182,8 +206,8 @@ def _cached(out: Path, key: str) -> dict | None:
         metrics = json.loads(path.read_text(encoding="utf-8"))
     except ValueError:
         return None
-    if metrics.get("cache_key") != key:
-        return None
+    if metrics.get("cache_key") != key or not (out / "scorecard.json").exists():
+        return None  # another evaluation, or one from before the scorecard
     for name in metrics.get("figures", {}).get("files", []):
         if not (out / name).exists():
             return None
@@ -212,28 +236,6 @@ def _real_set(data_dir: Path):
     prepared = load_prepared(data_dir)
     table = prepared.records.sort_values("row").reset_index(drop=True)
     return prepared, prepared.cm_s2_rows(), table, prepared.noise_cm_s2_rows()
-
-
-def _generated_from_run(args, table, n: int):
-    """Generate n records; conditioned runs get the real records' scenarios, in order."""
-    from seisgan_core.train.runs import load_run
-
-    run = load_run(args.run)
-    # config.json "conditions" (docs/contracts.md, section 3): the scenario names, [] if none.
-    names = tuple((getattr(run, "config", None) or {}).get("conditions") or ())
-    conditions = None
-    if names:
-        conditions = table.iloc[[i % len(table) for i in range(n)]].reset_index(drop=True)
-    waves = run.generate(n, conditions=conditions, epoch=args.epoch, seed=args.seed,
-                         units="cm/s2")  # fmt: skip
-    gen_table = None
-    if names and "mw" in names and any("distance" in c for c in names):
-        # Scenarios the generator was asked for; Vs30 comes from the paired real record
-        # when the run is not conditioned on it (residuals then use the record's site).
-        gen_table = conditions[["mw", "epicentral_distance_km", "vs30_m_s"]].copy()
-    provenance = {"run": str(args.run), "epoch": args.epoch, "seed": args.seed, "n": n,
-                  "conditions": list(names)}  # fmt: skip
-    return waves, gen_table, provenance
 
 
 def _generated_from_file(args, real_table):
@@ -277,7 +279,7 @@ def _carry_over(out: Path, tmp: Path) -> None:
 
     if not out.is_dir():
         return
-    ours = {"metrics.json", "figures.html", "waveforms.png"}
+    ours = {"metrics.json", "scorecard.json", "figures.html", "waveforms.png"}
     ours |= {f"{stem}.png" for stem, _, _ in FIGURES}
     for entry in out.iterdir():
         if entry.name in ours or entry.name.endswith(".tmp.png"):
@@ -346,6 +348,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
+    from seisgan_core.train.evaluation import file_sha256
+
     out = Path(args.out)
     data = Path(args.data)
     if not (data / "manifest.json").exists():
@@ -358,8 +362,99 @@ def _run_evaluate(args: argparse.Namespace) -> int:
             print(f"cached: {out / 'metrics.json'}")
             _print_summary(cached)
             return 0
+    bar, progress = _progress_bar(args.quiet, "evaluate")
+    try:
+        if args.run:
+            panel, card, pair = _evaluate_run(args, data, progress)
+        else:
+            result = _evaluate_file(args, data, progress)
+            if result is None:
+                return 2
+            panel, card, pair = result
+    finally:
+        bar.close()
+    panel["data"] = {"path": str(data), "manifest_sha256": file_sha256(data / "manifest.json")}
+    panel["cache_key"] = key
+    panel["scorecard"] = card.to_dict()
+    _write_outputs(args, out, panel, pair)
+    _print_summary(panel)
+    return 0
+
+
+def _evaluate_run(args, data: Path, progress):
+    """--run: :func:`seisgan_core.train.evaluation.evaluate_run`, as the Compare page."""
+    from seisgan_core.train.evaluation import evaluate_run
+
+    per_scenario, max_scenarios = _generation_args(args)
+    ev = evaluate_run(
+        args.run,
+        data,
+        _checkpoint_arg(args),
+        samples_per_scenario=per_scenario,
+        max_scenarios=max_scenarios,
+        seed=args.seed,
+        with_panel=True,
+        progress=progress,
+    )
+    panel = ev.panel
+    panel["source"] = {**ev.provenance, "checkpoint_sha256": ev.checkpoint_sha256}
+    # the nearest real record is a training record: rows of the panel's real set, whose
+    # training records come first
+    nearest = panel["nearest_real"].get("nearest_real_row") or [0]
+    return panel, ev.scorecard, (ev.generated[0], ev.train[nearest[0]], PREPARED_DT_S)
+
+
+def _evaluate_file(args, data: Path, progress):
+    """--generated FILE.npy: the panel against the whole prepared set, and the scorecard
+    against the held-out (val and test) records, paired by nearest scenario."""
+    import numpy as np
 
     from seisgan_core.evaluate.panel import evaluate
+    from seisgan_core.evaluate.scorecard import build_scorecard
+
+    prepared, real, table, noise = _real_set(data)
+    generated, gen_table, provenance = _generated_from_file(args, table)
+    if generated.shape[2] != real.shape[2]:
+        print(
+            f"seisgan evaluate: generated records have {generated.shape[2]} samples, the "
+            f"prepared set {real.shape[2]}",
+            file=sys.stderr,
+        )
+        return None
+    dt = PREPARED_DT_S
+    real_cond = table[[c for c in ("event_id", "mw", "epicentral_distance_km", "vs30_m_s")
+                       if c in table]]  # fmt: skip
+    split = table["split"].astype(str).to_numpy()
+    panel = evaluate(
+        generated,
+        real,
+        dt=dt,
+        real_split=split,
+        real_conditions=real_cond,
+        generated_conditions=gen_table,
+        noise=noise,
+        seed=args.seed,
+        progress=progress,
+    )
+    panel["source"] = provenance
+    held = np.flatnonzero(np.isin(split, ["val", "test"]))
+    train = np.flatnonzero(split == "train")
+    train = train[np.unique(np.linspace(0, len(train) - 1, min(512, len(train))).astype(int))]
+    card = build_scorecard(
+        generated,
+        prepared.to_cm_s2(table["row"].to_numpy()[held]),
+        prepared.to_cm_s2(table["row"].to_numpy()[train]),
+        dt,
+        candidate_table=gen_table,
+        heldout_table=table.iloc[held],
+        train_table=table.iloc[train],
+    )
+    nearest = panel["nearest_real"].get("nearest_real_row") or [0]
+    return panel, card, (generated[0], real[nearest[0]], dt)
+
+
+def _write_outputs(args, out: Path, panel: dict, pair) -> None:
+    """metrics.json, scorecard.json and the figures, replacing --out in one rename."""
     from seisgan_core.fsutil import (
         atomic_directory,
         atomic_write_json,
@@ -367,69 +462,53 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         write_output_marker,
     )
 
-    _, real, table, noise = _real_set(data)
-    if args.run:
-        n = args.n or len(real)
-        generated, gen_table, provenance = _generated_from_run(args, table, n)
-    else:
-        generated, gen_table, provenance = _generated_from_file(args, table)
-    if generated.shape[2] != real.shape[2]:
-        print(
-            f"seisgan evaluate: generated records have {generated.shape[2]} samples, the "
-            f"prepared set {real.shape[2]}",
-            file=sys.stderr,
-        )
-        return 2
-    dt = PREPARED_DT_S
-    real_cond = table[[c for c in ("event_id", "mw", "epicentral_distance_km", "vs30_m_s")
-                       if c in table]]  # fmt: skip
-    bar, progress = _progress_bar(args.quiet, "evaluate")
-    try:
-        panel = evaluate(
-            generated,
-            real,
-            dt=dt,
-            real_split=table["split"].astype(str).to_numpy(),
-            real_conditions=real_cond,
-            generated_conditions=gen_table,
-            noise=noise,
-            seed=args.seed,
-            progress=progress,
-        )
-    finally:
-        bar.close()
-    panel["source"] = provenance
-    panel["data"] = {"path": str(data), "manifest_sha256": _sha256(data / "manifest.json")}
-    panel["cache_key"] = key
-    # Figures and metrics.json are written into a temporary sibling folder that then takes
+    # Figures and the JSON files are written into a temporary sibling folder that then takes
     # the place of --out in one rename (fsutil.atomic_directory): a kill leaves the old
     # evaluation or the new one, never new figures beside an old metrics.json. Files in --out
     # that are not the evaluation's are carried across as hard links.
     with output_lock(out, "seisgan evaluate"), atomic_directory(out) as tmp:
         _carry_over(out, tmp)
         if not args.no_figures:
-            nearest = panel["nearest_real"].get("nearest_real_row") or [0]
-            pair = (generated[0], real[nearest[0]], dt)
             panel["figures"] = write_figures(panel, tmp, waveforms=pair)
             if panel["figures"]["format"] == "html":
                 print(f"note: {panel['figures']['note']}", file=sys.stderr)
         else:
             panel["figures"] = {"format": "none", "files": []}
+        atomic_write_json(
+            tmp / "scorecard.json",
+            {"cache_key": panel["cache_key"], "source": panel.get("source"), **panel["scorecard"]},
+        )
         atomic_write_json(tmp / "metrics.json", panel)
         write_output_marker(tmp, "evaluate", folder=True)
-    print(f"wrote {out / 'metrics.json'}" + (
-        f" and {len(panel['figures']['files'])} figure file(s)" if panel["figures"]["files"] else ""
-    ))  # fmt: skip
-    _print_summary(panel)
-    return 0
+    files = panel["figures"]["files"]
+    print(
+        f"wrote {out / 'metrics.json'}, {out / 'scorecard.json'}"
+        + (f" and {len(files)} figure file(s)" if files else "")
+    )
 
 
 def _print_summary(panel: dict) -> None:
+    card = panel.get("scorecard")
+    if card:
+        print(
+            f"  scorecard: {card['n_failed']} of {card['n_measured']} measured lines fail "
+            f"(validation score {card['validation_score']:.3g})"
+        )
+        for line in card["lines"]:
+            if line["passed"] is False:
+                print(
+                    f"  FAIL {line['label'][:60]:60s} {line['generated']:.4g}  "
+                    f"(real vs real {_fmt(line['real_vs_real'])}; good: {line['good']})"
+                )
     for name, value in panel.get("summary", {}).items():
         if isinstance(value, float):
             print(f"  {name:36s} {value:.4g}")
         elif value is not None:
             print(f"  {name:36s} {value}")
+
+
+def _fmt(value) -> str:
+    return "n/a" if value is None else f"{value:.4g}"
 
 
 def run_export(args: argparse.Namespace) -> int:

@@ -1,7 +1,9 @@
 """Measures of realism on numpy arrays: statistics, spectra, intensity measures, GMM residuals.
 
 Pure functions, batched over records (the last axis is time). Units are in each docstring;
-accelerations in cm/s^2 where units matter. The whole panel is :func:`panel.evaluate`.
+accelerations in cm/s^2 where units matter. The whole panel is :func:`panel.evaluate`; the
+fidelity scorecard (every line with its real-vs-real baseline and verdict) is
+:func:`scorecard.build_scorecard`.
 
 Names are loaded on first use (PEP 562), so ``seisgan evaluate`` can answer a cached call
 without importing NumPy and SciPy.
@@ -19,12 +21,16 @@ from seisgan_core.evaluate._version import PANEL_VERSION
 make_module_callable(__name__, "seisgan_core.evaluate.panel:evaluate")
 
 _PUBLIC = {
+    "Scorecard": "scorecard",
+    "anderson_gof": "fidelity",
     "arias_intensity": "intensity",
     "augmentation_utility": "augmentation",
+    "build_scorecard": "scorecard",
     "cav": "intensity",
     "dtw_distance": "similarity",
     "envelope": "intensity",
     "fas": "spectra",
+    "fas_band_errors_db": "fidelity",
     "frechet_distance": "frechet",
     "gmm_residuals": "gmm",
     "max_cross_correlation": "similarity",
@@ -41,12 +47,16 @@ _PUBLIC = {
 
 __all__ = [
     "PANEL_VERSION",
+    "Scorecard",
+    "anderson_gof",
     "arias_intensity",
     "augmentation_utility",
+    "build_scorecard",
     "cav",
     "dtw_distance",
     "envelope",
     "fas",
+    "fas_band_errors_db",
     "frechet_distance",
     "gmm_residuals",
     "max_cross_correlation",
@@ -63,6 +73,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from seisgan_core.evaluate.augmentation import augmentation_utility
+    from seisgan_core.evaluate.fidelity import anderson_gof, fas_band_errors_db
     from seisgan_core.evaluate.frechet import frechet_distance, spectral_features
     from seisgan_core.evaluate.gmm import gmm_residuals
     from seisgan_core.evaluate.intensity import (
@@ -74,6 +85,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         significant_duration,
     )
     from seisgan_core.evaluate.response import psa, rotd50
+    from seisgan_core.evaluate.scorecard import Scorecard, build_scorecard
     from seisgan_core.evaluate.similarity import dtw_distance, max_cross_correlation, nearest_real
     from seisgan_core.evaluate.spectra import fas, psd
     from seisgan_core.evaluate.statistics import study_statistics

@@ -18,6 +18,7 @@ __all__ = [
     "cav",
     "envelope",
     "husid",
+    "husid_times",
     "pga",
     "pgv",
     "significant_duration",
@@ -90,38 +91,45 @@ def husid(acc: np.ndarray, dt: float) -> np.ndarray:
         return np.where(total > 0, cum / np.where(total > 0, total, 1.0), 0.0)
 
 
+def husid_times(acc: np.ndarray, dt: float, levels=(0.05, 0.5, 0.95)) -> np.ndarray:
+    """Times (s) at which the Husid curve reaches each of ``levels``: shape (..., len(levels)).
+
+    The first sample at or above the level (Husid curves are non-decreasing), interpolated
+    linearly with the sample before it, so a boxcar of length L starting at t0 reaches 5 % at
+    t0 + 0.05 L to rounding. Records of zeros give 0.
+    """
+    h = husid(acc, dt)
+    lead = h.shape[:-1]
+    flat = h.reshape(-1, h.shape[-1])
+    t = np.arange(flat.shape[-1]) * check_dt(dt)
+    rows = np.arange(flat.shape[0])
+    out = np.empty((flat.shape[0], len(levels)))
+    for k, level in enumerate(levels):
+        idx = np.argmax(flat >= level - 1e-12, axis=-1)
+        prev = np.maximum(idx - 1, 0)
+        h1 = flat[rows, idx]
+        h0 = flat[rows, prev]
+        span = np.where(h1 > h0, h1 - h0, 1.0)
+        frac = np.where(idx > 0, (level - h0) / span, 0.0)
+        out[:, k] = t[prev] + np.clip(frac, 0.0, 1.0) * dt * (idx > 0)
+    out[flat[:, -1] <= 0] = 0.0
+    return out.reshape(*lead, len(levels))
+
+
 def significant_duration(
     acc: np.ndarray, dt: float, start: float = 0.05, end: float = 0.95
 ) -> np.ndarray:
     """Significant duration (s) between ``start`` and ``end`` of the Husid curve.
 
     Trifunac & Brady (1975, BSSA 65(3)): D5-95 is the time between 5 % and 95 % of the
-    integral of a^2. The crossing times are interpolated linearly between samples, so a
-    boxcar of length L gives 0.9 L to rounding. Records of zeros give 0.
+    integral of a^2. The crossing times are interpolated linearly between samples
+    (:func:`husid_times`), so a boxcar of length L gives 0.9 L to rounding. Records of zeros
+    give 0.
     """
     if not 0.0 <= start < end <= 1.0:
         raise ValueError(f"start, end: expected 0 <= start < end <= 1, found {start}, {end}")
-    h = husid(acc, dt)
-    lead = h.shape[:-1]
-    flat = h.reshape(-1, h.shape[-1])
-    n = flat.shape[-1]
-    t = np.arange(n) * check_dt(dt)
-
-    def crossing(level: float) -> np.ndarray:
-        # First sample at or above the level (Husid curves are non-decreasing), then linear
-        # interpolation with the sample before it.
-        idx = np.argmax(flat >= level - 1e-12, axis=-1)
-        prev = np.maximum(idx - 1, 0)
-        rows = np.arange(flat.shape[0])
-        h1 = flat[rows, idx]
-        h0 = flat[rows, prev]
-        span = np.where(h1 > h0, h1 - h0, 1.0)
-        frac = np.where(idx > 0, (level - h0) / span, 0.0)
-        return t[prev] + np.clip(frac, 0.0, 1.0) * dt * (idx > 0)
-
-    duration = crossing(end) - crossing(start)
-    duration = np.where(flat[:, -1] > 0, duration, 0.0)
-    return duration.reshape(lead)
+    times = husid_times(acc, dt, (start, end))
+    return times[..., 1] - times[..., 0]
 
 
 def envelope(acc: np.ndarray) -> np.ndarray:

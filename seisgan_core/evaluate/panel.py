@@ -391,8 +391,83 @@ def evaluate(
     chunk = int(chunk)
     if chunk < 1:
         raise ValueError(f"chunk: expected a positive number of records, found {chunk}")
-    gen = _source(generated)
-    rea = _source(real)
+    gen, rea = _check_sets(_source(generated), _source(real))
+    periods = DEFAULT_PERIODS_S if periods is None else np.asarray(periods, float)
+    train_mask, test_mask = _split_masks(rea.shape[0], real_split)
+    timings: dict[str, float] = {}
+    report = progress or (lambda fraction, message: None)
+    stage = functools.partial(_Stage, report, timings)
+    sets = {"real": rea, "generated": gen}
+    result = _header(gen, rea, (train_mask, test_mask), dt)
+    # Every per-record measure in one pass over blocks of records (see _record_measures).
+    with stage("per-record measures", 0.0, 0.62) as sub:
+        measures = _record_measures(
+            sets, dt, periods, chunk=chunk, keep_decimated=("generated",), progress=sub
+        )
+    imt_values, rot_values, env_sets = _distribution_sections(measures, dt, periods, result)
+    # The nearest-record search (NumPy and pocketfft on its own threads, GIL released) runs
+    # beside the ground-motion model, Frechet distances and classifiers (Python-heavy, mostly
+    # holding the GIL); it reports no progress of its own, since progress callbacks may only
+    # be called from the caller's thread (Streamlit). Joined in the "nearest real record"
+    # stage below.
+    side = ThreadPoolExecutor(max_workers=1)
+    search = side.submit(
+        _similarity_search, measures, env_sets, rea, (train_mask, test_mask), chunk
+    )
+    side.shutdown(wait=False)  # the thread ends with its one task
+    with stage("ground-motion model", 0.62, 0.70):
+        tables = {"real": real_conditions, "generated": generated_conditions}
+        result["gmm"] = _gmm_stage(tables, sets, imt_values, rot_values, periods)
+    with stage("frechet distances", 0.70, 0.78):
+        result["frechet"], cfeat, spec = _frechet_stage(
+            measures, sets, (train_mask, test_mask), real_conditions, dt, seed
+        )
+    with stage("downstream classifiers", 0.78, 0.90):
+        result["augmentation"] = _augmentation_stage(
+            noise, chunk, cfeat, (train_mask, test_mask), gen.shape[0],
+            (real_conditions, generated_conditions), dt, seed,
+        )  # fmt: skip
+    with stage("nearest real record", 0.90, 1.0):
+        _nearest_section(search.result(), np.flatnonzero(train_mask), spec, result)
+    result["summary"] = headline(result)
+    result["timings_s"] = timings
+    report(1.0, "done")
+    return result
+
+
+class _Stage:
+    """One timed stage of the panel: reports its start and hands out a progress callback
+    scaled to its share (start to end) of the whole."""
+
+    def __init__(self, report, timings: dict, name: str, start: float, end: float) -> None:
+        self.report, self.timings = report, timings
+        self.name, self.start, self.end = name, start, end
+
+    def __enter__(self):
+        self.t0 = time.perf_counter()
+        self.report(self.start, self.name)
+        return lambda f, m: self.report(self.start + (self.end - self.start) * f, m)
+
+    def __exit__(self, *exc) -> bool:
+        self.timings[self.name] = round(time.perf_counter() - self.t0, 3)
+        return False
+
+
+def _header(gen, rea, masks, dt: float) -> dict:
+    return {
+        "panel_version": PANEL_VERSION,
+        "n_generated": int(gen.shape[0]),
+        "n_real": int(rea.shape[0]),
+        "n_real_train": int(masks[0].sum()),
+        "n_real_test": int(masks[1].sum()),
+        "n_samples": int(gen.shape[2]),
+        "dt_s": dt,
+        "units": "cm/s^2",
+        "components": list(COMPONENTS),
+    }
+
+
+def _check_sets(gen, rea):
     for name, arr in (("generated", gen), ("real", rea)):
         if len(arr.shape) != 3 or arr.shape[1] != 3:
             raise ValueError(f"{name}: expected (n_records, 3, n_samples), found {arr.shape}")
@@ -402,42 +477,12 @@ def evaluate(
         raise ValueError(
             f"generated: expected {rea.shape[2]} samples like real, found {gen.shape[2]}"
         )
-    periods = DEFAULT_PERIODS_S if periods is None else np.asarray(periods, float)
-    train_mask, test_mask = _split_masks(rea.shape[0], real_split)
-    timings: dict[str, float] = {}
-    report = progress or (lambda fraction, message: None)
+    return gen, rea
 
-    def stage(name: str, start: float, end: float):
-        class _Stage:
-            def __enter__(self_inner):
-                self_inner.t0 = time.perf_counter()
-                report(start, name)
-                return lambda f, m: report(start + (end - start) * f, m)
 
-            def __exit__(self_inner, *exc):
-                timings[name] = round(time.perf_counter() - self_inner.t0, 3)
-                return False
-
-        return _Stage()
-
-    sets = {"real": rea, "generated": gen}
-    result: dict = {
-        "panel_version": PANEL_VERSION,
-        "n_generated": int(gen.shape[0]),
-        "n_real": int(rea.shape[0]),
-        "n_real_train": int(train_mask.sum()),
-        "n_real_test": int(test_mask.sum()),
-        "n_samples": int(gen.shape[2]),
-        "dt_s": dt,
-        "units": "cm/s^2",
-        "components": list(COMPONENTS),
-    }
-
-    # Every per-record measure in one pass over blocks of records (see _record_measures).
-    with stage("per-record measures", 0.0, 0.62) as sub:
-        measures = _record_measures(
-            sets, dt, periods, chunk=chunk, keep_decimated=("generated",), progress=sub
-        )
+def _distribution_sections(measures: dict, dt: float, periods: np.ndarray, result: dict):
+    """Study statistics, FAS, PSD, PSA, intensity measures and envelopes into ``result``;
+    returns the intensity measures, RotD50 values and envelopes per set for later stages."""
     result["study_statistics"] = {k: m["moments"] for k, m in measures.items()}
     # The study's tables are of z-scored records (each component on its own, as prepare
     # does): the same statistics on that scale, comparable with its Tables 5.2 and 5.3.
@@ -470,233 +515,228 @@ def evaluate(
     env_out["time_s"] = (np.arange(len(env_out["real"]["median"][0])) * step * dt).tolist()
     result["intensity"] = intensity
     result["envelope"] = env_out
+    return imt_values, rot_values, env_sets
 
-    # The nearest-record search (NumPy and pocketfft on its own threads, GIL released) runs
-    # beside the ground-motion model, Frechet distances and classifiers (Python-heavy, mostly
-    # holding the GIL); it reports no progress of its own, since progress callbacks may only
-    # be called from the caller's thread (Streamlit). Joined in the "nearest real record"
-    # stage below.
-    train_rows = np.flatnonzero(train_mask)
 
-    test_rows = np.flatnonzero(test_mask)
+def _similarity_search(measures: dict, env_sets: dict, rea, masks, chunk: int):
+    """Each generated record's nearest training record and DTW of envelopes (a thread)."""
+    train_mask, test_mask = masks
+    train_rows, test_rows = np.flatnonzero(train_mask), np.flatnonzero(test_mask)
+    # nearest_real on records decimated in the per-record pass, from their fingerprints:
+    # the generated records' decimated copies are at hand; real records (training
+    # candidates, test queries) are read again and decimated as they are needed, so the
+    # search holds at most a few blocks of them (nearest_in_fingerprints).
+    fp_real = measures["real"]["fingerprint"]
+    dec_gen = measures["generated"]["decimated"]
+    found = nearest_in_fingerprints(
+        {
+            "generated": (measures["generated"]["fingerprint"], lambda i, j: dec_gen[i:j]),
+            "test": (
+                fp_real[test_mask],
+                lambda i, j: _decimated_rows(rea, test_rows[i:j], "real", chunk),
+            ),
+        },
+        fp_real[train_mask],
+        lambda rows: _decimated_rows(rea, train_rows[rows], "real", chunk),
+    )
+    (index, distance), (baseline_index, baseline) = found["generated"], found["test"]
+    ratio = None
+    if np.median(baseline) > 0:
+        ratio = float(np.median(distance) / np.median(baseline))
+    near = NearestReal(index, distance, baseline, ratio, baseline_index)
+    # DTW of unit-peak envelopes of each generated record with its nearest real record,
+    # and of each test record with its nearest training record (the baseline).
+    env_real = env_sets["real"]
+    dtw_gen = dtw_distance(
+        _unit(env_sets["generated"]), _unit(env_real[train_rows[near.index]]), window=50
+    )
+    dtw_test = dtw_distance(
+        _unit(env_real[test_mask]), _unit(env_real[train_rows[near.baseline_index]]), window=50
+    )
+    return near, dtw_gen, dtw_test
 
-    def similarity_search():
-        # nearest_real on records decimated in the per-record pass, from their fingerprints:
-        # the generated records' decimated copies are at hand; real records (training
-        # candidates, test queries) are read again and decimated as they are needed, so the
-        # search holds at most a few blocks of them (nearest_in_fingerprints).
-        fp_real = measures["real"]["fingerprint"]
-        dec_gen = measures["generated"]["decimated"]
-        found = nearest_in_fingerprints(
-            {
-                "generated": (measures["generated"]["fingerprint"], lambda i, j: dec_gen[i:j]),
-                "test": (
-                    fp_real[test_mask],
-                    lambda i, j: _decimated_rows(rea, test_rows[i:j], "real", chunk),
-                ),
-            },
-            fp_real[train_mask],
-            lambda rows: _decimated_rows(rea, train_rows[rows], "real", chunk),
-        )
-        (index, distance), (baseline_index, baseline) = found["generated"], found["test"]
-        ratio = None
-        if np.median(baseline) > 0:
-            ratio = float(np.median(distance) / np.median(baseline))
-        near = NearestReal(index, distance, baseline, ratio, baseline_index)
-        # DTW of unit-peak envelopes of each generated record with its nearest real record,
-        # and of each test record with its nearest training record (the baseline).
-        env_real = env_sets["real"]
-        dtw_gen = dtw_distance(
-            _unit(env_sets["generated"]), _unit(env_real[train_rows[near.index]]), window=50
-        )
-        dtw_test = dtw_distance(
-            _unit(env_real[test_mask]), _unit(env_real[train_rows[near.baseline_index]]), window=50
-        )
-        return near, dtw_gen, dtw_test
 
-    side = ThreadPoolExecutor(max_workers=1)
-    search = side.submit(similarity_search)
-    side.shutdown(wait=False)  # the thread ends with its one task
-
-    with stage("ground-motion model", 0.62, 0.70):
-        tables = {"real": real_conditions, "generated": generated_conditions}
-        usable = {}
-        reasons = []
-        for k, table in tables.items():
-            if table is None:
-                reasons.append(f"no {k} conditions")
-                continue
-            table = table.reset_index(drop=True)
-            need = [c for c in ("mw", "vs30_m_s") if c not in table]
-            if need or _distance_column(table) is None:
-                reasons.append(f"{k} conditions lack {need or ['a distance']}")
-                continue
-            if len(table) != sets[k].shape[0]:
-                raise ValueError(
-                    f"{k}_conditions: expected {sets[k].shape[0]} rows, found {len(table)}"
-                )
-            if "event_id" not in table:
-                # Generated records have no event: records sharing a magnitude form one.
-                table = table.assign(event_id=table["mw"].round(2).astype(str))
-            ok = table[["mw", "vs30_m_s", _distance_column(table)]].notna().all(axis=1)
-            horizontal_pga = np.sqrt(
-                imt_values[k]["pga_cm_s2"][:, 0] * imt_values[k]["pga_cm_s2"][:, 1]
+def _gmm_stage(tables: dict, sets: dict, imt_values: dict, rot_values: dict, periods):
+    """The ground-motion model section for the sets whose tables have Mw, Vs30, distance."""
+    usable = {}
+    reasons = []
+    for k, table in tables.items():
+        if table is None:
+            reasons.append(f"no {k} conditions")
+            continue
+        table = table.reset_index(drop=True)
+        need = [c for c in ("mw", "vs30_m_s") if c not in table]
+        if need or _distance_column(table) is None:
+            reasons.append(f"{k} conditions lack {need or ['a distance']}")
+            continue
+        if len(table) != sets[k].shape[0]:
+            raise ValueError(
+                f"{k}_conditions: expected {sets[k].shape[0]} rows, found {len(table)}"
             )
-            j02 = int(np.argmin(np.abs(periods - 0.2)))
-            j10 = int(np.argmin(np.abs(periods - 1.0)))
-            values = {
-                "PGA": horizontal_pga[ok.to_numpy()],
-                "SA(0.2)": rot_values[k][ok.to_numpy(), j02],
-                "SA(1.0)": rot_values[k][ok.to_numpy(), j10],
-            }
-            usable[k] = (table[ok].reset_index(drop=True), values)
-        if "real" in usable:
-            result["gmm"] = _gmm_section(usable, periods)
-        else:
-            result["gmm"] = {"skipped": "; ".join(reasons) or "no conditions"}
-
-    with stage("frechet distances", 0.70, 0.78):
-        fd: dict = {}
-        # Classifier features (log-FAS bands, then log D5-95 per component) once per set; the
-        # spectral Frechet distance uses their log-FAS part.
-        cfeat = {
-            k: _with_durations(m["spectral_features"], m["d5_95_s"], dt)
-            for k, m in measures.items()
+        if "event_id" not in table:
+            # Generated records have no event: records sharing a magnitude form one.
+            table = table.assign(event_id=table["mw"].round(2).astype(str))
+        ok = table[["mw", "vs30_m_s", _distance_column(table)]].notna().all(axis=1)
+        horizontal_pga = np.sqrt(
+            imt_values[k]["pga_cm_s2"][:, 0] * imt_values[k]["pga_cm_s2"][:, 1]
+        )
+        j02 = int(np.argmin(np.abs(periods - 0.2)))
+        j10 = int(np.argmin(np.abs(periods - 1.0)))
+        values = {
+            "PGA": horizontal_pga[ok.to_numpy()],
+            "SA(0.2)": rot_values[k][ok.to_numpy(), j02],
+            "SA(1.0)": rot_values[k][ok.to_numpy(), j10],
         }
-        spec = {k: f[:, : -sets[k].shape[1]] for k, f in cfeat.items()}
-        s_gen_test = frechet_distance(spec["generated"], spec["real"][test_mask])
-        s_train_test = frechet_distance(spec["real"][train_mask], spec["real"][test_mask])
-        fd["spectral"] = {
-            "generated_vs_test": s_gen_test,
-            "generated_vs_train": frechet_distance(spec["generated"], spec["real"][train_mask]),
-            "train_vs_test": s_train_test,
-            "ratio": s_gen_test / s_train_test if s_train_test > 0 else None,
-            "features": "log10 Konno-Ohmachi FAS at 16 frequencies x 3 components",
-        }
-        if (
-            real_conditions is not None
-            and {"mw"} <= set(real_conditions)
-            and _distance_column(real_conditions)
-        ):
-            rc = real_conditions.reset_index(drop=True)
-            dist_col = _distance_column(rc)
-            model = train_embedding(
-                cfeat["real"][train_mask],
-                rc["mw"].to_numpy(float)[train_mask],
-                rc[dist_col].to_numpy(float)[train_mask],
-                dt,
-                seed=seed,
-            )
-            emb = {
-                "generated": model.embed(cfeat["generated"]),
-                "train": model.embed(cfeat["real"][train_mask]),
-                "test": model.embed(cfeat["real"][test_mask]),
-            }
-            e_gen_test = frechet_distance(emb["generated"], emb["test"])
-            e_train_test = frechet_distance(emb["train"], emb["test"])
-            fd["embedding"] = {
-                "generated_vs_test": e_gen_test,
-                "generated_vs_train": frechet_distance(emb["generated"], emb["train"]),
-                "train_vs_test": e_train_test,
-                "ratio": e_gen_test / e_train_test if e_train_test > 0 else None,
-                "classifier_test_accuracy": model.accuracy(
-                    cfeat["real"][test_mask],
-                    rc["mw"].to_numpy(float)[test_mask],
-                    rc[dist_col].to_numpy(float)[test_mask],
-                ),
-                "features": "last hidden layer (32) of an MLP on Mw x distance terciles",
-            }
-        else:
-            fd["embedding"] = {"skipped": "no real conditions (mw, distance) to train on"}
-        result["frechet"] = fd
+        usable[k] = (table[ok].reset_index(drop=True), values)
+    if "real" in usable:
+        return _gmm_section(usable, periods)
+    return {"skipped": "; ".join(reasons) or "no conditions"}
 
-    with stage("downstream classifiers", 0.78, 0.90):
-        aug: dict = {}
-        if noise is not None:
-            noise_source = _source(noise)
-            # Features chunk by chunk: noise windows are read like real records.
-            nz = np.concatenate(
-                [
-                    classifier_features(_read(noise_source, slice(i, i + chunk), "noise"), dt)
-                    for i in range(0, noise_source.shape[0], chunk)
-                ]
-            )
-            # Noise windows split in the proportion of the real train and test splits.
-            share = train_mask.mean() / (train_mask.mean() + test_mask.mean())
-            n_tr = min(max(2, round(nz.shape[0] * share)), nz.shape[0] - 2)
-            x_train = np.concatenate([cfeat["real"][train_mask], nz[:n_tr]])
-            y_train = np.concatenate([np.ones(train_mask.sum(), int), np.zeros(n_tr, int)])
-            x_test = np.concatenate([cfeat["real"][test_mask], nz[n_tr:]])
-            y_test = np.concatenate(
-                [np.ones(test_mask.sum(), int), np.zeros(nz.shape[0] - n_tr, int)]
-            )
-            aug["earthquake_vs_noise"] = augmentation_utility(
-                x_train,
-                y_train,
-                x_test,
-                y_test,
-                cfeat["generated"],
-                np.ones(gen.shape[0], int),
-                dt,
-                seeds=(seed,),
-            )
-        else:
-            aug["earthquake_vs_noise"] = {"skipped": "no noise windows"}
-        if (
-            real_conditions is not None
-            and generated_conditions is not None
-            and "mw" in real_conditions
-            and "mw" in generated_conditions
-        ):
-            mw_real = real_conditions["mw"].to_numpy(float)
-            y_train, edges = magnitude_bins(mw_real[train_mask])
-            y_test, _ = magnitude_bins(mw_real[test_mask], edges)
-            y_gen, _ = magnitude_bins(generated_conditions["mw"].to_numpy(float), edges)
-            aug["magnitude_bin"] = augmentation_utility(
-                cfeat["real"][train_mask],
-                y_train,
+
+def _frechet_stage(measures: dict, sets: dict, masks, real_conditions, dt: float, seed: int):
+    """Spectral and embedding Frechet distances beside train-vs-test; returns the section,
+    the classifier features and the spectral features per set."""
+    train_mask, test_mask = masks
+    fd: dict = {}
+    # Classifier features (log-FAS bands, then log D5-95 per component) once per set; the
+    # spectral Frechet distance uses their log-FAS part.
+    cfeat = {
+        k: _with_durations(m["spectral_features"], m["d5_95_s"], dt) for k, m in measures.items()
+    }
+    spec = {k: f[:, : -sets[k].shape[1]] for k, f in cfeat.items()}
+    s_gen_test = frechet_distance(spec["generated"], spec["real"][test_mask])
+    s_train_test = frechet_distance(spec["real"][train_mask], spec["real"][test_mask])
+    fd["spectral"] = {
+        "generated_vs_test": s_gen_test,
+        "generated_vs_train": frechet_distance(spec["generated"], spec["real"][train_mask]),
+        "train_vs_test": s_train_test,
+        "ratio": s_gen_test / s_train_test if s_train_test > 0 else None,
+        "features": "log10 Konno-Ohmachi FAS at 16 frequencies x 3 components",
+    }
+    if (
+        real_conditions is not None
+        and {"mw"} <= set(real_conditions)
+        and _distance_column(real_conditions)
+    ):
+        rc = real_conditions.reset_index(drop=True)
+        dist_col = _distance_column(rc)
+        model = train_embedding(
+            cfeat["real"][train_mask],
+            rc["mw"].to_numpy(float)[train_mask],
+            rc[dist_col].to_numpy(float)[train_mask],
+            dt,
+            seed=seed,
+        )
+        emb = {
+            "generated": model.embed(cfeat["generated"]),
+            "train": model.embed(cfeat["real"][train_mask]),
+            "test": model.embed(cfeat["real"][test_mask]),
+        }
+        e_gen_test = frechet_distance(emb["generated"], emb["test"])
+        e_train_test = frechet_distance(emb["train"], emb["test"])
+        fd["embedding"] = {
+            "generated_vs_test": e_gen_test,
+            "generated_vs_train": frechet_distance(emb["generated"], emb["train"]),
+            "train_vs_test": e_train_test,
+            "ratio": e_gen_test / e_train_test if e_train_test > 0 else None,
+            "classifier_test_accuracy": model.accuracy(
                 cfeat["real"][test_mask],
-                y_test,
-                cfeat["generated"],
-                y_gen,
-                dt,
-                seeds=(seed,),
-            )
-        else:
-            aug["magnitude_bin"] = {"skipped": "no magnitudes for real and generated records"}
-        result["augmentation"] = aug
-
-    with stage("nearest real record", 0.90, 1.0):
-        near, dtw_gen, dtw_test = search.result()
-        result["nearest_real"] = near.to_dict()
-        # Row in ``real`` of each generated record's nearest training record (for side-by-side
-        # plots), and the distances themselves.
-        result["nearest_real"]["nearest_real_row"] = train_rows[near.index].tolist()
-        result["nearest_real"]["distance"] = near.distance.tolist()
-        # Cross-correlation and DTW of each generated record with its nearest real record,
-        # and of each test record with its nearest training record (the baseline). The
-        # shift-tolerant distance is 1 - the mean over components of the maximum normalised
-        # cross-correlation, so the correlations come with the search.
-        xc_gen = 1.0 - near.distance
-        xc_test = 1.0 - near.baseline_distance
-        result["similarity"] = {
-            "max_cross_correlation": {
-                "generated_median": float(np.median(xc_gen)),
-                "baseline_median": float(np.median(xc_test)),
-                "note": "mean over components, z-scored records at 50 Hz, nearest real record",
-            },
-            "dtw_envelope": {
-                "generated_median": float(np.median(dtw_gen)),
-                "baseline_median": float(np.median(dtw_test)),
-                "note": "unit-peak envelopes at 10 Hz, Sakoe-Chiba window 5 s",
-            },
-            "diversity": _diversity(spec["generated"], spec["real"]),
+                rc["mw"].to_numpy(float)[test_mask],
+                rc[dist_col].to_numpy(float)[test_mask],
+            ),
+            "features": "last hidden layer (32) of an MLP on Mw x distance terciles",
         }
+    else:
+        fd["embedding"] = {"skipped": "no real conditions (mw, distance) to train on"}
+    return fd, cfeat, spec
 
-    result["summary"] = headline(result)
-    result["timings_s"] = timings
-    report(1.0, "done")
-    return result
+
+def _augmentation_stage(noise, chunk: int, cfeat: dict, masks, n_generated: int, conditions,
+                        dt: float, seed: int) -> dict:  # fmt: skip
+    """Downstream classifiers: earthquake vs noise and magnitude bin, real vs real+generated."""
+    train_mask, test_mask = masks
+    real_conditions, generated_conditions = conditions
+    aug: dict = {}
+    if noise is not None:
+        noise_source = _source(noise)
+        # Features chunk by chunk: noise windows are read like real records.
+        nz = np.concatenate(
+            [
+                classifier_features(_read(noise_source, slice(i, i + chunk), "noise"), dt)
+                for i in range(0, noise_source.shape[0], chunk)
+            ]
+        )
+        # Noise windows split in the proportion of the real train and test splits.
+        share = train_mask.mean() / (train_mask.mean() + test_mask.mean())
+        n_tr = min(max(2, round(nz.shape[0] * share)), nz.shape[0] - 2)
+        x_train = np.concatenate([cfeat["real"][train_mask], nz[:n_tr]])
+        y_train = np.concatenate([np.ones(train_mask.sum(), int), np.zeros(n_tr, int)])
+        x_test = np.concatenate([cfeat["real"][test_mask], nz[n_tr:]])
+        y_test = np.concatenate([np.ones(test_mask.sum(), int), np.zeros(nz.shape[0] - n_tr, int)])
+        aug["earthquake_vs_noise"] = augmentation_utility(
+            x_train,
+            y_train,
+            x_test,
+            y_test,
+            cfeat["generated"],
+            np.ones(n_generated, int),
+            dt,
+            seeds=(seed,),
+        )
+    else:
+        aug["earthquake_vs_noise"] = {"skipped": "no noise windows"}
+    if (
+        real_conditions is not None
+        and generated_conditions is not None
+        and "mw" in real_conditions
+        and "mw" in generated_conditions
+    ):
+        mw_real = real_conditions["mw"].to_numpy(float)
+        y_train, edges = magnitude_bins(mw_real[train_mask])
+        y_test, _ = magnitude_bins(mw_real[test_mask], edges)
+        y_gen, _ = magnitude_bins(generated_conditions["mw"].to_numpy(float), edges)
+        aug["magnitude_bin"] = augmentation_utility(
+            cfeat["real"][train_mask],
+            y_train,
+            cfeat["real"][test_mask],
+            y_test,
+            cfeat["generated"],
+            y_gen,
+            dt,
+            seeds=(seed,),
+        )
+    else:
+        aug["magnitude_bin"] = {"skipped": "no magnitudes for real and generated records"}
+    return aug
+
+
+def _nearest_section(found, train_rows: np.ndarray, spec: dict, result: dict) -> None:
+    """Nearest real record, cross-correlation, DTW and diversity into ``result``."""
+    near, dtw_gen, dtw_test = found
+    result["nearest_real"] = near.to_dict()
+    # Row in ``real`` of each generated record's nearest training record (for side-by-side
+    # plots), and the distances themselves.
+    result["nearest_real"]["nearest_real_row"] = train_rows[near.index].tolist()
+    result["nearest_real"]["distance"] = near.distance.tolist()
+    # Cross-correlation and DTW of each generated record with its nearest real record,
+    # and of each test record with its nearest training record (the baseline). The
+    # shift-tolerant distance is 1 - the mean over components of the maximum normalised
+    # cross-correlation, so the correlations come with the search.
+    xc_gen = 1.0 - near.distance
+    xc_test = 1.0 - near.baseline_distance
+    result["similarity"] = {
+        "max_cross_correlation": {
+            "generated_median": float(np.median(xc_gen)),
+            "baseline_median": float(np.median(xc_test)),
+            "note": "mean over components, z-scored records at 50 Hz, nearest real record",
+        },
+        "dtw_envelope": {
+            "generated_median": float(np.median(dtw_gen)),
+            "baseline_median": float(np.median(dtw_test)),
+            "note": "unit-peak envelopes at 10 Hz, Sakoe-Chiba window 5 s",
+        },
+        "diversity": _diversity(spec["generated"], spec["real"]),
+    }
 
 
 def _zscore(x: np.ndarray) -> np.ndarray:

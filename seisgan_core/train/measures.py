@@ -21,24 +21,32 @@
   distributions of each of the three times, averaged. A generator that scatters several bursts
   over the window, or puts the energy at the wrong time, scores high even when its spectra are
   right.
-- The validation score that picks ``best.pt`` joins the two: each distance in units of the
-  same distance between two sets of real records (training records against the validation
-  records), averaged. 1 means "as close to the validation set as other real records are";
-  neither the spectra nor the timing alone can make a run look better than it is.
+- ``validation_score`` joins the two: each distance in units of the same distance between two
+  sets of real records (training records against the validation records), averaged. It is
+  kept as a per-epoch curve.
+- The validation score that picks ``best.pt`` is :func:`scorecard_validation`: the fidelity
+  scorecard's own lines (``seisgan_core.evaluate.scorecard``, the quick set computed record by
+  record), per component and band, each measured against its threshold, so an excess in one
+  band or on the horizontals cannot hide behind the rest.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
 import torch
 
 __all__ = [
     "band_log_power",
     "energy_arrival_times",
     "log_spectral_distance",
+    "scenario_frame",
+    "scorecard_validation",
     "study_statistics",
     "timing_distance",
+    "to_peaks",
     "validation_score",
 ]
 
@@ -136,3 +144,58 @@ def validation_score(
     return 0.5 * (
         lsd_db / max(lsd_real_db, MIN_LSD_DB) + timing_s / max(timing_real_s, MIN_TIMING_S)
     )
+
+
+def to_peaks(x: np.ndarray, log10_pga: np.ndarray) -> np.ndarray:
+    """Records (n, 3, L) scaled so each component's peak is 10**log10_pga (n, 3): cm/s^2 as
+    the amplitude head and the prepared set give them (shape from the z-scored records)."""
+    x = np.asarray(x, dtype=np.float64)
+    peak = np.maximum(np.abs(x).max(axis=-1, keepdims=True), 1e-12)
+    return x / peak * 10.0 ** np.asarray(log10_pga, dtype=np.float64)[..., None]
+
+
+def scenario_frame(conditions: np.ndarray, names: tuple[str, ...]) -> pd.DataFrame | None:
+    """Mw and distance of a condition matrix (physical units, log10 distance) as the scorecard
+    pairs scenarios; None when the run is not conditioned on both."""
+    names = tuple(names)
+    if "mw" not in names or "log10_distance_km" not in names:
+        return None
+    c = np.asarray(conditions, dtype=np.float64)
+    return pd.DataFrame(
+        {
+            "mw": c[:, names.index("mw")],
+            "epicentral_distance_km": 10.0 ** c[:, names.index("log10_distance_km")],
+        }
+    )
+
+
+def scorecard_validation(
+    generated: np.ndarray,
+    val: np.ndarray,
+    train: np.ndarray,
+    sampling_rate_hz: float = 200.0,
+    *,
+    val_table: pd.DataFrame | None = None,
+    train_table: pd.DataFrame | None = None,
+) -> dict:
+    """The validation score that picks ``best.pt``: the scorecard's own lines (the quick set,
+    ``build_scorecard(..., quick=True)``) of generated records against the validation records
+    they were generated for (record i for validation record i), with training records as the
+    real-vs-real baseline; all in cm/s^2 (:func:`to_peaks`). Returns the score (mean over lines
+    of min(badness, 10); 0 is perfect, <= 1 on every line means all pass), the number of lines
+    failed and their keys."""
+    from seisgan_core.evaluate.scorecard import build_scorecard
+
+    card = build_scorecard(
+        generated,
+        val,
+        train,
+        1.0 / sampling_rate_hz,
+        candidate_table=val_table,
+        heldout_table=val_table,
+        train_table=train_table,
+        pairs=np.arange(len(generated)),
+        quick=True,
+    )
+    failed = [line.key for line in card.lines if line.passed is False]
+    return {"score": card.validation_score(), "n_failed": len(failed), "failed": failed}

@@ -442,12 +442,18 @@ def test_compare_page_panel_of_a_trained_run(trained, monkeypatch):
     assert at.query_params["epoch"] == "best"
     shown = metrics(at)
     assert set(shown) == {
-        "Spectral Fréchet / real-real",
+        "Scorecard lines failed",
+        "Spectral Fréchet, 0.1-80 Hz",
+        "PSA ln bias, worst period 0.05-3 s",
+        "Anderson GOF (0-10)",
         "Memorisation ratio",
-        "PSA median |ln bias|",
-        "Diversity (generated / real)",
     }
-    assert float(shown["PSA median |ln bias|"]) >= 0.0
+    assert 0.0 <= float(shown["Anderson GOF (0-10)"]) <= 10.0
+    # every headline number says what good looks like, and the scorecard table has every line
+    verdicts = [c.value for c in at.caption if c.value.startswith(("pass ·", "FAIL ·"))]
+    assert len(verdicts) == 4 and all("good:" in v and "real vs real" in v for v in verdicts)
+    table = frame_with(at, "verdict")
+    assert len(table) > 50 and set(table["verdict"]) <= {"pass", "FAIL", "n/a"}
     study = frame_with(at, "statistic")
     assert len(study) == 9
     assert "not given" in set(study["real"])  # Run 3's max: the study gives none

@@ -187,47 +187,39 @@ def test_export_command_from_npy_with_sidecar(tmp_path):
 
 
 @pytest.mark.slow
-def test_evaluate_run_uses_the_run_store_contract(prepared, monkeypatch, tmp_path):
-    """--run goes through seisgan_core.train.runs.load_run(path).generate(...) (contracts §3);
-    a stand-in run module records the call, so this runs before the trainer lands."""
-    import sys
-    import types
+def test_evaluate_run_judges_best_pt_and_keys_the_cache_on_its_hash(prepared, tmp_path):
+    """--run goes through evaluate_run (as the Compare page): best.pt by default, held-out
+    (val and test) scenarios, scorecard.json beside metrics.json; the cache key is the hash of
+    the checkpoint file used, so a new best.pt is evaluated again."""
+    import shutil
+    from pathlib import Path
 
-    _, data, real = prepared
-    run_dir = tmp_path / "models" / "run-1"
-    (run_dir / "checkpoints").mkdir(parents=True)
-    (run_dir / "checkpoints" / "last.pt").write_bytes(b"checkpoint")
-    calls = []
+    from seisgan_core.train.evaluation import file_sha256
 
-    class StandInRun:
-        def __init__(self):
-            self.config = {"run_id": "run-1", "conditions": ["mw", "log10_distance_km"]}
-
-        def generate(self, n, conditions=None, epoch=None, seed=0, units="cm/s2"):
-            calls.append({"n": n, "rows": len(conditions), "epoch": epoch, "units": units})
-            rows = [i % len(real) for i in range(n)]
-            return (real[rows] * 0.8).astype(np.float32)
-
-    module = types.ModuleType("seisgan_core.train.runs")
-    module.load_run = lambda path: StandInRun()
-    monkeypatch.setitem(sys.modules, "seisgan_core.train.runs", module)
+    _, data, _ = prepared
+    run_dir = tmp_path / "models" / "demo"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "models" / "demo", run_dir)
+    best = run_dir / "checkpoints" / "best.pt"
     out = tmp_path / "eval-run"
     argv = ["evaluate", "--run", str(run_dir), "--data", str(data), "--out", str(out),
-            "--no-figures", "--quiet", "--n", "30"]  # fmt: skip
+            "--no-figures", "--quiet", "--max-scenarios", "6", "--per-scenario", "1"]  # fmt: skip
     assert cli.main(argv) == 0
-    assert calls == [{"n": 30, "rows": 30, "epoch": None, "units": "cm/s2"}]
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["source"]["run"] == str(run_dir) and metrics["n_generated"] == 30
-    assert "generated" in metrics["gmm"]["imts"]["SA(1.0)"]  # scenarios of the real records
-    assert cli.main(argv) == 0 and len(calls) == 1  # cached: the run is not asked again
-    (run_dir / "checkpoints" / "last.pt").write_bytes(b"a newer checkpoint")
-    assert cli.main(argv) == 0 and len(calls) == 2  # a new checkpoint invalidates the cache
-    # by default the run's best.pt is evaluated, as in the app: once there is one, it is the
-    # checkpoint the cache follows, and a newer last.pt changes nothing
-    (run_dir / "checkpoints" / "best.pt").write_bytes(b"the best checkpoint")
-    assert cli.main(argv) == 0 and len(calls) == 3
-    (run_dir / "checkpoints" / "last.pt").write_bytes(b"a later, worse checkpoint")
-    assert cli.main(argv) == 0 and len(calls) == 3
+    card = json.loads((out / "scorecard.json").read_text())
+    assert metrics["source"]["checkpoint"] == "best.pt"
+    assert metrics["source"]["checkpoint_sha256"] == file_sha256(best)
+    assert metrics["source"]["heldout_rule"] == "val and test splits"
+    assert metrics["n_generated"] == 6 == card["counts"]["generated"]
+    assert card["n_lines"] == len(card["lines"]) > 40
+    assert {"generated", "real_vs_real", "good", "passed"} <= set(card["lines"][0])
+    written = (out / "metrics.json").stat().st_mtime_ns
+    assert cli.main(argv) == 0  # cached: nothing written
+    assert (out / "metrics.json").stat().st_mtime_ns == written
+    shutil.copyfile(run_dir / "checkpoints" / "last.pt", best)  # a new best.pt
+    assert cli.main(argv) == 0
+    again = json.loads((out / "metrics.json").read_text())
+    assert again["source"]["checkpoint_sha256"] == file_sha256(best)
+    assert again["cache_key"] != metrics["cache_key"]
 
 
 def test_bad_generated_files_fail_with_a_message(prepared, tmp_path, capsys):

@@ -1,5 +1,6 @@
 """The per-epoch validation measures against analytic answers."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -89,3 +90,39 @@ def test_the_global_score_sees_the_whole_window_and_a_patch_only_seconds():
     assert whole.min().item() < 50 and whole.max().item() > 8000 - 50  # the whole 40 s
     # the study's critic (no global layers) has no global block and the same patch score
     assert not hasattr(Critic(length=8000, widths=(8,) * 6, stride=2), "global_block")
+
+
+def _simulated(n: int, seed: int) -> np.ndarray:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "evaluate"))
+    from synthetic_records import simulate
+
+    rng = np.random.default_rng(1)
+    return simulate(rng.uniform(4.5, 6.0, n), rng.uniform(10, 80, n), seed=seed)
+
+
+@pytest.mark.slow
+def test_scorecard_validation_ranks_a_step_below_records_like_the_real_ones():
+    from seisgan_core.train.measures import scorecard_validation
+
+    val, train, like = _simulated(24, 0), _simulated(24, 1), _simulated(24, 2)
+    good = scorecard_validation(like, val, train)
+    stepped = like.copy()
+    stepped[..., 4000:] += 0.05 * np.abs(like).max(axis=-1, keepdims=True)
+    bad = scorecard_validation(stepped, val, train)
+    assert bad["score"] > good["score"] + 0.5
+    assert {"drift.velocity.E", "lf_share.N"} <= set(bad["failed"]) - set(good["failed"])
+
+
+def test_to_peaks_and_scenario_frame():
+    from seisgan_core.train.measures import scenario_frame, to_peaks
+
+    x = np.zeros((1, 3, 10))
+    x[0, :, 3] = [-2.0, 0.5, 4.0]
+    y = to_peaks(x, np.array([[1.0, 2.0, 0.0]]))
+    assert np.abs(y).max(axis=-1).tolist() == [[10.0, 100.0, 1.0]]
+    frame = scenario_frame(np.array([[5.5, 1.0, 10.0]]), ("mw", "log10_distance_km", "depth_km"))
+    assert frame.to_dict("records") == [{"mw": 5.5, "epicentral_distance_km": 10.0}]
+    assert scenario_frame(np.array([[5.5]]), ("mw",)) is None

@@ -137,11 +137,15 @@ def test_a_short_run_moves_generated_spectra_toward_the_data(prepared, tmp_path)
     before, shape_before = _spectral_distances(_fresh_generator_output(hp, 10, 512), prepared, hp)
     Trainer(data=prepared, out=tmp_path / "run", hyperparameters=hp).fit()
     run = load_run(tmp_path / "run")
-    scores = run.metrics["val_score"].tolist()
+    lsd = run.metrics["val_lsd_db"].tolist()
     # the untrained generator is far from the data's spectra; training closes most of the gap
     assert before > 20
-    assert min(scores) < 0.5 * before
-    assert scores[-1] < scores[0]
+    assert min(lsd) < 0.5 * before
+    assert lsd[-1] < lsd[0]
+    # best.pt is the epoch with the lowest scorecard validation score
+    scores = run.metrics["val_score"].tolist()
+    assert all(0 <= s < 10 for s in scores)
+    assert all(0 <= n for n in run.metrics["val_lines_failed"])
     # not only the level: the shape of the spectrum (where the energy sits) moves too
     trained = torch.from_numpy(run.generate(10, units="normalised"))
     _, shape_after = _spectral_distances(trained, prepared, hp)
