@@ -276,17 +276,14 @@ def test_unreadable_and_unusable_records_are_skipped_with_reasons(archive, tmp_p
     broken = tmp_path / "raw"
     broken.mkdir()
     (broken / "demo.h5").write_bytes((archive / "demo.h5").read_bytes())
-    # Put NaN into one earthquake trace.
+    # Put NaN into one earthquake trace of every station (some records are selected out).
     with h5py.File(broken / "demo.h5", "r+") as f:
-        group, name = next(
-            (g, n)
-            for g in f["Waveforms"].values()
-            for n in g
-            if n.endswith("processed_acceleration")
-        )
-        data = group[name][()]
-        data[100] = np.nan
-        group[name][...] = data
+        for group in f["Waveforms"].values():
+            names = [n for n in group if n.endswith("processed_acceleration")]
+            if names:
+                data = group[names[0]][()]
+                data[100] = np.nan
+                group[names[0]][...] = data
     summary = prepare([broken], tmp_path / "p")
     reasons = [r for _, r in summary.skipped]
     assert any("NaN" in r for r in reasons)

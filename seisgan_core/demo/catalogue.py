@@ -230,11 +230,15 @@ EC8_BOUNDS_M_S = ((800.0, "A"), (360.0, "B"), (180.0, "C"), (0.0, "D"))
 # but one were recorded within 10 km. A shallow mainshock of Mw >= 5.8 is placed 1-10 km
 # from its nearest station with this probability. ITACA's 2008-2023 records hold six such
 # sequences in about 13,600 records; a demo archive of ~1,300 records would hold one in
-# expectation but often none by chance, so its first sequence is drawn at Mw 5.8-6.5 in a
+# expectation but often none by chance, so its first sequence (archives of at least
+# NEAR_SOURCE_MIN_RECORDS) is drawn at Mw 5.8-6.5 in a
 # shallow zone (a Gutenberg-Richter tail) and always placed near a station, and the others
 # follow the catalogue's rates.
 NEAR_SOURCE_MW = 5.8
 NEAR_SOURCE_SHARE = 0.8
+# A large first sequence needs room: in a small archive (tests use 8-100 records) it would
+# be the only event, so only archives of at least this many records begin with one.
+NEAR_SOURCE_MIN_RECORDS = 500
 _TRIGGER_PGA_CM_S2 = 2.0  # typical trigger level of the RAN's digital stations (~2 mg)
 _MAX_DISTANCE_KM = 300.0
 _START = datetime(2008, 1, 1, tzinfo=UTC)
@@ -444,7 +448,7 @@ def make_catalogue(
     seq_id = 0
     shallow = np.array([z[4] <= 50.0 for z in SEISMIC_ZONES])
     while len(records) < n_records:
-        first = seq_id == 0
+        first = seq_id == 0 and n_records >= NEAR_SOURCE_MIN_RECORDS
         p = weights * shallow / (weights * shallow).sum() if first else weights
         zone = int(rng.choice(len(SEISMIC_ZONES), p=p))
         origin = _START + timedelta(seconds=float(rng.uniform(0, span_s)))

@@ -16,7 +16,7 @@ from seisgan_core.evaluate.export import export_samples, write_export
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory) -> tuple:
     root = tmp_path_factory.mktemp("evaluate-cli")
-    assert cli.main(["demo", "--out", str(root / "raw"), "--records", "48", "--noise", "12"]) == 0
+    assert cli.main(["demo", "--out", str(root / "raw"), "--records", "80", "--noise", "12"]) == 0
     assert cli.main(["prepare", str(root / "raw"), "--out", str(root / "processed")]) == 0
     from seisgan_core.prepare import load_prepared
 
