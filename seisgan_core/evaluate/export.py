@@ -8,7 +8,7 @@ serve); ``write_export`` writes it atomically. Formats, all written by ObsPy or 
   the layout ``seisgan generate`` writes.
 - ``mseed``: one miniSEED file (float32 samples) plus ``provenance.json``, zipped.
 - ``sac``: one SAC file per trace plus ``provenance.json``, zipped; each SAC header carries
-  the record's magnitude (``mag``) and distance (``dist``) where known.
+  the record's scenario: ``mag`` (Mw), ``dist`` (km), ``evdp`` (km), ``user0`` (Vs30).
 - ``csv``: one CSV per record (time_s, E, N, Z) plus ``provenance.json``, zipped.
 - ``seisbench``: a folder in SeisBench's format (``metadata.csv``, ``waveforms.hdf5``,
   written by SeisBench's ``WaveformDataWriter``) plus ``provenance.json``: data_format says
@@ -18,7 +18,10 @@ serve); ``write_export`` writes it atomically. Formats, all written by ObsPy or 
   ``seisgan_epoch``, ``seisgan_seed``). Written by :func:`write_export` only (a folder).
 
 Traces: network ``SG`` (synthetic), station ``G0000``..., channels ``HNE``, ``HNN``, ``HNZ``,
-start 2000-01-01T00:00:00, samples in cm/s^2 unless ``provenance["units"]`` says otherwise.
+record i starting i hours after the moment the records were generated (``provenance
+["created"]``), samples in cm/s^2 unless ``provenance["units"]`` says otherwise. The scenario
+travels with each trace: ASDF associates record i's traces with a QuakeML event of its scenario
+(Mw, depth), SAC headers carry mag (Mw), dist, evdp and user0 (Vs30).
 """
 
 from __future__ import annotations
@@ -34,7 +37,16 @@ import numpy as np
 
 from seisgan_core.evaluate._arrays import as_float_array, check_dt
 
-__all__ = ["EXPORT_FORMATS", "FOLDER_FORMATS", "export_samples", "write_export"]
+__all__ = [
+    "EXPORT_FORMATS",
+    "FOLDER_FORMATS",
+    "export_samples",
+    "record_starts",
+    "scenario_event",
+    "traces_of",
+    "write_export",
+    "write_generated_asdf",
+]
 
 EXPORT_FORMATS = ("asdf", "mseed", "sac", "csv")  # one file each (the app's downloads)
 FOLDER_FORMATS = ("seisbench",)  # a folder, written by write_export only
@@ -42,10 +54,62 @@ _EXTENSIONS = {"asdf": ".h5", "mseed": ".zip", "sac": ".zip", "csv": ".zip"}
 COMPONENTS = "ENZ"
 
 
-def _traces(waveforms: np.ndarray, dt: float, conditions: list[dict] | None):
+def record_starts(n: int, created: str | None = None) -> list:
+    """Each generated record's start time: the moment it was generated (``created``, ISO
+    8601, as ``GeneratedSamples.metadata`` gives it; now where missing), one hour apart, so that
+    records of different scenarios never overlap when their streams are merged."""
     import obspy
 
-    start = obspy.UTCDateTime(2000, 1, 1)
+    try:
+        first = obspy.UTCDateTime(created) if created else obspy.UTCDateTime()
+    except (TypeError, ValueError):
+        first = obspy.UTCDateTime()
+    first = obspy.UTCDateTime(int(first.timestamp))  # to the second
+    return [first + 3600.0 * i for i in range(n)]
+
+
+def _scenario(conditions: list[dict] | None, i: int) -> dict[str, Any]:
+    return dict((conditions or [])[i] or {}) if conditions and i < len(conditions) else {}
+
+
+def _distance(scenario: dict[str, Any]) -> float | None:
+    value = scenario.get("distance_km", scenario.get("epicentral_distance_km"))
+    return None if value is None else float(value)
+
+
+def scenario_event(i: int, scenario: dict[str, Any], origin_time):
+    """A QuakeML event for generated record ``i``'s scenario (Mw, depth; no epicentre: a
+    generated record has none), its origin at the record's first sample; None without Mw."""
+    from obspy.core.event import Event, EventDescription, Magnitude, Origin, ResourceIdentifier
+
+    if scenario.get("mw") is None:
+        return None
+    origin = Origin(
+        resource_id=ResourceIdentifier(f"smi:local/seisgan/generated/G{i:04d}/origin"),
+        time=origin_time,
+        depth=None if scenario.get("depth_km") is None else float(scenario["depth_km"]) * 1000.0,
+    )
+    magnitude = Magnitude(
+        resource_id=ResourceIdentifier(f"smi:local/seisgan/generated/G{i:04d}/magnitude"),
+        mag=float(scenario["mw"]),
+        magnitude_type="Mw",
+        origin_id=origin.resource_id,
+    )
+    text = ", ".join(f"{k} {v:g}" for k, v in scenario.items() if isinstance(v, int | float))
+    return Event(
+        resource_id=ResourceIdentifier(f"smi:local/seisgan/generated/G{i:04d}"),
+        event_type="earthquake",
+        origins=[origin],
+        magnitudes=[magnitude],
+        preferred_origin_id=origin.resource_id,
+        preferred_magnitude_id=magnitude.resource_id,
+        event_descriptions=[EventDescription(text=f"generated scenario: {text}")],
+    )
+
+
+def traces_of(waveforms: np.ndarray, dt: float, starts: list):
+    import obspy
+
     stream = obspy.Stream()
     for i, wave in enumerate(waveforms):
         for c, comp in enumerate(COMPONENTS):
@@ -58,11 +122,27 @@ def _traces(waveforms: np.ndarray, dt: float, conditions: list[dict] | None):
                         "location": "",
                         "channel": f"HN{comp}",
                         "delta": dt,
-                        "starttime": start,
+                        "starttime": starts[i],
                     },
                 )
             )
     return stream
+
+
+def _sac_header(scenario: dict[str, Any], run: str) -> dict[str, Any]:
+    """SAC header fields of a generated record's scenario: mag (Mw), dist (km), evdp (km),
+    user0 (Vs30, m/s), origin time o = 0 (the first sample)."""
+    header: dict[str, Any] = {"kuser0": "seisgan", "kevnm": run[-16:], "o": 0.0}
+    if scenario.get("mw") is not None:
+        header["mag"] = float(scenario["mw"])
+    if _distance(scenario) is not None:
+        header["dist"] = _distance(scenario)
+    if scenario.get("depth_km") is not None:
+        header["evdp"] = float(scenario["depth_km"])
+    if scenario.get("vs30_m_s") is not None:
+        header["user0"] = float(scenario["vs30_m_s"])
+        header["kuser1"] = "vs30m/s"
+    return header
 
 
 def _zip(files: dict[str, bytes]) -> bytes:
@@ -118,7 +198,8 @@ def export_samples(
             np.savetxt(text, table, delimiter=",", fmt="%.6g", header="time_s,E,N,Z", comments="")
             files[f"G{i:04d}.csv"] = text.getvalue().encode()
         return _zip(files)
-    stream = _traces(x, dt, conditions)
+    starts = record_starts(x.shape[0], meta.get("created"))
+    stream = traces_of(x, dt, starts)
     if fmt == "mseed":
         buffer = io.BytesIO()
         stream.write(buffer, format="MSEED", encoding="FLOAT32")
@@ -126,41 +207,59 @@ def export_samples(
     if fmt == "sac":
         files = {"provenance.json": meta_json}
         for k, trace in enumerate(stream):
-            i = k // 3
-            scenario = (conditions or [{}] * x.shape[0])[i] or {}
-            trace.stats.sac = {
-                "kuser0": "seisgan",
-                "kevnm": str(meta.get("run", ""))[-16:],
-            }
-            if "mw" in scenario:
-                trace.stats.sac["mag"] = float(scenario["mw"])
-            distance = scenario.get("distance_km", scenario.get("epicentral_distance_km"))
-            if distance is not None:
-                trace.stats.sac["dist"] = float(distance)
+            trace.stats.sac = _sac_header(_scenario(conditions, k // 3), str(meta.get("run", "")))
             buffer = io.BytesIO()
             trace.write(buffer, format="SAC")
             files[f"{trace.id}.sac"] = buffer.getvalue()
         return _zip(files)
     # ASDF: pyasdf writes HDF5 files only, so go through a temporary file.
-    import pyasdf
-
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "generated.h5"
-        with pyasdf.ASDFDataSet(str(path), mode="w", compression=None) as ds:
-            ds.add_waveforms(stream, tag="generated_acceleration")
-            log10_pga = np.log10(np.maximum(np.abs(x).max(axis=-1), 1e-12))
-            ds.add_auxiliary_data(
-                data=log10_pga.astype(np.float64),
-                data_type="GenerationInfo",
-                path="seisgan",
-                parameters={
-                    "run": str(meta.get("run", "")),
-                    "epoch": int(meta.get("epoch") or 0),
-                    "units": str(meta["units"]),
-                    "metadata_json": meta_json.decode(),
-                },
-            )
+        log10_pga = np.log10(np.maximum(np.abs(x).max(axis=-1), 1e-12))
+        parameters = {
+            "run": str(meta.get("run", "")),
+            "epoch": int(meta.get("epoch") or 0),
+            "units": str(meta["units"]),
+            "metadata_json": meta_json.decode(),
+        }
+        write_generated_asdf(
+            path, stream, conditions, starts, tag="generated_acceleration",
+            log10_pga=log10_pga, parameters=parameters,
+        )  # fmt: skip
         return path.read_bytes()
+
+
+def write_generated_asdf(
+    path: str | Path,
+    stream,
+    conditions: list[dict] | None,
+    starts: list,
+    *,
+    tag: str,
+    log10_pga: np.ndarray,
+    parameters: dict[str, Any],
+) -> None:
+    """Generated records as ASDF (pyasdf): the three traces of record i under ``tag``,
+    associated with an event of its scenario (Mw, depth; QuakeML) where it has one, and the
+    provenance as auxiliary data ``GenerationInfo/seisgan`` (log10 PGA per record and
+    component). The one writer behind ``export --format asdf`` and ``generate --out X.h5``."""
+    import obspy
+    import pyasdf
+
+    with pyasdf.ASDFDataSet(str(path), mode="w", compression=None) as ds:
+        events = [scenario_event(i, _scenario(conditions, i), t) for i, t in enumerate(starts)]
+        catalog = obspy.Catalog([e for e in events if e is not None])
+        if len(catalog):
+            ds.add_quakeml(catalog)
+        for i, event in enumerate(events):
+            traces = obspy.Stream(stream[3 * i : 3 * i + 3])
+            ds.add_waveforms(traces, tag=tag, event_id=event)
+        ds.add_auxiliary_data(
+            data=np.asarray(log10_pga, dtype=np.float64),
+            data_type="GenerationInfo",
+            path="seisgan",
+            parameters=parameters,
+        )
 
 
 def write_export(path: str | Path, waveforms: np.ndarray, fmt: str, **kwargs: Any) -> Path:
@@ -229,12 +328,13 @@ def _write_seisbench(
         "station_network_code": "SG",
         "station_location_code": "",
         "trace_channel": "HN",
-        "trace_start_time": "2000-01-01T00:00:00.000000Z",
         "trace_category": "generated",
     }
+    starts = record_starts(len(x), prov.get("created"))
     rows = [
         {
             "trace_name": f"G{i:04d}",
+            "trace_start_time": str(starts[i]),
             "source_id": f"G{i:04d}",
             "station_code": f"G{i:04d}",
             **common,

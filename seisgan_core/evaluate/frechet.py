@@ -8,6 +8,8 @@ the real-vs-real baseline (training split against test split), as a ratio.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.linalg
 
@@ -39,14 +41,27 @@ def frechet_distance(features_a: np.ndarray, features_b: np.ndarray) -> float:
     mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
     cov_a = np.atleast_2d(np.cov(a, rowvar=False))
     cov_b = np.atleast_2d(np.cov(b, rowvar=False))
-    covmean = scipy.linalg.sqrtm(cov_a @ cov_b)
-    if not np.all(np.isfinite(covmean)):
-        # Near-singular product: regularise both covariances slightly (as pytorch-fid does).
+    covmean = _sqrtm(cov_a @ cov_b)
+    if covmean is None:
+        # Near-singular product (fewer records than features, say): regularise both
+        # covariances slightly, as pytorch-fid does.
         eps = 1e-6 * np.eye(cov_a.shape[0])
-        covmean = scipy.linalg.sqrtm((cov_a + eps) @ (cov_b + eps))
+        covmean = _sqrtm((cov_a + eps) @ (cov_b + eps), quiet=True)
     covmean = np.real(covmean)
     value = float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2.0 * covmean))
     return max(value, 0.0)
+
+
+def _sqrtm(matrix: np.ndarray, *, quiet: bool = False) -> np.ndarray | None:
+    """scipy's matrix square root; None where scipy finds the matrix singular or the result is
+    not finite (``quiet``: the regularised retry, whose result is kept as it is)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore" if quiet else "error", scipy.linalg.LinAlgWarning)
+        try:
+            root = scipy.linalg.sqrtm(matrix)
+        except scipy.linalg.LinAlgWarning:
+            return None
+    return root if quiet or np.all(np.isfinite(root)) else None
 
 
 def spectral_features(acc: np.ndarray, dt: float, n_bands: int = 16) -> np.ndarray:

@@ -305,8 +305,7 @@ def save_generated(path: str | Path, samples: GeneratedSamples) -> list[Path]:
 def _write_asdf(path: Path, samples: GeneratedSamples, meta: dict[str, Any]) -> None:
     import json
 
-    import obspy
-    import pyasdf
+    from seisgan_core.evaluate.export import record_starts, traces_of, write_generated_asdf
 
     # a temporary beside the file, renamed over it when complete: a failure (a full disk)
     # leaves the old file as it was; a killed writer's temporary is removed by the next one
@@ -314,37 +313,24 @@ def _write_asdf(path: Path, samples: GeneratedSamples, meta: dict[str, Any]) -> 
     fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path), suffix=".tmp", dir=path.parent)
     os.close(fd)
     Path(tmp).unlink()
+    starts = record_starts(len(samples.waveforms), meta.get("created"))
     try:
-        with pyasdf.ASDFDataSet(tmp, mode="w", compression=None) as ds:
-            start = obspy.UTCDateTime(2000, 1, 1)
-            tag = "generated_acceleration" if samples.units == "cm/s2" else "generated_normalised"
-            for i, wave in enumerate(samples.waveforms):
-                for c, comp in enumerate("ENZ"):
-                    tr = obspy.Trace(
-                        data=wave[c].astype(np.float32),
-                        header={
-                            "network": "SG",
-                            "station": f"G{i:04d}",
-                            "location": "",
-                            "channel": f"HN{comp}",
-                            "sampling_rate": samples.sampling_rate_hz,
-                            "starttime": start,
-                        },
-                    )
-                    ds.add_waveforms(tr, tag=tag)
-            ds.add_auxiliary_data(
-                data=np.asarray(samples.log10_pga, dtype=np.float64),
-                data_type="GenerationInfo",
-                path="seisgan",
-                parameters={
-                    "run": samples.run,
-                    "epoch": int(samples.epoch),
-                    "checkpoint": samples.checkpoint,
-                    "seed": int(samples.seed),
-                    "units": samples.units,
-                    "metadata_json": json.dumps(meta),
-                },
-            )
+        write_generated_asdf(
+            tmp,
+            traces_of(samples.waveforms, 1.0 / samples.sampling_rate_hz, starts),
+            samples.conditions,
+            starts,
+            tag="generated_acceleration" if samples.units == "cm/s2" else "generated_normalised",
+            log10_pga=samples.log10_pga,
+            parameters={
+                "run": samples.run,
+                "epoch": int(samples.epoch),
+                "checkpoint": samples.checkpoint,
+                "seed": int(samples.seed),
+                "units": samples.units,
+                "metadata_json": json.dumps(meta),
+            },
+        )
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
