@@ -712,6 +712,143 @@ def _short_event_id(event_id: str) -> str:
     return tail or event_id
 
 
+@dataclass(frozen=True)
+class _RecordSamples:
+    """What a record's traces agree on, checked: component order, rate, length, PGA."""
+
+    order: tuple[str, ...]
+    rate: float
+    npts: int
+    by_component: dict[str, TraceInfo]
+    pga: float
+
+
+def _record_samples(
+    f: h5py.File, path: str, infos: list[TraceInfo], label: str, with_pga: bool
+) -> _RecordSamples:
+    """Check that ``infos`` make one three-component record at one sampling rate and read
+    its PGA (the larger horizontal peak over the common length; NaN unless ``with_pga``).
+    Raises :class:`AsdfError` naming ``label`` when they do not."""
+    order = order_components(i.component for i in infos)
+    if order is None:
+        raise AsdfError(
+            path,
+            None,
+            "three components (two horizontals and Z)",
+            ",".join(sorted(i.channel for i in infos)),
+            field=label.split("::", 1)[1],
+        )
+    rates = {_require_rate(i, path) for i in infos}
+    if len(rates) != 1:
+        raise AsdfError(path, None, "one sampling rate per record", str(sorted(rates)), field=label)
+    npts = min(i.npts for i in infos)
+    by_component = {i.component: i for i in infos}
+    pga = math.nan
+    if with_pga:
+        pga = max(
+            float(np.max(np.abs(_read_data(f, by_component[c], path)[:npts]))) for c in order[:2]
+        )
+    return _RecordSamples(order, rates.pop(), npts, by_component, pga)
+
+
+def _station_coordinates(
+    f: h5py.File,
+    group: str,
+    path: str,
+    stations: dict[str, dict[str, Any]],
+    skipped: list[tuple[str, str]] | None,
+) -> dict[str, Any]:
+    """The coordinates of station ``group`` (NET.STA) from its StationXML, parsed once per
+    file into ``stations``. One unreadable StationXML costs that station its coordinates,
+    not the file its records: it raises, or is said in ``skipped`` when the caller collects."""
+    if group not in stations:
+        try:
+            stations[group] = _parse_stationxml(f, group, path)
+        except AsdfError as exc:
+            if skipped is None:
+                raise
+            skipped.append((f"{path}::Waveforms/{group}/StationXML", str(exc)))
+            stations[group] = _unknown_station()
+    return stations[group]
+
+
+def _epicentral_distance_km(event: dict[str, Any], station: dict[str, Any]) -> float:
+    """Epicentral distance (km) on the WGS84 ellipsoid; NaN when a coordinate is unknown."""
+    from obspy.geodetics import gps2dist_azimuth
+
+    coords = (
+        event.get("latitude", math.nan),
+        event.get("longitude", math.nan),
+        station["latitude"],
+        station["longitude"],
+    )
+    if not all(math.isfinite(v) for v in coords):
+        return math.nan
+    return gps2dist_azimuth(*coords)[0] / 1e3
+
+
+def _table_record_id(
+    key: tuple[str, str, str, str, str, str], starttime: datetime | None, multi_tag: bool
+) -> str:
+    """The record id of a group key: ``EVENT.NET.STA.LOC.BAND`` for event data,
+    ``noise.NET.STA.LOC.BAND.YYYYmmddTHHMMSS`` for noise windows, with ``@TAG`` appended
+    when the file holds several tags and this one is neither processed acceleration nor noise."""
+    tag, anchor, network, station, location, band = key
+    if not anchor.startswith("@"):
+        record_id = f"{_short_event_id(anchor)}.{network}.{station}.{location}.{band}"
+    else:
+        stamp = starttime.strftime("%Y%m%dT%H%M%S") if starttime else "x"
+        record_id = f"noise.{network}.{station}.{location}.{band}.{stamp}"
+    if multi_tag and tag not in (DEFAULT_TAG, NOISE_TAG):
+        record_id += f"@{tag}"
+    return record_id
+
+
+def _table_row(
+    key: tuple[str, str, str, str, str, str],
+    samples: _RecordSamples,
+    event: dict[str, Any],
+    station: dict[str, Any],
+    path: str,
+    multi_tag: bool,
+) -> dict[str, Any]:
+    """One record table row (the record table's column names) from a checked record."""
+    tag, anchor, network, station_code, location, _band = key
+    is_event = not anchor.startswith("@")
+    order, by_component = samples.order, samples.by_component
+    first = by_component[order[0]]
+    return {
+        "record_id": _table_record_id(key, first.starttime, multi_tag),
+        "event_id": anchor if is_event else None,
+        "event_time": event.get("time"),
+        "event_latitude": event.get("latitude", math.nan),
+        "event_longitude": event.get("longitude", math.nan),
+        "event_depth_km": event.get("depth_km", math.nan),
+        "mw": event.get("mw", math.nan),
+        "ml": event.get("ml", math.nan),
+        "network": network,
+        "station": station_code,
+        "location": location,
+        "station_latitude": station["latitude"],
+        "station_longitude": station["longitude"],
+        "vs30_m_s": station["vs30_m_s"],
+        "ec8_class": station["ec8_class"],
+        "epicentral_distance_km": _epicentral_distance_km(event, station),
+        "sampling_rate_hz": samples.rate,
+        "npts": samples.npts,
+        "components": ",".join(order),
+        "pga_cm_s2": samples.pga,
+        "source_format": "asdf",
+        "source_path": path,
+        "record_duration_s": samples.npts / samples.rate,
+        "tag": tag,
+        "kind": "earthquake" if is_event else "noise",
+        "channels": ",".join(by_component[c].channel for c in order),
+        "starttime": first.starttime,
+        "source_files": "|".join(by_component[c].name for c in order),
+    }
+
+
 @_damaged_as_asdf_error
 def read_asdf_table(
     path: str | Path,
@@ -731,8 +868,6 @@ def read_asdf_table(
     ``(path::record, reason)`` when ``skipped`` is a list. ``pga_cm_s2`` is read from the
     samples when ``with_pga``.
     """
-    from obspy.geodetics import gps2dist_azimuth
-
     path = str(path)
     rows: list[dict[str, Any]] = []
     with _open(path) as f:
@@ -747,101 +882,22 @@ def read_asdf_table(
                 stacklevel=2,
             )
             events = {}
-        stations: dict[str, dict[str, float]] = {}
+        stations: dict[str, dict[str, Any]] = {}
         groups = _group_records(index)
         multi_tag = len({key[0] for key in groups}) > 1
         for n, (key, infos) in enumerate(sorted(groups.items())):
             tag, anchor, network, station, location, band = key
             label = f"{path}::{tag}/{anchor}/{network}.{station}.{location}.{band}"
             try:
-                order = order_components(i.component for i in infos)
-                if order is None:
-                    raise AsdfError(
-                        path,
-                        None,
-                        "three components (two horizontals and Z)",
-                        ",".join(sorted(i.channel for i in infos)),
-                        field=label.split("::", 1)[1],
-                    )
-                rates = {_require_rate(i, path) for i in infos}
-                if len(rates) != 1:
-                    raise AsdfError(
-                        path, None, "one sampling rate per record", str(sorted(rates)), field=label
-                    )
-                rate = rates.pop()
-                npts = min(i.npts for i in infos)
-                by_component = {i.component: i for i in infos}
-                pga = math.nan
-                if with_pga:
-                    pga = max(
-                        float(np.max(np.abs(_read_data(f, by_component[c], path)[:npts])))
-                        for c in order[:2]
-                    )
+                samples = _record_samples(f, path, infos, label, with_pga)
             except AsdfError as exc:
                 if skipped is None:
                     raise
                 skipped.append((label, str(exc)))
                 continue
-            group = f"{network}.{station}"
-            if group not in stations:
-                try:
-                    stations[group] = _parse_stationxml(f, group, path)
-                except AsdfError as exc:
-                    # one unreadable StationXML costs that station its coordinates, not
-                    # the file its records; said in ``skipped`` when the caller collects
-                    if skipped is None:
-                        raise
-                    skipped.append((f"{path}::Waveforms/{group}/StationXML", str(exc)))
-                    stations[group] = _unknown_station()
-            st = stations[group]
-            is_event = not anchor.startswith("@")
-            ev = events.get(anchor, {}) if is_event else {}
-            ev_lat, ev_lon = ev.get("latitude", math.nan), ev.get("longitude", math.nan)
-            distance = math.nan
-            if all(math.isfinite(v) for v in (ev_lat, ev_lon, st["latitude"], st["longitude"])):
-                distance = (
-                    gps2dist_azimuth(ev_lat, ev_lon, st["latitude"], st["longitude"])[0] / 1e3
-                )
-            first = by_component[order[0]]
-            if is_event:
-                record_id = f"{_short_event_id(anchor)}.{network}.{station}.{location}.{band}"
-            else:
-                stamp = first.starttime.strftime("%Y%m%dT%H%M%S") if first.starttime else "x"
-                record_id = f"noise.{network}.{station}.{location}.{band}.{stamp}"
-            if multi_tag and tag not in (DEFAULT_TAG, NOISE_TAG):
-                record_id += f"@{tag}"
-            rows.append(
-                {
-                    "record_id": record_id,
-                    "event_id": anchor if is_event else None,
-                    "event_time": ev.get("time"),
-                    "event_latitude": ev_lat,
-                    "event_longitude": ev_lon,
-                    "event_depth_km": ev.get("depth_km", math.nan),
-                    "mw": ev.get("mw", math.nan),
-                    "ml": ev.get("ml", math.nan),
-                    "network": network,
-                    "station": station,
-                    "location": location,
-                    "station_latitude": st["latitude"],
-                    "station_longitude": st["longitude"],
-                    "vs30_m_s": st["vs30_m_s"],
-                    "ec8_class": st["ec8_class"],
-                    "epicentral_distance_km": distance,
-                    "sampling_rate_hz": rate,
-                    "npts": npts,
-                    "components": ",".join(order),
-                    "pga_cm_s2": pga,
-                    "source_format": "asdf",
-                    "source_path": path,
-                    "record_duration_s": npts / rate,
-                    "tag": tag,
-                    "kind": "earthquake" if is_event else "noise",
-                    "channels": ",".join(by_component[c].channel for c in order),
-                    "starttime": first.starttime,
-                    "source_files": "|".join(by_component[c].name for c in order),
-                }
-            )
+            st = _station_coordinates(f, f"{network}.{station}", path, stations, skipped)
+            ev = events.get(anchor, {}) if not anchor.startswith("@") else {}
+            rows.append(_table_row(key, samples, ev, st, path, multi_tag))
             if progress is not None and (n % 100 == 0 or n == len(groups) - 1):
                 progress((n + 1) / len(groups), label)
     return rows

@@ -112,3 +112,35 @@ def test_default_tags_prefer_processed_acceleration():
         "noise",
     ]
     assert default_tags(["raw_recording", "velocity"]) == ["raw_recording", "velocity"]
+
+
+def test_record_ids_of_events_noise_and_extra_tags():
+    from datetime import UTC, datetime
+
+    from seisgan_core.io.asdf import _table_record_id
+
+    event = ("processed_acceleration", "smi:local/IT-2009-0009", "IT", "AQG", "", "HN")
+    assert _table_record_id(event, None, multi_tag=True) == "IT-2009-0009.IT.AQG..HN"
+    raw = ("raw_recording", *event[1:])
+    assert _table_record_id(raw, None, multi_tag=False) == "IT-2009-0009.IT.AQG..HN"
+    assert _table_record_id(raw, None, multi_tag=True) == "IT-2009-0009.IT.AQG..HN@raw_recording"
+    noise = ("noise", "@1238985159000000000", "IT", "AQG", "00", "HN")
+    start = datetime(2009, 4, 6, 2, 32, 39, tzinfo=UTC)
+    assert _table_record_id(noise, start, multi_tag=True) == "noise.IT.AQG.00.HN.20090406T023239"
+    assert _table_record_id(noise, None, multi_tag=False) == "noise.IT.AQG.00.HN.x"
+
+
+def test_epicentral_distance_is_nan_without_coordinates_and_exact_on_the_equator():
+    from seisgan_core.io.asdf import _epicentral_distance_km
+
+    station = {"latitude": 0.0, "longitude": 1.0}
+    # one degree of longitude on the WGS84 equator: a * pi / 180
+    assert _epicentral_distance_km({"latitude": 0.0, "longitude": 0.0}, station) == pytest.approx(
+        6378.137 * math.pi / 180, rel=1e-9
+    )
+    assert math.isnan(_epicentral_distance_km({}, station))
+    assert math.isnan(
+        _epicentral_distance_km(
+            {"latitude": 0.0, "longitude": 0.0}, {"latitude": math.nan, "longitude": 1.0}
+        )
+    )
