@@ -103,6 +103,125 @@ def _fmt(value: Any, spec: str, unit: str = "") -> str:
     return f"{value:{spec}}{unit}"
 
 
+def _point_feature(lon: float, lat: float, properties: dict[str, Any]) -> dict:
+    """A GeoJSON Point feature (coordinates in GeoJSON's lon, lat order)."""
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+        "properties": properties,
+    }
+
+
+def _event_table(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per located ``event_id``: lat, lon, depth, mw, n (records) and, where the
+    table has it, split."""
+    return (
+        table.groupby("event_id", sort=True, dropna=True)
+        .agg(
+            lat=("event_latitude", "first"),
+            lon=("event_longitude", "first"),
+            depth=("event_depth_km", "first"),
+            mw=("mw", "first"),
+            n=("record_id", "size"),
+            **({"split": ("split", "first")} if "split" in table.columns else {}),
+        )
+        .dropna(subset=["lat", "lon"])
+    )
+
+
+def _event_features(table: pd.DataFrame, colour_by: str) -> list[dict]:
+    """Event markers sized by Mw and coloured by Mw, or by split (``colour_by="split"``)."""
+    events = _event_table(table)
+    radius, colours = _mw_style(events["mw"].to_numpy(dtype=float))
+    has_split = "split" in events.columns
+    if colour_by == "split" and has_split:
+        colours = events["split"].map(SPLIT_COLOURS).fillna("#9e9e9e").to_numpy(dtype=object)
+    splits = events["split"].astype(str).tolist() if has_split else [None] * len(events)
+    features = []
+    for event_id, lat, lon, depth, mw, n, split, r, c in zip(
+        events.index,
+        events["lat"],
+        events["lon"],
+        events["depth"],
+        events["mw"],
+        events["n"],
+        splits,
+        radius,
+        colours,
+        strict=True,
+    ):
+        label = (
+            f"Event {event_id}: Mw {_fmt(mw, '.1f')}, depth {_fmt(depth, '.1f', ' km')}"
+            f", {int(n)} records"
+        )
+        if has_split:
+            label += f", split {split}"
+        properties = {
+            "kind": "event",
+            "event_id": str(event_id),
+            "label": html.escape(label),
+            "radius": float(r),
+            "colour": str(c),
+        }
+        features.append(_point_feature(lon, lat, properties))
+    return features
+
+
+def _station_table(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per located NET.STA: lat, lon, vs30, ec8, n (records)."""
+    keyed = table.assign(_station=table["network"].astype(str) + "." + table["station"].astype(str))
+    return (
+        keyed.groupby("_station", sort=True)
+        .agg(
+            lat=("station_latitude", "first"),
+            lon=("station_longitude", "first"),
+            vs30=("vs30_m_s", "first"),
+            ec8=("ec8_class", "first"),
+            n=("record_id", "size"),
+        )
+        .dropna(subset=["lat", "lon"])
+    )
+
+
+def _station_classes(stations: pd.DataFrame, colour_by: str) -> np.ndarray:
+    """The EC8 letter (a key of :data:`EC8_COLOURS`) per station: the class its Vs30 falls
+    in (``colour_by="vs30"``), or the first letter of its EC8 class (``"B*"`` -> ``"B"``;
+    missing or not A-E -> ``"unknown"``)."""
+    if colour_by == "vs30":
+        return _ec8_from_vs30(stations["vs30"].to_numpy(dtype=float))
+    letters = [str(c).strip()[:1].upper() if pd.notna(c) else "unknown" for c in stations["ec8"]]
+    return np.array([c if c in EC8_COLOURS else "unknown" for c in letters], dtype=object)
+
+
+def _station_features(table: pd.DataFrame, colour_by: str) -> list[dict]:
+    """Station markers coloured by EC8 class, or by the class of their Vs30 (``"vs30"``)."""
+    stations = _station_table(table)
+    features = []
+    for code, lat, lon, vs30, ec8, n, cls in zip(
+        stations.index,
+        stations["lat"],
+        stations["lon"],
+        stations["vs30"],
+        stations["ec8"],
+        stations["n"],
+        _station_classes(stations, colour_by),
+        strict=True,
+    ):
+        ec8_text = ec8 if isinstance(ec8, str) and ec8 else "unknown"
+        label = (
+            f"Station {code}: EC8 {ec8_text}, Vs30 {_fmt(vs30, '.0f', ' m/s')}, {int(n)} records"
+        )
+        properties = {
+            "kind": "station",
+            "station": str(code),
+            "label": html.escape(label),
+            "radius": 3.0,
+            "colour": EC8_COLOURS[cls],
+        }
+        features.append(_point_feature(lon, lat, properties))
+    return features
+
+
 def records_geojson(
     table: pd.DataFrame,
     *,
@@ -121,115 +240,9 @@ def records_geojson(
     features: list[dict] = []
     if len(table) == 0:
         return {"type": "FeatureCollection", "features": features}
-
-    events = (
-        table.groupby("event_id", sort=True, dropna=True)
-        .agg(
-            lat=("event_latitude", "first"),
-            lon=("event_longitude", "first"),
-            depth=("event_depth_km", "first"),
-            mw=("mw", "first"),
-            n=("record_id", "size"),
-            **({"split": ("split", "first")} if "split" in table.columns else {}),
-        )
-        .dropna(subset=["lat", "lon"])
-    )
-    mw = events["mw"].to_numpy(dtype=float)
-    radius, colours = _mw_style(mw)
-    if event_colour_by == "split" and "split" in events.columns:
-        colours = events["split"].map(SPLIT_COLOURS).fillna("#9e9e9e").to_numpy(dtype=object)
-    has_split = "split" in events.columns
-    splits = events["split"].astype(str).tolist() if has_split else [None] * len(events)
-    for event_id, lat, lon, depth, mw_k, n, split, r, c in zip(
-        events.index,
-        events["lat"],
-        events["lon"],
-        events["depth"],
-        events["mw"],
-        events["n"],
-        splits,
-        radius,
-        colours,
-        strict=True,
-    ):
-        label = (
-            f"Event {event_id}: Mw {_fmt(mw_k, '.1f')}, depth {_fmt(depth, '.1f', ' km')}"
-            f", {int(n)} records"
-        )
-        if has_split:
-            label += f", split {split}"
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
-                "properties": {
-                    "kind": "event",
-                    "event_id": str(event_id),
-                    "label": html.escape(label),
-                    "radius": float(r),
-                    "colour": str(c),
-                },
-            }
-        )
-
+    features.extend(_event_features(table, event_colour_by))
     if include_stations:
-        keyed = table.assign(
-            _station=table["network"].astype(str) + "." + table["station"].astype(str)
-        )
-        stations = (
-            keyed.groupby("_station", sort=True)
-            .agg(
-                lat=("station_latitude", "first"),
-                lon=("station_longitude", "first"),
-                vs30=("vs30_m_s", "first"),
-                ec8=("ec8_class", "first"),
-                n=("record_id", "size"),
-            )
-            .dropna(subset=["lat", "lon"])
-        )
-        if station_colour_by == "vs30":
-            classes = _ec8_from_vs30(stations["vs30"].to_numpy(dtype=float))
-        else:
-            classes = (
-                stations["ec8"].astype(object).where(stations["ec8"].notna(), "unknown").to_numpy()
-            )
-            classes = np.array(
-                [
-                    str(c).strip()[:1].upper()
-                    if str(c).strip()[:1].upper() in EC8_COLOURS
-                    else "unknown"
-                    for c in classes
-                ],
-                dtype=object,
-            )
-        for code, lat, lon, vs30, ec8, n, cls in zip(
-            stations.index,
-            stations["lat"],
-            stations["lon"],
-            stations["vs30"],
-            stations["ec8"],
-            stations["n"],
-            classes,
-            strict=True,
-        ):
-            ec8_text = ec8 if isinstance(ec8, str) and ec8 else "unknown"
-            label = (
-                f"Station {code}: EC8 {ec8_text}, Vs30 {_fmt(vs30, '.0f', ' m/s')}"
-                f", {int(n)} records"
-            )
-            features.append(
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
-                    "properties": {
-                        "kind": "station",
-                        "station": str(code),
-                        "label": html.escape(label),
-                        "radius": 3.0,
-                        "colour": EC8_COLOURS[cls],
-                    },
-                }
-            )
+        features.extend(_station_features(table, station_colour_by))
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -145,3 +145,20 @@ def test_legends_name_every_bin_and_class():
         maps.build_map(maps.records_geojson(record_table()), legend=maps.legend("ec8_class"))
     )
     assert "seisgan-legend" in page and "EC8 unknown" in page
+
+
+def test_station_class_letters_from_itaca_style_ec8_codes():
+    import pandas as pd
+
+    stations = pd.DataFrame(
+        {
+            "ec8": ["B*", " c", "E", "", None, "X", "A (inferred)"],
+        }
+    )
+    by_class = maps._station_classes(stations, "ec8_class")
+    assert list(by_class) == ["B", "C", "E", "unknown", "unknown", "unknown", "A"]
+    # EN 1998-1 Table 3.1 bounds, A being strictly above 800 m/s: an edge value takes the
+    # softer class, so up to 180 D, (180, 360] C, (360, 800] B, above 800 A
+    vs30 = pd.DataFrame({"vs30": [np.nan, 170.0, 180.0, 180.5, 360.0, 360.5, 800.0, 800.5]})
+    by_vs30 = maps._station_classes(vs30, "vs30")
+    assert list(by_vs30) == ["unknown", "D", "D", "C", "C", "B", "B", "A"]
