@@ -14,8 +14,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import optuna
+
+    from seisgan_core.train.config import Hyperparameters
 
 __all__ = ["SEARCH_SPACE", "tune"]
 
@@ -29,6 +35,144 @@ SEARCH_SPACE = {
     "batch_size": (16, 32, 64),
 }
 STUDY_NAME = "seisgan-tune"
+
+
+def _finished(study: optuna.Study) -> int:
+    """How many trials of ``study`` ran to their end (completed or pruned)."""
+    import optuna
+
+    states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    return len(study.get_trials(deepcopy=False, states=states))
+
+
+def _open_study(out: Path, seed: int) -> optuna.Study:
+    """The study stored in ``OUT/study.sqlite3``, created or loaded; a trial left RUNNING by
+    a killed search (its recorded process is gone) is marked failed, so it is replaced."""
+    import optuna
+
+    from seisgan_core.train.store import pid_alive
+
+    storage = optuna.storages.RDBStorage(f"sqlite:///{(out / 'study.sqlite3').resolve()}")
+    study = optuna.create_study(
+        study_name=STUDY_NAME,
+        storage=storage,
+        load_if_exists=True,
+        direction="minimize",
+        sampler=optuna.samplers.TPESampler(seed=seed),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1),
+    )
+    for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        if not pid_alive(t.user_attrs.get("pid")):
+            storage.set_trial_state_values(t._trial_id, state=optuna.trial.TrialState.FAIL)
+    return study
+
+
+def _suggest(trial: optuna.Trial, batch_choices: list[int]) -> dict[str, Any]:
+    """One trial's hyperparameters drawn from :data:`SEARCH_SPACE`; the batch size only
+    among ``batch_choices`` (those the training set can fill)."""
+    space = SEARCH_SPACE
+    return {
+        "lr_generator": trial.suggest_float("lr_generator", *space["lr_generator"], log=True),
+        "lr_critic": trial.suggest_float("lr_critic", *space["lr_critic"], log=True),
+        "n_critic": trial.suggest_int("n_critic", *space["n_critic"]),
+        "gp_lambda": trial.suggest_float("gp_lambda", *space["gp_lambda"], log=True),
+        "latent_dim": trial.suggest_categorical("latent_dim", list(space["latent_dim"])),
+        "batch_size": trial.suggest_categorical("batch_size", batch_choices),
+    }
+
+
+@dataclass
+class _Objective:
+    """What optuna minimises: train one short run and return its best validation score.
+    A trial the pruner stops, or whose training diverges, is reported as pruned."""
+
+    study: optuna.Study
+    data: str | Path
+    out: Path
+    base_name: str
+    base_hp: Hyperparameters
+    batch_choices: list[int]
+    trials: int
+    epochs_per_trial: int
+    device: str
+    seed: int
+    progress: Callable[[float, str], None] | None
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        import optuna
+
+        from seisgan_core.train.trainer import StopTraining, Trainer, TrainingDivergedError
+
+        trial.set_user_attr("pid", os.getpid())
+        hp = self.base_hp.replace(
+            **_suggest(trial, self.batch_choices),
+            epochs=self.epochs_per_trial,
+            seed=self.seed,
+            checkpoint_every=0,
+            extra={"tune_trial": trial.number},
+        )
+        scores: list[float] = []
+
+        def report(epoch: int, metrics: dict[str, Any]) -> None:
+            scores.append(float(metrics["val_score"]))
+            trial.report(scores[-1], epoch)
+            if trial.should_prune():
+                raise StopTraining(f"pruned by optuna after epoch {epoch}")
+
+        trainer = Trainer(
+            data=self.data,
+            out=self.out / "trials" / f"trial_{trial.number:04d}",
+            hyperparameters=hp,
+            preset=f"tune:{self.base_name}",
+            device=self.device,
+            overwrite=True,
+            progress=self._trial_progress(trial.number),
+            epoch_callback=report,
+        )
+        try:
+            state = trainer.fit()
+        except TrainingDivergedError as exc:
+            raise optuna.TrialPruned(str(exc)) from exc
+        if state == "stopped":
+            raise optuna.TrialPruned(f"pruned after {len(scores)} epochs")
+        return min(scores)
+
+    def _trial_progress(self, number: int) -> Callable[[float, str], None]:
+        """A trial's progress as a fraction of the whole search (finished trials counted)."""
+
+        def trial_progress(fraction: float, message: str) -> None:
+            if self.progress is not None:
+                done = (_finished(self.study) + fraction) / self.trials
+                self.progress(min(done, 1.0), f"trial {number}: {message}")
+
+        return trial_progress
+
+
+def _write_best(
+    study: optuna.Study, out: Path, base_name: str, base_hp: Hyperparameters
+) -> dict[str, Any]:
+    """Write the best completed trial as ``OUT/best_preset.json`` (complete hyperparameters
+    that ``seisgan train --preset`` accepts) and return it with its path."""
+    import optuna
+
+    from seisgan_core.train.store import write_json_atomic
+
+    completed = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    if not completed:
+        raise RuntimeError(f"no trial of {out} completed (all pruned or failed)")
+    best = study.best_trial
+    hp = base_hp.replace(**best.params, extra={"tuned_by": str(out), "trial": best.number})
+    preset = {
+        "name": f"{out.name}-best",
+        "based_on": base_name,  # informational: the hyperparameters below are complete
+        "hyperparameters": hp.to_dict(),
+        "tuned": best.params,
+        "val_score": best.value,
+        "trial": best.number,
+        "trials_finished": _finished(study),
+    }
+    write_json_atomic(out / "best_preset.json", preset)
+    return {**preset, "preset": str(out / "best_preset.json")}
 
 
 def tune(
@@ -47,8 +191,6 @@ def tune(
 
     from seisgan_core.train.config import load_preset
     from seisgan_core.train.data import load_training_set
-    from seisgan_core.train.store import pid_alive, write_json_atomic
-    from seisgan_core.train.trainer import StopTraining, Trainer, TrainingDivergedError
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     out = Path(out)
@@ -56,90 +198,21 @@ def tune(
     base_name, base_hp = load_preset(base)
     n_train = len(load_training_set(data, base_hp.conditions).train.rows)
     batch_choices = [b for b in SEARCH_SPACE["batch_size"] if b <= n_train] or [n_train]
-
-    storage = optuna.storages.RDBStorage(f"sqlite:///{(out / 'study.sqlite3').resolve()}")
-    study = optuna.create_study(
-        study_name=STUDY_NAME,
-        storage=storage,
-        load_if_exists=True,
-        direction="minimize",
-        sampler=optuna.samplers.TPESampler(seed=seed),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1),
+    study = _open_study(out, seed)
+    objective = _Objective(
+        study=study,
+        data=data,
+        out=out,
+        base_name=base_name,
+        base_hp=base_hp,
+        batch_choices=batch_choices,
+        trials=trials,
+        epochs_per_trial=epochs_per_trial,
+        device=device,
+        seed=seed,
+        progress=progress,
     )
-    # a trial left RUNNING by a killed search: its process is gone, so it failed
-    for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
-        if not pid_alive(t.user_attrs.get("pid")):
-            storage.set_trial_state_values(t._trial_id, state=optuna.trial.TrialState.FAIL)
-
-    def finished() -> int:
-        states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-        return len(study.get_trials(deepcopy=False, states=states))
-
-    def objective(trial: optuna.Trial) -> float:
-        trial.set_user_attr("pid", os.getpid())
-        space = SEARCH_SPACE
-        params = {
-            "lr_generator": trial.suggest_float("lr_generator", *space["lr_generator"], log=True),
-            "lr_critic": trial.suggest_float("lr_critic", *space["lr_critic"], log=True),
-            "n_critic": trial.suggest_int("n_critic", *SEARCH_SPACE["n_critic"]),
-            "gp_lambda": trial.suggest_float("gp_lambda", *SEARCH_SPACE["gp_lambda"], log=True),
-            "latent_dim": trial.suggest_categorical("latent_dim", list(SEARCH_SPACE["latent_dim"])),
-            "batch_size": trial.suggest_categorical("batch_size", batch_choices),
-        }
-        hp = base_hp.replace(
-            **params,
-            epochs=epochs_per_trial,
-            seed=seed,
-            checkpoint_every=0,
-            extra={"tune_trial": trial.number},
-        )
-        scores: list[float] = []
-
-        def report(epoch: int, metrics: dict[str, Any]) -> None:
-            scores.append(float(metrics["val_score"]))
-            trial.report(scores[-1], epoch)
-            if trial.should_prune():
-                raise StopTraining(f"pruned by optuna after epoch {epoch}")
-
-        def trial_progress(fraction: float, message: str) -> None:
-            if progress is not None:
-                done = (finished() + fraction) / trials
-                progress(min(done, 1.0), f"trial {trial.number}: {message}")
-
-        trainer = Trainer(
-            data=data,
-            out=out / "trials" / f"trial_{trial.number:04d}",
-            hyperparameters=hp,
-            preset=f"tune:{base_name}",
-            device=device,
-            overwrite=True,
-            progress=trial_progress,
-            epoch_callback=report,
-        )
-        try:
-            state = trainer.fit()
-        except TrainingDivergedError as exc:
-            raise optuna.TrialPruned(str(exc)) from exc
-        if state == "stopped":
-            raise optuna.TrialPruned(f"pruned after {len(scores)} epochs")
-        return min(scores)
-
-    remaining = max(trials - finished(), 0)
+    remaining = max(trials - _finished(study), 0)
     if remaining:
         study.optimize(objective, n_trials=remaining, gc_after_trial=True)
-    completed = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-    if not completed:
-        raise RuntimeError(f"no trial of {out} completed (all pruned or failed)")
-    best = study.best_trial
-    hp = base_hp.replace(**best.params, extra={"tuned_by": str(out), "trial": best.number})
-    preset = {
-        "name": f"{out.name}-best",
-        "based_on": base_name,  # informational: the hyperparameters below are complete
-        "hyperparameters": hp.to_dict(),
-        "tuned": best.params,
-        "val_score": best.value,
-        "trial": best.number,
-        "trials_finished": finished(),
-    }
-    write_json_atomic(out / "best_preset.json", preset)
-    return {**preset, "preset": str(out / "best_preset.json")}
+    return _write_best(study, out, base_name, base_hp)
