@@ -157,20 +157,12 @@ def _sha256(path: Path) -> str | None:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_training_set(
-    path: str | Path, conditions: Iterable[str] = (), *, chunk: int = 256
-) -> TrainingSet:
-    """Open ``waveforms.npy`` (memory-mapped) and ``records.parquet``; select train and val."""
-    path = Path(path)
-    names = tuple(c for c in CONDITION_NAMES if c in tuple(conditions))
-    wave_path, rec_path = path / "waveforms.npy", path / "records.parquet"
-    for p in (wave_path, rec_path):
-        if not p.is_file():
-            raise FormatError(p, None, "a prepared training set file", "no such file")
-    try:
-        waveforms = np.load(wave_path, mmap_mode="r")
-    except ValueError as exc:
-        raise FormatError(wave_path, None, "a .npy array", str(exc)) from exc
+def _open_waveforms(wave_path: Path) -> np.ndarray:
+    """``waveforms.npy`` memory-mapped after :func:`~seisgan_core.prepare.open_npy`'s header
+    checks, and required to be float32 shaped (N, 3, length)."""
+    from seisgan_core.prepare import open_npy
+
+    waveforms = open_npy(wave_path)
     if waveforms.ndim != 3 or waveforms.shape[1] != 3 or waveforms.dtype != np.float32:
         raise FormatError(
             wave_path,
@@ -178,6 +170,12 @@ def load_training_set(
             "float32 array shaped (N, 3, 8000)",
             f"{waveforms.dtype} {waveforms.shape}",
         )
+    return waveforms
+
+
+def _read_records(rec_path: Path, n_waveforms: int) -> pd.DataFrame:
+    """``records.parquet`` with the columns training needs, row indices inside the waveform
+    array and splits among train/val/test; a FormatError naming the field otherwise."""
     try:
         table = pd.read_parquet(rec_path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
@@ -186,12 +184,12 @@ def load_training_set(
         if col not in table.columns:
             raise FormatError(rec_path, None, f"a column {col!r}", "no such column", field=col)
     rows = table["row"].to_numpy()
-    bad = (rows < 0) | (rows >= len(waveforms))
+    bad = (rows < 0) | (rows >= n_waveforms)
     if bad.any():
         raise FormatError(
             rec_path,
             None,
-            f"row indices in [0, {len(waveforms)})",
+            f"row indices in [0, {n_waveforms})",
             f"{rows[bad][:5].tolist()}",
             field="row",
         )
@@ -200,35 +198,53 @@ def load_training_set(
         raise FormatError(
             rec_path, None, "split in train/val/test", str(sorted(splits)), field="split"
         )
+    return table
 
-    cond = condition_matrix(table, names, rec_path)
-    imputed: dict[str, Any] = {}
-    is_train = (table["split"] == "train").to_numpy()
-    if "vs30_m_s" in names:
-        j = names.index("vs30_m_s")
-        missing = ~np.isfinite(cond[:, j])
-        if missing.any():
-            train_values = cond[is_train & ~missing, j]
-            if len(train_values) == 0:
-                raise FormatError(rec_path, None, "Vs30 values", "none finite", field="vs30_m_s")
-            # a station without a measured Vs30 is common; the training median stands in
-            median = float(np.median(train_values))
-            cond[missing, j] = median
-            imputed["vs30_m_s"] = {"records": int(missing.sum()), "value": median}
-    pga = table[list(PGA_COLUMNS)].to_numpy(dtype=np.float64)
-    record_ids = (
-        table["record_id"].astype(str).tolist()
-        if "record_id" in table.columns
-        else [str(r) for r in rows]
-    )
 
-    used = np.flatnonzero(table["split"].isin(["train", "val"]).to_numpy())
-    finite = np.ones(len(table), dtype=bool)
+def _impute_vs30(
+    cond: np.ndarray, names: tuple[str, ...], is_train: np.ndarray, rec_path: Path
+) -> dict[str, Any]:
+    """Fill missing Vs30 conditions (in place) with the median of the training records'
+    Vs30: a station without a measured Vs30 is common. Returns what was imputed."""
+    if "vs30_m_s" not in names:
+        return {}
+    j = names.index("vs30_m_s")
+    missing = ~np.isfinite(cond[:, j])
+    if not missing.any():
+        return {}
+    train_values = cond[is_train & ~missing, j]
+    if len(train_values) == 0:
+        raise FormatError(rec_path, None, "Vs30 values", "none finite", field="vs30_m_s")
+    median = float(np.median(train_values))
+    cond[missing, j] = median
+    return {"vs30_m_s": {"records": int(missing.sum()), "value": median}}
+
+
+def _finite_waveforms(
+    waveforms: np.ndarray, rows: np.ndarray, used: np.ndarray, chunk: int
+) -> np.ndarray:
+    """Per table row, whether its waveform is all finite (checked for ``used`` rows only,
+    in chunks read with one sorted index each; the others are reported finite)."""
+    finite = np.ones(len(rows), dtype=bool)
     for start in range(0, len(used), chunk):
         idx = used[start : start + chunk]
         block = waveforms[np.sort(rows[idx])]
         ok = np.isfinite(block).all(axis=(1, 2))
+        # ok is in sorted-row order: each record's rank among the chunk's rows finds its own
         finite[idx] = ok[np.argsort(np.argsort(rows[idx], kind="stable"), kind="stable")]
+    return finite
+
+
+def _excluded_records(
+    used: np.ndarray,
+    finite: np.ndarray,
+    pga: np.ndarray,
+    cond: np.ndarray,
+    record_ids: list[str],
+    rows: np.ndarray,
+) -> list[dict[str, Any]]:
+    """The used records that cannot be trained on, each with its reasons: a waveform, a
+    log10 PGA or a condition that is not finite."""
     excluded = []
     for i in used:
         reasons = []
@@ -242,6 +258,33 @@ def load_training_set(
             excluded.append(
                 {"record_id": record_ids[i], "row": int(rows[i]), "reason": "; ".join(reasons)}
             )
+    return excluded
+
+
+def load_training_set(
+    path: str | Path, conditions: Iterable[str] = (), *, chunk: int = 256
+) -> TrainingSet:
+    """Open ``waveforms.npy`` (memory-mapped) and ``records.parquet``; select train and val."""
+    path = Path(path)
+    names = tuple(c for c in CONDITION_NAMES if c in tuple(conditions))
+    wave_path, rec_path = path / "waveforms.npy", path / "records.parquet"
+    for p in (wave_path, rec_path):
+        if not p.is_file():
+            raise FormatError(p, None, "a prepared training set file", "no such file")
+    waveforms = _open_waveforms(wave_path)
+    table = _read_records(rec_path, len(waveforms))
+    rows = table["row"].to_numpy()
+    cond = condition_matrix(table, names, rec_path)
+    imputed = _impute_vs30(cond, names, (table["split"] == "train").to_numpy(), rec_path)
+    pga = table[list(PGA_COLUMNS)].to_numpy(dtype=np.float64)
+    record_ids = (
+        table["record_id"].astype(str).tolist()
+        if "record_id" in table.columns
+        else [str(r) for r in rows]
+    )
+    used = np.flatnonzero(table["split"].isin(["train", "val"]).to_numpy())
+    finite = _finite_waveforms(waveforms, rows, used, chunk)
+    excluded = _excluded_records(used, finite, pga, cond, record_ids, rows)
     bad_rows = {e["row"] for e in excluded}
     keep = np.array([int(r) not in bad_rows for r in rows])
 
