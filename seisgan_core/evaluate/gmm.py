@@ -90,6 +90,63 @@ def _models(table: pd.DataFrame, distance: np.ndarray, region: str):
         logger.setLevel(previous)
 
 
+def _distance_column(table: pd.DataFrame) -> str:
+    """The distance column to use (``rjb_km``, else ``epicentral_distance_km``), after
+    checking that the table has the columns the model needs."""
+    missing = [c for c in ("event_id", "mw", "vs30_m_s") if c not in table]
+    dist_col = next((c for c in _DISTANCE_COLUMNS if c in table), None)
+    if missing or dist_col is None:
+        need = missing + ([] if dist_col else ["rjb_km or epicentral_distance_km"])
+        raise ValueError(f"table: expected columns {need}, found {list(table.columns)}")
+    return dist_col
+
+
+def _observations(table: pd.DataFrame, imt: str, observed: str | np.ndarray | None) -> np.ndarray:
+    """The observed amplitudes: a column of ``table`` (by default :func:`imt_column`) or
+    one value per row; all must be positive."""
+    if isinstance(observed, str) or observed is None:
+        column = observed or imt_column(imt)
+        if column not in table:
+            raise ValueError(f"observed: expected a column {column!r}, found {list(table.columns)}")
+        obs = table[column].to_numpy(dtype=float)
+    else:
+        obs = np.asarray(observed, dtype=float)
+        if obs.shape != (len(table),):
+            raise ValueError(f"observed: expected {len(table)} values, found shape {obs.shape}")
+    if np.any(~(obs > 0)):
+        raise ValueError("observed: expected positive amplitudes, found zero, negative or NaN")
+    return obs
+
+
+def _model_terms(m, kind: str, period: float | None) -> tuple[float, float, float]:
+    """Median (cm/s^2, or cm/s for PGV), tau and phi of one pygmm BSSA14 model."""
+    if kind == "PGA":
+        return m.pga * G_CM_S2, m._tau[m.INDEX_PGA], m._phi[m.INDEX_PGA]
+    if kind == "PGV":  # pygmm returns PGV in cm/s
+        return m.pgv, m._tau[m.INDEX_PGV], m._phi[m.INDEX_PGV]
+    median = float(m.interp_spec_accels([period])[0]) * G_CM_S2
+    # pygmm keeps tau and phi per tabulated period; interpolate in log period as it does for
+    # the median and the total standard deviation.
+    periods = m.PERIODS[m.INDICES_PSA]
+    tau = np.interp(np.log(period), np.log(periods), m._tau[m.INDICES_PSA])
+    phi = np.interp(np.log(period), np.log(periods), m._phi[m.INDICES_PSA])
+    return median, tau, phi
+
+
+def _split_residuals(out: pd.DataFrame) -> None:
+    """Add ``between_event``, ``within_event`` and ``normalised`` to a table of ``event_id``,
+    ``total``, ``tau``, ``phi`` and ``sigma``: Abrahamson & Youngs (1992) eq. 10, with the
+    event's mean tau^2 and phi^2."""
+    grouped = out.groupby("event_id", sort=False)
+    sums = grouped["total"].transform("sum")
+    counts = grouped["total"].transform("count")
+    tau2 = grouped["tau"].transform(lambda s: float(np.mean(s**2)))
+    phi2 = grouped["phi"].transform(lambda s: float(np.mean(s**2)))
+    out["between_event"] = tau2 * sums / (counts * tau2 + phi2)
+    out["within_event"] = out["total"] - out["between_event"]
+    out["normalised"] = out["total"] / out["sigma"]
+
+
 def gmm_residuals(
     table: pd.DataFrame,
     imt: str,
@@ -114,74 +171,27 @@ def gmm_residuals(
     if model.upper() != "BSSA14":
         raise ValueError(f"model: expected 'BSSA14', found {model!r}")
     kind, period = parse_imt(imt)
-    missing = [c for c in ("event_id", "mw", "vs30_m_s") if c not in table]
-    dist_col = next((c for c in _DISTANCE_COLUMNS if c in table), None)
-    if missing or dist_col is None:
-        need = missing + ([] if dist_col else ["rjb_km or epicentral_distance_km"])
-        raise ValueError(f"table: expected columns {need}, found {list(table.columns)}")
-    if isinstance(observed, str) or observed is None:
-        column = observed or imt_column(imt)
-        if column not in table:
-            raise ValueError(f"observed: expected a column {column!r}, found {list(table.columns)}")
-        obs = table[column].to_numpy(dtype=float)
-    else:
-        obs = np.asarray(observed, dtype=float)
-        if obs.shape != (len(table),):
-            raise ValueError(f"observed: expected {len(table)} values, found shape {obs.shape}")
-    if np.any(~(obs > 0)):
-        raise ValueError("observed: expected positive amplitudes, found zero, negative or NaN")
-    distance = table[dist_col].to_numpy(dtype=float)
-    models = _models(table, distance, region)
-
-    median = np.empty(len(table))
-    sigma = np.empty(len(table))
-    tau = np.empty(len(table))
-    phi = np.empty(len(table))
-    for i, m in enumerate(models):
-        if kind == "PGA":
-            median[i] = m.pga * G_CM_S2
-            idx = m.INDEX_PGA
-        elif kind == "PGV":
-            median[i] = m.pgv  # pygmm returns PGV in cm/s
-            idx = m.INDEX_PGV
-        else:
-            median[i] = float(m.interp_spec_accels([period])[0]) * G_CM_S2
-            idx = None
-        if idx is not None:
-            tau[i], phi[i] = m._tau[idx], m._phi[idx]
-        else:
-            # pygmm keeps tau and phi per tabulated period; interpolate in log period as it
-            # does for the median and the total standard deviation.
-            periods = m.PERIODS[m.INDICES_PSA]
-            tau[i] = np.interp(np.log(period), np.log(periods), m._tau[m.INDICES_PSA])
-            phi[i] = np.interp(np.log(period), np.log(periods), m._phi[m.INDICES_PSA])
-        sigma[i] = np.hypot(tau[i], phi[i])
-
+    dist_col = _distance_column(table)
+    obs = _observations(table, imt, observed)
+    models = _models(table, table[dist_col].to_numpy(dtype=float), region)
+    terms = np.array([_model_terms(m, kind, period) for m in models], dtype=float).reshape(-1, 3)
+    median, tau, phi = terms[:, 0], terms[:, 1], terms[:, 2]
     ln_obs = np.log(obs)
     ln_med = np.log(median)
-    total = ln_obs - ln_med
     out = pd.DataFrame(
         {
             "event_id": table["event_id"].to_numpy(),
             "median": median,
             "ln_observed": ln_obs,
             "ln_median": ln_med,
-            "sigma": sigma,
+            "sigma": np.hypot(tau, phi),
             "tau": tau,
             "phi": phi,
-            "total": total,
+            "total": ln_obs - ln_med,
         },
         index=table.index,
     )
-    # Abrahamson & Youngs (1992) eq. 10, with the event's mean tau^2 and phi^2.
-    grouped = out.groupby("event_id", sort=False)
-    sums = grouped["total"].transform("sum")
-    counts = grouped["total"].transform("count")
-    tau2 = grouped["tau"].transform(lambda s: float(np.mean(s**2)))
-    phi2 = grouped["phi"].transform(lambda s: float(np.mean(s**2)))
-    out["between_event"] = tau2 * sums / (counts * tau2 + phi2)
-    out["within_event"] = out["total"] - out["between_event"]
-    out["normalised"] = out["total"] / out["sigma"]
+    _split_residuals(out)
     return out
 
 
