@@ -10,6 +10,13 @@ from pathlib import Path
 
 def register(subparsers) -> None:
     """Add ``train``, ``generate`` and ``tune``."""
+    _add_train(subparsers)
+    _add_generate(subparsers)
+    _add_tune(subparsers)
+
+
+def _add_train(subparsers) -> None:
+    """``seisgan train``: its options, and :func:`_train` to run it."""
     p = subparsers.add_parser(
         "train",
         help="train a WGAN-GP on a prepared set into a run folder",
@@ -39,6 +46,9 @@ def register(subparsers) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_train)
 
+
+def _add_generate(subparsers) -> None:
+    """``seisgan generate``: its options, and :func:`_generate` to run it."""
     g = subparsers.add_parser(
         "generate",
         help="generate accelerograms (cm/s^2) from a trained run",
@@ -77,6 +87,9 @@ def register(subparsers) -> None:
     )
     g.set_defaults(func=_generate)
 
+
+def _add_tune(subparsers) -> None:
+    """``seisgan tune``: its options, and :func:`_tune` to run it."""
     t = subparsers.add_parser(
         "tune",
         help="Bayesian hyperparameter search (optuna TPE) with pruning",
