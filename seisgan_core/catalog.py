@@ -14,7 +14,6 @@ return the samples, float64 cm/s^2, E, N, Z order.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from seisgan_core import geo
 from seisgan_core.fsutil import atomic_write
 from seisgan_core.io import asdf as _asdf
 from seisgan_core.io import esm_ascii as _esm
@@ -576,65 +576,14 @@ def _has_waveforms(table: pd.DataFrame) -> pd.Series:
 # --------------------------------------------------------------------------- selection
 
 
-_ITALY_PATH = Path(__file__).parent / "resources" / "italy.geojson"
-_ITALY_CODES = {"ITA", "SMR", "VAT"}
-
-
 @lru_cache(maxsize=2)
 def _outlines(path: str) -> tuple[list[Any], list[Any], list[np.ndarray]]:
-    """(Italy's rings as (exterior Path, [hole Paths]), neighbours' likewise, Italy's edges)."""
-    from matplotlib.path import Path as MplPath
-
-    with open(path, encoding="utf-8") as handle:
-        collection = json.load(handle)
-    italy: list[Any] = []
-    others: list[Any] = []
-    edges: list[np.ndarray] = []
-    for feature in collection["features"]:
-        props = feature.get("properties") or {}
-        code = str(props.get("iso_a3") or props.get("ISO_A3") or "").upper()
-        name = str(props.get("name") or props.get("NAME") or "")
-        mine = code in _ITALY_CODES or name in {"Italy", "San Marino", "Vatican"}
-        geometry = feature["geometry"]
-        polygons = (
-            [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
-        )
-        for rings in polygons:
-            exterior = np.asarray(rings[0], dtype=float)[:, :2]
-            holes = [MplPath(np.asarray(r, dtype=float)[:, :2]) for r in rings[1:]]
-            (italy if mine else others).append((MplPath(exterior), holes))
-            if mine:
-                edges.append(exterior)
+    """(Italy's geometries, the neighbours' geometries, Italy's outer rings as lon/lat)."""
+    countries = geo.read_outline(path)
+    italy = [c.geometry for c in countries if c.is_italian]
+    others = [c.geometry for c in countries if not c.is_italian]
+    edges = [ring for c in countries if c.is_italian for ring in c.exteriors]
     return italy, others, edges
-
-
-def _inside(polygons: list[Any], points: np.ndarray) -> np.ndarray:
-    result = np.zeros(len(points), dtype=bool)
-    for exterior, holes in polygons:
-        hit = exterior.contains_points(points)
-        for hole in holes:
-            hit &= ~hole.contains_points(points)
-        result |= hit
-    return result
-
-
-def _distance_to_edges_km(points: np.ndarray, edges: list[np.ndarray]) -> np.ndarray:
-    """Shortest distance from each point to Italy's outline, km (equirectangular, fine at
-    the few-km scale of the coastal tolerance)."""
-    best = np.full(len(points), np.inf)
-    for ring in edges:
-        a, b = ring[:-1], ring[1:]
-        lat0 = np.radians(np.mean(ring[:, 1]))
-        scale = np.array([111.32 * np.cos(lat0), 110.57])  # km per degree lon, lat
-        for start in range(0, len(points), 256):
-            p = points[start : start + 256, None, :] * scale
-            pa, pb = a[None] * scale, b[None] * scale
-            ab = pb - pa
-            t = np.clip(((p - pa) * ab).sum(-1) / np.maximum((ab * ab).sum(-1), 1e-12), 0, 1)
-            closest = pa + t[..., None] * ab
-            d = np.sqrt(((p - closest) ** 2).sum(-1)).min(axis=1)
-            best[start : start + 256] = np.minimum(best[start : start + 256], d)
-    return best
 
 
 def in_italy(
@@ -659,17 +608,17 @@ def in_italy(
     result = np.zeros(len(points), dtype=bool)
     if not valid.any():
         return result
-    italy, others, edges = _outlines(str(outline or _ITALY_PATH))
+    italy, others, edges = _outlines(str(outline or geo.OUTLINE_PATH))
     # records share stations: test each distinct place once (13,600 ITACA-size records sit
     # at ~1,700 stations)
     p, back = np.unique(points[valid], axis=0, return_inverse=True)
-    inside = _inside(italy, p)
+    inside = geo.contains(italy, p[:, 0], p[:, 1])
     rest = ~inside
     if rest.any() and coast_tolerance_km > 0:
         candidates = np.flatnonzero(rest)
         q = p[candidates]
-        near = _distance_to_edges_km(q, edges) <= coast_tolerance_km
-        near &= ~_inside(others, q)
+        near = geo.distance_to_rings_km(q[:, 0], q[:, 1], edges) <= coast_tolerance_km
+        near &= ~geo.contains(others, q[:, 0], q[:, 1])
         inside[candidates[near]] = True
     result[valid] = inside[back.reshape(-1)]
     return result
