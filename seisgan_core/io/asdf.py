@@ -625,6 +625,30 @@ def _choose_group(infos: list[TraceInfo]) -> list[TraceInfo]:
     return by_key[min(by_key, key=rank)]
 
 
+def _component_order(infos: list[TraceInfo], path: str, field: str) -> tuple[str, ...]:
+    """The order of a record's components (two horizontals, then Z), or an AsdfError naming
+    ``field`` and the channels found when the traces are not three such components."""
+    order = order_components(i.component for i in infos)
+    if order is None:
+        raise AsdfError(
+            path,
+            None,
+            "three components (two horizontals and Z)",
+            ",".join(sorted(i.channel for i in infos)),
+            field=field,
+        )
+    return order
+
+
+def _common_rate(infos: list[TraceInfo], path: str, expected: str, field: str) -> float:
+    """The sampling rate all of a record's traces share, or an AsdfError (``expected``,
+    naming ``field`` and the rates found)."""
+    rates = {_require_rate(i, path) for i in infos}
+    if len(rates) != 1:
+        raise AsdfError(path, None, expected, str(sorted(rates)), field=field)
+    return rates.pop()
+
+
 @_damaged_as_asdf_error
 def read_asdf_record(
     path: str | Path, event_id: str, station_id: str, tag: str | None = None
@@ -661,30 +685,14 @@ def read_asdf_record(
                 field=f"Waveforms/{group}",
             )
         chosen = _choose_group(hits)
-        order = order_components(i.component for i in chosen)
-        if order is None:
-            raise AsdfError(
-                path,
-                None,
-                "three components (two horizontals and Z)",
-                ",".join(sorted(i.channel for i in chosen)),
-                field=f"Waveforms/{group}",
-            )
+        order = _component_order(chosen, path, f"Waveforms/{group}")
         by_component = {i.component: i for i in chosen}
-        rates = {_require_rate(i, path) for i in chosen}
-        if len(rates) != 1:
-            raise AsdfError(
-                path,
-                None,
-                "one sampling rate for the three components",
-                str(sorted(rates)),
-                field=group,
-            )
+        rate = _common_rate(chosen, path, "one sampling rate for the three components", group)
         arrays = {c: _read_data(f, by_component[c], path) for c in order}
     first = by_component[order[0]]
     return RecordWaveforms(
         data=stack_components(arrays, order),
-        sampling_rate_hz=rates.pop(),
+        sampling_rate_hz=rate,
         components=order,
         starttime=first.starttime,
     )
@@ -729,18 +737,8 @@ def _record_samples(
     """Check that ``infos`` make one three-component record at one sampling rate and read
     its PGA (the larger horizontal peak over the common length; NaN unless ``with_pga``).
     Raises :class:`AsdfError` naming ``label`` when they do not."""
-    order = order_components(i.component for i in infos)
-    if order is None:
-        raise AsdfError(
-            path,
-            None,
-            "three components (two horizontals and Z)",
-            ",".join(sorted(i.channel for i in infos)),
-            field=label.split("::", 1)[1],
-        )
-    rates = {_require_rate(i, path) for i in infos}
-    if len(rates) != 1:
-        raise AsdfError(path, None, "one sampling rate per record", str(sorted(rates)), field=label)
+    order = _component_order(infos, path, label.split("::", 1)[1])
+    rate = _common_rate(infos, path, "one sampling rate per record", label)
     npts = min(i.npts for i in infos)
     by_component = {i.component: i for i in infos}
     pga = math.nan
@@ -748,7 +746,7 @@ def _record_samples(
         pga = max(
             float(np.max(np.abs(_read_data(f, by_component[c], path)[:npts]))) for c in order[:2]
         )
-    return _RecordSamples(order, rates.pop(), npts, by_component, pga)
+    return _RecordSamples(order, rate, npts, by_component, pga)
 
 
 def _station_coordinates(

@@ -144,3 +144,30 @@ def test_epicentral_distance_is_nan_without_coordinates_and_exact_on_the_equator
             {"latitude": 0.0, "longitude": 0.0}, {"latitude": math.nan, "longitude": 1.0}
         )
     )
+
+
+def test_a_record_short_of_a_component_or_at_two_rates_is_refused_by_name(tmp_path):
+    import h5py
+
+    path = tmp_path / "broken.h5"
+    real_asdf(path, noise=False, n=500)
+    with h5py.File(path, "r+") as f:
+        group = f["Waveforms/IT.AQG"]
+        names = sorted(n for n in group if n != "StationXML")
+        group[names[0]].attrs["sampling_rate"] = 100.0
+    with pytest.raises(
+        AsdfError, match=r"one sampling rate for the three components, found \[100.0, 200.0\]"
+    ):
+        read_asdf_record(path, "IT-2009-0009", "IT.AQG")
+    skipped = []
+    assert read_asdf_table(path, skipped=skipped) == []
+    ((label, reason),) = skipped
+    assert label == f"{path}::processed_acceleration/smi:local/IT-2009-0009/IT.AQG..HN"
+    assert reason.endswith("expected one sampling rate per record, found [100.0, 200.0]")
+    with h5py.File(path, "r+") as f:
+        del f["Waveforms/IT.AQG"][names[0]]
+    with pytest.raises(
+        AsdfError, match=r"field 'Waveforms/IT\.AQG': expected three components"
+    ) as info:
+        read_asdf_record(path, "IT-2009-0009", "IT.AQG")
+    assert info.value.found == "HNN,HNZ"
