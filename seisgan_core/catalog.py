@@ -38,7 +38,7 @@ from seisgan_core.io import seisbench as _sb
 from seisgan_core.io.errors import FormatError, SeisganIOError, UnknownFormatError
 from seisgan_core.io.fields import ec8_letter, epicentral_distance_km
 from seisgan_core.io.quakeml import looks_like_quakeml
-from seisgan_core.io.safety import read_zip_member, safe_zip_members, split_zip_path
+from seisgan_core.io.safety import split_zip_path, zip_members
 from seisgan_core.io.waveforms import RecordWaveforms, order_components, stack_components
 
 __all__ = [
@@ -512,19 +512,13 @@ def skip_reason(path: str | Path, exc: BaseException) -> str:
 def _read_zip(path: Path, found: _Found) -> None:
     """Every member of a zip through the same registry as files, read from memory after the
     safety checks (an unsafe archive raises as a whole); a member is ``zip::member``."""
-    try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
-        raise FormatError(path, None, "a zip archive", f"a damaged zip ({exc})") from None
-    with zf:
-        for info in safe_zip_members(zf, path):
-            label = f"{path}::{info.filename}"
-            try:
-                raw = read_zip_member(zf, info, path)
-                folder = (str(path), info.filename.rpartition("/")[0])
-                _dispatch(_Source(label, raw[:4096], lambda raw=raw: raw, folder, True), found)
-            except Exception as exc:  # one member, read in isolation
-                found.skipped.append((label, skip_reason(label, exc)))
+    for label, info, read in zip_members(path):
+        try:
+            raw = read()
+            folder = (str(path), info.filename.rpartition("/")[0])
+            _dispatch(_Source(label, raw[:4096], lambda raw=raw: raw, folder, True), found)
+        except Exception as exc:  # one member, read in isolation
+            found.skipped.append((label, skip_reason(label, exc)))
 
 
 def _legacy_rows(
@@ -844,26 +838,25 @@ def _components(row: Any) -> tuple[str, ...]:
     return tuple(str(_get(row, "components")).split(","))
 
 
-def _ascii_record(row: Any) -> RecordWaveforms:
+def _one_file_per_component(row: Any, read: Callable[[str], Any], samples: str) -> RecordWaveforms:
+    """A record whose components lie in one file each (``source_files``, in ``components``
+    order): ``read`` opens a file, its ``samples`` attribute holds cm/s^2."""
     order = _components(row)
     traces = {}
     rate = None
     for component, path in zip(order, _files(row), strict=True):
-        trace = _esm.read_esm_ascii(path)
-        traces[component] = trace.data
+        trace = read(path)
+        traces[component] = getattr(trace, samples)
         rate = trace.sampling_rate_hz
     return RecordWaveforms(stack_components(traces, order), float(rate), order, _start(row))
+
+
+def _ascii_record(row: Any) -> RecordWaveforms:
+    return _one_file_per_component(row, _esm.read_esm_ascii, "data")
 
 
 def _legacy_record(row: Any) -> RecordWaveforms:
-    order = _components(row)
-    traces = {}
-    rate = None
-    for component, path in zip(order, _files(row), strict=True):
-        trace = _legacy.read_cor_acc(path)
-        traces[component] = trace.data_cm_s2
-        rate = trace.sampling_rate_hz
-    return RecordWaveforms(stack_components(traces, order), float(rate), order, _start(row))
+    return _one_file_per_component(row, _legacy.read_cor_acc, "data_cm_s2")
 
 
 def _start(row: Any) -> Any:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import io
 import math
 import re
-import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -40,10 +39,10 @@ from seisgan_core.io.bounds import (
 from seisgan_core.io.errors import FormatError, UnsafeInputError
 from seisgan_core.io.fields import PLAUSIBLE, ec8_letter, epicentral_distance_km, is_missing
 from seisgan_core.io.safety import (
+    read_head,
     read_path_bytes,
-    read_zip_member,
-    safe_zip_members,
     split_zip_path,
+    zip_members,
 )
 
 __all__ = [
@@ -663,11 +662,7 @@ def looks_like_esm(head: bytes) -> bool:
 
 def is_esm_ascii(path: str | Path) -> bool:
     """True if the file starts like a DYNA 1.2 header (reads at most 4 KB)."""
-    try:
-        with open(path, "rb") as handle:
-            return looks_like_esm(handle.read(4096))
-    except OSError:
-        return False
+    return looks_like_esm(read_head(path, 4096))
 
 
 def iter_esm_zip(
@@ -679,29 +674,22 @@ def iter_esm_zip(
     ESM ASCII but broken raises its FormatError, or, when ``skipped`` is a list, is appended
     to it as ``(zip::member, reason)`` and passed over. Unsafe archives always raise.
     """
-    path = Path(path)
-    try:
-        zf = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as exc:
-        raise FormatError(path, None, "a zip archive", f"a damaged zip ({exc})") from None
-    with zf:
-        for info in safe_zip_members(zf, path):
-            label = f"{path}::{info.filename}"
-            try:
-                raw = read_zip_member(zf, info, path)
-            except FormatError as exc:  # encrypted, unknown method, damaged: this member only
-                if skipped is None or isinstance(exc, UnsafeInputError):
-                    raise
-                skipped.append((label, str(exc)))
-                continue
-            if not looks_like_esm(raw[:4096]):
-                continue
-            try:
-                yield parse_esm_ascii(raw, label)
-            except FormatError as exc:
-                if skipped is None:
-                    raise
-                skipped.append((label, str(exc)))
+    for label, _info, read in zip_members(Path(path)):
+        try:
+            raw = read()
+        except FormatError as exc:  # encrypted, unknown method, damaged: this member only
+            if skipped is None or isinstance(exc, UnsafeInputError):
+                raise
+            skipped.append((label, str(exc)))
+            continue
+        if not looks_like_esm(raw[:4096]):
+            continue
+        try:
+            yield parse_esm_ascii(raw, label)
+        except FormatError as exc:
+            if skipped is None:
+                raise
+            skipped.append((label, str(exc)))
 
 
 def read_esm_zip(

@@ -27,6 +27,7 @@ import pandas as pd
 
 from seisgan_core.io.errors import FlatFileError
 from seisgan_core.io.fields import PLAUSIBLE, ec8_letter, horizontal_order, is_missing
+from seisgan_core.io.safety import read_head
 
 __all__ = [
     "LAYOUTS",
@@ -106,11 +107,7 @@ def looks_like_flatfile(head: bytes) -> bool:
 
 def is_flatfile(path: str | Path) -> bool:
     """True if the file's first line is a flat-file header (reads at most 64 KB)."""
-    try:
-        with open(path, "rb") as handle:
-            return looks_like_flatfile(handle.read(65536))
-    except OSError:
-        return False
+    return looks_like_flatfile(read_head(path, 65536))
 
 
 def detect_layout(columns: Iterable[str]) -> str | None:

@@ -33,7 +33,7 @@ from seisgan_core.io.bounds import (
 )
 from seisgan_core.io.errors import FormatError
 from seisgan_core.io.flatfile import read_flatfile_bytes, read_flatfile_frame
-from seisgan_core.io.safety import read_path_bytes
+from seisgan_core.io.safety import read_head, read_path_bytes
 from seisgan_core.io.waveforms import order_components
 
 __all__ = [
@@ -124,22 +124,12 @@ def _lines(raw: bytes) -> list[bytes]:
 
 def is_cor_acc(path: str | Path) -> bool:
     """True if the file starts with the ``Event Date & Time`` header of ITACA 1.x."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(512)
-    except OSError:
-        return False
-    return head.lstrip().lower().startswith(b"event date & time")
+    return read_head(path, 512).lstrip().lower().startswith(b"event date & time")
 
 
 def is_rs(path: str | Path) -> bool:
     """True if the first line is an ITACA 1.x spectrum title (``Per(s)PSA @ damp``)."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(256)
-    except OSError:
-        return False
-    return head.lstrip().lower().startswith(b"per(s)")
+    return read_head(path, 256).lstrip().lower().startswith(b"per(s)")
 
 
 def _parse_header(lines: list[bytes], path: str) -> tuple[dict[str, str], dict[str, int], int]:

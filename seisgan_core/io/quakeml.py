@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from seisgan_core.io.errors import FormatError
-from seisgan_core.io.safety import check_xml_bytes
+from seisgan_core.io.safety import check_xml_bytes, read_head
 
 __all__ = ["event_summary", "is_quakeml", "looks_like_quakeml", "parse_quakeml", "read_quakeml"]
 
@@ -27,11 +27,7 @@ def looks_like_quakeml(head: bytes) -> bool:
 
 def is_quakeml(path: str | Path) -> bool:
     """True if the file opens a QuakeML document (reads at most 2 KB)."""
-    try:
-        with open(path, "rb") as handle:
-            return looks_like_quakeml(handle.read(2048))
-    except OSError:
-        return False
+    return looks_like_quakeml(read_head(path, 2048))
 
 
 def _magnitude(event: Any, prefix: str) -> float:

@@ -7,9 +7,11 @@ or memory, expand XML entities, or follow an HDF5 file into another file. Each c
 
 from __future__ import annotations
 
+import functools
 import lzma
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from seisgan_core.io.errors import FormatError, UnsafeInputError
@@ -20,10 +22,12 @@ __all__ = [
     "MAX_TOTAL_BYTES",
     "check_xml_bytes",
     "check_zip_member",
+    "read_head",
     "read_path_bytes",
     "read_zip_member",
     "safe_zip_members",
     "split_zip_path",
+    "zip_members",
 ]
 
 # A strong-motion ASCII file of 1 h at 200 Hz is about 3 MB; 256 MiB per member leaves room
@@ -150,6 +154,31 @@ def read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, zip_path: str | 
             field=info.filename,
         )
     return data
+
+
+def zip_members(path: str | Path) -> Iterator[tuple[str, zipfile.ZipInfo, Callable[[], bytes]]]:
+    """Each file member of the zip at ``path``, after the archive's checks: its label
+    ``path::member``, its info, and a function that reads its checked bytes
+    (:func:`read_zip_member`). A damaged archive raises FormatError, an unsafe one
+    UnsafeInputError, before the first member."""
+    try:
+        zf = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise FormatError(path, None, "a zip archive", f"a damaged zip ({exc})") from None
+    with zf:
+        for info in safe_zip_members(zf, path):
+            read = functools.partial(read_zip_member, zf, info, path)
+            yield f"{path}::{info.filename}", info, read
+
+
+def read_head(path: str | Path, size: int) -> bytes:
+    """The first ``size`` bytes of a file, for sniffing its format; empty when the file
+    cannot be read (a sniffer says "not this format", the reader then says why)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(size)
+    except OSError:
+        return b""
 
 
 def check_xml_bytes(data: bytes, path: str | Path, what: str = "XML") -> None:
