@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seisgan_core.viz.axes import log_axis
+from seisgan_core.viz.axes import COMPONENT_COLOURS, COMPONENT_NAMES, log_axis
 
 __all__ = [
     "PANEL_COLUMNS",
@@ -26,8 +26,6 @@ __all__ = [
     "training_panel",
 ]
 
-COMPONENT_NAMES = ("E", "N", "Z")
-COMPONENT_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c")
 # metrics column -> panel title
 PANEL_COLUMNS: dict[str, str] = {
     "loss_critic": "critic loss",
