@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import json
 import math
 import os
@@ -32,6 +33,7 @@ __all__ = [
     "atomic_write_text",
     "csv_safe",
     "csv_safe_frame",
+    "file_sha256",
     "json_clean",
     "json_text",
     "output_lock",
@@ -89,6 +91,15 @@ def remove_stale_temporaries(path: str | Path) -> list[Path]:
 def glob_escape(name: str) -> str:
     """``name`` with glob's special characters taken literally."""
     return "".join(f"[{c}]" if c in "*?[" else c for c in name)
+
+
+def file_sha256(path: str | Path) -> str:
+    """The SHA-256 of a file's bytes (hex), read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 @contextlib.contextmanager

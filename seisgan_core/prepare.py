@@ -43,7 +43,7 @@ import pandas as pd
 
 from seisgan_core import __version__
 from seisgan_core._callable import make_module_callable
-from seisgan_core.fsutil import atomic_directory, output_lock, recover_directory
+from seisgan_core.fsutil import atomic_directory, file_sha256, output_lock, recover_directory
 from seisgan_core.prepare_config import ALIGNS, NPTS, SAMPLING_RATE_HZ, PrepareConfig
 
 __all__ = [
@@ -433,14 +433,6 @@ def _source_files(sources: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _versions() -> dict[str, str]:
     import h5py
     import obspy
@@ -521,7 +513,7 @@ def prepare(
 
     report(0.0, "hashing sources")
     source_list = [
-        {"path": str(p), "bytes": p.stat().st_size, "sha256": _sha256(p)}
+        {"path": str(p), "bytes": p.stat().st_size, "sha256": file_sha256(p)}
         for p in _source_files(sources)
     ]
     selection_dict = _jsonable(asdict(selection))

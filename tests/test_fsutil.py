@@ -186,3 +186,16 @@ def test_one_strict_json_writer_for_fsutil_and_the_run_store(tmp_path):
     assert "NaN" not in text and "Infinity" not in text
     parsed = json.loads(text, parse_constant=lambda name: pytest.fail(f"bare {name}"))
     assert parsed == {"a": None, "b": [None, None, 1.5], "c": 2.5, "d": [1.0, None]}
+
+
+def test_file_sha256_over_several_read_blocks_is_hashlib_of_the_whole_file(tmp_path):
+    import hashlib
+
+    from seisgan_core.fsutil import file_sha256
+
+    path = tmp_path / "blob.bin"
+    data = os.urandom((1 << 20) * 2 + 12345)  # two full 1 MiB blocks and a partial one
+    path.write_bytes(data)
+    assert file_sha256(path) == hashlib.sha256(data).hexdigest()
+    (tmp_path / "empty").write_bytes(b"")
+    assert file_sha256(tmp_path / "empty") == hashlib.sha256(b"").hexdigest()

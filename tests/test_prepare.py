@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -16,7 +17,6 @@ from seisgan_core.prepare import (
     NPTS,
     EmptySelectionError,
     SkipRecord,
-    _sha256,
     load_prepared,
     prepare,
     process_waveform,
@@ -215,7 +215,7 @@ def test_prepared_set_follows_the_contract(archive, tmp_path):
     assert len(ps.noise_records) == ps.noise.shape[0] == summary.n_noise > 0
     manifest = ps.manifest
     for source in manifest["sources"]:
-        assert source["sha256"] == _sha256(Path(source["path"]))
+        assert source["sha256"] == hashlib.sha256(Path(source["path"]).read_bytes()).hexdigest()
     assert {s["step"] for s in manifest["steps"]} >= {"select", "resample", "normalise", "split"}
     assert manifest["versions"]["scipy"]
     assert manifest["counts"]["records"] == summary.n_records

@@ -9,7 +9,6 @@ NaN at the next optimiser step.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from seisgan_core.fsutil import file_sha256
 from seisgan_core.io.errors import FormatError
 from seisgan_core.nn.presets import CONDITION_NAMES
 
@@ -152,9 +152,8 @@ def physical_scenarios(matrix: np.ndarray, names: tuple[str, ...]) -> list[dict[
 
 
 def _sha256(path: Path) -> str | None:
-    if not path.is_file():
-        return None
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The SHA-256 of a file, None when there is no such file."""
+    return file_sha256(path) if path.is_file() else None
 
 
 def _open_waveforms(wave_path: Path) -> np.ndarray:

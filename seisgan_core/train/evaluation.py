@@ -17,10 +17,11 @@ SHA-256 of the checkpoint file used (what caches key on).
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from seisgan_core.fsutil import file_sha256  # re-exported: the caches key on it
 
 __all__ = ["CHECKPOINTS", "Evaluation", "evaluate_run", "file_sha256", "resolve_checkpoint"]
 
@@ -51,14 +52,6 @@ def resolve_checkpoint(run_path: str | Path, checkpoint: str | int = "best") -> 
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no checkpoint of epoch {epoch}")
     return path
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @dataclass
