@@ -43,7 +43,14 @@ import pandas as pd
 
 from seisgan_core import __version__
 from seisgan_core._callable import make_module_callable
-from seisgan_core.fsutil import atomic_directory, file_sha256, output_lock, recover_directory
+from seisgan_core.fsutil import (
+    atomic_directory,
+    file_sha256,
+    json_clean,
+    json_text,
+    output_lock,
+    recover_directory,
+)
 from seisgan_core.prepare_config import ALIGNS, NPTS, SAMPLING_RATE_HZ, PrepareConfig
 
 __all__ = [
@@ -449,18 +456,6 @@ def _versions() -> dict[str, str]:
     }
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
 def _empty_bound(report: list[tuple[str, int]], n_before: int) -> tuple[str, int]:
     remaining = n_before
     for name, removed in report:
@@ -516,7 +511,7 @@ def prepare(
         {"path": str(p), "bytes": p.stat().st_size, "sha256": file_sha256(p)}
         for p in _source_files(sources)
     ]
-    selection_dict = _jsonable(asdict(selection))
+    selection_dict = json_clean(asdict(selection))
     fingerprint = _fingerprint(source_list, config, selection_dict)
     recover_directory(out_dir)
     existing = _read_manifest(out_dir)
@@ -529,9 +524,7 @@ def prepare(
     with atomic_directory(out_dir) as tmp:
         written = _write_set(tmp, chosen, config, report)
         manifest = _manifest(fingerprint, config, selection_dict, source_list, chosen, written)
-        (tmp / "manifest.json").write_text(
-            json.dumps(_jsonable(manifest), indent=2, default=str) + "\n", encoding="utf-8"
-        )
+        (tmp / "manifest.json").write_text(json_text(manifest) + "\n", encoding="utf-8")
         tmp.chmod(0o755)
     report(1.0, f"prepared {written.n_records} records")
     return PrepareSummary(
