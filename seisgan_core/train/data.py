@@ -20,15 +20,15 @@ import pandas as pd
 from seisgan_core.fsutil import file_sha256
 from seisgan_core.io.errors import FormatError
 from seisgan_core.nn.presets import CONDITION_NAMES
+from seisgan_core.prepare_config import SAMPLING_RATE_HZ  # the prepared sets' one rate
 
 __all__ = [
     "CONDITION_COLUMNS",
+    "SAMPLING_RATE_HZ",
     "TrainingSet",
     "condition_matrix",
     "load_training_set",
 ]
-
-SAMPLING_RATE_HZ = 200.0
 
 # model condition -> record-table column it is computed from (contracts.md section 1/2)
 CONDITION_COLUMNS = {
