@@ -103,30 +103,44 @@ def _fmt(value: Any, spec: str, unit: str = "") -> str:
     return f"{value:{spec}}{unit}"
 
 
-def _point_feature(lon: float, lat: float, properties: dict[str, Any]) -> dict:
-    """A GeoJSON Point feature (coordinates in GeoJSON's lon, lat order)."""
+def _point_feature(
+    lon: float, lat: float, kind: str, key: tuple[str, Any], label: str, radius: float, colour: str
+) -> dict:
+    """A GeoJSON Point marker (coordinates in GeoJSON's lon, lat order) with the properties
+    the map's style reads: ``kind``, its identifier (``key``: name, value), the tooltip
+    ``label`` (HTML-escaped here), ``radius`` (px) and ``colour``."""
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
-        "properties": properties,
+        "properties": {
+            "kind": kind,
+            key[0]: str(key[1]),
+            "label": html.escape(label),
+            "radius": float(radius),
+            "colour": str(colour),
+        },
     }
+
+
+def _located(table: pd.DataFrame, by: str, columns: dict[str, str]) -> pd.DataFrame:
+    """One row per value of ``by`` (sorted; missing values left out): the first value of each
+    record-table column named in ``columns`` (result name -> column), ``n`` the number of
+    records, and rows without ``lat`` or ``lon`` left out."""
+    first = {name: (column, "first") for name, column in columns.items()}
+    return (
+        table.groupby(by, sort=True, dropna=True)
+        .agg(**first, n=("record_id", "size"))
+        .dropna(subset=["lat", "lon"])
+    )
 
 
 def _event_table(table: pd.DataFrame) -> pd.DataFrame:
     """One row per located ``event_id``: lat, lon, depth, mw, n (records) and, where the
     table has it, split."""
-    return (
-        table.groupby("event_id", sort=True, dropna=True)
-        .agg(
-            lat=("event_latitude", "first"),
-            lon=("event_longitude", "first"),
-            depth=("event_depth_km", "first"),
-            mw=("mw", "first"),
-            n=("record_id", "size"),
-            **({"split": ("split", "first")} if "split" in table.columns else {}),
-        )
-        .dropna(subset=["lat", "lon"])
-    )
+    columns = dict(lat="event_latitude", lon="event_longitude", depth="event_depth_km", mw="mw")
+    if "split" in table.columns:
+        columns["split"] = "split"
+    return _located(table, "event_id", columns)
 
 
 def _event_features(table: pd.DataFrame, colour_by: str) -> list[dict]:
@@ -156,31 +170,17 @@ def _event_features(table: pd.DataFrame, colour_by: str) -> list[dict]:
         )
         if has_split:
             label += f", split {split}"
-        properties = {
-            "kind": "event",
-            "event_id": str(event_id),
-            "label": html.escape(label),
-            "radius": float(r),
-            "colour": str(c),
-        }
-        features.append(_point_feature(lon, lat, properties))
+        features.append(_point_feature(lon, lat, "event", ("event_id", event_id), label, r, c))
     return features
 
 
 def _station_table(table: pd.DataFrame) -> pd.DataFrame:
     """One row per located NET.STA: lat, lon, vs30, ec8, n (records)."""
     keyed = table.assign(_station=table["network"].astype(str) + "." + table["station"].astype(str))
-    return (
-        keyed.groupby("_station", sort=True)
-        .agg(
-            lat=("station_latitude", "first"),
-            lon=("station_longitude", "first"),
-            vs30=("vs30_m_s", "first"),
-            ec8=("ec8_class", "first"),
-            n=("record_id", "size"),
-        )
-        .dropna(subset=["lat", "lon"])
+    columns = dict(
+        lat="station_latitude", lon="station_longitude", vs30="vs30_m_s", ec8="ec8_class"
     )
+    return _located(keyed, "_station", columns)
 
 
 def _station_classes(stations: pd.DataFrame, colour_by: str) -> np.ndarray:
@@ -211,14 +211,8 @@ def _station_features(table: pd.DataFrame, colour_by: str) -> list[dict]:
         label = (
             f"Station {code}: EC8 {ec8_text}, Vs30 {_fmt(vs30, '.0f', ' m/s')}, {int(n)} records"
         )
-        properties = {
-            "kind": "station",
-            "station": str(code),
-            "label": html.escape(label),
-            "radius": 3.0,
-            "colour": EC8_COLOURS[cls],
-        }
-        features.append(_point_feature(lon, lat, properties))
+        colour = EC8_COLOURS[cls]
+        features.append(_point_feature(lon, lat, "station", ("station", code), label, 3.0, colour))
     return features
 
 
