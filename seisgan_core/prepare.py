@@ -43,14 +43,7 @@ import pandas as pd
 
 from seisgan_core import __version__
 from seisgan_core._callable import make_module_callable
-from seisgan_core.fsutil import (
-    atomic_directory,
-    file_sha256,
-    json_clean,
-    json_text,
-    output_lock,
-    recover_directory,
-)
+from seisgan_core.fsutil import atomic_directory, output_lock, recover_directory
 from seisgan_core.prepare_config import ALIGNS, NPTS, SAMPLING_RATE_HZ, PrepareConfig
 
 __all__ = [
@@ -499,6 +492,7 @@ def prepare(
     ``.NAME.lock`` beside ``out_dir``; a dead holder's lock is taken over).
     """
     from seisgan_core.catalog import Selection
+    from seisgan_core.fsutil import file_sha256, json_clean, json_text
 
     config = replace(config or PrepareConfig(), **options)
     report = progress or (lambda fraction, message: None)
