@@ -44,6 +44,7 @@ import pandas as pd
 from seisgan_core import __version__
 from seisgan_core._callable import make_module_callable
 from seisgan_core.fsutil import atomic_directory, output_lock, recover_directory
+from seisgan_core.io.npy import open_npy  # re-exported: where importers have found it
 from seisgan_core.prepare_config import ALIGNS, NPTS, SAMPLING_RATE_HZ, PrepareConfig
 
 __all__ = [
@@ -785,44 +786,6 @@ def _read_manifest(out_dir: Path) -> dict[str, Any] | None:
     if not all((out_dir / name).exists() for name in needed):
         return None
     return manifest
-
-
-def open_npy(path: str | Path) -> np.ndarray:
-    """Memory-map a numeric ``.npy`` read-only, or raise FormatError naming it.
-
-    ``allow_pickle=False`` refuses object arrays (unpickling could run code), and the memory
-    map refuses a header that claims more bytes than the file holds, so nothing is ever
-    allocated from a header's word alone.
-    """
-    from seisgan_core.io.errors import FormatError
-
-    path = Path(path)
-    try:
-        with open(path, "rb") as handle:
-            version = np.lib.format.read_magic(handle)
-            read_header = (
-                np.lib.format.read_array_header_1_0
-                if version == (1, 0)
-                else np.lib.format.read_array_header_2_0
-            )
-            shape, _, dtype = read_header(handle)
-            offset = handle.tell()
-    except (ValueError, OSError, EOFError) as exc:
-        raise FormatError(path, None, "a .npy file", f"a damaged header ({exc})") from None
-    if dtype.hasobject:
-        raise FormatError(
-            path, None, "a numeric array", f"an array of Python objects ({dtype}): refused"
-        )
-    need = offset + int(np.prod(shape, dtype=np.float64) * dtype.itemsize)
-    size = path.stat().st_size
-    if size < need:
-        raise FormatError(
-            path,
-            None,
-            f"{need} bytes for an array of shape {shape} ({dtype})",
-            f"{size} bytes: is the file truncated?",
-        )
-    return np.load(path, mmap_mode="r", allow_pickle=False)
 
 
 def load_prepared(path: str | Path) -> PreparedSet:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from seisgan_core.fsutil import file_sha256
 from seisgan_core.io.errors import FormatError
+from seisgan_core.io.npy import open_npy
 from seisgan_core.nn.presets import CONDITION_NAMES
 from seisgan_core.prepare_config import SAMPLING_RATE_HZ  # the prepared sets' one rate
 
@@ -157,10 +158,8 @@ def _sha256(path: Path) -> str | None:
 
 
 def _open_waveforms(wave_path: Path) -> np.ndarray:
-    """``waveforms.npy`` memory-mapped after :func:`~seisgan_core.prepare.open_npy`'s header
+    """``waveforms.npy`` memory-mapped after :func:`~seisgan_core.io.npy.open_npy`'s header
     checks, and required to be float32 shaped (N, 3, length)."""
-    from seisgan_core.prepare import open_npy
-
     waveforms = open_npy(wave_path)
     if waveforms.ndim != 3 or waveforms.shape[1] != 3 or waveforms.dtype != np.float32:
         raise FormatError(
