@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from seisgan_core.fsutil import file_sha256
 from seisgan_core.io.errors import FormatError
 from seisgan_core.io.npy import open_npy
 from seisgan_core.nn.presets import CONDITION_NAMES
@@ -154,6 +153,8 @@ def physical_scenarios(matrix: np.ndarray, names: tuple[str, ...]) -> list[dict[
 
 def _sha256(path: Path) -> str | None:
     """The SHA-256 of a file, None when there is no such file."""
+    from seisgan_core.fsutil import file_sha256
+
     return file_sha256(path) if path.is_file() else None
 
 
