@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
-from prepared_set import make_prepared_set
 
 from seisgan_core.io.errors import FormatError
 from seisgan_core.train.data import (
@@ -16,9 +17,15 @@ from seisgan_core.train.data import (
 
 
 @pytest.fixture
-def small(tmp_path):
-    """12 records of 64 samples (10 train, 2 val); record 2 has one NaN sample."""
-    return make_prepared_set(tmp_path / "set", n=12, length=64, seed=5, nan_rows=(2,))
+def small(prepared, tmp_path):
+    """A copy of the session's prepared set (48 records of 512 samples: 0-37 train, 38-47
+    val) in which record 2 has one NaN sample."""
+    path = tmp_path / "set"
+    shutil.copytree(prepared, path)
+    waves = np.load(path / "waveforms.npy")
+    waves[2, 1, 256] = np.nan
+    np.save(path / "waveforms.npy", waves)
+    return path
 
 
 def _edit_records(path, **columns):
@@ -62,23 +69,23 @@ def test_missing_vs30_takes_the_median_of_the_training_records():
 
 
 def test_train_and_val_leave_out_the_records_that_are_not_finite(small):
-    _edit_records(small, log10_pga_z=[np.nan if i == 4 else 1.0 for i in range(12)])
+    _edit_records(small, log10_pga_z=[np.nan if i == 4 else 1.0 for i in range(48)])
     ts = load_training_set(small, ("mw", "vs30_m_s"))
     assert ts.excluded == [
         {"record_id": "SYN.0002", "row": 2, "reason": "waveform has NaN or infinite samples"},
         {"record_id": "SYN.0004", "row": 4, "reason": "log10 PGA is not finite"},
     ]
-    assert ts.train.record_ids == [f"SYN.{i:04d}" for i in (0, 1, 3, 5, 6, 7, 8, 9)]
-    assert ts.val.record_ids == ["SYN.0010", "SYN.0011"]
-    assert ts.train.conditions.shape == (8, 2) and ts.train.conditions.dtype == np.float32
+    assert ts.train.record_ids == [f"SYN.{i:04d}" for i in range(38) if i not in (2, 4)]
+    assert ts.val.record_ids == [f"SYN.{i:04d}" for i in range(38, 48)]
+    assert ts.train.conditions.shape == (36, 2) and ts.train.conditions.dtype == np.float32
     assert len(ts.manifest_sha256) == 64
 
 
 @pytest.mark.parametrize(
     ("column", "values", "message"),
     [
-        ("row", [*range(11), 12], r"field 'row': expected row indices in \[0, 12\)"),
-        ("split", ["train"] * 11 + ["holdout"], "field 'split': expected split in train/val/test"),
+        ("row", [*range(47), 48], r"field 'row': expected row indices in \[0, 48\)"),
+        ("split", ["train"] * 47 + ["holdout"], "field 'split': expected split in train/val/test"),
     ],
 )
 def test_records_that_do_not_fit_the_waveforms_are_refused(small, column, values, message):
@@ -96,7 +103,7 @@ def test_a_truncated_or_object_waveform_file_is_refused_before_reading(small):
     np.save(wave, np.array([{"a": 1}], dtype=object), allow_pickle=True)
     with pytest.raises(FormatError, match="an array of Python objects"):
         load_training_set(small)
-    np.save(wave, np.zeros((12, 2, 64), dtype=np.float32))
+    np.save(wave, np.zeros((48, 2, 512), dtype=np.float32))
     with pytest.raises(FormatError, match=r"float32 array shaped \(N, 3, 8000\)"):
         load_training_set(small)
     (small / "records.parquet").unlink()
