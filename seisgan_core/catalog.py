@@ -40,6 +40,7 @@ from seisgan_core.io.fields import ec8_letter, epicentral_distance_km
 from seisgan_core.io.quakeml import looks_like_quakeml
 from seisgan_core.io.safety import split_zip_path, zip_members
 from seisgan_core.io.waveforms import RecordWaveforms, order_components, stack_components
+from seisgan_core.progress import Progress
 
 __all__ = [
     "READERS",
@@ -62,7 +63,6 @@ __all__ = [
     "write_table",
 ]
 
-Progress = Callable[[float, str], None]
 
 # name -> (pandas dtype, description with unit)
 RECORD_COLUMNS: dict[str, tuple[str, str]] = {

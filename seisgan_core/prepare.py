@@ -32,7 +32,7 @@ import json
 import os
 import platform
 import struct
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -46,6 +46,7 @@ from seisgan_core._callable import make_module_callable
 from seisgan_core.fsutil import atomic_directory, output_lock, recover_directory
 from seisgan_core.io.npy import open_npy  # re-exported: where importers have found it
 from seisgan_core.prepare_config import ALIGNS, NPTS, SAMPLING_RATE_HZ, PrepareConfig
+from seisgan_core.progress import Progress
 
 __all__ = [
     "COMPONENT_SUFFIXES",
@@ -64,7 +65,6 @@ __all__ = [
     "resample_to",
 ]
 
-Progress = Callable[[float, str], None]
 
 COMPONENT_SUFFIXES = ("e", "n", "z")
 _MAX_DENOMINATOR = 1000  # up/down factors of resample_poly beyond this are not "exact"

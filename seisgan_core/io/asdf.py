@@ -28,7 +28,7 @@ import math
 import re
 import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,6 +49,7 @@ from seisgan_core.io.fields import ec8_letter
 from seisgan_core.io.quakeml import parse_quakeml
 from seisgan_core.io.safety import check_xml_bytes
 from seisgan_core.io.waveforms import RecordWaveforms, order_components, stack_components
+from seisgan_core.progress import Progress
 
 __all__ = [
     "DEFAULT_TAG",
@@ -73,8 +74,6 @@ NOISE_TAG = "noise"
 # Instrument codes of strong-motion sensors first, then broadband, when a station has several.
 _BAND_PREFERENCE = ("HN", "HG", "HL", "BN", "EN", "SN", "HH", "BH", "EH", "SH")
 _NAME_RE = re.compile(r"^([^.]*)\.([^.]*)\.([^.]*)\.([^._]*)__([^_]+)__([^_]+)__(.+)$")
-
-Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ replaced). The best trial is written as ``OUT/best_preset.json``, which
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from seisgan_core.progress import Progress
 
 if TYPE_CHECKING:
     import optuna
@@ -96,7 +97,7 @@ class _Objective:
     epochs_per_trial: int
     device: str
     seed: int
-    progress: Callable[[float, str], None] | None
+    progress: Progress | None
 
     def __call__(self, trial: optuna.Trial) -> float:
         import optuna
@@ -137,7 +138,7 @@ class _Objective:
             raise optuna.TrialPruned(f"pruned after {len(scores)} epochs")
         return min(scores)
 
-    def _trial_progress(self, number: int) -> Callable[[float, str], None]:
+    def _trial_progress(self, number: int) -> Progress:
         """A trial's progress as a fraction of the whole search (finished trials counted)."""
 
         def trial_progress(fraction: float, message: str) -> None:
@@ -184,7 +185,7 @@ def tune(
     base: str = "demo",
     device: str = "auto",
     seed: int = 0,
-    progress: Callable[[float, str], None] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Run (or resume) the search until ``trials`` trials have finished; returns the best."""
     import optuna
