@@ -118,3 +118,42 @@ def test_outline_countries_and_holes():
     # a point exactly on a vertex is on the boundary, so not inside
     x, y = italy.exteriors[0][5]
     assert geo.contains([italy.geometry], [x], [y]).tolist() == [False]
+
+
+def test_a_custom_outline_of_plain_polygons_with_a_hole_and_a_neighbour(tmp_path):
+    # "Italy": the square 10-12 E x 40-42 N with a hole 10.8-11.2 x 40.8-41.2 (a "San Marino"
+    # drawn as its own country), and a neighbour touching its east side (12-13 E)
+    def square(w, s, e, n):
+        return [[w, s], [e, s], [e, n], [w, n], [w, s]]
+
+    features = [
+        ("Italy", "ITA", [square(10, 40, 12, 42), square(10.8, 40.8, 11.2, 41.2)]),
+        ("San Marino", "SMR", [square(10.8, 40.8, 11.2, 41.2)]),
+        ("Elsewhere", "XXX", [square(12, 40, 13, 42)]),
+    ]
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"name": name, "iso_a3": code},
+                "geometry": {"type": "Polygon", "coordinates": rings},
+            }
+            for name, code, rings in features
+        ],
+    }
+    path = tmp_path / "outline.geojson"
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    km_lon = 111.32 * np.cos(np.radians(np.mean([40, 40, 42, 42, 40])))
+    places = {
+        "inside": ((41.5, 10.5), True),
+        "in the hole, inside San Marino": ((41.0, 11.0), True),
+        "sea 0.5 km west": ((41.0, 10 - 0.5 / km_lon), True),
+        "sea 1.5 km west": ((41.0, 10 - 1.5 / km_lon), False),
+        "sea 0.5 km south": ((40 - 0.5 / 110.57, 11.0), True),
+        "0.5 km inside the neighbour": ((41.0, 12 + 0.5 / km_lon), False),
+    }
+    lat = [p[0][0] for p in places.values()]
+    lon = [p[0][1] for p in places.values()]
+    answers = in_italy(lat, lon, coast_tolerance_km=1.0, outline=path)
+    assert dict(zip(places, answers.tolist(), strict=True)) == {k: v[1] for k, v in places.items()}
