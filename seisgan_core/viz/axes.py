@@ -9,12 +9,9 @@ with unlabelled minor ticks at 2-9.
 
 from __future__ import annotations
 
-__all__ = ["COMPONENT_COLOURS", "COMPONENT_NAMES", "UNIT_CM_S2", "log_axis"]
+__all__ = ["UNIT_CM_S2", "log_axis"]
 
 UNIT_CM_S2 = "cm/s²"  # the one spelling of acceleration's unit in the app
-# the components in the prepared arrays' order, and the colour each is drawn in everywhere
-COMPONENT_NAMES = ("E", "N", "Z")
-COMPONENT_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c")
 
 
 def log_axis(*, powers: bool = False) -> dict:

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seisgan_core.viz.axes import COMPONENT_COLOURS, COMPONENT_NAMES, log_axis
+from seisgan_core.viz.axes import log_axis
 
 __all__ = [
     "COMPONENT_NAMES",
@@ -28,6 +28,8 @@ __all__ = [
     "waveform_figure",
 ]
 
+COMPONENT_NAMES = ("E", "N", "Z")
+COMPONENT_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c")
 # column -> (axis title, bin width)
 DISTRIBUTION_COLUMNS: dict[str, tuple[str, float]] = {
     "mw": ("Mw", 0.1),

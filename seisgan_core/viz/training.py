@@ -13,7 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seisgan_core.viz.axes import COMPONENT_COLOURS, COMPONENT_NAMES, log_axis
+from seisgan_core.viz.axes import log_axis
+from seisgan_core.viz.data import COMPONENT_COLOURS, COMPONENT_NAMES
 
 __all__ = [
     "PANEL_COLUMNS",
