@@ -233,27 +233,67 @@ def _assign_once(sizes, strata, n_strata, target, stratum_target, live, order):
         by_stratum[strata[i], best] += sizes[i]
     current = _balance_cost(total, target, by_stratum, stratum_target)
     for _ in range(_MAX_PASSES):
-        improved = False
-        for i in order:
-            a = choice[i]
-            for j in live:
-                if j == a:
-                    continue
-                total[a] -= sizes[i]
-                total[j] += sizes[i]
-                by_stratum[strata[i], a] -= sizes[i]
-                by_stratum[strata[i], j] += sizes[i]
-                cost = _balance_cost(total, target, by_stratum, stratum_target)
-                if cost < current - 1e-12:
-                    choice[i], current, a, improved = j, cost, j, True
-                else:
-                    total[j] -= sizes[i]
-                    total[a] += sizes[i]
-                    by_stratum[strata[i], j] -= sizes[i]
-                    by_stratum[strata[i], a] += sizes[i]
-        if not improved:
+        moved = _move_pass(
+            sizes, strata, target, stratum_target, live, order, choice, total, by_stratum, current
+        )
+        current, improved = moved
+        swapped = _swap_pass(
+            sizes, strata, target, stratum_target, order, choice, total, by_stratum, current
+        )
+        current, improved_swap = swapped
+        if not (improved or improved_swap):
             break
     return choice, current
+
+
+def _move_pass(
+    sizes, strata, target, stratum_target, live, order, choice, total, by_stratum, current
+):
+    """One pass of single moves: each group to another split where that lowers the misfit.
+    Updates ``choice``, ``total`` and ``by_stratum`` in place; returns (cost, improved)."""
+    improved = False
+    for i in order:
+        a = choice[i]
+        for j in live:
+            if j == a:
+                continue
+            _shift(total, by_stratum, strata[i], sizes[i], a, j)
+            cost = _balance_cost(total, target, by_stratum, stratum_target)
+            if cost < current - 1e-12:
+                choice[i], current, a, improved = j, cost, j, True
+            else:
+                _shift(total, by_stratum, strata[i], sizes[i], j, a)
+    return current, improved
+
+
+def _swap_pass(sizes, strata, target, stratum_target, order, choice, total, by_stratum, current):
+    """One pass of swaps between two groups of the same Mw bin in different splits, where that
+    lowers the misfit: a single move cannot trade a large held-out sequence for a smaller one
+    of its bin (the largest sequences of a bin stay in training when a smaller one holds the
+    bin out as well). Updates in place; returns (cost, improved)."""
+    improved = False
+    for i in order:
+        for k in order:
+            a, b = choice[i], choice[k]
+            if a == b or strata[i] != strata[k] or sizes[i] == sizes[k]:
+                continue
+            _shift(total, by_stratum, strata[i], sizes[i], a, b)
+            _shift(total, by_stratum, strata[k], sizes[k], b, a)
+            cost = _balance_cost(total, target, by_stratum, stratum_target)
+            if cost < current - 1e-12:
+                choice[i], choice[k], current, improved = b, a, cost, True
+            else:
+                _shift(total, by_stratum, strata[k], sizes[k], a, b)
+                _shift(total, by_stratum, strata[i], sizes[i], b, a)
+    return current, improved
+
+
+def _shift(total, by_stratum, stratum, size, src, dst) -> None:
+    """Move ``size`` records of ``stratum`` from split ``src`` to split ``dst``."""
+    total[src] -= size
+    total[dst] += size
+    by_stratum[stratum, src] -= size
+    by_stratum[stratum, dst] += size
 
 
 def split_summary(records: pd.DataFrame) -> pd.DataFrame:

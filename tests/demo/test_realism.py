@@ -20,9 +20,13 @@ from seisgan_core.demo.realism import (
     _fixture_table,
     _spread_ln,
     apparent_kappa_s,
+    bssa14_italy_g,
     laquila_durations,
     measure_archive,
 )
+from seisgan_core.demo.simulator import Scenario, simulate_record
+from seisgan_core.demo.writer import _process
+from seisgan_core.evaluate.response import psa_and_rotd50
 
 SEEDS = (0, 1, 2, 3)
 N_RECORDS = 500
@@ -50,34 +54,13 @@ def test_apparent_kappa_of_a_known_spectrum():
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
 def test_rotd50_residuals_against_bssa14_italy(seed):
-    """Goal: median within +/-0.25 at every period, total std 0.5-0.8. PGA, SA(0.2) and the
-    std hold on every seed; SA(1.0) and SA(3.0) are held to +/-0.35 here (see the next test,
-    which states the +/-0.25 goal and where it is not yet met)."""
+    """Goal: median ln residual within +/-0.25 at PGA, SA(0.2), SA(1.0) and SA(3.0 s), total
+    std 0.5-0.8, on every seed."""
     summary = _measures(seed).residual_summary()
     assert list(summary.index) == [f"res_{name}" for name in IM_PERIODS_S]
     for name, row in summary.iterrows():
-        bound = 0.25 if name in ("res_PGA", "res_SA(0.2)") else 0.35
-        assert abs(row["median"]) <= bound, (name, row["median"])
+        assert abs(row["median"]) <= 0.25, (name, row["median"])
         assert 0.5 <= row["std"] <= 0.8, (name, row["std"])
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "seed",
-    [
-        0,
-        pytest.param(1, marks=pytest.mark.xfail(reason="SA(3 s) -0.29 (goal +/-0.25)")),
-        pytest.param(2, marks=pytest.mark.xfail(reason="SA(3 s) -0.27 (goal +/-0.25)")),
-        pytest.param(3, marks=pytest.mark.xfail(reason="SA(1 s) +0.27 (goal +/-0.25)")),
-    ],
-)
-def test_long_period_residuals_goal(seed):
-    """The issue's goal at 1 and 3 s: median within +/-0.25. Not met on every 500-record
-    archive yet (README, realism table): SA(3 s) of small events sits low, SA(1 s) of
-    mid-size ones high, and a few sequences dominate a small archive's medians."""
-    summary = _measures(seed).residual_summary()
-    for name in ("res_SA(1.0)", "res_SA(3.0)"):
-        assert abs(summary.loc[name, "median"]) <= 0.25, (name, summary.loc[name, "median"])
 
 
 @pytest.mark.slow
@@ -101,12 +84,40 @@ def test_distant_spectra_keep_falling_above_10_hz(seed):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", SEEDS)
-def test_near_source_records_of_large_events_at_bssa14_levels(seed):
+def test_near_source_records_of_large_events(seed):
     t = _measures(seed).table
-    near = t[(t["mw"] >= 5.8) & (t["distance_km"] <= 10.0)]
-    assert len(near) >= 1
-    # Near-source saturation: their PGA stays near BSSA14 (no point-source blow-up).
-    assert near["res_PGA"].abs().median() < 1.0, near["res_PGA"].tolist()
+    assert ((t["mw"] >= 5.8) & (t["distance_km"] <= 10.0)).sum() >= 1
+
+
+@pytest.mark.slow
+def test_near_source_records_of_large_events_at_bssa14_levels():
+    """Near-source saturation: the PGA of records of Mw >= 5.8 within 10 km stays near BSSA14
+    (no point-source blow-up). Pooled over the 4 seeds: a 500-record archive holds 1-2 such
+    records, and one record's random event, station and path terms (total sigma about 0.6)
+    alone can reach 1.3 ln."""
+    res = [
+        r
+        for seed in SEEDS
+        for r in _measures(seed).table.query("mw >= 5.8 and distance_km <= 10.0")["res_PGA"]
+    ]
+    assert len(res) >= len(SEEDS)
+    assert np.median(np.abs(res)) < 1.0, res
+
+
+def test_near_source_saturation_of_the_median_model():
+    """The simulator's median event (no random terms) of Mw 6.2 at 2-8 km from the epicentre:
+    RotD50 PGA within 0.5 ln of BSSA14-Italy, as saturation asks (Yenier and Atkinson's h
+    keeps the effective distance at 11 km or more there)."""
+    rng = np.random.default_rng(0)
+    res = []
+    for repi in (2.0, 5.0, 8.0):
+        sc = Scenario(6.2, 8.0, repi, 500.0)
+        for _ in range(3):
+            raw = simulate_record(sc, rng, pre_event_s=10.0, noise_cm_s2=0.001)
+            data, _, _ = _process(raw, 200.0, 2000, sc.mw)
+            _, rot = psa_and_rotd50(data[None, :2], 0.005, np.array([0.01]), workers=1)
+            res.append(np.log(rot[0, 0] / 980.665 / bssa14_italy_g(6.2, repi, 500.0)[0]))
+    assert abs(np.median(res)) < 0.5, res
 
 
 @pytest.mark.slow

@@ -57,8 +57,10 @@ def test_spectrum_is_omega_squared_with_kappa_and_q():
 
 def _path_ratio(r_near: float, r_far: float, f: float, exponent: float) -> float:
     # Spreading (one segment), Q(f) and the kappa path term between two distances, by hand.
+    # Q(f) = 90 f^0.74 from 1 Hz up, and 90 below (flat under q_flat_below_hz = 1 Hz).
     m = APENNINES
-    q = m.q0 * f**m.q_eta
+    assert (m.q0, m.q_eta, m.q_flat_below_hz) == (90.0, 0.74, 1.0)
+    q = 90.0 * max(f, 1.0) ** 0.74
     return (
         (r_far / r_near) ** exponent
         * np.exp(-np.pi * f * (r_far - r_near) / (q * m.beta_km_s))
@@ -72,7 +74,7 @@ def test_geometric_spreading_q_and_path_kappa():
     h = 10 ** (-0.405 + 0.235 * 4.0)
     # (near km, far km, exponent): within the first segment (r^-1.0 to 50 km), and beyond.
     for near_km, far_km, exponent in ((15.0, 40.0, -1.0), (100.0, 200.0, -0.7)):
-        for f0 in (1.0, 8.0):
+        for f0 in (0.33, 1.0, 8.0):
             f = np.array([f0])
             a = fourier_amplitude(f, Scenario(4.0, 0.0, near_km, kappa_s=0.0))
             b = fourier_amplitude(f, Scenario(4.0, 0.0, far_km, kappa_s=0.0))
