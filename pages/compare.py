@@ -35,8 +35,8 @@ if missing:
     st.warning(appstate.describe_missing(missing))
     st.stop()
 
-from seisgan_core.evaluate.export import EXPORT_FORMATS, export_samples  # noqa: E402
-from seisgan_core.evaluate.scorecard import Scorecard  # noqa: E402
+from seisgan_core.evaluation.export import EXPORT_FORMATS, export_samples  # noqa: E402
+from seisgan_core.evaluation.scorecard import Scorecard  # noqa: E402
 from seisgan_core.train.evaluation import evaluate_run, file_sha256, resolve_checkpoint  # noqa: E402
 from seisgan_core.train.runs import list_runs  # noqa: E402
 from seisgan_core.viz import evaluation as veval  # noqa: E402
@@ -169,7 +169,7 @@ def show_bin(table: pd.DataFrame, held: np.ndarray, conditioned: bool) -> None:
     """Real against generated in one chosen Mw and R_epi bin (the same bin on both sides):
     row i of ``table`` is held-out record ``held[i]`` and the scenario generated record i was
     made for."""
-    from seisgan_core import evaluate as ev
+    from seisgan_core import evaluation as ev
     from seisgan_core import scenarios
 
     if not conditioned:

@@ -292,9 +292,9 @@ if event_id is not None or station is not None:
 # --- record viewer ------------------------------------------------------------------------------
 @st.cache_data(max_entries=8, show_spinner=False)
 def record_spectra(wave: np.ndarray, rate: float, components: list[str]):
-    from seisgan_core import evaluate
+    from seisgan_core import evaluation
 
-    freqs, amps = evaluate.fas(wave, 1.0 / rate)  # Konno-Ohmachi, b = 40
+    freqs, amps = evaluation.fas(wave, 1.0 / rate)  # Konno-Ohmachi, b = 40
     periods = np.logspace(-2, 1, 40)
     return freqs, amps, periods, record_view.psa_with_horizontals(wave, rate, periods, components)
 
@@ -381,7 +381,7 @@ def show_archive_products(data, rate, components, row) -> None:
     products = record_products(row)
     if not products:
         return
-    from seisgan_core.evaluate.archive import compare_with_archive
+    from seisgan_core.evaluation.archive import compare_with_archive
 
     compared = compare_with_archive(np.asarray(data), rate, components, products)
     with st.expander(f"The archive's own products: {', '.join(compared)}"):

@@ -67,7 +67,7 @@ def _build_first_run(demo_raw, demo_prepared, need_archive: bool) -> None:
     with _first_run_lock():
         from seisgan_core.demo import build_demo_archive
         from seisgan_core.fsutil import guarded_output
-        from seisgan_core.prepare import prepare
+        from seisgan_core.preparation import prepare
 
         if need_archive and not (demo_raw / "demo.h5").is_file():
             n_records = appstate.demo_records()

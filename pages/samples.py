@@ -178,7 +178,7 @@ st.plotly_chart(
 if missing_eval:
     st.info("PGA against BSSA14: " + appstate.describe_missing(missing_eval))
     st.stop()
-from seisgan_core import evaluate  # noqa: E402
+from seisgan_core import evaluation  # noqa: E402
 
 # BSSA14 (Boore et al. 2014) with its Italy adjustment, through the evaluation library; it
 # predicts RotD50 from R_JB, approached here by the geometric mean of the two horizontals and
@@ -190,16 +190,16 @@ rjb_km = float(
         )
     )["rjb_km"].iloc[0]
 )
-pga = evaluate.pga(generated)  # (n, 3) cm/s²
+pga = evaluation.pga(generated)  # (n, 3) cm/s²
 pga_h = np.sqrt(pga[:, 0] * pga[:, 1])
 # BSSA14 is valid to 300 km (Rjb); logspace can overshoot 300 by a rounding error
 distances = np.minimum(np.logspace(0.0, np.log10(300.0), 40), 300.0)
-curve = evaluate.gmm_residuals(
+curve = evaluation.gmm_residuals(
     pd.DataFrame({"event_id": "scenario", "mw": mw, "vs30_m_s": vs30, "rjb_km": distances}),
     "PGA",
     observed=np.ones_like(distances),
 )
-residuals = evaluate.gmm_residuals(
+residuals = evaluation.gmm_residuals(
     pd.DataFrame(
         {"event_id": "scenario", "mw": np.full(len(pga_h), mw), "vs30_m_s": vs30, "rjb_km": rjb_km}
     ),
@@ -234,7 +234,7 @@ def scenario_spectrum(mw: float, rjb: float, vs30: float) -> tuple:
 
 
 periods, gmm_median, gmm_sigma = scenario_spectrum(mw, rjb_km, vs30)
-rotd50 = evaluate.rotd50(generated[:, 0], generated[:, 1], 0.005, periods)
+rotd50 = evaluation.rotd50(generated[:, 0], generated[:, 1], 0.005, periods)
 st.plotly_chart(
     vtrain.psa_against_gmm(
         periods,

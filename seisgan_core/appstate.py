@@ -58,9 +58,9 @@ __all__ = [
 PARTS: dict[str, tuple[str, str]] = {
     "readers and catalogue": ("seisgan_core.catalog", "read_records"),
     "demo archive": ("seisgan_core.demo", "build_demo_archive"),
-    "prepare": ("seisgan_core.prepare", "prepare"),
+    "prepare": ("seisgan_core.preparation", "prepare"),
     "run store": ("seisgan_core.train.runs", "load_run"),
-    "evaluation": ("seisgan_core.evaluate", "fas"),
+    "evaluation": ("seisgan_core.evaluation", "fas"),
     "evaluation figures": ("seisgan_core.viz.evaluation", "__name__"),
 }
 

@@ -12,7 +12,7 @@ import pytest
 
 from seisgan_core.catalog import Selection
 from seisgan_core.demo import build_demo_archive
-from seisgan_core.prepare import (
+from seisgan_core.preparation import (
     NPTS,
     EmptySelectionError,
     SkipRecord,

@@ -19,7 +19,7 @@ from test_seisbench import _esm25_format, write_esm25_like
 
 from seisgan_core import cli
 from seisgan_core.catalog import read_records
-from seisgan_core.prepare import load_prepared
+from seisgan_core.preparation import load_prepared
 
 pytestmark = [
     requires_fixtures,

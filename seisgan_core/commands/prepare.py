@@ -68,7 +68,7 @@ def _selection(args: argparse.Namespace):
 def _run_prepare(args: argparse.Namespace) -> int:
     from seisgan_core.fsutil import LockHeldError, guarded_output
     from seisgan_core.io.errors import SeisganIOError
-    from seisgan_core.prepare import EmptySelectionError, load_prepared, prepare
+    from seisgan_core.preparation import EmptySelectionError, load_prepared, prepare
     from seisgan_core.split import split_summary
 
     try:

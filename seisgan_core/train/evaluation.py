@@ -10,8 +10,8 @@ they judge the same checkpoint (``best.pt`` by default) on the same records:
   to held-out record ``i // samples_per_scenario``; an unconditional run gets as many records;
 - baseline: ``max_train`` records of the ``train`` split, evenly spaced in row order.
 
-The result carries the :class:`~seisgan_core.evaluate.scorecard.Scorecard`, optionally the
-panel (``seisgan_core.evaluate.panel.evaluate``: figures and the older measures), and the
+The result carries the :class:`~seisgan_core.evaluation.scorecard.Scorecard`, optionally the
+panel (``seisgan_core.evaluation.panel.evaluate``: figures and the older measures), and the
 SHA-256 of the checkpoint file used (what caches key on).
 """
 
@@ -65,7 +65,7 @@ def file_sha256(path: str | Path) -> str:
 class Evaluation:
     """What :func:`evaluate_run` returns."""
 
-    scorecard: Any  # seisgan_core.evaluate.scorecard.Scorecard
+    scorecard: Any  # seisgan_core.evaluation.scorecard.Scorecard
     generated: Any  # (n, 3, L) float32 cm/s^2
     heldout: Any  # (n_heldout, 3, L) float32 cm/s^2
     heldout_table: Any  # pandas.DataFrame, one row per held-out record
@@ -87,7 +87,7 @@ def _even(rows, n: int | None):
 
 def _split_tables(data: str | Path, run, max_scenarios: int | None, max_train: int):
     from seisgan_core.appstate import scenario_table
-    from seisgan_core.prepare import load_prepared
+    from seisgan_core.preparation import load_prepared
     from seisgan_core.train.data import CONDITION_COLUMNS
 
     prepared = load_prepared(data)
@@ -121,7 +121,7 @@ def evaluate_run(
     folder. ``with_panel``: also compute the panel (distributions, GMM plots, classifiers)."""
     import numpy as np
 
-    from seisgan_core.evaluate.scorecard import build_scorecard
+    from seisgan_core.evaluation.scorecard import build_scorecard
     from seisgan_core.train.runs import Run
 
     run = run if isinstance(run, Run) else Run(run)
@@ -193,11 +193,11 @@ def _provenance(run, path: Path, epoch: int, seed: int, k: int, n_held: int, n_t
 
 
 def _panel(generated, gen_table, train, held, prepared, seed: int, progress) -> dict:
-    """The panel (seisgan_core.evaluate.panel) with the training records as its 'train'
+    """The panel (seisgan_core.evaluation.panel) with the training records as its 'train'
     split and the held-out records as its 'test' split, in that order."""
     import numpy as np
 
-    from seisgan_core.evaluate.panel import evaluate
+    from seisgan_core.evaluation.panel import evaluate
 
     (train_x, train_table), (held_x, held_table) = train, held
     real = np.concatenate([train_x, held_x])

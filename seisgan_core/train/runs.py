@@ -24,7 +24,7 @@ import pandas as pd
 import torch
 
 from seisgan_core.fsutil import atomic_write, remove_stale_temporaries, temp_prefix
-from seisgan_core.prepare import open_npy
+from seisgan_core.preparation import open_npy
 from seisgan_core.train.checkpoint import load_checkpoint
 from seisgan_core.train.config import Hyperparameters
 from seisgan_core.train.data import physical_scenarios, scenario_matrix
@@ -305,7 +305,7 @@ def save_generated(path: str | Path, samples: GeneratedSamples) -> list[Path]:
 def _write_asdf(path: Path, samples: GeneratedSamples, meta: dict[str, Any]) -> None:
     import json
 
-    from seisgan_core.evaluate.export import record_starts, traces_of, write_generated_asdf
+    from seisgan_core.evaluation.export import record_starts, traces_of, write_generated_asdf
 
     # a temporary beside the file, renamed over it when complete: a failure (a full disk)
     # leaves the old file as it was; a killed writer's temporary is removed by the next one

@@ -53,7 +53,7 @@ from seisgan_core.io.esm_ascii import read_esm_ascii, read_esm_zip  # noqa: E402
 from seisgan_core.io.flatfile import read_flatfile  # noqa: E402
 from seisgan_core.io.itaca_legacy import read_cor_acc, read_metadata, read_rs  # noqa: E402
 from seisgan_core.io.quakeml import read_quakeml  # noqa: E402
-from seisgan_core.prepare import load_prepared  # noqa: E402
+from seisgan_core.preparation import load_prepared  # noqa: E402
 from seisgan_core.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint  # noqa: E402
 from seisgan_core.train.runs import load_run  # noqa: E402
 

@@ -18,7 +18,7 @@ from drill_util import leftovers, requires_root_mount, run, tree_hash, write_tin
 
 from seisgan_core.cli import main as cli_main
 from seisgan_core.demo import build_demo_archive
-from seisgan_core.prepare import load_prepared, prepare
+from seisgan_core.preparation import load_prepared, prepare
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "train"))
 from prepared_set import make_prepared_set

@@ -12,7 +12,7 @@ import pytest
 from drill_util import run, start, wait_for, write_tiny_preset
 
 from seisgan_core.demo import build_demo_archive
-from seisgan_core.prepare import load_prepared
+from seisgan_core.preparation import load_prepared
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "train"))
 from prepared_set import make_prepared_set

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from seisgan_core import cli
-from seisgan_core.evaluate.export import export_samples, write_export
+from seisgan_core.evaluation.export import export_samples, write_export
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,7 @@ def prepared(tmp_path_factory) -> tuple:
     root = tmp_path_factory.mktemp("evaluate-cli")
     assert cli.main(["demo", "--out", str(root / "raw"), "--records", "80", "--noise", "12"]) == 0
     assert cli.main(["prepare", str(root / "raw"), "--out", str(root / "processed")]) == 0
-    from seisgan_core.prepare import load_prepared
+    from seisgan_core.preparation import load_prepared
 
     data = load_prepared(root / "processed")
     real = data.to_cm_s2().astype(np.float32)
@@ -59,7 +59,7 @@ def test_evaluate_generated_file_writes_metrics_and_caches(prepared, capsys):
 
 @pytest.mark.slow
 def test_evaluate_normalised_samples_with_sidecar_conditions(prepared):
-    from seisgan_core.prepare import load_prepared
+    from seisgan_core.preparation import load_prepared
 
     root, data, real = prepared
     table = load_prepared(data).records.sort_values("row")
@@ -109,7 +109,7 @@ def test_figures_fall_back_to_html_without_a_browser(tmp_path, monkeypatch):
     import plotly.io as pio
 
     from seisgan_core.commands.evaluate import write_figures
-    from seisgan_core.evaluate.panel import evaluate
+    from seisgan_core.evaluation.panel import evaluate
 
     rng = np.random.default_rng(0)
     env = np.exp(-np.arange(1200) / 300.0)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from synthetic_records import DT, catalogue, noise_windows, simulate
 
-from seisgan_core.evaluate.panel import evaluate
+from seisgan_core.evaluation.panel import evaluate
 
 N, NPTS = 40, 2000
 

@@ -13,7 +13,7 @@ from laquila_fixtures import (
     require_fixtures,
 )
 
-from seisgan_core.evaluate import (
+from seisgan_core.evaluation import (
     arias_intensity,
     cav,
     envelope,
@@ -24,7 +24,7 @@ from seisgan_core.evaluate import (
     significant_duration,
     study_statistics,
 )
-from seisgan_core.evaluate.intensity import G_M_S2
+from seisgan_core.evaluation.intensity import G_M_S2
 
 DT = 0.005
 

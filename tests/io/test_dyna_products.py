@@ -16,8 +16,8 @@ import pytest
 from io_realdata import FIXTURES, LAQUILA, real_header, real_samples_cm_s2, requires_fixtures
 
 from seisgan_core.catalog import read_record_waveforms, read_records, record_products
-from seisgan_core.evaluate.archive import compare_with_archive, displacement
-from seisgan_core.evaluate.intensity import velocity
+from seisgan_core.evaluation.archive import compare_with_archive, displacement
+from seisgan_core.evaluation.intensity import velocity
 from seisgan_core.io.errors import FormatError
 from seisgan_core.io.esm_ascii import (
     HEADER_KEYS,

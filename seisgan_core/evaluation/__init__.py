@@ -14,11 +14,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from seisgan_core._callable import make_module_callable
-from seisgan_core.evaluate._version import PANEL_VERSION
-
-# `seisgan_core.evaluate(...)` runs the whole panel (the flat API's `evaluate`).
-make_module_callable(__name__, "seisgan_core.evaluate.panel:evaluate")
+from seisgan_core.evaluation._version import PANEL_VERSION
 
 _PUBLIC = {
     "Scorecard": "scorecard",
@@ -72,11 +68,11 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from seisgan_core.evaluate.augmentation import augmentation_utility
-    from seisgan_core.evaluate.fidelity import anderson_gof, fas_band_errors_db
-    from seisgan_core.evaluate.frechet import frechet_distance, spectral_features
-    from seisgan_core.evaluate.gmm import gmm_residuals
-    from seisgan_core.evaluate.intensity import (
+    from seisgan_core.evaluation.augmentation import augmentation_utility
+    from seisgan_core.evaluation.fidelity import anderson_gof, fas_band_errors_db
+    from seisgan_core.evaluation.frechet import frechet_distance, spectral_features
+    from seisgan_core.evaluation.gmm import gmm_residuals
+    from seisgan_core.evaluation.intensity import (
         arias_intensity,
         cav,
         envelope,
@@ -84,18 +80,18 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         pgv,
         significant_duration,
     )
-    from seisgan_core.evaluate.response import psa, rotd50
-    from seisgan_core.evaluate.scorecard import Scorecard, build_scorecard
-    from seisgan_core.evaluate.similarity import dtw_distance, max_cross_correlation, nearest_real
-    from seisgan_core.evaluate.spectra import fas, psd
-    from seisgan_core.evaluate.statistics import study_statistics
+    from seisgan_core.evaluation.response import psa, rotd50
+    from seisgan_core.evaluation.scorecard import Scorecard, build_scorecard
+    from seisgan_core.evaluation.similarity import dtw_distance, max_cross_correlation, nearest_real
+    from seisgan_core.evaluation.spectra import fas, psd
+    from seisgan_core.evaluation.statistics import study_statistics
 
 
 def __getattr__(name: str):
     module = _PUBLIC.get(name)
     if module is None:
-        raise AttributeError(f"module 'seisgan_core.evaluate' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"seisgan_core.evaluate.{module}"), name)
+        raise AttributeError(f"module 'seisgan_core.evaluation' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"seisgan_core.evaluation.{module}"), name)
     globals()[name] = value
     return value
 

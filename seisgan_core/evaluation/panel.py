@@ -23,10 +23,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from seisgan_core.evaluate._arrays import as_float_array, check_dt
-from seisgan_core.evaluate._version import PANEL_VERSION
-from seisgan_core.evaluate.augmentation import augmentation_utility, magnitude_bins
-from seisgan_core.evaluate.frechet import (
+from seisgan_core.evaluation._arrays import as_float_array, check_dt
+from seisgan_core.evaluation._version import PANEL_VERSION
+from seisgan_core.evaluation.augmentation import augmentation_utility, magnitude_bins
+from seisgan_core.evaluation.frechet import (
     SPECTRAL_BANDWIDTH,
     _log_spectral,
     _with_durations,
@@ -35,8 +35,8 @@ from seisgan_core.evaluate.frechet import (
     spectral_frequencies,
     train_embedding,
 )
-from seisgan_core.evaluate.gmm import gmm_residuals, residual_summary
-from seisgan_core.evaluate.intensity import (
+from seisgan_core.evaluation.gmm import gmm_residuals, residual_summary
+from seisgan_core.evaluation.intensity import (
     arias_intensity,
     cav,
     envelope,
@@ -44,16 +44,16 @@ from seisgan_core.evaluate.intensity import (
     pgv,
     significant_duration,
 )
-from seisgan_core.evaluate.response import DEFAULT_PERIODS_S, psa_and_rotd50
-from seisgan_core.evaluate.similarity import (
+from seisgan_core.evaluation.response import DEFAULT_PERIODS_S, psa_and_rotd50
+from seisgan_core.evaluation.similarity import (
     NearestReal,
     _decimate_spectrum,
     _log_spectrum_features,
     dtw_distance,
     nearest_in_fingerprints,
 )
-from seisgan_core.evaluate.spectra import _ko_weights, default_fas_frequencies, psd
-from seisgan_core.evaluate.statistics import COMPONENTS, _pooled_statistics, _record_moments
+from seisgan_core.evaluation.spectra import _ko_weights, default_fas_frequencies, psd
+from seisgan_core.evaluation.statistics import COMPONENTS, _pooled_statistics, _record_moments
 
 __all__ = ["PANEL_VERSION", "evaluate", "headline"]
 

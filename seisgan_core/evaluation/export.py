@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from seisgan_core.evaluate._arrays import as_float_array, check_dt
+from seisgan_core.evaluation._arrays import as_float_array, check_dt
 
 __all__ = [
     "EXPORT_FORMATS",
