@@ -13,6 +13,17 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from seisgan_core import appstate
+from seisgan_core.catalog import (
+    Catalog,
+    Selection,
+    read_record_waveforms,
+    read_records,
+    record_products,
+    shown_skips,
+    shown_text,
+    skip_summary,
+    to_table,
+)
 from seisgan_core.fsutil import csv_safe_frame
 from seisgan_core.io.errors import SeisganIOError
 from seisgan_core.viz import data as vdata
@@ -36,22 +47,6 @@ with st.expander("What am I looking at?"):
         "of a simple building of each natural period)."
     )
 
-missing = appstate.missing_parts(["readers and catalogue"])
-if missing:
-    st.warning(appstate.describe_missing(missing))
-    st.stop()
-
-from seisgan_core.catalog import (  # noqa: E402
-    Catalog,
-    Selection,
-    read_record_waveforms,
-    read_records,
-    record_products,
-    shown_skips,
-    shown_text,
-    skip_summary,
-    to_table,
-)
 
 archives = appstate.discover_archives(roots.raw)
 prepared = appstate.discover_prepared(roots.processed)
@@ -351,10 +346,6 @@ def show_record(data, rate, components, row, header) -> None:
             key=f"data:download:{fmt}",
             on_click="ignore",
         )
-    missing_eval = appstate.missing_parts(["evaluation"])
-    if missing_eval:
-        st.info("Spectra: " + appstate.describe_missing(missing_eval))
-        return
     freqs, amps, periods, psa = record_spectra(data, rate, list(components))
     f_col, p_col = st.columns(2)
     f_col.plotly_chart(

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from seisgan_core import appstate
+from seisgan_core import appstate, evaluation, scenarios
+from seisgan_core.train.runs import list_runs, load_run
+from seisgan_core.viz import records as vrecords
 from seisgan_core.viz import training as vtrain
 
 roots = appstate.Roots.from_env()
@@ -24,14 +26,6 @@ with st.expander("What am I looking at?"):
         "the same scenario."
     )
 
-missing = appstate.missing_parts(["run store"])
-if missing:
-    st.warning(appstate.describe_missing(missing))
-    st.stop()
-
-from seisgan_core import scenarios  # noqa: E402
-from seisgan_core.train.runs import list_runs, load_run  # noqa: E402
-from seisgan_core.viz import records as vrecords  # noqa: E402
 
 runs, damaged = appstate.damaged_runs(list_runs(roots.models))
 for line in damaged:  # shown, not opened: the other runs stay usable
@@ -102,7 +96,6 @@ if not conditions:
         "Train the `conditional` preset to set magnitude, distance, depth and Vs30."
     )
     st.stop()
-missing_eval = appstate.missing_parts(["evaluation"])
 ranges = scenarios.training_ranges_of(run.config or {}, roots.project)
 
 
@@ -175,10 +168,6 @@ st.plotly_chart(
     ),
     width="stretch",
 )
-if missing_eval:
-    st.info("PGA against BSSA14: " + appstate.describe_missing(missing_eval))
-    st.stop()
-from seisgan_core import evaluation  # noqa: E402
 
 # BSSA14 (Boore et al. 2014) with its Italy adjustment, through the evaluation library; it
 # predicts RotD50 from R_JB, approached here by the geometric mean of the two horizontals and

@@ -122,10 +122,22 @@ def test_run_progress_inside_the_first_epoch_from_the_trainers_status():
     )
 
 
-def test_missing_parts_names_the_module():
-    missing = appstate.missing_parts(["run store"])
-    for reason in missing.values():
-        assert "seisgan_core.train.runs" in reason
+def test_all_lists_every_public_function_class_and_table():
+    import inspect
+
+    defined = {
+        name
+        for name, obj in vars(appstate).items()
+        if not name.startswith("_")
+        and (inspect.isfunction(obj) or inspect.isclass(obj))
+        and obj.__module__ == appstate.__name__
+    }
+    tables = {
+        name
+        for name in vars(appstate)
+        if name.isupper() and not name.startswith("_") and name != "TYPE_CHECKING"
+    }
+    assert sorted(appstate.__all__) == sorted(defined | tables)
 
 
 def test_form_values_round_trip_and_errors_name_the_field():

@@ -98,8 +98,6 @@ def test_save_upload_and_free_names(tmp_path):
 
 
 def test_prepare_form_refuses_a_set_runs_were_trained_on(home):
-    if appstate.missing_parts(["prepare"]):
-        pytest.skip("prepare is not in this build")
     tiny = home / "data" / "processed" / "tiny"
     config_path = home / "models" / "tiny-run" / "config.json"
     config = json.loads(config_path.read_text())

@@ -165,10 +165,6 @@ def test_data_map_click_selects_an_event_and_a_station(page, server):
 
 def test_train_start_follow_and_stop_from_the_page(page, server):
     """A tiny training run started from the form shows progress and is stopped from the page."""
-    from seisgan_core import appstate
-
-    if appstate.missing_parts(["run store"]):
-        pytest.skip("the trainer (seisgan_core.train.runs) is not in this build")
     goto_page(page, server, "train")
     page.get_by_text("Start a new run").click()
     form = page.locator('[data-testid="stForm"]')
