@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from seisgan_core.errors import SeisganError
 from seisgan_core.fsutil import atomic_write, csv_safe_frame
 from seisgan_core.io.errors import UnsafeInputError
 from seisgan_core.prepare_config import PrepareConfig
@@ -151,7 +152,7 @@ def sanitize_run_name(name: str, *, max_length: int = 64) -> str:
     return cleaned
 
 
-class NameTakenError(FileExistsError):
+class NameTakenError(SeisganError, FileExistsError):
     """A name the app would write is taken; ``suggestion`` is a free one to offer instead."""
 
     def __init__(self, message: str, suggestion: str) -> None:

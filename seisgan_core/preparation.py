@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from seisgan_core import __version__
+from seisgan_core.errors import SeisganError
 from seisgan_core.fsutil import atomic_directory, output_lock, recover_directory
 from seisgan_core.prepare_config import ALIGNS, NPTS, SAMPLING_RATE_HZ, PrepareConfig
 
@@ -69,7 +70,7 @@ _MAX_DENOMINATOR = 1000  # up/down factors of resample_poly beyond this are not 
 _FORMAT_VERSION = 1
 
 
-class EmptySelectionError(ValueError):
+class EmptySelectionError(SeisganError, ValueError):
     """The selection matches no record; ``bound`` names the criterion that removed the last."""
 
     def __init__(self, bound: str, before: int, report: list[tuple[str, int]]) -> None:

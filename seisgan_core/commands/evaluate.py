@@ -336,13 +336,14 @@ def write_figures(panel: dict, out: Path, waveforms=None) -> dict:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """`seisgan evaluate`: exit 0 on success, 1 on bad input (message on stderr), 2 on usage."""
-    from seisgan_core.fsutil import LockHeldError, check_output
+    from seisgan_core.errors import SeisganError
+    from seisgan_core.fsutil import check_output
 
     try:  # --out is never an input, nor (without --force) a folder evaluate did not write
         inputs = [args.data, *filter(None, (args.run, args.generated))]
         check_output(args.out, "evaluate", inputs, force=args.force)  # OutputRefusedError
         return _run_evaluate(args)
-    except (ValueError, OSError, LockHeldError) as exc:  # FormatError is a ValueError
+    except (SeisganError, OSError) as exc:
         print(f"seisgan evaluate: {exc}", file=sys.stderr)
         return 1
 
@@ -513,9 +514,11 @@ def _fmt(value) -> str:
 
 def run_export(args: argparse.Namespace) -> int:
     """`seisgan export`: exit 0 on success, 1 on bad input (message on stderr)."""
+    from seisgan_core.errors import SeisganError
+
     try:
         return _run_export(args)
-    except (ValueError, OSError) as exc:
+    except (SeisganError, OSError) as exc:
         print(f"seisgan export: {exc}", file=sys.stderr)
         return 1
 

@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seisgan_core.errors import ConfigError, DataError
+
 __all__ = ["CHECKPOINTS", "Evaluation", "evaluate_run", "file_sha256", "resolve_checkpoint"]
 
 #: Prepared sets are 200 Hz (docs/contracts.md, section 2).
@@ -44,7 +46,7 @@ def resolve_checkpoint(run_path: str | Path, checkpoint: str | int = "best") -> 
     try:
         epoch = int(checkpoint)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise ConfigError(
             f"checkpoint: expected 'best', 'last' or an epoch number, found {checkpoint!r}"
         ) from None
     path = folder / f"epoch_{epoch:04d}.pt"
@@ -97,7 +99,7 @@ def _split_tables(data: str | Path, run, max_scenarios: int | None, max_train: i
     held = records.loc[_even(records.index[split.isin(["val", "test"])], max_scenarios)]
     train = records.loc[_even(records.index[split == "train"], max_train)]
     if len(held) < 4 or len(train) < 4:
-        raise ValueError(
+        raise DataError(
             f"{data}: expected at least 4 val/test and 4 train records with scenarios, found "
             f"{len(held)} and {len(train)}"
         )
