@@ -28,9 +28,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "evaluate"))
-
-from synthetic_records import DT, catalogue, noise_windows, simulate  # noqa: E402
+sys.path.insert(0, str(ROOT / "tests" / "support"))  # seisgan_testsupport
 
 from seisgan_core.evaluation import (  # noqa: E402
     arias_intensity,
@@ -45,6 +43,7 @@ from seisgan_core.evaluation import (  # noqa: E402
 from seisgan_core.evaluation.panel import evaluate  # noqa: E402
 from seisgan_core.evaluation.response import DEFAULT_PERIODS_S, load_pyrotd, psa_and_rotd50  # noqa: E402
 from seisgan_core.train.autotune import describe_cpu  # noqa: E402
+from seisgan_testsupport.synthetic_records import DT, catalogue, noise_windows, simulate  # noqa: E402
 
 
 def make_sets(n: int):

@@ -6,20 +6,17 @@ evaluate on a SeisBench set in SeisBench's plain conventions written from the de
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "io"))  # the real-data helpers
-from io_realdata import LAQUILA, requires_fixtures
 from test_seisbench import _esm25_format, write_esm25_like
 
 from seisgan_core import cli
 from seisgan_core.catalog import read_records
 from seisgan_core.preparation import load_prepared
+from seisgan_testsupport.io_realdata import LAQUILA, requires_fixtures
 
 pytestmark = [
     requires_fixtures,

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from app_support import prepared_set
 
 from seisgan_core import appstate
 from seisgan_core.io.errors import UnsafeInputError
+from seisgan_testsupport.app_support import prepared_set
 
 
 def test_confine_path_accepts_inside_and_rejects_outside(tmp_path):
@@ -264,7 +264,7 @@ def test_reference_study_tables_hold_the_published_values():
 
 
 def test_scenario_table_imputes_vs30_as_the_trainer_and_drops_missing_mw():
-    from app_support import record_table
+    from seisgan_testsupport.app_support import record_table
 
     table = record_table(n_events=4, n_stations=2)  # the last event has no Mw
     table["split"] = ["train"] * 4 + ["val"] * 2 + ["test"] * 2

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from app_support import esm_archive, prepared_set, run_folder
 from streamlit.testing.v1 import AppTest
 
 from seisgan_core import jobs
+from seisgan_testsupport.app_support import esm_archive, prepared_set, run_folder
 
 TIMEOUT_S = 60
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -554,9 +554,6 @@ def test_data_page_skips_bad_files_without_server_paths(home):
 def test_data_page_shows_the_archives_own_products_beside_the_projects(home):
     """A record downloaded with its SA (ITACA's own .rs of AQG) and VEL: the viewer shows
     them beside the project's PSA and integration (issue 14 section 1)."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "io"))
     from test_dyna_products import _write_record_with_products
 
     folder = home / "data" / "raw" / "itaca"

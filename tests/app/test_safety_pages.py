@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import test_pages
-from app_support import run_folder
 
 from seisgan_core import appstate
 from seisgan_core.train.runs import list_runs
+from seisgan_testsupport.app_support import run_folder
 
 home = test_pages.home  # the pages' fixture: a small archive, a prepared set, a run
 run_page = test_pages.run_page

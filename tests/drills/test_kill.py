@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
-from drill_util import (
+
+from seisgan_core.cli import main as cli_main
+from seisgan_core.demo import build_demo_archive
+from seisgan_core.preparation import prepare
+from seisgan_testsupport.drill_util import (
     kill_at_moments,
     kill_delays,
     leftovers,
@@ -21,13 +24,7 @@ from drill_util import (
     tree_hash,
     write_tiny_preset,
 )
-
-from seisgan_core.cli import main as cli_main
-from seisgan_core.demo import build_demo_archive
-from seisgan_core.preparation import prepare
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "train"))
-from prepared_set import make_prepared_set
+from seisgan_testsupport.prepared_set import make_prepared_set
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import save_screenshot
+
+from seisgan_testsupport.browser import save_screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.optimize
-from synthetic_records import DT, catalogue, noise_windows, simulate
 
 from seisgan_core.evaluation import (
     augmentation_utility,
@@ -17,6 +16,7 @@ from seisgan_core.evaluation import (
 )
 from seisgan_core.evaluation.classifier import MLPClassifier
 from seisgan_core.evaluation.frechet import magnitude_distance_bins, train_embedding
+from seisgan_testsupport.synthetic_records import DT, catalogue, noise_windows, simulate
 
 
 def test_max_cross_correlation_finds_shift_and_sign():

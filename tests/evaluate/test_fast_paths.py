@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synthetic_records import DT, catalogue, simulate
 
 from seisgan_core.evaluation import (
     arias_intensity,
@@ -28,6 +27,7 @@ from seisgan_core.evaluation.frechet import spectral_features
 from seisgan_core.evaluation.panel import _record_measures, _zscore
 from seisgan_core.evaluation.response import DEFAULT_PERIODS_S, _rotd_from_series, psa_and_rotd50
 from seisgan_core.evaluation.statistics import _pooled_statistics, _record_moments, study_statistics
+from seisgan_testsupport.synthetic_records import DT, catalogue, simulate
 
 
 @pytest.fixture(scope="module")

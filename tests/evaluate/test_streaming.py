@@ -20,10 +20,10 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic_records import DT, catalogue, noise_windows, simulate
 
 from seisgan_core.evaluation import fas, nearest_real, pga
 from seisgan_core.evaluation.panel import evaluate
+from seisgan_testsupport.synthetic_records import DT, catalogue, noise_windows, simulate
 
 N, NPTS = 45, 1600
 

@@ -9,11 +9,11 @@ through the project's writer: an SA file holding ITACA's own 5 %-damped spectrum
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
-from io_realdata import FIXTURES, LAQUILA, real_header, real_samples_cm_s2, requires_fixtures
 
 from seisgan_core.catalog import read_record_waveforms, read_records, record_products
 from seisgan_core.evaluation.archive import compare_with_archive, displacement
@@ -27,6 +27,13 @@ from seisgan_core.io.esm_ascii import (
     write_esm_ascii,
 )
 from seisgan_core.io.itaca_legacy import read_rs
+from seisgan_testsupport.io_realdata import (
+    FIXTURES,
+    LAQUILA,
+    real_header,
+    real_samples_cm_s2,
+    requires_fixtures,
+)
 
 pytestmark = requires_fixtures
 
@@ -65,6 +72,81 @@ def test_dyna_10_file_reads_with_every_field_and_sample_as_written(path):
     assert peak == round(trace.fields["TIME_PGA_S"] / trace.sampling_interval_s) == 4672
     assert trace.data[peak] == trace.fields["PGA_CM/S^2"]
     assert trace.product == "ACC" and trace.component == "E" and trace.location_code == ""
+
+
+# Every header field of the manually processed (C) file with the value ITACA wrote, typed in
+# from the file (../shared/fixtures/esm-ascii-obspy/README.md describes it); X differs only in
+# the fields of _X_DIFFERS. Numbers parse to float, empty values to NaN (numbers) or None
+# (text), the two date-times to UTC datetimes.
+_C_FIELDS = {
+    "EVENT_NAME": "NONAME", "EVENT_ID": "IT-2014-0003", "EVENT_DATE_YYYYMMDD": "20140120",
+    "EVENT_TIME_HHMMSS": "071240", "EVENT_LATITUDE_DEGREE": 41.362,
+    "EVENT_LONGITUDE_DEGREE": 14.449, "EVENT_DEPTH_KM": 11.1, "HYPOCENTER_REFERENCE": "ISIDe",
+    "MAGNITUDE_W": math.nan, "MAGNITUDE_W_REFERENCE": None, "MAGNITUDE_L": 4.2,
+    "MAGNITUDE_L_REFERENCE": "ISIDe", "FOCAL_MECHANISM": None, "NETWORK": "IT",
+    "STATION_CODE": "ARL", "STATION_NAME": "AIROLA", "STATION_LATITUDE_DEGREE": 41.057068,
+    "STATION_LONGITUDE_DEGREE": 14.542928, "STATION_ELEVATION_M": 504.0, "LOCATION": None,
+    "VS30_M/S": math.nan, "SITE_CLASSIFICATION_EC8": "B*", "MORPHOLOGIC_CLASSIFICATION": None,
+    "EPICENTRAL_DISTANCE_KM": 34.8, "EARTHQUAKE_BACKAZIMUTH_DEGREE": 346.9,
+    "DATE_TIME_FIRST_SAMPLE_YYYYMMDD_HHMMSS": datetime(2014, 1, 20, 7, 12, 30, tzinfo=UTC),
+    "DATE_TIME_FIRST_SAMPLE_PRECISION": "milliseconds", "SAMPLING_INTERVAL_S": 0.005,
+    "NDATA": 8997.0, "DURATION_S": 44.98, "STREAM": "HGE", "UNITS": "cm/s^2",
+    "INSTRUMENT": "sensor = Unknown [Unknown] | digitizer = Unknown [Unknown]",
+    "INSTRUMENT_ANALOG/DIGITAL": "D", "INSTRUMENTAL_FREQUENCY_HZ": math.nan,
+    "INSTRUMENTAL_DAMPING": math.nan, "FULL_SCALE_G": math.nan,
+    "N_BIT_DIGITAL_CONVERTER": math.nan, "PGA_CM/S^2": -1.127591, "TIME_PGA_S": 23.36,
+    "BASELINE_CORRECTION": "BASELINE REMOVED", "FILTER_TYPE": "BUTTERWORTH",
+    "FILTER_ORDER": "2", "LOW_CUT_FREQUENCY_HZ": 0.15, "HIGH_CUT_FREQUENCY_HZ": 40.0,
+    "LATE/NORMAL_TRIGGERED": "NT", "DATABASE_VERSION": "ITACA 2.0", "HEADER_FORMAT": "DYNA 1.0",
+    "DATA_TYPE": "ACCELERATION", "PROCESSING": "manual (Paolucci et al., 2011)",
+    "DATA_TIMESTAMP_YYYYMMDD_HHMMSS": datetime(2014, 1, 28, 23, 1, 34, 743000, tzinfo=UTC),
+    "USER1": (
+        "/home/dyna/processing-itaca/processing.py "
+        "/var/www/processing/tmp/Lucia//IT.ARL..HGE.D.20140120.071240.X.ACC.ASC "
+        "/var/www/processing/tmp/Lucia//IT.ARL..HGN.D.20140120.071240.X.ACC.ASC "
+        "/var/www/processing/tmp/Lucia//IT.ARL..HGZ.D.20140120.071240.X.ACC.ASC "
+        "--tmp /var/www/processing/tmp/Lucia/ --le 0.150 --he 40.000 --ln 0.150 --hn 40.000 "
+        "--lz 0.150 --hz 40.000 --fo 2 --ca 0 --cz 0 --ta 5 --tz 5 --mf 1 --tr NT"
+    ),
+    "USER2": None, "USER3": None, "USER4": None,
+}  # fmt: skip
+_X_DIFFERS = {
+    "DURATION_S": 44.985, "PGA_CM/S^2": -1.137432,
+    "BASELINE_CORRECTION": "BASELINE NOT REMOVED", "FILTER_TYPE": None, "FILTER_ORDER": None,
+    "LOW_CUT_FREQUENCY_HZ": math.nan, "HIGH_CUT_FREQUENCY_HZ": math.nan,
+    "LATE/NORMAL_TRIGGERED": None,
+    "PROCESSING": None,  # written "none": the readers take none/n.a. as a missing value
+    "DATA_TIMESTAMP_YYYYMMDD_HHMMSS": datetime(2014, 1, 27, 12, 41, 52, 174000, tzinfo=UTC),
+    "USER1": "MEAN REMOVED (-3.49498661012 cm/s^2)",
+}  # fmt: skip
+# (first three, last three samples, count of "-0.000000" lines), typed in from each file
+_SAMPLES = {
+    "C": ([0.0, -0.000011, -0.000022], [-0.0, -0.0, -0.0], 33),
+    "X": ([-0.006763, 0.001193, 0.007042], [-0.037417, -0.030865, -0.021271], 0),
+}
+
+
+@pytest.mark.parametrize("version", ["C", "X"])
+def test_dyna_10_every_field_and_sample_has_the_value_itaca_wrote(version):
+    path = DYNA10 / f"IT.ARL..HGE.D.20140120.071240.{version}.ACC.ASC"
+    expected = {**_C_FIELDS, **(_X_DIFFERS if version == "X" else {})}
+    trace = read_esm_ascii(path)
+    fields = {k: v for k, v in trace.fields.items() if k in HEADER_KEYS_DYNA_10}
+    assert list(fields) == list(HEADER_KEYS_DYNA_10) == list(expected)
+    for key, want in expected.items():
+        got = fields[key]
+        if isinstance(want, float) and math.isnan(want):
+            assert isinstance(got, float) and math.isnan(got), key
+        else:
+            assert got == want and type(got) is type(want), key
+    assert trace.header["PROCESSING"] == {"C": _C_FIELDS["PROCESSING"], "X": "none"}[version]
+    first, last, negative_zeros = _SAMPLES[version]
+    assert trace.data.size == 8997
+    np.testing.assert_array_equal(trace.data[:3], first)
+    np.testing.assert_array_equal(trace.data[-3:], last)
+    # "-0.000000" stays a negative zero, as written (29 of them end the C file)
+    assert int(np.sum((trace.data == 0) & np.signbit(trace.data))) == negative_zeros
+    assert trace.data[4672] == expected["PGA_CM/S^2"]  # at TIME_PGA_S / dt, as the README says
 
 
 def test_dyna_10_requires_its_55_keys_and_dyna_12_its_64(tmp_path):

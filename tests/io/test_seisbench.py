@@ -19,14 +19,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the real-data helpers
-from io_realdata import LAQUILA, requires_fixtures
-
 from seisgan_core import cli
 from seisgan_core.catalog import read_record_waveforms, read_records, read_seisbench
 from seisgan_core.io import seisbench as sb
 from seisgan_core.io.errors import FormatError
 from seisgan_core.io.itaca_legacy import read_cor_acc
+from seisgan_testsupport.io_realdata import LAQUILA, requires_fixtures
 
 pytestmark = [
     requires_fixtures,

@@ -10,7 +10,7 @@ import pytest
 from seisgan_core.io.esm_ascii import HEADER_KEYS, write_esm_ascii
 from seisgan_core.io.itaca_legacy import read_cor_acc
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 LAQUILA = FIXTURES / "itaca-legacy-laquila-2009"
 ESM_FLATFILE = FIXTURES / "esm-flatfile" / "esm_flatfile_sample.csv"
