@@ -1,7 +1,7 @@
 """Benchmark: the whole evaluation panel for 1,298 generated against 1,298 real records.
 
 The reference study's set size (1,298 records of 3 x 8,000 samples at 200 Hz). Records are
-earthquake-like stochastic simulations (tests/evaluate/synthetic_records.py). Three figures:
+earthquake-like stochastic simulations (seisgan_testsupport.synthetic_records). Three figures:
 
 - the whole panel (seisgan_core.evaluation.panel.evaluate, every section) in seconds;
 - our batched per-record measures (FAS, PSD, PSA, RotD50, PGA, PGV, Arias, CAV, D5-95,

@@ -7,8 +7,6 @@ import re
 import numpy as np
 
 from seisgan_core.viz import maps
-
-# tests/app_support.py builds inputs per docs/contracts.md (a site-packages `tests` shadows ours)
 from seisgan_testsupport.app_support import record_table
 
 
