@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_seisbench import _esm25_format, write_esm25_like
 
 from seisgan_core import cli
 from seisgan_core.catalog import read_records
 from seisgan_core.preparation import load_prepared
 from seisgan_testsupport.io_realdata import LAQUILA, requires_fixtures
+from seisgan_testsupport.seisbench_sets import esm25_format, write_esm25_like
 
 pytestmark = [
     requires_fixtures,
@@ -29,7 +29,7 @@ def test_ingest_prepare_train_export_round_trip(tmp_path, capsys):
     import seisbench.data as sbd
 
     folder = tmp_path / "esm25-laquila"
-    write_esm25_like(folder, read_records([LAQUILA]).table, _esm25_format())
+    write_esm25_like(folder, read_records([LAQUILA]).table, esm25_format())
     table, source = tmp_path / "catalog.parquet", tmp_path / "laquila.seisbench.json"
     where = "path_ep_distance_km < 100"
     assert cli.main(["ingest", "--seisbench", str(folder), "--where", where,

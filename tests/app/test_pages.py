@@ -554,10 +554,10 @@ def test_data_page_skips_bad_files_without_server_paths(home):
 def test_data_page_shows_the_archives_own_products_beside_the_projects(home):
     """A record downloaded with its SA (ITACA's own .rs of AQG) and VEL: the viewer shows
     them beside the project's PSA and integration (issue 14 section 1)."""
-    from test_dyna_products import _write_record_with_products
+    from seisgan_testsupport.io_realdata import write_record_with_products
 
     folder = home / "data" / "raw" / "itaca"
-    _write_record_with_products(folder, n=6000)
+    write_record_with_products(folder, n=6000)
     at = run_page("data", {"archive": "archive: itaca"})
     labels = [e.label for e in at.expander]
     assert "The archive's own products: VEL, DIS, SA, PSV, SD" in labels

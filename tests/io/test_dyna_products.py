@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from seisgan_core.catalog import read_record_waveforms, read_records, record_products
-from seisgan_core.evaluation.archive import compare_with_archive, displacement
+from seisgan_core.evaluation.archive import compare_with_archive
 from seisgan_core.evaluation.intensity import velocity
 from seisgan_core.io.errors import FormatError
 from seisgan_core.io.esm_ascii import (
@@ -26,13 +26,13 @@ from seisgan_core.io.esm_ascii import (
     read_esm_ascii,
     write_esm_ascii,
 )
-from seisgan_core.io.itaca_legacy import read_rs
 from seisgan_testsupport.io_realdata import (
+    AQG_STAMP,
     FIXTURES,
-    LAQUILA,
-    real_header,
+    product_header,
     real_samples_cm_s2,
     requires_fixtures,
+    write_record_with_products,
 )
 
 pytestmark = requires_fixtures
@@ -173,70 +173,24 @@ def test_both_dyna_10_versions_of_a_record_give_one_record_the_manual_one(tmp_pa
 
 # ------------------------------------------------------------------------- the products
 
-STAMP = "IT.AQG..HN{c}.D.20090406.013239.C.{p}.ASC"
-_SUFFIX = {"E": "H2", "N": "H1", "Z": "V"}
-
-
-def _product_header(component: str, product: str) -> dict:
-    header = real_header("16833", component)
-    data_type = {
-        "VEL": ("VELOCITY", "cm/s"),
-        "DIS": ("DISPLACEMENT", "cm"),
-        "SA": ("ACCELERATION RESPONSE SPECTRUM", "cm/s^2"),
-        "PSV": ("PSEUDO-VELOCITY RESPONSE SPECTRUM", "cm/s^2"),  # sic: ITACA writes cm/s^2
-        "SD": ("DISPLACEMENT RESPONSE SPECTRUM", "cm"),
-    }[product]
-    header["DATA_TYPE"], header["UNITS"] = data_type
-    if product in ("SA", "PSV", "SD"):
-        header["DURATION_S"] = ""
-    if product in ("VEL", "DIS"):
-        peak, time = ("PGV_CM/S", "TIME_PGV_S") if product == "VEL" else ("PGD_CM", "TIME_PGD_S")
-        header[peak], header[time] = header.pop("PGA_CM/S^2", ""), header.pop("TIME_PGA_S", "")
-    return header
-
-
-def _write_record_with_products(folder: Path, n: int = 59220) -> dict:
-    """The real AQG record as ACC files named as ITACA names them, with the N component's
-    SA (ITACA's own .rs, 5 %), PSV and SD from it, and VEL/DIS integrated by the project."""
-    folder.mkdir(parents=True, exist_ok=True)
-    written = {}
-    for c, suffix in _SUFFIX.items():
-        acc = real_samples_cm_s2("16833", suffix, n)
-        path = folder / STAMP.format(c=c, p="ACC")
-        written[c] = write_esm_ascii(path, acc, real_header("16833", c))
-    acc_n = real_samples_cm_s2("16833", "H1", n)
-    dt = 0.005
-    for product, values in (("VEL", velocity(acc_n, dt)), ("DIS", displacement(acc_n, dt))):
-        header = _product_header("N", product)
-        header[("PGV_CM/S" if product == "VEL" else "PGD_CM")] = float(np.abs(values).max())
-        write_esm_ascii(folder / STAMP.format(c="N", p=product), values, header)
-    rs = read_rs(LAQUILA / "16833" / "16833_H1.rs")
-    periods = rs.periods_s[rs.periods_s <= 4.0]
-    sa = rs.psa_at(0.05)[: periods.size] * 100.0  # m/s^2 -> cm/s^2
-    omega = 2 * np.pi / periods
-    for product, values in (("SA", sa), ("PSV", sa / omega), ("SD", sa / omega**2)):
-        path = folder / STAMP.format(c="N", p=product)
-        write_esm_ascii(path, values, _product_header("N", product), periods=periods)
-    return {"acc": written, "periods": periods, "sa": sa}
-
 
 @pytest.fixture(scope="module")
 def record(tmp_path_factory):
     folder = tmp_path_factory.mktemp("products")
-    return folder, _write_record_with_products(folder)
+    return folder, write_record_with_products(folder)
 
 
 def test_every_product_is_recognised_and_read(record):
     folder, made = record
     for product in ("VEL", "DIS", "SA", "PSV", "SD"):
-        trace = read_esm_ascii(folder / STAMP.format(c="N", p=product))
+        trace = read_esm_ascii(folder / AQG_STAMP.format(c="N", p=product))
         assert trace.product == product
         assert trace.is_spectrum == (product in ("SA", "PSV", "SD"))
-    sa = read_esm_ascii(folder / STAMP.format(c="N", p="SA"))
+    sa = read_esm_ascii(folder / AQG_STAMP.format(c="N", p="SA"))
     np.testing.assert_array_equal(sa.periods, made["periods"])
     np.testing.assert_array_equal(sa.data, made["sa"])
     assert sa.npts == int(sa.header["NDATA"]) == made["periods"].size
-    vel = read_esm_ascii(folder / STAMP.format(c="N", p="VEL"))
+    vel = read_esm_ascii(folder / AQG_STAMP.format(c="N", p="VEL"))
     # cm/s as written, never "converted" as an acceleration would be
     np.testing.assert_array_equal(vel.data, velocity(real_samples_cm_s2("16833", "H1"), 0.005))
     assert vel.fields["PGV_CM/S"] == pytest.approx(np.abs(vel.data).max())
@@ -273,7 +227,7 @@ def test_record_products_and_the_comparison_with_the_project(record):
 
 def test_a_spectrum_with_an_odd_count_of_numbers_is_refused(record, tmp_path):
     folder, _ = record
-    source = (folder / STAMP.format(c="N", p="SA")).read_bytes()
+    source = (folder / AQG_STAMP.format(c="N", p="SA")).read_bytes()
     path = tmp_path / "cut.SA.ASC"
     lines = source.rstrip(b"\n").split(b"\n")
     lines[-1] = lines[-1].split(b" ")[0]
@@ -283,10 +237,10 @@ def test_a_spectrum_with_an_odd_count_of_numbers_is_refused(record, tmp_path):
 
 
 def test_the_product_comes_from_the_name_where_data_type_is_empty(tmp_path):
-    header = _product_header("N", "VEL")
+    header = product_header("N", "VEL")
     header["DATA_TYPE"] = ""
     path = write_esm_ascii(
-        tmp_path / STAMP.format(c="N", p="VEL"), real_samples_cm_s2("16833", "H1", 50), header
+        tmp_path / AQG_STAMP.format(c="N", p="VEL"), real_samples_cm_s2("16833", "H1", 50), header
     )
     trace = read_esm_ascii(path)
     assert trace.product == "VEL" and not trace.is_acceleration
@@ -297,7 +251,7 @@ def test_products_inside_a_zip_are_found_too(tmp_path):
     import zipfile
 
     folder = tmp_path / "download"
-    _write_record_with_products(folder, n=3000)
+    write_record_with_products(folder, n=3000)
     archive = tmp_path / "IT-2009-0009.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(folder.iterdir()):
@@ -306,4 +260,4 @@ def test_products_inside_a_zip_are_found_too(tmp_path):
     assert len(catalog.table) == 1 and catalog.skipped == [] and len(catalog.products) == 5
     products = record_products(catalog.table.iloc[0])
     assert sorted(products) == ["DIS", "PSV", "SA", "SD", "VEL"]
-    assert products["SA"]["N"].path == f"{archive}::IT-2009-0009/{STAMP.format(c='N', p='SA')}"
+    assert products["SA"]["N"].path == f"{archive}::IT-2009-0009/{AQG_STAMP.format(c='N', p='SA')}"
