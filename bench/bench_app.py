@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))  # seisgan_testsupport
 
 N_RECORDS, N_EVENTS, N_STATIONS = 13_600, 2_531, 1_696
 PAGES = ["home", "data", "prepare", "train", "samples", "compare"]
@@ -31,7 +31,8 @@ PAGES = ["home", "data", "prepare", "train", "samples", "compare"]
 def build_home(home: Path) -> None:
     import numpy as np
     import pandas as pd
-    from app_support import record_table, run_folder
+
+    from seisgan_testsupport.app_support import record_table, run_folder
 
     rng = np.random.default_rng(0)
     base = record_table(n_events=1, n_stations=1)

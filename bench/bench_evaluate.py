@@ -1,9 +1,9 @@
 """Benchmark: the whole evaluation panel for 1,298 generated against 1,298 real records.
 
 The reference study's set size (1,298 records of 3 x 8,000 samples at 200 Hz). Records are
-earthquake-like stochastic simulations (tests/evaluate/synthetic_records.py). Three figures:
+earthquake-like stochastic simulations (seisgan_testsupport.synthetic_records). Three figures:
 
-- the whole panel (seisgan_core.evaluate.panel.evaluate, every section) in seconds;
+- the whole panel (seisgan_core.evaluation.panel.evaluate, every section) in seconds;
 - our batched per-record measures (FAS, PSD, PSA, RotD50, PGA, PGV, Arias, CAV, D5-95,
   envelope) against a per-record loop calling the same libraries the way one would without
   batching (numpy FFT + pykooh.smooth per spectrum, scipy.signal.welch, pyrotd's
@@ -28,11 +28,9 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "evaluate"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))  # seisgan_testsupport
 
-from synthetic_records import DT, catalogue, noise_windows, simulate  # noqa: E402
-
-from seisgan_core.evaluate import (  # noqa: E402
+from seisgan_core.evaluation import (  # noqa: E402
     arias_intensity,
     cav,
     envelope,
@@ -42,9 +40,10 @@ from seisgan_core.evaluate import (  # noqa: E402
     psd,
     significant_duration,
 )
-from seisgan_core.evaluate.panel import evaluate  # noqa: E402
-from seisgan_core.evaluate.response import DEFAULT_PERIODS_S, load_pyrotd, psa_and_rotd50  # noqa: E402
+from seisgan_core.evaluation.panel import evaluate  # noqa: E402
+from seisgan_core.evaluation.response import DEFAULT_PERIODS_S, load_pyrotd, psa_and_rotd50  # noqa: E402
 from seisgan_core.train.autotune import describe_cpu  # noqa: E402
+from seisgan_testsupport.synthetic_records import DT, catalogue, noise_windows, simulate  # noqa: E402
 
 
 def make_sets(n: int):
@@ -102,8 +101,8 @@ def measure_cpu(x: np.ndarray, scale_to: int) -> list[tuple[str, float]]:
     records: process time (not wall time, which a shared machine inflates) on one thread."""
     from threadpoolctl import threadpool_limits
 
-    from seisgan_core.evaluate.panel import _zscore
-    from seisgan_core.evaluate.statistics import _record_moments
+    from seisgan_core.evaluation.panel import _zscore
+    from seisgan_core.evaluation.statistics import _record_moments
 
     measures = {
         "statistics (moments)": lambda b: _record_moments(b),

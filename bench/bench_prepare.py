@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 _PREPARE_CHILD = """
 import json, resource, sys, time
-from seisgan_core.prepare import prepare
+from seisgan_core.preparation import prepare
 import seisgan_core.catalog, scipy.signal, obspy.signal.trigger  # imports outside the timing
 t, c = time.perf_counter(), time.process_time()
 s = prepare([sys.argv[1]], sys.argv[2], include_noise=False, force=True)

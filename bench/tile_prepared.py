@@ -30,7 +30,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from seisgan_core.prepare import load_prepared  # noqa: E402
+from seisgan_core.preparation import load_prepared  # noqa: E402
 
 
 def _tile_table(table: pd.DataFrame, n: int) -> pd.DataFrame:

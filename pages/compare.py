@@ -7,6 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from seisgan_core import appstate
+from seisgan_core.evaluation.export import EXPORT_FORMATS, export_samples
+from seisgan_core.evaluation.scorecard import Scorecard
+from seisgan_core.train.evaluation import evaluate_run, file_sha256, resolve_checkpoint
+from seisgan_core.train.runs import list_runs
+from seisgan_core.viz import evaluation as veval
+from seisgan_core.viz import scorecard as vcard
 from seisgan_core.viz import training as vtrain
 
 roots = appstate.Roots.from_env()
@@ -30,17 +36,6 @@ with st.expander("What am I looking at?"):
         "std and skewness, beside the study's own published values."
     )
 
-missing = appstate.missing_parts(["run store", "evaluation", "evaluation figures"])
-if missing:
-    st.warning(appstate.describe_missing(missing))
-    st.stop()
-
-from seisgan_core.evaluate.export import EXPORT_FORMATS, export_samples  # noqa: E402
-from seisgan_core.evaluate.scorecard import Scorecard  # noqa: E402
-from seisgan_core.train.evaluation import evaluate_run, file_sha256, resolve_checkpoint  # noqa: E402
-from seisgan_core.train.runs import list_runs  # noqa: E402
-from seisgan_core.viz import evaluation as veval  # noqa: E402
-from seisgan_core.viz import scorecard as vcard  # noqa: E402
 
 DT_S = 0.005  # 200 Hz, the prepared sets' rate
 
@@ -169,7 +164,7 @@ def show_bin(table: pd.DataFrame, held: np.ndarray, conditioned: bool) -> None:
     """Real against generated in one chosen Mw and R_epi bin (the same bin on both sides):
     row i of ``table`` is held-out record ``held[i]`` and the scenario generated record i was
     made for."""
-    from seisgan_core import evaluate as ev
+    from seisgan_core import evaluation as ev
     from seisgan_core import scenarios
 
     if not conditioned:

@@ -13,6 +13,17 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from seisgan_core import appstate
+from seisgan_core.catalog import (
+    Catalog,
+    Selection,
+    read_record_waveforms,
+    read_records,
+    record_products,
+    shown_skips,
+    shown_text,
+    skip_summary,
+    to_table,
+)
 from seisgan_core.fsutil import csv_safe_frame
 from seisgan_core.io.errors import SeisganIOError
 from seisgan_core.viz import data as vdata
@@ -36,22 +47,6 @@ with st.expander("What am I looking at?"):
         "of a simple building of each natural period)."
     )
 
-missing = appstate.missing_parts(["readers and catalogue"])
-if missing:
-    st.warning(appstate.describe_missing(missing))
-    st.stop()
-
-from seisgan_core.catalog import (  # noqa: E402
-    Catalog,
-    Selection,
-    read_record_waveforms,
-    read_records,
-    record_products,
-    shown_skips,
-    shown_text,
-    skip_summary,
-    to_table,
-)
 
 archives = appstate.discover_archives(roots.raw)
 prepared = appstate.discover_prepared(roots.processed)
@@ -292,9 +287,9 @@ if event_id is not None or station is not None:
 # --- record viewer ------------------------------------------------------------------------------
 @st.cache_data(max_entries=8, show_spinner=False)
 def record_spectra(wave: np.ndarray, rate: float, components: list[str]):
-    from seisgan_core import evaluate
+    from seisgan_core import evaluation
 
-    freqs, amps = evaluate.fas(wave, 1.0 / rate)  # Konno-Ohmachi, b = 40
+    freqs, amps = evaluation.fas(wave, 1.0 / rate)  # Konno-Ohmachi, b = 40
     periods = np.logspace(-2, 1, 40)
     return freqs, amps, periods, record_view.psa_with_horizontals(wave, rate, periods, components)
 
@@ -351,10 +346,6 @@ def show_record(data, rate, components, row, header) -> None:
             key=f"data:download:{fmt}",
             on_click="ignore",
         )
-    missing_eval = appstate.missing_parts(["evaluation"])
-    if missing_eval:
-        st.info("Spectra: " + appstate.describe_missing(missing_eval))
-        return
     freqs, amps, periods, psa = record_spectra(data, rate, list(components))
     f_col, p_col = st.columns(2)
     f_col.plotly_chart(
@@ -381,7 +372,7 @@ def show_archive_products(data, rate, components, row) -> None:
     products = record_products(row)
     if not products:
         return
-    from seisgan_core.evaluate.archive import compare_with_archive
+    from seisgan_core.evaluation.archive import compare_with_archive
 
     compared = compare_with_archive(np.asarray(data), rate, components, products)
     with st.expander(f"The archive's own products: {', '.join(compared)}"):

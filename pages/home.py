@@ -9,8 +9,20 @@ import pandas as pd
 import streamlit as st
 
 from seisgan_core import appstate, jobs
-from seisgan_core.fsutil import csv_safe_frame
+from seisgan_core.catalog import (
+    Catalog,
+    read_records,
+    read_seisbench,
+    shown_skips,
+    skip_summary,
+    to_table,
+)
+from seisgan_core.demo import build_demo_archive
+from seisgan_core.fsutil import OutputRefusedError, csv_safe_frame, guarded_output
+from seisgan_core.io import seisbench as sb
 from seisgan_core.io.errors import SeisganIOError
+from seisgan_core.preparation import prepare
+from seisgan_core.train.runs import list_runs
 
 roots = appstate.Roots.from_env()
 
@@ -49,12 +61,6 @@ def _first_run(*, build: bool) -> None:
     ).is_file()
     if not (need_archive or need_prepared):
         return
-    missing = appstate.missing_parts(["demo archive", "prepare"])
-    if missing:
-        st.warning("No demo archive yet. " + appstate.describe_missing(missing))
-        return
-    from seisgan_core.fsutil import OutputRefusedError
-
     try:
         _build_first_run(demo_raw, demo_prepared, need_archive)
     except OutputRefusedError as exc:
@@ -65,10 +71,6 @@ def _first_run(*, build: bool) -> None:
 
 def _build_first_run(demo_raw, demo_prepared, need_archive: bool) -> None:
     with _first_run_lock():
-        from seisgan_core.demo import build_demo_archive
-        from seisgan_core.fsutil import guarded_output
-        from seisgan_core.prepare import prepare
-
         if need_archive and not (demo_raw / "demo.h5").is_file():
             n_records = appstate.demo_records()
             bar = st.progress(0.0, text="Building the demo archive (simulated, ITACA formats)")
@@ -136,25 +138,16 @@ with col_p:
     else:
         st.write("None under `data/processed/`.")
 with col_r:
-    missing_runs = appstate.missing_parts(["run store"])
-    if missing_runs:
-        st.subheader("Runs")
-        st.info(appstate.describe_missing(missing_runs))
+    runs = list_runs(roots.models)
+    st.subheader(f"Runs ({len(runs)})")
+    if runs:
+        st.dataframe(
+            appstate.runs_table(runs, alive=jobs.is_alive)[["run", "preset", "state", "progress"]],
+            hide_index=True,
+            width="stretch",
+        )
     else:
-        from seisgan_core.train.runs import list_runs
-
-        runs = list_runs(roots.models)
-        st.subheader(f"Runs ({len(runs)})")
-        if runs:
-            st.dataframe(
-                appstate.runs_table(runs, alive=jobs.is_alive)[
-                    ["run", "preset", "state", "progress"]
-                ],
-                hide_index=True,
-                width="stretch",
-            )
-        else:
-            st.write("None under `models/`.")
+        st.write("None under `models/`.")
 
 st.header("Bring your own data")
 st.markdown(
@@ -163,108 +156,103 @@ st.markdown(
     "`data/raw/` and name it here, or upload them. They are read by the project's readers; "
     "anything they cannot read is listed with the reason."
 )
-missing_readers = appstate.missing_parts(["readers and catalogue"])
-if missing_readers:
-    st.info(appstate.describe_missing(missing_readers))
-else:
-    from seisgan_core.catalog import read_records, shown_skips, skip_summary
 
-    def _read_and_report(path) -> None:
-        bar = st.progress(0.0, text=f"Reading {path}")
-        try:
-            catalog = read_records(
-                [path], progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m)
-            )
-        except SeisganIOError as exc:
-            bar.empty()
-            st.error(str(exc))
-            return
+
+def _read_and_report(path) -> None:
+    bar = st.progress(0.0, text=f"Reading {path}")
+    try:
+        catalog = read_records(
+            [path], progress=lambda f, m: bar.progress(min(max(f, 0.0), 1.0), text=m)
+        )
+    except SeisganIOError as exc:
         bar.empty()
-        st.success(f"{appstate.describe_counts(catalog.counts())} read from {path}.")
-        if catalog.skipped:
-            st.warning(f"{len(catalog.skipped)} files or records skipped:")
-            summary = pd.DataFrame(skip_summary(catalog.skipped), columns=["reason", "files"])
-            st.dataframe(summary, hide_index=True, width="stretch")
-            base = path if Path(path).is_dir() else Path(path).parent  # no server path shown
-            st.dataframe(
-                csv_safe_frame(
-                    pd.DataFrame(shown_skips(catalog.skipped, base), columns=["path", "reason"])
-                ),
-                hide_index=True,
-                width="stretch",
-            )
+        st.error(str(exc))
+        return
+    bar.empty()
+    st.success(f"{appstate.describe_counts(catalog.counts())} read from {path}.")
+    if catalog.skipped:
+        st.warning(f"{len(catalog.skipped)} files or records skipped:")
+        summary = pd.DataFrame(skip_summary(catalog.skipped), columns=["reason", "files"])
+        st.dataframe(summary, hide_index=True, width="stretch")
+        base = path if Path(path).is_dir() else Path(path).parent  # no server path shown
+        st.dataframe(
+            csv_safe_frame(
+                pd.DataFrame(shown_skips(catalog.skipped, base), columns=["path", "reason"])
+            ),
+            hide_index=True,
+            width="stretch",
+        )
 
-    tab_path, tab_upload, tab_sb = st.tabs(
-        ["A folder on this machine", "Upload files", "A SeisBench data set"]
-    )
-    with tab_path:
-        with st.form("byod_path"):
-            typed = st.text_input(
-                "Folder or file (relative to data/raw/, or absolute inside the data folders)",
-                help="For example my_itaca_download for data/raw/my_itaca_download/",
-            )
-            read_clicked = st.form_submit_button("Read")
-        if read_clicked and typed:
-            try:
-                confined = appstate.confine_path(typed, roots.data_roots)
-            except SeisganIOError as exc:
-                st.error(str(exc))
+
+tab_path, tab_upload, tab_sb = st.tabs(
+    ["A folder on this machine", "Upload files", "A SeisBench data set"]
+)
+with tab_path:
+    with st.form("byod_path"):
+        typed = st.text_input(
+            "Folder or file (relative to data/raw/, or absolute inside the data folders)",
+            help="For example my_itaca_download for data/raw/my_itaca_download/",
+        )
+        read_clicked = st.form_submit_button("Read")
+    if read_clicked and typed:
+        try:
+            confined = appstate.confine_path(typed, roots.data_roots)
+        except SeisganIOError as exc:
+            st.error(str(exc))
+        else:
+            if not confined.exists():
+                st.error(f"{confined}: no such file or folder")
             else:
-                if not confined.exists():
-                    st.error(f"{confined}: no such file or folder")
-                else:
-                    _read_and_report(confined)
-    with tab_upload:
-        with st.form("byod_upload", clear_on_submit=True):
-            archive_name = st.text_input("Archive name (a folder under data/raw/)", "uploads")
-            files = st.file_uploader(
-                "Files", accept_multiple_files=True, type=["asc", "txt", "h5", "zip", "csv"]
-            )
-            upload_clicked = st.form_submit_button("Upload and read")
-        if upload_clicked and files:
-            try:
-                folder = roots.raw / appstate.sanitize_run_name(archive_name)
-            except ValueError as exc:
-                st.error(str(exc))
-            else:
-                for uploaded in files:
-                    try:
-                        appstate.save_upload(uploaded.name, uploaded.getvalue(), folder)
-                    except appstate.NameTakenError as exc:  # never replaces a file
-                        st.error(str(exc))
+                _read_and_report(confined)
+with tab_upload:
+    with st.form("byod_upload", clear_on_submit=True):
+        archive_name = st.text_input("Archive name (a folder under data/raw/)", "uploads")
+        files = st.file_uploader(
+            "Files", accept_multiple_files=True, type=["asc", "txt", "h5", "zip", "csv"]
+        )
+        upload_clicked = st.form_submit_button("Upload and read")
+    if upload_clicked and files:
+        try:
+            folder = roots.raw / appstate.sanitize_run_name(archive_name)
+        except ValueError as exc:
+            st.error(str(exc))
+        else:
+            for uploaded in files:
+                try:
+                    appstate.save_upload(uploaded.name, uploaded.getvalue(), folder)
+                except appstate.NameTakenError as exc:  # never replaces a file
+                    st.error(str(exc))
+            st.cache_data.clear()
+            _read_and_report(folder)
+with tab_sb:
+    with st.form("byod_seisbench"):
+        from seisgan_core.catalog import Catalog, read_seisbench, to_table
+        from seisgan_core.io import seisbench as sb
+
+        st.caption(
+            "A SeisBench data set by name (ESM25GoodMP, ESM25GoodCV, AQ2009GM...; read from "
+            "SeisBench's cache) or a folder in SeisBench's format (metadata.csv, "
+            "waveforms.hdf5) inside the data folders. Saved as an archive, Prepare takes it."
+        )
+        sb_name = st.text_input("Data set name or folder", "ESM25GoodMP")
+        sb_where = st.text_input("Filter over its metadata", "source_magnitude >= 4")
+        sb_download = st.checkbox("Download if not in SeisBench's cache (can take long)")
+        sb_save = st.text_input("Save as archive (a folder under data/raw/; empty: don't)", "")
+        sb_clicked = st.form_submit_button("Read the data set")
+    if sb_clicked and sb_name:
+        try:
+            folder = None  # a class name, unless a folder of that name is in data/raw
+            if not sb_name.isidentifier() or (roots.raw / sb_name).is_dir():
+                folder = appstate.confine_path(sb_name, roots.data_roots)
+            source = sb.resolve_source(str(folder) if folder else sb_name)
+            with st.spinner(f"Reading {source}"):
+                rows = read_seisbench(source, where=sb_where or None, allow_download=sb_download)
+            table = Catalog(table=to_table(rows)).table
+            st.success(f"{len(table)} records of {table['event_id'].nunique()} events read.")
+            if sb_save and rows:
+                saved = roots.raw / appstate.sanitize_run_name(sb_save)
+                sb.write_descriptor(saved / "source.seisbench.json", source, sb_where or None)
                 st.cache_data.clear()
-                _read_and_report(folder)
-    with tab_sb:
-        with st.form("byod_seisbench"):
-            from seisgan_core.catalog import Catalog, read_seisbench, to_table
-            from seisgan_core.io import seisbench as sb
-
-            st.caption(
-                "A SeisBench data set by name (ESM25GoodMP, ESM25GoodCV, AQ2009GM...; read from "
-                "SeisBench's cache) or a folder in SeisBench's format (metadata.csv, "
-                "waveforms.hdf5) inside the data folders. Saved as an archive, Prepare takes it."
-            )
-            sb_name = st.text_input("Data set name or folder", "ESM25GoodMP")
-            sb_where = st.text_input("Filter over its metadata", "source_magnitude >= 4")
-            sb_download = st.checkbox("Download if not in SeisBench's cache (can take long)")
-            sb_save = st.text_input("Save as archive (a folder under data/raw/; empty: don't)", "")
-            sb_clicked = st.form_submit_button("Read the data set")
-        if sb_clicked and sb_name:
-            try:
-                folder = None  # a class name, unless a folder of that name is in data/raw
-                if not sb_name.isidentifier() or (roots.raw / sb_name).is_dir():
-                    folder = appstate.confine_path(sb_name, roots.data_roots)
-                source = sb.resolve_source(str(folder) if folder else sb_name)
-                with st.spinner(f"Reading {source}"):
-                    rows = read_seisbench(
-                        source, where=sb_where or None, allow_download=sb_download
-                    )
-                table = Catalog(table=to_table(rows)).table
-                st.success(f"{len(table)} records of {table['event_id'].nunique()} events read.")
-                if sb_save and rows:
-                    saved = roots.raw / appstate.sanitize_run_name(sb_save)
-                    sb.write_descriptor(saved / "source.seisbench.json", source, sb_where or None)
-                    st.cache_data.clear()
-                    st.info(f"Saved {saved}: choose it on the Prepare page.")
-            except (SeisganIOError, ValueError, FileExistsError) as exc:
-                st.error(str(exc))
+                st.info(f"Saved {saved}: choose it on the Prepare page.")
+        except (SeisganIOError, ValueError, FileExistsError) as exc:
+            st.error(str(exc))

@@ -7,6 +7,7 @@ import streamlit as st
 
 from seisgan_core import appstate, jobs
 from seisgan_core.prepare_config import ALIGNS, MODES, PrepareConfig
+from seisgan_core.split import split_summary
 from seisgan_core.viz import data as vdata
 from seisgan_core.viz import maps
 
@@ -37,11 +38,8 @@ def _progress_file(name: str):
     return APP_DIR / name / "progress.json"
 
 
-missing = appstate.missing_parts(["prepare"])
 archives = appstate.discover_archives(roots.raw)
-if missing:
-    st.warning(appstate.describe_missing(missing))
-elif not archives:
+if not archives:
     st.info("No archive under data/raw/ to prepare: add one on the Home page.")
 else:
     with st.expander("Build a training set", expanded=False):
@@ -191,8 +189,5 @@ with col_map:
     st.iframe(split_map(str(records_path), records_path.stat().st_mtime), height=480)
 with col_hist:
     st.plotly_chart(vdata.split_distributions_figure(records), width="stretch")
-if not appstate.missing_parts(["prepare"]):
-    from seisgan_core.split import split_summary
-
-    st.caption("Per split: records, events, clusters, Mw and distance")
-    st.dataframe(split_summary(records), width="stretch")
+st.caption("Per split: records, events, clusters, Mw and distance")
+st.dataframe(split_summary(records), width="stretch")

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from seisgan_core import appstate
+from seisgan_core import appstate, evaluation, scenarios
+from seisgan_core.train.runs import list_runs, load_run
+from seisgan_core.viz import records as vrecords
 from seisgan_core.viz import training as vtrain
 
 roots = appstate.Roots.from_env()
@@ -24,14 +26,6 @@ with st.expander("What am I looking at?"):
         "the same scenario."
     )
 
-missing = appstate.missing_parts(["run store"])
-if missing:
-    st.warning(appstate.describe_missing(missing))
-    st.stop()
-
-from seisgan_core import scenarios  # noqa: E402
-from seisgan_core.train.runs import list_runs, load_run  # noqa: E402
-from seisgan_core.viz import records as vrecords  # noqa: E402
 
 runs, damaged = appstate.damaged_runs(list_runs(roots.models))
 for line in damaged:  # shown, not opened: the other runs stay usable
@@ -102,7 +96,6 @@ if not conditions:
         "Train the `conditional` preset to set magnitude, distance, depth and Vs30."
     )
     st.stop()
-missing_eval = appstate.missing_parts(["evaluation"])
 ranges = scenarios.training_ranges_of(run.config or {}, roots.project)
 
 
@@ -175,10 +168,6 @@ st.plotly_chart(
     ),
     width="stretch",
 )
-if missing_eval:
-    st.info("PGA against BSSA14: " + appstate.describe_missing(missing_eval))
-    st.stop()
-from seisgan_core import evaluate  # noqa: E402
 
 # BSSA14 (Boore et al. 2014) with its Italy adjustment, through the evaluation library; it
 # predicts RotD50 from R_JB, approached here by the geometric mean of the two horizontals and
@@ -190,16 +179,16 @@ rjb_km = float(
         )
     )["rjb_km"].iloc[0]
 )
-pga = evaluate.pga(generated)  # (n, 3) cm/s²
+pga = evaluation.pga(generated)  # (n, 3) cm/s²
 pga_h = np.sqrt(pga[:, 0] * pga[:, 1])
 # BSSA14 is valid to 300 km (Rjb); logspace can overshoot 300 by a rounding error
 distances = np.minimum(np.logspace(0.0, np.log10(300.0), 40), 300.0)
-curve = evaluate.gmm_residuals(
+curve = evaluation.gmm_residuals(
     pd.DataFrame({"event_id": "scenario", "mw": mw, "vs30_m_s": vs30, "rjb_km": distances}),
     "PGA",
     observed=np.ones_like(distances),
 )
-residuals = evaluate.gmm_residuals(
+residuals = evaluation.gmm_residuals(
     pd.DataFrame(
         {"event_id": "scenario", "mw": np.full(len(pga_h), mw), "vs30_m_s": vs30, "rjb_km": rjb_km}
     ),
@@ -234,7 +223,7 @@ def scenario_spectrum(mw: float, rjb: float, vs30: float) -> tuple:
 
 
 periods, gmm_median, gmm_sigma = scenario_spectrum(mw, rjb_km, vs30)
-rotd50 = evaluate.rotd50(generated[:, 0], generated[:, 1], 0.005, periods)
+rotd50 = evaluation.rotd50(generated[:, 0], generated[:, 1], 0.005, periods)
 st.plotly_chart(
     vtrain.psa_against_gmm(
         periods,

@@ -8,6 +8,8 @@ import streamlit as st
 
 from seisgan_core import appstate, jobs
 from seisgan_core.fsutil import atomic_write_json
+from seisgan_core.nn.presets import CONDITION_NAMES, get_preset, preset_names
+from seisgan_core.train.runs import list_runs, load_run
 from seisgan_core.viz import training as vtrain
 
 roots = appstate.Roots.from_env()
@@ -24,13 +26,6 @@ with st.expander("What am I looking at?"):
         "study's Runs 1-3, our `conditional` model and a small `demo` that trains on a laptop."
     )
 
-missing = appstate.missing_parts(["run store"])
-if missing:
-    st.warning(appstate.describe_missing(missing))
-    st.stop()
-
-from seisgan_core.nn.presets import CONDITION_NAMES, get_preset, preset_names  # noqa: E402
-from seisgan_core.train.runs import list_runs, load_run  # noqa: E402
 
 APP_DIR = roots.models / ".app"  # logs and the form's presets of runs the app started
 

@@ -1,35 +1,30 @@
 """SeisGAN Studio's library: read ITACA/ESM data, prepare it, train a WGAN-GP, evaluate it.
 
-The names a notebook user wants are exported here and imported lazily, so that
-``import seisgan_core`` stays cheap (no torch, no obspy until they are used).
+The names a notebook user wants are exported here::
+
+    from seisgan_core import Catalog, Trainer, evaluate, load_run, prepare, read_records
+
+They are attached with ``lazy_loader`` (as scikit-image and NetworkX do), so that
+``import seisgan_core`` stays cheap (no torch, no obspy until a name is used). No module
+shares its name with a function: ``prepare`` lives in :mod:`seisgan_core.preparation`,
+``evaluate`` in :mod:`seisgan_core.evaluation.panel`.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+import lazy_loader
 
 __version__ = "0.1.0"
 
-# public name -> module that defines it. `prepare` and `evaluate` are also the names of a
-# module and a package; those are callable and run the function (see `_callable.py`).
-_EXPORTS = {
-    "read_records": "seisgan_core.catalog",
-    "Catalog": "seisgan_core.catalog",
-    "prepare": "seisgan_core.prepare",
-    "Trainer": "seisgan_core.train.trainer",
-    "load_run": "seisgan_core.train.runs",
-    "evaluate": "seisgan_core.evaluate.panel",
-}
-_MODULE_NAMES = {"prepare", "evaluate"}
+__getattr__, __dir__, _exported = lazy_loader.attach(
+    __name__,
+    submod_attrs={
+        "catalog": ["Catalog", "read_records"],
+        "preparation": ["prepare"],
+        "train.trainer": ["Trainer"],
+        "train.runs": ["load_run"],
+        "evaluation.panel": ["evaluate"],
+    },
+)
 
-__all__ = ["__version__", *_EXPORTS]
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'seisgan_core' has no attribute {name!r}")
-    if name in _MODULE_NAMES:
-        return importlib.import_module(f"seisgan_core.{name}")
-    return getattr(importlib.import_module(module), name)
+__all__ = ["__version__", *_exported]

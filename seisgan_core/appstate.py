@@ -8,16 +8,16 @@ project folder (the working directory, or ``$SEISGAN_HOME``).
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from seisgan_core.errors import SeisganError
 from seisgan_core.fsutil import atomic_write, csv_safe_frame
 from seisgan_core.io.errors import UnsafeInputError
 from seisgan_core.prepare_config import PrepareConfig
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
-    "PARTS",
+    "EXPORT_LABELS",
+    "HYPERPARAMETER_HELP",
     "ArchiveInfo",
     "NameTakenError",
     "PreparedInfo",
@@ -37,47 +38,33 @@ __all__ = [
     "damaged_runs",
     "demo_records",
     "describe_counts",
-    "describe_missing",
     "discover_archives",
     "discover_prepared",
     "effective_state",
     "export_button_label",
     "export_file_name",
     "format_number",
+    "format_value",
     "free_name",
-    "missing_parts",
+    "page_message",
+    "parse_value",
+    "prepare_argv",
+    "prepare_outcome",
+    "prepare_progress",
+    "progress_text",
+    "query_values",
+    "read_json",
+    "reference_study_tables",
+    "resolve_data_path",
+    "restore_values",
     "run_progress",
     "runs_table",
     "runs_trained_on",
+    "sample_rows",
     "sanitize_run_name",
     "save_upload",
+    "scenario_table",
 ]
-
-# The library parts the pages stand on: name shown to the user -> (module, attribute).
-# A page that needs a part which has not been built (or fails to import) says which.
-PARTS: dict[str, tuple[str, str]] = {
-    "readers and catalogue": ("seisgan_core.catalog", "read_records"),
-    "demo archive": ("seisgan_core.demo", "build_demo_archive"),
-    "prepare": ("seisgan_core.prepare", "prepare"),
-    "run store": ("seisgan_core.train.runs", "load_run"),
-    "evaluation": ("seisgan_core.evaluate", "fas"),
-    "evaluation figures": ("seisgan_core.viz.evaluation", "__name__"),
-}
-
-
-def missing_parts(names: Iterable[str]) -> dict[str, str]:
-    """Which of the named parts cannot be used yet, with the reason (module and error)."""
-    missing: dict[str, str] = {}
-    for name in names:
-        module_name, attribute = PARTS[name]
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            missing[name] = f"`{module_name}` cannot be imported ({exc})"
-            continue
-        if not hasattr(module, attribute):
-            missing[name] = f"`{module_name}` has no `{attribute}` yet"
-    return missing
 
 
 def demo_records() -> int:
@@ -165,7 +152,7 @@ def sanitize_run_name(name: str, *, max_length: int = 64) -> str:
     return cleaned
 
 
-class NameTakenError(FileExistsError):
+class NameTakenError(SeisganError, FileExistsError):
     """A name the app would write is taken; ``suggestion`` is a free one to offer instead."""
 
     def __init__(self, message: str, suggestion: str) -> None:
@@ -404,15 +391,6 @@ def read_json(path: Path) -> dict | None:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-
-
-def describe_missing(missing: dict[str, str]) -> str:
-    """A Markdown paragraph naming the parts a page needs that this build lacks, and why."""
-    lines = [f"- **{name}**: {reason}" for name, reason in missing.items()]
-    return (
-        "This view needs parts of SeisGAN Studio that this build does not have yet:\n\n"
-        + "\n".join(lines)
-    )
 
 
 def _number(value: object) -> float | None:

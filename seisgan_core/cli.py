@@ -6,6 +6,11 @@ heavy dependencies (torch, obspy, pandas) inside its handlers, so that ``seisgan
 
 Each command module defines ``register(subparsers)``, which adds its subparsers and sets
 ``func`` (a callable taking the parsed ``argparse.Namespace`` and returning an exit status).
+
+Errors: a :class:`~seisgan_core.errors.SeisganError` (bad input, a refused output, a held
+lock) or an ``OSError`` that names a file is printed as one line, ``seisgan COMMAND: message``,
+and exits 1 (commands handle their own first, where they have more to say); anything else is a
+bug in the code and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import importlib
 import sys
 
 from seisgan_core import __version__
+from seisgan_core.errors import SeisganError
 
 # Modules in seisgan_core/commands/, in the order their commands appear in --help.
 COMMAND_MODULES = ("data", "demo", "prepare", "train", "evaluate")
@@ -39,7 +45,23 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except SeisganError as exc:
+        print(f"seisgan {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if not _names_a_file(exc):
+            raise
+        print(f"seisgan {args.command}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _names_a_file(exc: OSError) -> bool:
+    """An OSError about a file (missing, unreadable, disk full), not one of a socket or pipe."""
+    return exc.filename is not None or isinstance(
+        exc, (FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError)
+    )
 
 
 if __name__ == "__main__":

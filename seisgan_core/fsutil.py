@@ -1,6 +1,6 @@
 """File-system helpers every part shares: atomic writes and lock files.
 
-A leaf module: it imports nothing of ours, so any part of `seisgan_core` may use it.
+A leaf module: of ours it imports only `seisgan_core.errors`, so any part may use it.
 
 Atomic writes follow the usual POSIX recipe: write into a temporary file in the same folder,
 flush and fsync, then `os.replace` onto the final name, so a reader (or a rerun after SIGKILL)
@@ -23,6 +23,8 @@ from collections.abc import Iterator, Sequence
 from fnmatch import fnmatch
 from pathlib import Path
 from typing import IO, Any
+
+from seisgan_core.errors import SeisganError
 
 __all__ = [
     "LockHeldError",
@@ -247,7 +249,7 @@ def own_identity() -> dict[str, Any]:
     return {"pid": os.getpid(), "create_time": identity.get("create_time")}
 
 
-class LockHeldError(RuntimeError):
+class LockHeldError(SeisganError, RuntimeError):
     """Another live process holds the lock; the message names it."""
 
     def __init__(self, lock_path: Path, holder: dict[str, Any]) -> None:
@@ -368,7 +370,7 @@ def csv_safe_frame(frame: Any) -> Any:
 OUTPUT_MARKER = ".seisgan-output.json"
 
 
-class OutputRefusedError(ValueError):
+class OutputRefusedError(SeisganError, ValueError):
     """An output would replace or hold something its command did not write.
 
     ``overridable`` is True when ``--force`` may override (an earlier output of another kind,

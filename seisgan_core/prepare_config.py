@@ -12,6 +12,8 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from seisgan_core.errors import ConfigError
+
 __all__ = ["ALIGNS", "MODES", "PrepareConfig"]
 
 MODES = ("window", "study")
@@ -60,27 +62,27 @@ class PrepareConfig:
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise ValueError(f"mode: expected one of {', '.join(MODES)}, found {self.mode!r}")
+            raise ConfigError(f"mode: expected one of {', '.join(MODES)}, found {self.mode!r}")
         if self.align not in ALIGNS:
-            raise ValueError(f"align: expected one of {', '.join(ALIGNS)}, found {self.align!r}")
+            raise ConfigError(f"align: expected one of {', '.join(ALIGNS)}, found {self.align!r}")
         if self.mode == "study" and self.align == ALIGNS[0]:
             # Study mode keeps whole records from their start: the default placement does
             # not apply (an explicit p_onset is refused below).
             object.__setattr__(self, "align", "start")
         if self.mode == "study" and self.align != "start":
-            raise ValueError("study mode keeps whole records: align must be 'start'")
+            raise ConfigError("study mode keeps whole records: align must be 'start'")
         fractions = tuple(float(f) for f in self.split_fractions)
         if len(fractions) != 3 or min(fractions) < 0 or not math.isclose(sum(fractions), 1.0):
-            raise ValueError(
+            raise ConfigError(
                 f"split_fractions: expected three non-negative shares with a sum of 1, "
                 f"found {self.split_fractions!r}"
             )
         object.__setattr__(self, "split_fractions", fractions)
         for name in ("pre_event_s", "pga_margin_s", "cluster_km", "cluster_days"):
             if not getattr(self, name) >= 0:
-                raise ValueError(f"{name}: expected a number >= 0, found {getattr(self, name)!r}")
+                raise ConfigError(f"{name}: expected a number >= 0, found {getattr(self, name)!r}")
         if not 0 < self.sta_s < self.lta_s:
-            raise ValueError(
+            raise ConfigError(
                 f"sta_s, lta_s: expected 0 < sta < lta, found {self.sta_s}, {self.lta_s}"
             )
 
@@ -216,7 +218,7 @@ class PrepareConfig:
         try:
             fractions = tuple(float(x) for x in str(args.split).split(","))
         except ValueError:
-            raise ValueError(f"--split: expected three numbers, found {args.split!r}") from None
+            raise ConfigError(f"--split: expected three numbers, found {args.split!r}") from None
         values = {name: getattr(args, name) for name in cls.field_names() if hasattr(args, name)}
         values["split_fractions"] = fractions
         values["include_noise"] = not args.no_noise

@@ -103,8 +103,8 @@ def gmm_spectrum(
     mw: float, rjb_km: float, vs30_m_s: float, periods: Sequence[float]
 ) -> tuple[np.ndarray, np.ndarray]:
     """BSSA14's (Italy) median PSA (cm/s², 5 % damping, RotD50) and total sigma (ln units)
-    at ``periods`` for one scenario, through ``seisgan_core.evaluate.gmm_residuals``."""
-    from seisgan_core.evaluate import gmm_residuals
+    at ``periods`` for one scenario, through ``seisgan_core.evaluation.gmm_residuals``."""
+    from seisgan_core.evaluation import gmm_residuals
 
     row = pd.DataFrame(
         {"event_id": ["scenario"], "mw": [mw], "vs30_m_s": [vs30_m_s], "rjb_km": [rjb_km]}

@@ -4,27 +4,12 @@ from __future__ import annotations
 
 import io
 import math
-import sys
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from obspy.geodetics import gps2dist_azimuth
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "io"))  # the real-data helpers
-from io_realdata import (
-    ESM_FLATFILE,
-    FIXTURES,
-    LAQUILA,
-    real_asdf,
-    real_header,
-    real_samples_cm_s2,
-    replace_line,
-    requires_fixtures,
-    write_real_esm_record,
-)
 
 from seisgan_core.catalog import (
     RECORD_COLUMNS,
@@ -37,6 +22,17 @@ from seisgan_core.catalog import (
 )
 from seisgan_core.io.esm_ascii import write_esm_ascii
 from seisgan_core.io.itaca_legacy import read_cor_acc
+from seisgan_testsupport.io_realdata import (
+    ESM_FLATFILE,
+    FIXTURES,
+    LAQUILA,
+    real_asdf,
+    real_header,
+    real_samples_cm_s2,
+    replace_line,
+    requires_fixtures,
+    write_real_esm_record,
+)
 
 pytestmark = requires_fixtures
 

@@ -1,4 +1,4 @@
-"""The `seisgan` command assembles its subcommands and answers --help and --version."""
+"""The `seisgan` command: its subcommands, --help and --version, and how it reports errors."""
 
 import subprocess
 import sys
@@ -6,6 +6,8 @@ import sys
 import pytest
 
 from seisgan_core import cli
+from seisgan_core.errors import ConfigError, DataError, SeisganError
+from seisgan_core.io.errors import FormatError
 
 
 def test_version(capsys):
@@ -29,3 +31,100 @@ def test_module_entry_point_runs():
     )
     assert result.returncode == 0
     assert "SeisGAN Studio" in result.stdout
+
+
+def test_a_bad_option_is_one_line_and_exit_2_without_a_traceback(tmp_path):
+    """A project error (here ConfigError from --split) reaches the user as one line."""
+    result = subprocess.run(
+        [sys.executable, "-m", "seisgan_core.cli", "prepare", str(tmp_path), "--out",
+         str(tmp_path / "out"), "--split", "0.5,0.5,0.5"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        "error: split_fractions: expected three non-negative shares with a sum of 1, "
+        "found (0.5, 0.5, 0.5)"
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (
+            FormatError("a.csv", 3, "a number", "'x'", field="mw"),
+            "a.csv, line 3, field 'mw': expected a number, found 'x'",
+        ),
+        (ConfigError("n must be at least 1, not 0"), "n must be at least 1, not 0"),
+        (
+            FileNotFoundError(2, "No such file or directory", "missing.h5"),
+            "[Errno 2] No such file or directory: 'missing.h5'",
+        ),
+    ],
+)
+def test_main_prints_a_project_error_on_one_line_and_exits_1(monkeypatch, capsys, error, message):
+    from seisgan_core.commands import data
+
+    def fails(args):
+        raise error
+
+    monkeypatch.setattr(data, "run_info", fails)
+    assert cli.main(["info", "x.parquet"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == f"seisgan info: {message}\n"
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize(
+    "bug",
+    [TypeError("unsupported operand"), ValueError("operands could not be broadcast"), OSError()],
+)
+def test_main_lets_a_bug_show_its_traceback(monkeypatch, bug):
+    from seisgan_core.commands import data
+
+    def fails(args):
+        raise bug
+
+    monkeypatch.setattr(data, "run_info", fails)
+    with pytest.raises(type(bug)):
+        cli.main(["info", "x.parquet"])
+
+
+def test_a_command_does_not_swallow_a_bug_inside_the_library(monkeypatch, tmp_path):
+    """`seisgan prepare` reports the project's errors but not a ValueError raised by a bug."""
+    from seisgan_core import preparation
+
+    def broken(*args, **kwargs):
+        raise ValueError("operands could not be broadcast together")
+
+    monkeypatch.setattr(preparation, "prepare", broken)
+    (tmp_path / "archive").mkdir()
+    argv = ["prepare", str(tmp_path / "archive"), "--out", str(tmp_path / "out")]
+    with pytest.raises(ValueError, match="broadcast"):
+        cli.main(argv)
+
+    def refuses(*args, **kwargs):
+        raise preparation.EmptySelectionError("Mw > 4", 12, [("Mw > 4", 12)])
+
+    monkeypatch.setattr(preparation, "prepare", refuses)
+    assert cli.main(argv) == 1
+
+
+def test_every_error_the_project_raises_on_purpose_is_a_seisgan_error():
+    from seisgan_core.appstate import NameTakenError
+    from seisgan_core.fsutil import LockHeldError, OutputRefusedError
+    from seisgan_core.io.errors import AsdfError, SeisganIOError, UnsafeInputError
+    from seisgan_core.io.seisbench import SeisbenchUnavailableError
+    from seisgan_core.preparation import EmptySelectionError
+    from seisgan_core.train.checkpoint import CheckpointError
+    from seisgan_core.train.store import RunLockedError
+    from seisgan_core.train.trainer import RunExistsError, TrainingDivergedError
+
+    for cls in (NameTakenError, LockHeldError, OutputRefusedError, AsdfError, SeisganIOError,
+                UnsafeInputError, SeisbenchUnavailableError, EmptySelectionError,
+                CheckpointError, RunLockedError, RunExistsError, TrainingDivergedError,
+                ConfigError, DataError):  # fmt: skip
+        assert issubclass(cls, SeisganError), cls
+    # the built-in each replaced stays a base, for callers that catch it
+    assert issubclass(NameTakenError, FileExistsError) and issubclass(LockHeldError, RuntimeError)
+    assert issubclass(ConfigError, ValueError) and issubclass(EmptySelectionError, ValueError)

@@ -10,11 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "io"))  # the real-data helpers
-from io_realdata import ESM_FLATFILE, LAQUILA, requires_fixtures
-
 from seisgan_core import cli
 from seisgan_core.catalog import RECORD_COLUMNS, Catalog
+from seisgan_testsupport.io_realdata import ESM_FLATFILE, LAQUILA, requires_fixtures
 
 pytestmark = requires_fixtures
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from seisgan_core.fsutil import csv_safe, csv_safe_frame
-
-sys.path.insert(0, str(Path(__file__).resolve().parent / "io"))
 
 ATTACKS = [
     "=cmd|' /C calc'!A0",
@@ -49,10 +46,9 @@ def test_frames_keep_numbers_and_neutralise_text():
 
 
 def test_raw_header_table_of_a_real_record_with_formulas(tmp_path):
-    from io_realdata import replace_line, write_real_esm_file
-
     from seisgan_core.io.esm_ascii import read_esm_ascii
     from seisgan_core.viz.data import header_table
+    from seisgan_testsupport.io_realdata import replace_line, write_real_esm_file
 
     path = write_real_esm_file(tmp_path / "IT.AQG..HNE.ASC")
     replace_line(path, "EVENT_NAME", "EVENT_NAME: =cmd|' /C calc'!A0")

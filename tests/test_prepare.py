@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seisgan_core.catalog import Selection
+from seisgan_core.catalog import Selection, read_records
 from seisgan_core.demo import build_demo_archive
-from seisgan_core.prepare import (
+from seisgan_core.preparation import (
     NPTS,
     EmptySelectionError,
     SkipRecord,
@@ -237,10 +237,14 @@ def test_study_mode_keeps_only_records_within_40_s(archive, tmp_path):
     window = prepare([archive], tmp_path / "w", include_noise=False)
     study = prepare([archive], tmp_path / "s", mode="study", include_noise=False)
     assert 0 < study.n_records < window.n_records
-    assert (
-        study.excluded_by_length == window.n_records - study.n_records + sum(1 for _ in [])
-        or study.excluded_by_length > 0
-    )
+    # Counted independently from the record table: selected records longer than 8,000 samples
+    # at 200 Hz, whatever their own rate.
+    chosen = read_records([archive]).select(Selection(require_waveforms=True)).table
+    longer = int((chosen["npts"] / chosen["sampling_rate_hz"] > 40.0 + 1e-9).sum())
+    assert longer > 0
+    assert study.excluded_by_length == longer
+    assert window.skipped == study.skipped == []
+    assert window.n_records - study.n_records == longer
     rec = load_prepared(tmp_path / "s").records
     assert (rec["record_duration_s"] <= 40.0 + 1e-9).all()
 

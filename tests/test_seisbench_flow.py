@@ -6,20 +6,17 @@ evaluate on a SeisBench set in SeisBench's plain conventions written from the de
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "io"))  # the real-data helpers
-from io_realdata import LAQUILA, requires_fixtures
-from test_seisbench import _esm25_format, write_esm25_like
-
 from seisgan_core import cli
 from seisgan_core.catalog import read_records
-from seisgan_core.prepare import load_prepared
+from seisgan_core.preparation import load_prepared
+from seisgan_testsupport.io_realdata import LAQUILA, requires_fixtures
+from seisgan_testsupport.seisbench_sets import esm25_format, write_esm25_like
 
 pytestmark = [
     requires_fixtures,
@@ -32,7 +29,7 @@ def test_ingest_prepare_train_export_round_trip(tmp_path, capsys):
     import seisbench.data as sbd
 
     folder = tmp_path / "esm25-laquila"
-    write_esm25_like(folder, read_records([LAQUILA]).table, _esm25_format())
+    write_esm25_like(folder, read_records([LAQUILA]).table, esm25_format())
     table, source = tmp_path / "catalog.parquet", tmp_path / "laquila.seisbench.json"
     where = "path_ep_distance_km < 100"
     assert cli.main(["ingest", "--seisbench", str(folder), "--where", where,

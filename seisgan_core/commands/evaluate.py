@@ -1,6 +1,6 @@
 """`seisgan evaluate` and `seisgan export`.
 
-``evaluate`` computes the whole panel (seisgan_core.evaluate.panel) for generated records
+``evaluate`` computes the whole panel (seisgan_core.evaluation.panel) for generated records
 against a prepared set and writes ``metrics.json`` and the figures; a second call with the
 same run, epoch, samples and data returns at once from that file (the cache key is stored in
 it). ``export`` writes records to ASDF, miniSEED, SAC or CSV with their provenance.
@@ -171,7 +171,7 @@ def cache_key(args: argparse.Namespace) -> str:
 
     Only the standard library here, so a cached call answers before NumPy is imported.
     """
-    from seisgan_core.evaluate._version import PANEL_VERSION
+    from seisgan_core.evaluation._version import PANEL_VERSION
     from seisgan_core.train.evaluation import file_sha256
 
     data = Path(args.data)
@@ -227,11 +227,11 @@ def _conditions_table(conditions: list[dict]):
 def _real_set(data_dir: Path):
     """Real records (cm/s^2, float32, in row order, read on demand), their table and noise.
 
-    Records and noise windows are :class:`~seisgan_core.prepare.DenormalisedRows` over the
+    Records and noise windows are :class:`~seisgan_core.preparation.DenormalisedRows` over the
     memory-mapped prepared arrays: nothing is read until the panel asks for a chunk, so memory
     does not grow with the size of the prepared set.
     """
-    from seisgan_core.prepare import load_prepared
+    from seisgan_core.preparation import load_prepared
 
     prepared = load_prepared(data_dir)
     table = prepared.records.sort_values("row").reset_index(drop=True)
@@ -241,7 +241,7 @@ def _real_set(data_dir: Path):
 def _generated_from_file(args, real_table):
     import numpy as np
 
-    from seisgan_core.prepare import open_npy  # the header is checked before any read
+    from seisgan_core.preparation import open_npy  # the header is checked before any read
 
     path = Path(args.generated)
     gen = open_npy(path)
@@ -336,13 +336,14 @@ def write_figures(panel: dict, out: Path, waveforms=None) -> dict:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """`seisgan evaluate`: exit 0 on success, 1 on bad input (message on stderr), 2 on usage."""
-    from seisgan_core.fsutil import LockHeldError, check_output
+    from seisgan_core.errors import SeisganError
+    from seisgan_core.fsutil import check_output
 
     try:  # --out is never an input, nor (without --force) a folder evaluate did not write
         inputs = [args.data, *filter(None, (args.run, args.generated))]
         check_output(args.out, "evaluate", inputs, force=args.force)  # OutputRefusedError
         return _run_evaluate(args)
-    except (ValueError, OSError, LockHeldError) as exc:  # FormatError is a ValueError
+    except (SeisganError, OSError) as exc:
         print(f"seisgan evaluate: {exc}", file=sys.stderr)
         return 1
 
@@ -409,8 +410,8 @@ def _evaluate_file(args, data: Path, progress):
     against the held-out (val and test) records, paired by nearest scenario."""
     import numpy as np
 
-    from seisgan_core.evaluate.panel import evaluate
-    from seisgan_core.evaluate.scorecard import build_scorecard
+    from seisgan_core.evaluation.panel import evaluate
+    from seisgan_core.evaluation.scorecard import build_scorecard
 
     prepared, real, table, noise = _real_set(data)
     generated, gen_table, provenance = _generated_from_file(args, table)
@@ -513,9 +514,11 @@ def _fmt(value) -> str:
 
 def run_export(args: argparse.Namespace) -> int:
     """`seisgan export`: exit 0 on success, 1 on bad input (message on stderr)."""
+    from seisgan_core.errors import SeisganError
+
     try:
         return _run_export(args)
-    except (ValueError, OSError) as exc:
+    except (SeisganError, OSError) as exc:
         print(f"seisgan export: {exc}", file=sys.stderr)
         return 1
 
@@ -523,8 +526,8 @@ def run_export(args: argparse.Namespace) -> int:
 def _run_export(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from seisgan_core.evaluate.export import _EXTENSIONS as EXPORT_EXTENSIONS
-    from seisgan_core.evaluate.export import FOLDER_FORMATS, write_export
+    from seisgan_core.evaluation.export import _EXTENSIONS as EXPORT_EXTENSIONS
+    from seisgan_core.evaluation.export import FOLDER_FORMATS, write_export
     from seisgan_core.fsutil import check_inputs, check_output, write_output_marker
 
     out = Path(args.out)
@@ -547,7 +550,7 @@ def _run_export(args: argparse.Namespace) -> int:
         provenance = samples.metadata()
         conditions = samples.conditions if any(samples.conditions) else None
     else:
-        from seisgan_core.prepare import open_npy  # the header is checked before any read
+        from seisgan_core.preparation import open_npy  # the header is checked before any read
 
         path = Path(args.generated)
         waves = np.asarray(open_npy(path))

@@ -66,14 +66,14 @@ def _selection(args: argparse.Namespace):
 
 
 def _run_prepare(args: argparse.Namespace) -> int:
-    from seisgan_core.fsutil import LockHeldError, guarded_output
-    from seisgan_core.io.errors import SeisganIOError
-    from seisgan_core.prepare import EmptySelectionError, load_prepared, prepare
+    from seisgan_core.errors import ConfigError, SeisganError
+    from seisgan_core.fsutil import guarded_output
+    from seisgan_core.preparation import load_prepared, prepare
     from seisgan_core.split import split_summary
 
     try:
         config = PrepareConfig.from_args(args)
-    except ValueError as exc:
+    except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
@@ -89,13 +89,7 @@ def _run_prepare(args: argparse.Namespace) -> int:
                 force=args.force,
                 progress=progress,
             )
-    except (
-        EmptySelectionError,
-        SeisganIOError,
-        FileNotFoundError,
-        ValueError,
-        LockHeldError,
-    ) as exc:
+    except (SeisganError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         write_progress(args.progress_file, state="failed", message=str(exc))
         return 1

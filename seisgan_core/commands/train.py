@@ -112,11 +112,11 @@ def _train(args: argparse.Namespace) -> int:
     import torch
     from tqdm import tqdm
 
-    from seisgan_core.fsutil import OutputRefusedError, check_output, write_output_marker
-    from seisgan_core.io.errors import FormatError
+    from seisgan_core.errors import SeisganError
+    from seisgan_core.fsutil import check_output, write_output_marker
     from seisgan_core.train.config import Hyperparameters, load_preset
-    from seisgan_core.train.store import RunLockedError, check_resume_data
-    from seisgan_core.train.trainer import RunExistsError, Trainer, TrainingDivergedError
+    from seisgan_core.train.store import check_resume_data
+    from seisgan_core.train.trainer import Trainer
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -128,14 +128,14 @@ def _train(args: argparse.Namespace) -> int:
             hp = Hyperparameters.from_dict(config["hyperparameters"])
         else:
             name, hp = load_preset(args.preset or "demo")
-    except (FormatError, KeyError, ValueError) as exc:
+    except (SeisganError, KeyError, json.JSONDecodeError) as exc:  # KeyError, JSON: config.json
         print(f"seisgan train: {exc}", file=sys.stderr)
         return 2
     try:
         check_output(args.out, "train", [args.data], force=getattr(args, "force", False))
         if args.resume or args.resume_from:
             check_resume_data(args.out, args.data)
-    except (OutputRefusedError, ValueError) as exc:
+    except SeisganError as exc:
         print(f"seisgan train: {exc}", file=sys.stderr)
         return 1
     changes = {
@@ -174,7 +174,7 @@ def _train(args: argparse.Namespace) -> int:
             raise
         print(f"seisgan train: {_model_mismatch(args, config_path)}", file=sys.stderr)
         return 1
-    except (RunLockedError, RunExistsError, FormatError, TrainingDivergedError, ValueError) as exc:
+    except SeisganError as exc:
         print(f"seisgan train: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:  # full disk, read-only folder: checkpoints are written atomically
@@ -204,7 +204,8 @@ def _model_mismatch(args: argparse.Namespace, config_path: Path) -> str:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from seisgan_core.fsutil import OutputRefusedError, check_output, write_output_marker
+    from seisgan_core.errors import SeisganError
+    from seisgan_core.fsutil import check_output, write_output_marker
     from seisgan_core.train.runs import load_run, save_generated
 
     scenario = {
@@ -227,7 +228,7 @@ def _generate(args: argparse.Namespace) -> int:
         )
         written = save_generated(args.out, samples)
         write_output_marker(written[0], "generate", folder=False)
-    except (FileNotFoundError, ValueError, OutputRefusedError) as exc:
+    except (FileNotFoundError, SeisganError) as exc:
         print(f"seisgan generate: {exc}", file=sys.stderr)
         return 1
     for path in written:

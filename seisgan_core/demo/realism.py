@@ -35,9 +35,9 @@ from seisgan_core.demo.simulator import (
     median_stress_bar,
 )
 from seisgan_core.demo.writer import simulated_records
-from seisgan_core.evaluate.intensity import significant_duration
-from seisgan_core.evaluate.response import psa_and_rotd50
-from seisgan_core.evaluate.spectra import fas
+from seisgan_core.evaluation.intensity import significant_duration
+from seisgan_core.evaluation.response import psa_and_rotd50
+from seisgan_core.evaluation.spectra import fas
 
 __all__ = [
     "IM_PERIODS_S",

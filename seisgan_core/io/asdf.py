@@ -63,7 +63,6 @@ __all__ = [
     "open_asdf",
     "read_asdf_events",
     "read_asdf_record",
-    "read_asdf_stations",
     "read_asdf_table",
     "read_asdf_traces",
     "trace_index",
@@ -474,14 +473,6 @@ def read_asdf_events(path: str | Path) -> dict[str, dict[str, Any]]:
         )
         return {}
     return events
-
-
-@_damaged_as_asdf_error
-def read_asdf_stations(path: str | Path) -> dict[str, dict[str, float]]:
-    """Station coordinates from each group's StationXML, by ``NET.STA``."""
-    with _open(path) as f:
-        groups = sorted(f.get("Waveforms", {}))
-        return {group: _parse_stationxml(f, group, str(path)) for group in groups}
 
 
 @_damaged_as_asdf_error

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from seisgan_core.errors import SeisganError
+
 __all__ = [
     "AsdfError",
     "FlatFileError",
@@ -19,7 +21,7 @@ __all__ = [
 ]
 
 
-class SeisganIOError(Exception):
+class SeisganIOError(SeisganError):
     """Base class of every error raised while reading or writing data."""
 
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from seisgan_core.errors import ConfigError
+
 __all__ = ["CONDITION_NAMES", "PRESETS", "STUDY_ARCHITECTURE", "get_preset", "preset_names"]
 
 # Physical conditions a model may use, in this order (any subset; none = unconditional).
@@ -137,5 +139,5 @@ def preset_names() -> list[str]:
 def get_preset(name: str) -> dict[str, Any]:
     """A copy of a named preset (raises KeyError naming the known presets)."""
     if name not in PRESETS:
-        raise KeyError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
+        raise ConfigError(f"unknown preset {name!r}; known: {', '.join(PRESETS)}")
     return copy.deepcopy(PRESETS[name])

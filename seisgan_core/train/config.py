@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seisgan_core.errors import ConfigError
 from seisgan_core.io.errors import FormatError
 from seisgan_core.nn.presets import CONDITION_NAMES, PRESETS, get_preset
 
@@ -77,33 +78,35 @@ class Hyperparameters:
             setattr(self, name, tuple(getattr(self, name)))
         unknown = [c for c in self.conditions if c not in CONDITION_NAMES]
         if unknown:
-            raise ValueError(f"unknown conditions {unknown}; known: {list(CONDITION_NAMES)}")
+            raise ConfigError(f"unknown conditions {unknown}; known: {list(CONDITION_NAMES)}")
         # keep the canonical order so a model's inputs do not depend on how they were listed
         self.conditions = tuple(c for c in CONDITION_NAMES if c in self.conditions)
         if self.gen_upsample not in ("nearest", "sinc"):
-            raise ValueError(f"gen_upsample must be nearest or sinc, not {self.gen_upsample!r}")
+            raise ConfigError(f"gen_upsample must be nearest or sinc, not {self.gen_upsample!r}")
         if self.gen_padding not in ("zeros", "replicate", "reflect"):
-            raise ValueError(
+            raise ConfigError(
                 f"gen_padding must be zeros, replicate or reflect, not {self.gen_padding!r}"
             )
         low_high = self.gen_bandpass_hz
         if low_high and not (len(low_high) == 2 and 0 < low_high[0] < low_high[1]):
-            raise ValueError(
+            raise ConfigError(
                 f"gen_bandpass_hz must be (low, high) Hz with 0 < low < high, not {low_high}"
             )
         if self.gen_highpass_mw and len(self.gen_highpass_mw) != 2:
-            raise ValueError(f"gen_highpass_mw must be (Mw, corner Hz), not {self.gen_highpass_mw}")
+            raise ConfigError(
+                f"gen_highpass_mw must be (Mw, corner Hz), not {self.gen_highpass_mw}"
+            )
         if self.critic_minibatch_std < 0:
-            raise ValueError(
+            raise ConfigError(
                 f"critic_minibatch_std must be at least 0, not {self.critic_minibatch_std}"
             )
         if self.gen_highpass_mw and "mw" not in self.conditions:
-            raise ValueError("gen_highpass_mw needs mw among the conditions")
+            raise ConfigError("gen_highpass_mw needs mw among the conditions")
         if self.precision not in ("auto", "bf16", "fp32"):
-            raise ValueError(f"precision must be auto, bf16 or fp32, not {self.precision!r}")
+            raise ConfigError(f"precision must be auto, bf16 or fp32, not {self.precision!r}")
         for name in ("epochs", "batch_size", "n_critic", "latent_dim", "samples_per_epoch"):
             if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1, not {getattr(self, name)}")
+                raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -113,7 +116,7 @@ class Hyperparameters:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ValueError(f"unknown hyperparameters {unknown}; known: {sorted(known)}")
+            raise ConfigError(f"unknown hyperparameters {unknown}; known: {sorted(known)}")
         return cls(**values)
 
     def replace(self, **changes: Any) -> Hyperparameters:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from seisgan_core.errors import ConfigError
 from seisgan_core.io.errors import FormatError
 from seisgan_core.io.npy import open_npy
 from seisgan_core.nn.presets import CONDITION_NAMES
@@ -113,14 +114,14 @@ def scenario_matrix(scenarios: Any, names: tuple[str, ...], n: int) -> np.ndarra
     else:
         items = [scenarios] * n if isinstance(scenarios, Mapping) else list(scenarios or [])
         if len(items) != n:
-            raise ValueError(f"give one scenario or {n} scenarios, not {len(items)}")
+            raise ConfigError(f"give one scenario or {n} scenarios, not {len(items)}")
         rows = []
         for item in items:
             row = []
             for name in names:
                 key = next((k for k in SCENARIO_KEYS[name] if k in item), None)
                 if key is None:
-                    raise ValueError(
+                    raise ConfigError(
                         f"this model is conditioned on {list(names)}; the scenario lacks "
                         f"{SCENARIO_KEYS[name][0]!r} (given: {sorted(item)})"
                     )
@@ -131,9 +132,9 @@ def scenario_matrix(scenarios: Any, names: tuple[str, ...], n: int) -> np.ndarra
             rows.append(row)
         matrix = np.asarray(rows, dtype=np.float64)
     if len(matrix) != n:
-        raise ValueError(f"give one scenario or {n} scenarios, not {len(matrix)}")
+        raise ConfigError(f"give one scenario or {n} scenarios, not {len(matrix)}")
     if not np.isfinite(matrix).all():
-        raise ValueError("scenario values must be finite numbers")
+        raise ConfigError("scenario values must be finite numbers")
     return matrix
 
 

@@ -10,8 +10,8 @@ they judge the same checkpoint (``best.pt`` by default) on the same records:
   to held-out record ``i // samples_per_scenario``; an unconditional run gets as many records;
 - baseline: ``max_train`` records of the ``train`` split, evenly spaced in row order.
 
-The result carries the :class:`~seisgan_core.evaluate.scorecard.Scorecard`, optionally the
-panel (``seisgan_core.evaluate.panel.evaluate``: figures and the older measures), and the
+The result carries the :class:`~seisgan_core.evaluation.scorecard.Scorecard`, optionally the
+panel (``seisgan_core.evaluation.panel.evaluate``: figures and the older measures), and the
 SHA-256 of the checkpoint file used (what caches key on).
 """
 
@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seisgan_core.errors import ConfigError, DataError
 from seisgan_core.fsutil import file_sha256  # re-exported: the caches key on it
 
 __all__ = ["CHECKPOINTS", "Evaluation", "evaluate_run", "file_sha256", "resolve_checkpoint"]
@@ -45,7 +46,7 @@ def resolve_checkpoint(run_path: str | Path, checkpoint: str | int = "best") -> 
     try:
         epoch = int(checkpoint)
     except (TypeError, ValueError):
-        raise ValueError(
+        raise ConfigError(
             f"checkpoint: expected 'best', 'last' or an epoch number, found {checkpoint!r}"
         ) from None
     path = folder / f"epoch_{epoch:04d}.pt"
@@ -58,7 +59,7 @@ def resolve_checkpoint(run_path: str | Path, checkpoint: str | int = "best") -> 
 class Evaluation:
     """What :func:`evaluate_run` returns."""
 
-    scorecard: Any  # seisgan_core.evaluate.scorecard.Scorecard
+    scorecard: Any  # seisgan_core.evaluation.scorecard.Scorecard
     generated: Any  # (n, 3, L) float32 cm/s^2
     heldout: Any  # (n_heldout, 3, L) float32 cm/s^2
     heldout_table: Any  # pandas.DataFrame, one row per held-out record
@@ -80,7 +81,7 @@ def _even(rows, n: int | None):
 
 def _split_tables(data: str | Path, run, max_scenarios: int | None, max_train: int):
     from seisgan_core.appstate import scenario_table
-    from seisgan_core.prepare import load_prepared
+    from seisgan_core.preparation import load_prepared
     from seisgan_core.train.data import CONDITION_COLUMNS
 
     prepared = load_prepared(data)
@@ -90,7 +91,7 @@ def _split_tables(data: str | Path, run, max_scenarios: int | None, max_train: i
     held = records.loc[_even(records.index[split.isin(["val", "test"])], max_scenarios)]
     train = records.loc[_even(records.index[split == "train"], max_train)]
     if len(held) < 4 or len(train) < 4:
-        raise ValueError(
+        raise DataError(
             f"{data}: expected at least 4 val/test and 4 train records with scenarios, found "
             f"{len(held)} and {len(train)}"
         )
@@ -114,7 +115,7 @@ def evaluate_run(
     folder. ``with_panel``: also compute the panel (distributions, GMM plots, classifiers)."""
     import numpy as np
 
-    from seisgan_core.evaluate.scorecard import build_scorecard
+    from seisgan_core.evaluation.scorecard import build_scorecard
     from seisgan_core.train.runs import Run
 
     run = run if isinstance(run, Run) else Run(run)
@@ -186,11 +187,11 @@ def _provenance(run, path: Path, epoch: int, seed: int, k: int, n_held: int, n_t
 
 
 def _panel(generated, gen_table, train, held, prepared, seed: int, progress) -> dict:
-    """The panel (seisgan_core.evaluate.panel) with the training records as its 'train'
+    """The panel (seisgan_core.evaluation.panel) with the training records as its 'train'
     split and the held-out records as its 'test' split, in that order."""
     import numpy as np
 
-    from seisgan_core.evaluate.panel import evaluate
+    from seisgan_core.evaluation.panel import evaluate
 
     (train_x, train_table), (held_x, held_table) = train, held
     real = np.concatenate([train_x, held_x])

@@ -25,7 +25,7 @@
   sets of real records (training records against the validation records), averaged. It is
   kept as a per-epoch curve.
 - The validation score that picks ``best.pt`` is :func:`scorecard_validation`: the fidelity
-  scorecard's own lines (``seisgan_core.evaluate.scorecard``, the quick set computed record by
+  scorecard's own lines (``seisgan_core.evaluation.scorecard``, the quick set computed record by
   record), per component and band, each measured against its threshold, so an excess in one
   band or on the horizontals cannot hide behind the rest.
 """
@@ -184,7 +184,7 @@ def scorecard_validation(
     real-vs-real baseline; all in cm/s^2 (:func:`to_peaks`). Returns the score (mean over lines
     of min(badness, 10); 0 is perfect, <= 1 on every line means all pass), the number of lines
     failed and their keys."""
-    from seisgan_core.evaluate.scorecard import build_scorecard
+    from seisgan_core.evaluation.scorecard import build_scorecard
 
     card = build_scorecard(
         generated,

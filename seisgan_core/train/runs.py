@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from seisgan_core.errors import ConfigError
 from seisgan_core.fsutil import atomic_write, remove_stale_temporaries, temp_prefix
-from seisgan_core.prepare import open_npy
+from seisgan_core.preparation import open_npy
 from seisgan_core.train.checkpoint import load_checkpoint
 from seisgan_core.train.config import Hyperparameters
 from seisgan_core.train.data import physical_scenarios, scenario_matrix
@@ -220,21 +221,21 @@ class Run:
         "median" (see the module docstring).
         """
         if units not in ("cm/s2", "normalised"):
-            raise ValueError(f"units must be 'cm/s2' or 'normalised', not {units!r}")
+            raise ConfigError(f"units must be 'cm/s2' or 'normalised', not {units!r}")
         if pga not in ("sample", "median"):
-            raise ValueError(f"pga must be 'sample' or 'median', not {pga!r}")
+            raise ConfigError(f"pga must be 'sample' or 'median', not {pga!r}")
         if n < 1:
-            raise ValueError(f"n must be at least 1, not {n}")
+            raise ConfigError(f"n must be at least 1, not {n}")
         path = self.checkpoint_path(epoch)
         generator, head, hp, ckpt_epoch, _ = self._load(path)
         names = hp.conditions
         if names and conditions is None:
             fixed = self.sample_conditions
             if not fixed:
-                raise ValueError(f"this run is conditioned on {list(names)}: give conditions")
+                raise ConfigError(f"this run is conditioned on {list(names)}: give conditions")
             conditions = [fixed[i % len(fixed)] for i in range(n)]
         if not names and conditions:
-            raise ValueError("this run is unconditional: it takes no conditions")
+            raise ConfigError("this run is unconditional: it takes no conditions")
         matrix = scenario_matrix(conditions, names, n)
         g = torch.Generator().manual_seed(seed)
         z = torch.randn(n, hp.latent_dim, generator=g)
@@ -299,13 +300,13 @@ def save_generated(path: str | Path, samples: GeneratedSamples) -> list[Path]:
     if suffix in (".h5", ".asdf", ".hdf5"):
         _write_asdf(path, samples, meta)
         return [path]
-    raise ValueError(f"{path}: write .npy, .h5 or .asdf, not {suffix or 'no suffix'}")
+    raise ConfigError(f"{path}: write .npy, .h5 or .asdf, not {suffix or 'no suffix'}")
 
 
 def _write_asdf(path: Path, samples: GeneratedSamples, meta: dict[str, Any]) -> None:
     import json
 
-    from seisgan_core.evaluate.export import record_starts, traces_of, write_generated_asdf
+    from seisgan_core.evaluation.export import record_starts, traces_of, write_generated_asdf
 
     # a temporary beside the file, renamed over it when complete: a failure (a full disk)
     # leaves the old file as it was; a killed writer's temporary is removed by the next one

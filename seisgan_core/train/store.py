@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from seisgan_core.errors import DataError, SeisganError
 from seisgan_core.fsutil import atomic_write_json, json_clean, own_identity, pid_alive, same_process
 from seisgan_core.io.errors import UnsafeInputError
 
@@ -40,7 +41,7 @@ HEARTBEAT_S = 5.0
 STALE_AFTER_S = 60.0
 
 
-class RunLockedError(RuntimeError):
+class RunLockedError(SeisganError, RuntimeError):
     """Another live process is training into the same run folder."""
 
 
@@ -260,7 +261,7 @@ def check_resume_data(run: str | Path, data: str | Path) -> None:
     manifest = Path(data) / "manifest.json"
     found = _sha256(manifest)
     if found != recorded:
-        raise ValueError(
+        raise DataError(
             f"{run} was trained on a prepared set whose manifest.json has sha256 {recorded} "
             f"({config_path}), but --data {data} has "
             f"{'no manifest.json' if found is None else f'sha256 {found}'} ({manifest}); "

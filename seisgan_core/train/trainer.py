@@ -42,6 +42,7 @@ from torch import nn
 from torch.utils.data import DistributedSampler
 
 from seisgan_core import __version__
+from seisgan_core.errors import ConfigError, DataError, SeisganError
 from seisgan_core.fsutil import LockHeldError, PathLock, atomic_write
 from seisgan_core.nn.models import AmplitudeHead, Critic, Generator
 from seisgan_core.train import autotune
@@ -112,11 +113,11 @@ class StopTraining(Exception):
     """Raised by an epoch callback to end a run early; the run is marked ``stopped``."""
 
 
-class TrainingDivergedError(RuntimeError):
+class TrainingDivergedError(SeisganError, RuntimeError):
     """The losses became NaN or infinite."""
 
 
-class RunExistsError(RuntimeError):
+class RunExistsError(SeisganError, RuntimeError):
     """The output folder already holds a run and neither resume nor overwrite was asked."""
 
 
@@ -125,10 +126,10 @@ def resolve_device(device: str = "auto", local_rank: int = 0) -> torch.device:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda":
         if not torch.cuda.is_available():
-            raise RuntimeError("--device cuda was asked for, but torch sees no CUDA device")
+            raise ConfigError("--device cuda was asked for, but torch sees no CUDA device")
         return torch.device("cuda", local_rank)
     if device != "cpu":
-        raise ValueError(f"device must be auto, cpu or cuda, not {device!r}")
+        raise ConfigError(f"device must be auto, cpu or cuda, not {device!r}")
     return torch.device("cpu")
 
 
@@ -139,7 +140,7 @@ def use_bf16(precision: str, device: torch.device) -> bool:
         return False
     supported = "bf16" in autotune.runnable_precisions(device)
     if precision == "bf16" and not supported:
-        raise RuntimeError(f"bf16 was asked for, but {device} has no bf16 kernels (oneDNN/CUDA)")
+        raise ConfigError(f"bf16 was asked for, but {device} has no bf16 kernels (oneDNN/CUDA)")
     return supported
 
 
@@ -608,7 +609,7 @@ class Trainer:
         # on the CPU: RNG states must be CPU tensors; load_state_dict copies onto the device
         state = load_checkpoint(path, map_location="cpu")
         if state.get("length") != self.length:
-            raise RuntimeError(
+            raise DataError(
                 f"{path} was trained on records of {state.get('length')} samples, "
                 f"the data has {self.length}"
             )
@@ -709,7 +710,7 @@ class Trainer:
         self.length = data.length
         need = hp.batch_size * self.world
         if len(data.train.rows) < need:
-            raise ValueError(
+            raise DataError(
                 f"the training split of {self.data_path} has {len(data.train.rows)} usable "
                 f"records, fewer than one batch ({hp.batch_size} x {self.world} processes)"
             )

@@ -2,7 +2,7 @@
 
 Distributions of Mw, epicentral distance and depth (the reference study's exploratory plots),
 the Mw-distance coverage scatter, the same per split of a prepared set, a three-component
-record viewer and its spectra. Spectra are computed by ``seisgan_core.evaluate``; the builders
+record viewer and its spectra. Spectra are computed by ``seisgan_core.evaluation``; the builders
 here only draw what they are given.
 """
 

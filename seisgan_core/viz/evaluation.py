@@ -1,6 +1,6 @@
 """Plotly figures of the evaluation panel (what the Compare page and `seisgan evaluate` show).
 
-Pure builders: a panel dict from ``seisgan_core.evaluate.panel.evaluate`` (or arrays) in, a
+Pure builders: a panel dict from ``seisgan_core.evaluation.panel.evaluate`` (or arrays) in, a
 ``plotly.graph_objects.Figure`` out. Real records are drawn in blue, generated in orange;
 bands are the 16th-84th percentiles (+/- one sigma of a lognormal) around the median.
 """

@@ -1,7 +1,7 @@
 """The Data page's record viewer: motion, peaks, picks, spectra and downloads of one real record.
 
 * Motion: acceleration as recorded (cm/s², or g = 980.665 cm/s²), velocity (cm/s) and
-  displacement (cm) integrated by ``seisgan_core.evaluate.velocity`` (mean removed, trapezoid,
+  displacement (cm) integrated by ``seisgan_core.evaluation.velocity`` (mean removed, trapezoid,
   linear trend removed) and then high-passed at the record's own low-cut corner (the
   archive's processing filter, a Butterworth of its order, zero phase) where the header
   gives it, so that integration adds no drift the processing had removed.
@@ -102,7 +102,7 @@ def motion(
     """
     if quantity not in QUANTITIES:
         raise ValueError(f"quantity: expected one of {', '.join(QUANTITIES)}, found {quantity!r}")
-    from seisgan_core.evaluate.intensity import velocity
+    from seisgan_core.evaluation.intensity import velocity
 
     x = np.asarray(acc_cm_s2, dtype=float)
     dt = 1.0 / float(rate_hz)
@@ -157,15 +157,15 @@ def psa_with_horizontals(
     acc: np.ndarray, rate_hz: float, periods: np.ndarray, components: Sequence[str]
 ) -> dict[str, np.ndarray]:
     """5 %-damped PSA of each component, plus the geometric mean and RotD50 of E and N."""
-    from seisgan_core import evaluate
+    from seisgan_core import evaluation
 
     dt = 1.0 / float(rate_hz)
-    psa = evaluate.psa(np.asarray(acc, dtype=float), dt, periods)
+    psa = evaluation.psa(np.asarray(acc, dtype=float), dt, periods)
     curves = {str(c): psa[i] for i, c in enumerate(components)}
     if "E" in curves and "N" in curves:
         e, n = components.index("E"), components.index("N")
         curves["geometric mean (E, N)"] = np.sqrt(curves["E"] * curves["N"])
-        curves["RotD50"] = evaluate.rotd50(acc[e], acc[n], dt, periods)
+        curves["RotD50"] = evaluation.rotd50(acc[e], acc[n], dt, periods)
     return curves
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from app_support import prepared_set
 
 from seisgan_core import appstate
 from seisgan_core.io.errors import UnsafeInputError
+from seisgan_testsupport.app_support import prepared_set
 
 
 def test_confine_path_accepts_inside_and_rejects_outside(tmp_path):
@@ -122,10 +122,22 @@ def test_run_progress_inside_the_first_epoch_from_the_trainers_status():
     )
 
 
-def test_missing_parts_names_the_module():
-    missing = appstate.missing_parts(["run store"])
-    for reason in missing.values():
-        assert "seisgan_core.train.runs" in reason
+def test_all_lists_every_public_function_class_and_table():
+    import inspect
+
+    defined = {
+        name
+        for name, obj in vars(appstate).items()
+        if not name.startswith("_")
+        and (inspect.isfunction(obj) or inspect.isclass(obj))
+        and obj.__module__ == appstate.__name__
+    }
+    tables = {
+        name
+        for name in vars(appstate)
+        if name.isupper() and not name.startswith("_") and name != "TYPE_CHECKING"
+    }
+    assert sorted(appstate.__all__) == sorted(defined | tables)
 
 
 def test_form_values_round_trip_and_errors_name_the_field():
@@ -252,7 +264,7 @@ def test_reference_study_tables_hold_the_published_values():
 
 
 def test_scenario_table_imputes_vs30_as_the_trainer_and_drops_missing_mw():
-    from app_support import record_table
+    from seisgan_testsupport.app_support import record_table
 
     table = record_table(n_events=4, n_stations=2)  # the last event has no Mw
     table["split"] = ["train"] * 4 + ["val"] * 2 + ["test"] * 2

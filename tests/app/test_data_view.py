@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from app_support import record_table
 
 from seisgan_core.viz import maps
 from seisgan_core.viz import records as vrecords
+from seisgan_testsupport.app_support import record_table
 
 
 def test_distances_have_their_analytic_values():

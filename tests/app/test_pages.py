@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from app_support import esm_archive, prepared_set, run_folder
 from streamlit.testing.v1 import AppTest
 
-from seisgan_core import appstate, jobs
+from seisgan_core import jobs
+from seisgan_testsupport.app_support import esm_archive, prepared_set, run_folder
 
 TIMEOUT_S = 60
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -36,13 +36,6 @@ def run_page(page: str | None = None, query: dict | None = None) -> AppTest:
         at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
-
-
-def text_of(at: AppTest) -> str:
-    parts = (
-        [m.value for m in at.markdown] + [w.value for w in at.warning] + [i.value for i in at.info]
-    )
-    return "\n".join(str(p) for p in parts)
 
 
 def frame_with(at: AppTest, column: str):
@@ -129,8 +122,6 @@ def test_home_upload_saves_under_a_safe_name_and_reads(home):
 
 @pytest.mark.slow
 def test_first_start_builds_and_prepares_the_demo(tmp_path, monkeypatch):
-    if appstate.missing_parts(["demo archive", "prepare"]):
-        pytest.skip("the demo archive and prepare are not in this build")
     monkeypatch.setenv("SEISGAN_HOME", str(tmp_path))
     monkeypatch.setenv("SEISGAN_DEMO_RECORDS", "12")
     at = run_page()
@@ -249,8 +240,6 @@ def test_data_page_bounds_change_the_numbers(home):
 def test_prepare_page_builds_a_set_in_the_background(home):
     import time
 
-    if appstate.missing_parts(["prepare"]):
-        pytest.skip("prepare is not in this build")
     at = run_page("prepare")
     form_inputs = {t.label: t for t in at.text_input}
     form_inputs["Name of the prepared set"].set_value("from-page")
@@ -284,8 +273,6 @@ def test_prepare_page_builds_a_set_in_the_background(home):
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A home with a conditional run trained for 2 epochs by the real `seisgan train`."""
-    if appstate.missing_parts(["run store"]):
-        pytest.skip("the trainer is not in this build")
     import subprocess
 
     home = tmp_path_factory.mktemp("trained")
@@ -435,8 +422,6 @@ def test_samples_page_epoch_from_url_and_conditional_generation(trained, monkeyp
 
 @pytest.mark.slow
 def test_compare_page_panel_of_a_trained_run(trained, monkeypatch):
-    if appstate.missing_parts(["evaluation", "evaluation figures"]):
-        pytest.skip("the evaluation part is not in this build")
     monkeypatch.setenv("SEISGAN_HOME", str(trained))
     at = run_page("compare", {"run": "cond-run"})
     assert at.query_params["epoch"] == "best"
@@ -485,19 +470,28 @@ def test_samples_page_play_steps_through_the_epochs(home):
     assert any(b.label == "⏸ Pause" for b in at.button)
 
 
-@pytest.mark.parametrize("page", ["train", "samples", "compare"])
-def test_pages_run_and_say_what_is_missing(home, page):
+@pytest.mark.parametrize(
+    ("page", "says"),
+    [
+        (
+            "train",
+            [
+                "No prepared set under data/processed/: prepare one on the Prepare page first.",
+                "No runs yet.",
+            ],
+        ),
+        ("samples", ["No run has saved samples yet: start one on the Train page."]),
+        ("compare", ["No run has a checkpoint yet: train one on the Train page."]),
+    ],
+)
+def test_pages_with_nothing_built_say_what_to_do_next(tmp_path, monkeypatch, page, says):
+    """An archive and nothing made from it: each page runs and names the step to take."""
+    esm_archive(tmp_path / "data" / "raw" / "test", n_events=2, n_stations=2)
+    monkeypatch.setenv("SEISGAN_HOME", str(tmp_path))
     at = run_page(page)
     assert at.title[0].value == page.capitalize()
-    needs = {
-        "train": ["run store"],
-        "samples": ["run store"],
-        "compare": ["run store", "evaluation", "evaluation figures"],
-    }[page]
-    missing = appstate.missing_parts(needs)
-    if missing:
-        for name in missing:
-            assert name in text_of(at)
+    assert [i.value for i in at.info] == says
+    assert not at.warning and not at.error
 
 
 def test_home_reads_a_seisbench_folder_and_saves_it_for_prepare(home, monkeypatch):
@@ -560,13 +554,10 @@ def test_data_page_skips_bad_files_without_server_paths(home):
 def test_data_page_shows_the_archives_own_products_beside_the_projects(home):
     """A record downloaded with its SA (ITACA's own .rs of AQG) and VEL: the viewer shows
     them beside the project's PSA and integration (issue 14 section 1)."""
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "io"))
-    from test_dyna_products import _write_record_with_products
+    from seisgan_testsupport.io_realdata import write_record_with_products
 
     folder = home / "data" / "raw" / "itaca"
-    _write_record_with_products(folder, n=6000)
+    write_record_with_products(folder, n=6000)
     at = run_page("data", {"archive": "archive: itaca"})
     labels = [e.label for e in at.expander]
     assert "The archive's own products: VEL, DIS, SA, PSV, SD" in labels

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from app_support import record_table
 
 from seisgan_core.viz import record_view as rv
+from seisgan_testsupport.app_support import record_table
 
 FIXTURES = Path("../shared/fixtures")
 RATE = 200.0

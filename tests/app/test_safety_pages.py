@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import test_pages
-from app_support import run_folder
 
 from seisgan_core import appstate
 from seisgan_core.train.runs import list_runs
+from seisgan_testsupport.app_support import run_folder
 
 home = test_pages.home  # the pages' fixture: a small archive, a prepared set, a run
 run_page = test_pages.run_page
@@ -98,8 +98,6 @@ def test_save_upload_and_free_names(tmp_path):
 
 
 def test_prepare_form_refuses_a_set_runs_were_trained_on(home):
-    if appstate.missing_parts(["prepare"]):
-        pytest.skip("prepare is not in this build")
     tiny = home / "data" / "processed" / "tiny"
     config_path = home / "models" / "tiny-run" / "config.json"
     config = json.loads(config_path.read_text())

@@ -10,10 +10,10 @@ from __future__ import annotations
 import tracemalloc
 
 import pytest
-from cases import CASES, FIXTURES, Case
 
 from seisgan_core.catalog import read_records
 from seisgan_core.io.errors import FormatError, SeisganIOError
+from seisgan_testsupport.cases import CASES, FIXTURES, Case
 
 pytestmark = pytest.mark.skipif(
     not FIXTURES.is_dir(), reason=f"real-data fixtures not found at {FIXTURES}"

@@ -15,10 +15,8 @@ import warnings
 
 import numpy as np
 import pytest
-from cases import AQG, ESM_FLATFILE, FIXTURES, QUAKEML
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from io_realdata import real_header, real_samples_cm_s2
 
 from seisgan_core.io.asdf import read_asdf_table
 from seisgan_core.io.errors import SeisganIOError, SeisganIOWarning
@@ -31,6 +29,8 @@ from seisgan_core.io.esm_ascii import (
 from seisgan_core.io.flatfile import read_flatfile_bytes
 from seisgan_core.io.itaca_legacy import parse_cor_acc, read_metadata, read_rs
 from seisgan_core.io.quakeml import read_quakeml
+from seisgan_testsupport.cases import AQG, ESM_FLATFILE, FIXTURES, QUAKEML
+from seisgan_testsupport.io_realdata import real_header, real_samples_cm_s2
 
 pytestmark = pytest.mark.skipif(
     not FIXTURES.is_dir(), reason=f"real-data fixtures not found at {FIXTURES}"
@@ -253,7 +253,7 @@ def _asdf_bytes() -> bytes:
     import tempfile
     from pathlib import Path
 
-    from io_realdata import real_asdf
+    from seisgan_testsupport.io_realdata import real_asdf
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "real.h5"
@@ -320,7 +320,7 @@ def _good_record_files() -> dict[str, bytes]:
     import tempfile
     from pathlib import Path
 
-    from io_realdata import write_real_esm_record
+    from seisgan_testsupport.io_realdata import write_real_esm_record
 
     with tempfile.TemporaryDirectory() as tmp:
         # another station than the mutated files' AQG, so they are never one record

@@ -10,18 +10,21 @@ import contextlib
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from drill_util import leftovers, requires_root_mount, run, tree_hash, write_tiny_preset
 
 from seisgan_core.cli import main as cli_main
 from seisgan_core.demo import build_demo_archive
-from seisgan_core.prepare import load_prepared, prepare
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "train"))
-from prepared_set import make_prepared_set
+from seisgan_core.preparation import load_prepared, prepare
+from seisgan_testsupport.drill_util import (
+    leftovers,
+    requires_root_mount,
+    run,
+    tree_hash,
+    write_tiny_preset,
+)
+from seisgan_testsupport.prepared_set import make_prepared_set
 
 pytestmark = [requires_root_mount, pytest.mark.slow]
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
-from drill_util import (
+
+from seisgan_core.cli import main as cli_main
+from seisgan_core.demo import build_demo_archive
+from seisgan_core.preparation import prepare
+from seisgan_testsupport.drill_util import (
     kill_at_moments,
     kill_delays,
     leftovers,
@@ -21,13 +24,7 @@ from drill_util import (
     tree_hash,
     write_tiny_preset,
 )
-
-from seisgan_core.cli import main as cli_main
-from seisgan_core.demo import build_demo_archive
-from seisgan_core.prepare import prepare
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "train"))
-from prepared_set import make_prepared_set
+from seisgan_testsupport.prepared_set import make_prepared_set
 
 pytestmark = pytest.mark.slow
 
@@ -220,7 +217,7 @@ def test_evaluate_cache_write_killed_at_random_moments(tmp_path):
     import numpy as np
     from scipy.linalg import LinAlgWarning
 
-    from seisgan_core.prepare import load_prepared
+    from seisgan_core.preparation import load_prepared
 
     build_demo_archive(tmp_path / "raw", seed=0, n_records=20, n_noise=4)
     data = tmp_path / "prepared"

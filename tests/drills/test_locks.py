@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 from pathlib import Path
 
 import pytest
-from drill_util import run, start, wait_for, write_tiny_preset
 
 from seisgan_core.demo import build_demo_archive
-from seisgan_core.prepare import load_prepared
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "train"))
-from prepared_set import make_prepared_set
+from seisgan_core.preparation import load_prepared
+from seisgan_testsupport.drill_util import run, start, wait_for, write_tiny_preset
+from seisgan_testsupport.prepared_set import make_prepared_set
 
 pytestmark = pytest.mark.slow
 

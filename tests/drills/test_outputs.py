@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,9 +24,7 @@ from seisgan_core.fsutil import (
     read_output_marker,
     write_output_marker,
 )
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "train"))
-from prepared_set import make_prepared_set
+from seisgan_testsupport.prepared_set import make_prepared_set
 
 
 def tree_hashes(root: Path) -> dict[str, str]:

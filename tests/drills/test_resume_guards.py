@@ -7,18 +7,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
-from drill_util import write_tiny_preset
 
 from seisgan_core.cli import main
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "train"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "io"))
-from io_realdata import write_real_esm_record
-from prepared_set import make_prepared_set
+from seisgan_testsupport.drill_util import write_tiny_preset
+from seisgan_testsupport.io_realdata import write_real_esm_record
+from seisgan_testsupport.prepared_set import make_prepared_set
 
 
 @pytest.fixture(scope="module")

@@ -16,8 +16,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import CHROMIUM, CHROMIUM_ARGS, PROJECT, _free_port
+# run as a script, not by pytest: its pythonpath setting does not apply
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
+from seisgan_testsupport.browser import CHROMIUM, CHROMIUM_ARGS, PROJECT, _free_port
 
 PAGES = ["home", "data", "prepare", "train", "samples", "compare"]
 

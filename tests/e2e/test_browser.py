@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import save_screenshot
+
+from seisgan_testsupport.browser import save_screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -165,10 +166,6 @@ def test_data_map_click_selects_an_event_and_a_station(page, server):
 
 def test_train_start_follow_and_stop_from_the_page(page, server):
     """A tiny training run started from the form shows progress and is stopped from the page."""
-    from seisgan_core import appstate
-
-    if appstate.missing_parts(["run store"]):
-        pytest.skip("the trainer (seisgan_core.train.runs) is not in this build")
     goto_page(page, server, "train")
     page.get_by_text("Start a new run").click()
     form = page.locator('[data-testid="stForm"]')

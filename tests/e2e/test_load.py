@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import VIEWPORT, Recorder, launch_chromium, record
 from test_browser import PAGES
+
+from seisgan_testsupport.browser import VIEWPORT, Recorder, launch_chromium, record
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.optimize
-from synthetic_records import DT, catalogue, noise_windows, simulate
 
-from seisgan_core.evaluate import (
+from seisgan_core.evaluation import (
     augmentation_utility,
     dtw_distance,
     frechet_distance,
@@ -15,8 +14,9 @@ from seisgan_core.evaluate import (
     nearest_real,
     spectral_features,
 )
-from seisgan_core.evaluate.classifier import MLPClassifier
-from seisgan_core.evaluate.frechet import magnitude_distance_bins, train_embedding
+from seisgan_core.evaluation.classifier import MLPClassifier
+from seisgan_core.evaluation.frechet import magnitude_distance_bins, train_embedding
+from seisgan_testsupport.synthetic_records import DT, catalogue, noise_windows, simulate
 
 
 def test_max_cross_correlation_finds_shift_and_sign():

@@ -11,7 +11,7 @@ import numpy as np
 import obspy
 import pytest
 
-from seisgan_core.evaluate.export import export_samples, record_starts
+from seisgan_core.evaluation.export import export_samples, record_starts
 
 SCENARIOS = [
     {"mw": 5.5, "distance_km": 20.0, "depth_km": 9.0, "vs30_m_s": 450.0},

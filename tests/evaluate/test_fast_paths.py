@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from synthetic_records import DT, catalogue, simulate
 
-from seisgan_core.evaluate import (
+from seisgan_core.evaluation import (
     arias_intensity,
     cav,
     envelope,
@@ -23,11 +22,12 @@ from seisgan_core.evaluate import (
     psd,
     significant_duration,
 )
-from seisgan_core.evaluate import response as response_module
-from seisgan_core.evaluate.frechet import spectral_features
-from seisgan_core.evaluate.panel import _record_measures, _zscore
-from seisgan_core.evaluate.response import DEFAULT_PERIODS_S, _rotd_from_series, psa_and_rotd50
-from seisgan_core.evaluate.statistics import _pooled_statistics, _record_moments, study_statistics
+from seisgan_core.evaluation import response as response_module
+from seisgan_core.evaluation.frechet import spectral_features
+from seisgan_core.evaluation.panel import _record_measures, _zscore
+from seisgan_core.evaluation.response import DEFAULT_PERIODS_S, _rotd_from_series, psa_and_rotd50
+from seisgan_core.evaluation.statistics import _pooled_statistics, _record_moments, study_statistics
+from seisgan_testsupport.synthetic_records import DT, catalogue, simulate
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,12 @@
-"""Known answers of the scorecard's full-band measures (seisgan_core.evaluate.fidelity)."""
+"""Known answers of the scorecard's full-band measures (seisgan_core.evaluation.fidelity)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from seisgan_core.evaluate import fidelity as f
-from seisgan_core.evaluate.intensity import husid_times
+from seisgan_core.evaluation import fidelity as f
+from seisgan_core.evaluation.intensity import husid_times
 
 DT = 0.005
 T = np.arange(8000) * DT

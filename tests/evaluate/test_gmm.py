@@ -5,10 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from laquila_fixtures import STATIONS, read_cor_acc, read_metadata, require_fixtures
 
-from seisgan_core.evaluate import gmm_residuals, rotd50
-from seisgan_core.evaluate.gmm import G_CM_S2, imt_column, parse_imt, residual_summary
+from seisgan_core.evaluation import gmm_residuals, rotd50
+from seisgan_core.evaluation.gmm import G_CM_S2, imt_column, parse_imt, residual_summary
+from seisgan_testsupport.laquila_fixtures import (
+    STATIONS,
+    read_cor_acc,
+    read_metadata,
+    require_fixtures,
+)
 
 
 def laquila_table() -> pd.DataFrame:

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic_records import DT, catalogue, noise_windows, simulate
 
-from seisgan_core.evaluate.panel import evaluate
+from seisgan_core.evaluation.panel import evaluate
+from seisgan_testsupport.synthetic_records import DT, catalogue, noise_windows, simulate
 
 N, NPTS = 40, 2000
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from seisgan_core import cli
-from seisgan_core.evaluate.scorecard import Line, Scorecard, build_scorecard
+from seisgan_core.evaluation.scorecard import Line, Scorecard, build_scorecard
 
 DT = 0.005
 
@@ -22,7 +22,7 @@ def demo(tmp_path_factory):
     # events, where real-vs-real scatter stays inside issue 12's thresholds
     assert cli.main(["demo", "--out", str(root / "raw"), "--noise", "8"]) == 0
     assert cli.main(["prepare", str(root / "raw"), "--out", str(root / "processed")]) == 0
-    from seisgan_core.prepare import load_prepared
+    from seisgan_core.preparation import load_prepared
 
     prepared = load_prepared(root / "processed")
     table = prepared.records.sort_values("row").reset_index(drop=True)

@@ -20,10 +20,10 @@ import tracemalloc
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic_records import DT, catalogue, noise_windows, simulate
 
-from seisgan_core.evaluate import fas, nearest_real, pga
-from seisgan_core.evaluate.panel import evaluate
+from seisgan_core.evaluation import fas, nearest_real, pga
+from seisgan_core.evaluation.panel import evaluate
+from seisgan_testsupport.synthetic_records import DT, catalogue, noise_windows, simulate
 
 N, NPTS = 45, 1600
 
@@ -184,7 +184,7 @@ def _prepared(tmp_path, n: int = 12, npts: int = 500):
 
 
 def test_prepared_rows_read_back_as_to_cm_s2(tmp_path):
-    from seisgan_core.prepare import PreparedSet, denormalised_rows
+    from seisgan_core.preparation import PreparedSet, denormalised_rows
 
     waveforms, table = _prepared(tmp_path)
     shuffled = table.sample(frac=1.0, random_state=0)  # the reader orders by "row" itself
@@ -211,7 +211,7 @@ def test_prepared_rows_read_back_as_to_cm_s2(tmp_path):
 
 def test_prepared_rows_refuse_a_table_that_does_not_match(tmp_path):
     from seisgan_core.io.errors import FormatError
-    from seisgan_core.prepare import denormalised_rows
+    from seisgan_core.preparation import denormalised_rows
 
     waveforms, table = _prepared(tmp_path)
     with pytest.raises(FormatError, match="row"):

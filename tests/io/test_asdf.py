@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-from io_realdata import real_asdf, requires_fixtures
 from obspy.geodetics import gps2dist_azimuth
 
 from seisgan_core.io.asdf import (
@@ -19,6 +18,7 @@ from seisgan_core.io.asdf import (
     read_asdf_traces,
 )
 from seisgan_core.io.errors import AsdfError, SeisganIOWarning
+from seisgan_testsupport.io_realdata import real_asdf, requires_fixtures
 
 pytestmark = requires_fixtures
 

@@ -12,15 +12,6 @@ import zipfile
 import h5py
 import numpy as np
 import pytest
-from io_realdata import (
-    ESM_FLATFILE,
-    LAQUILA,
-    real_asdf,
-    replace_line,
-    requires_fixtures,
-    write_real_esm_file,
-    write_real_esm_record,
-)
 
 from seisgan_core.catalog import read_records
 from seisgan_core.io.asdf import list_asdf, read_asdf_record, read_asdf_table, read_asdf_traces
@@ -35,6 +26,15 @@ from seisgan_core.io.esm_ascii import read_esm_ascii, read_esm_zip
 from seisgan_core.io.flatfile import read_flatfile
 from seisgan_core.io.itaca_legacy import read_cor_acc
 from seisgan_core.io.quakeml import read_quakeml
+from seisgan_testsupport.io_realdata import (
+    ESM_FLATFILE,
+    LAQUILA,
+    real_asdf,
+    replace_line,
+    requires_fixtures,
+    write_real_esm_file,
+    write_real_esm_record,
+)
 
 pytestmark = requires_fixtures
 

@@ -8,15 +8,6 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pytest
-from io_realdata import (
-    LAQUILA,
-    real_header,
-    real_samples_cm_s2,
-    replace_line,
-    requires_fixtures,
-    write_real_esm_file,
-    write_real_esm_record,
-)
 
 from seisgan_core.io.esm_ascii import (
     HEADER_KEYS,
@@ -25,6 +16,15 @@ from seisgan_core.io.esm_ascii import (
     read_esm_ascii,
     read_esm_zip,
     write_esm_ascii,
+)
+from seisgan_testsupport.io_realdata import (
+    LAQUILA,
+    real_header,
+    real_samples_cm_s2,
+    replace_line,
+    requires_fixtures,
+    write_real_esm_file,
+    write_real_esm_record,
 )
 
 pytestmark = requires_fixtures

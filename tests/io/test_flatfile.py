@@ -6,11 +6,17 @@ import csv
 import math
 
 import pytest
-from io_realdata import ESM_FLATFILE, ESM_FLATFILE_2018, LAQUILA, metadata_row, requires_fixtures
 
 from seisgan_core.catalog import read_records
 from seisgan_core.io.flatfile import detect_layout, is_flatfile, read_flatfile
 from seisgan_core.io.itaca_legacy import read_cor_acc
+from seisgan_testsupport.io_realdata import (
+    ESM_FLATFILE,
+    ESM_FLATFILE_2018,
+    LAQUILA,
+    metadata_row,
+    requires_fixtures,
+)
 
 pytestmark = requires_fixtures
 

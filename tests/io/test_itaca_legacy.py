@@ -6,7 +6,6 @@ import csv
 
 import numpy as np
 import pytest
-from io_realdata import LAQUILA, requires_fixtures
 
 from seisgan_core.io.itaca_legacy import (
     is_cor_acc,
@@ -16,6 +15,7 @@ from seisgan_core.io.itaca_legacy import (
     read_metadata,
     read_rs,
 )
+from seisgan_testsupport.io_realdata import LAQUILA, requires_fixtures
 
 pytestmark = requires_fixtures
 

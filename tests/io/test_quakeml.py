@@ -6,10 +6,10 @@ import math
 from datetime import UTC, datetime
 
 import pytest
-from io_realdata import QUAKEML, requires_fixtures
 
 from seisgan_core.catalog import read_records
 from seisgan_core.io.quakeml import is_quakeml, read_quakeml
+from seisgan_testsupport.io_realdata import QUAKEML, requires_fixtures
 
 pytestmark = requires_fixtures
 

@@ -14,19 +14,23 @@ import subprocess
 import sys
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pandas as pd
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the real-data helpers
-from io_realdata import LAQUILA, requires_fixtures
 
 from seisgan_core import cli
 from seisgan_core.catalog import read_record_waveforms, read_records, read_seisbench
 from seisgan_core.io import seisbench as sb
 from seisgan_core.io.errors import FormatError
-from seisgan_core.io.itaca_legacy import read_cor_acc
+from seisgan_testsupport.io_realdata import LAQUILA, requires_fixtures
+from seisgan_testsupport.seisbench_sets import (
+    ESM25_MP,
+    acc_m_s2,
+    esm25_format,
+    esm25_metadata,
+    strings,
+    write_esm25_like,
+)
 
 pytestmark = [
     requires_fixtures,
@@ -34,79 +38,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame"),
 ]
 ROOT = Path(__file__).resolve().parents[2]
-ESM25_MP = tuple(f"{m}_mp_{a}" for m in ("acc", "vel", "dis") for a in "uvw")
-DT = 0.005
-
-
-def _strings(values) -> np.ndarray:
-    return np.array(list(values), dtype=h5py.string_dtype())
-
-
-def _esm25_format(orientation: bool = True) -> dict:
-    fmt = {
-        "dimension_order": "CW",
-        "component_order": _strings(ESM25_MP),
-        "sampling_rate": 200.0,
-        "measurement": _strings(["acceleration"] * 3 + ["velocity"] * 3 + ["displacement"] * 3),
-        "unit": _strings(["m/s^2"] * 3 + ["m/s"] * 3 + ["m"] * 3),
-    }
-    if orientation:
-        fmt["component_orientation"] = _strings("ENZ" * 3)
-    return fmt
-
-
-def _metadata(row) -> dict:
-    """SeisBench's standard columns plus what an ESM-like set adds (Vs30, EC8, ML, PGA)."""
-    return {
-        "trace_name": f"{row.event_id}_{row.network}_{row.station}",
-        "source_id": row.event_id,
-        "source_origin_time": row.event_time.isoformat(),
-        "source_latitude_deg": row.event_latitude,
-        "source_longitude_deg": row.event_longitude,
-        "source_depth_km": row.event_depth_km,
-        "source_magnitude": row.mw,
-        "source_magnitude_type": "Mw",
-        "source_magnitude_ml": row.ml,
-        "station_network_code": row.network,
-        "station_code": row.station,
-        "station_location_code": "",
-        "station_latitude_deg": row.station_latitude,
-        "station_longitude_deg": row.station_longitude,
-        "station_vs30_mps": row.vs30_m_s,
-        "station_ec8": "B*",
-        "path_ep_distance_km": row.epicentral_distance_km,
-        "trace_channel": "HN",
-        "trace_sampling_rate_hz": row.sampling_rate_hz,
-        "trace_npts": int(row.npts),
-        "trace_pga_mps2": row.pga_cm_s2 / 100.0,
-    }
-
-
-def _acc_m_s2(row) -> np.ndarray:
-    """The record's E, N, Z samples in m/s^2 exactly as the .cor.acc files hold them."""
-    files = str(row.source_files).split("|")
-    traces = [read_cor_acc(path).data for path in files]
-    npts = min(len(t) for t in traces)
-    return np.stack([t[:npts] for t in traces])
-
-
-def write_esm25_like(folder: Path, table: pd.DataFrame, data_format: dict) -> dict[str, tuple]:
-    """Write the records with SeisBench's writer; return trace_name -> (row, acc, vel)."""
-    import seisbench.data as sbd
-
-    folder.mkdir(parents=True, exist_ok=True)
-    written = {}
-    with sbd.WaveformDataWriter(folder / "metadata.csv", folder / "waveforms.hdf5") as writer:
-        writer.metadata_dict = None  # no column renaming (pandas 3 warns on SeisBench's)
-        writer.data_format = data_format
-        for row in table.itertuples(index=False):
-            acc = _acc_m_s2(row)
-            vel = np.cumsum(acc, axis=1) * DT
-            dis = np.cumsum(vel, axis=1) * DT
-            meta = _metadata(row)
-            writer.add_trace(meta, np.concatenate([acc, vel, dis]).astype(np.float32))
-            written[meta["trace_name"]] = (row, acc, vel)
-    return written
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +48,7 @@ def legacy() -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def esm25(tmp_path_factory, legacy) -> tuple[Path, dict]:
     folder = tmp_path_factory.mktemp("sb") / "esm25-laquila"
-    return folder, write_esm25_like(folder, legacy, _esm25_format())
+    return folder, write_esm25_like(folder, legacy, esm25_format())
 
 
 def test_seisbench_reads_back_every_field_and_sample(esm25, legacy):
@@ -132,7 +63,7 @@ def test_seisbench_reads_back_every_field_and_sample(esm25, legacy):
         # a trace alone in its bucket keeps its name; the others get the bucket's
         original = meta.get("trace_name_original")
         row, acc, vel = written[original if isinstance(original, str) else meta["trace_name"]]
-        expected = _metadata(row)
+        expected = esm25_metadata(row)
         for key, value in expected.items():
             if key == "trace_name":
                 continue  # the writer renames traces into its buckets
@@ -173,7 +104,7 @@ def test_adapter_maps_metadata_and_samples_to_the_record_table(esm25, legacy):
         want = read_record_waveforms(ref.iloc[k])
         assert got.components == ("E", "N", "Z") and got.sampling_rate_hz == 200.0
         # stored as float32 m/s^2, read back as float64 cm/s^2
-        expected = _acc_m_s2(ref.iloc[k]).astype(np.float32).astype(np.float64) * 100.0
+        expected = acc_m_s2(ref.iloc[k]).astype(np.float32).astype(np.float64) * 100.0
         np.testing.assert_array_equal(got.data, expected)
         np.testing.assert_allclose(got.data, want.data, rtol=1e-6, atol=1e-9)
 
@@ -190,7 +121,7 @@ def test_where_filters_seisbench_metadata_and_a_bad_filter_names_it(esm25):
 
 def test_uvw_without_orientation_stay_non_geographic(tmp_path, legacy):
     folder = tmp_path / "no-orientation"
-    write_esm25_like(folder, legacy[legacy["station"] == "AQG"], _esm25_format(orientation=False))
+    write_esm25_like(folder, legacy[legacy["station"] == "AQG"], esm25_format(orientation=False))
     (row,) = read_seisbench(str(folder))
     assert row["components"] == "1,2,Z"  # u, v are horizontals the data set does not orient
     assert read_record_waveforms(row).components == ("1", "2", "Z")
@@ -243,8 +174,8 @@ def test_acceleration_plan_orders_and_converts(order, unit, names, letters, fact
 
 def test_ingest_refuses_a_velocity_set_with_a_clear_message(tmp_path, legacy, capsys):
     folder = tmp_path / "velocity-only"
-    fmt = _esm25_format()
-    fmt["measurement"] = _strings(["velocity"] * 9)
+    fmt = esm25_format()
+    fmt["measurement"] = strings(["velocity"] * 9)
     write_esm25_like(folder, legacy[legacy["station"] == "AQG"], fmt)
     out = tmp_path / "cat.parquet"
     assert cli.main(["ingest", "--seisbench", str(folder), "--out", str(out)]) == 1
@@ -304,7 +235,7 @@ def test_named_set_in_the_cache_is_read_from_there(tmp_path, monkeypatch, legacy
     import seisbench
 
     monkeypatch.setattr(seisbench, "cache_data_root", tmp_path / "datasets")
-    write_esm25_like(tmp_path / "datasets" / "esm25goodmp", legacy.iloc[:2], _esm25_format())
+    write_esm25_like(tmp_path / "datasets" / "esm25goodmp", legacy.iloc[:2], esm25_format())
     rows = read_seisbench("ESM25GoodMP", allow_download=False)
     assert [r["source_path"] for r in rows] == ["seisbench:ESM25GoodMP"] * 2
     assert read_record_waveforms(rows[0]).data.shape == (3, int(rows[0]["npts"]))

@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+from seisgan_core.errors import ConfigError
 from seisgan_core.nn import PRESETS, AmplitudeHead, Critic, Generator, get_preset
 from seisgan_core.train.losses import critic_loss, gradient_penalty
 
@@ -167,7 +168,7 @@ def test_study_presets_are_the_studys_runs():
         "depth_km",
         "vs30_m_s",
     )
-    with pytest.raises(KeyError, match="known"):
+    with pytest.raises(ConfigError, match="known"):
         get_preset("nope")
 
 

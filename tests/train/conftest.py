@@ -1,48 +1,14 @@
-"""Shared fixtures: a tiny prepared set (tests/train/prepared_set.py) and tiny hyperparameters."""
+"""Shared fixtures: a tiny prepared set (seisgan_testsupport.prepared_set), one torch thread.
+
+The tiny hyperparameters are in seisgan_testsupport.tiny_training."""
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from prepared_set import make_prepared_set
-
-from seisgan_core.train.config import Hyperparameters
-
-# a model small enough to train in seconds on 512-sample records (2.56 s at 200 Hz)
-TINY = {
-    "epochs": 2,
-    "batch_size": 8,
-    "latent_dim": 16,
-    "n_critic": 2,
-    "gen_widths": (8, 8, 8, 8),
-    "gen_kernel": 9,
-    "critic_widths": (8, 16),
-    "critic_stride": 4,
-    "condition_width": 4,
-    "lr_generator": 1e-3,
-    "lr_critic": 1e-3,
-    "samples_per_epoch": 3,
-    "stats_batch": 8,
-    "val_max_records": 16,
-    "checkpoint_every": 1,
-    "precision": "fp32",
-}
-
-
-def tiny_hp(**changes) -> Hyperparameters:
-    return Hyperparameters(**{**TINY, **changes})
-
-
-def write_preset(path: Path, **changes) -> Path:
-    values = {**TINY, **changes}
-    path.write_text(json.dumps({"hyperparameters": values}))
-    return path
+from seisgan_testsupport.prepared_set import make_prepared_set
 
 
 @pytest.fixture(autouse=True)

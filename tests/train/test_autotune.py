@@ -8,11 +8,11 @@ import json
 
 import pytest
 import torch
-from conftest import tiny_hp
 
 from seisgan_core.train import autotune
 from seisgan_core.train.data import load_training_set
 from seisgan_core.train.trainer import Trainer
+from seisgan_testsupport.tiny_training import tiny_hp
 
 CONDITIONS = ("mw", "log10_distance_km")
 

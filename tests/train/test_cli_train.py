@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import write_preset
 
 from seisgan_core import cli
 from seisgan_core.train.config import load_preset
 from seisgan_core.train.runs import load_run
+from seisgan_testsupport.tiny_training import write_preset
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from conftest import tiny_hp
 
 from seisgan_core.train.checkpoint import load_checkpoint
 from seisgan_core.train.data import load_training_set
 from seisgan_core.train.runs import load_run
 from seisgan_core.train.trainer import Trainer
+from seisgan_testsupport.tiny_training import tiny_hp
 
 
 def test_a_band_limited_run_with_minibatch_std_round_trips(prepared, tmp_path):

@@ -93,11 +93,7 @@ def test_the_global_score_sees_the_whole_window_and_a_patch_only_seconds():
 
 
 def _simulated(n: int, seed: int) -> np.ndarray:
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "evaluate"))
-    from synthetic_records import simulate
+    from seisgan_testsupport.synthetic_records import simulate
 
     rng = np.random.default_rng(1)
     return simulate(rng.uniform(4.5, 6.0, n), rng.uniform(10, 80, n), seed=seed)

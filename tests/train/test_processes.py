@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import TINY, write_preset
 
 from seisgan_core.train.checkpoint import load_checkpoint
 from seisgan_core.train.runs import load_run
+from seisgan_testsupport.tiny_training import TINY, write_preset
 
 ROOT = Path(__file__).resolve().parents[2]
 

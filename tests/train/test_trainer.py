@@ -11,13 +11,13 @@ import time
 import numpy as np
 import pytest
 import torch
-from conftest import tiny_hp
-from prepared_set import make_prepared_set
 
 from seisgan_core.train.checkpoint import CheckpointError, load_checkpoint
 from seisgan_core.train.runs import list_runs, load_run
 from seisgan_core.train.store import RunLockedError
 from seisgan_core.train.trainer import RunExistsError, Trainer
+from seisgan_testsupport.prepared_set import make_prepared_set
+from seisgan_testsupport.tiny_training import tiny_hp
 
 METRIC_KEYS = {
     "epoch",

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from seisgan_core.evaluate.panel import evaluate
+from seisgan_core.evaluation.panel import evaluate
 from seisgan_core.viz import evaluation as ev
 
 DT = 0.01

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import numpy as np
 
 from seisgan_core.viz import maps
-
-# tests/app_support.py builds inputs per docs/contracts.md (a site-packages `tests` shadows ours)
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from app_support import record_table
+from seisgan_testsupport.app_support import record_table
 
 
 def _features(collection, kind):

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from seisgan_core.viz import data as vdata
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from app_support import record_table
+from seisgan_testsupport.app_support import record_table
 
 
 def test_distributions_count_records_and_name_missing_values():

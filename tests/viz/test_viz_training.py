@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from seisgan_core.viz import training as vtrain
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from app_support import run_folder
+from seisgan_testsupport.app_support import run_folder
 
 
 def _metrics(tmp_path: Path, epochs: int = 4) -> pd.DataFrame:

@@ -3,8 +3,8 @@
 ITACA and ESM ship each record's velocity and displacement (``*.VEL.ASC``, ``*.DIS.ASC``) and
 its 5 %-damped response spectra (``*.SA.ASC``, ``*.PSV.ASC``, ``*.SD.ASC``) beside the
 acceleration. :func:`compare_with_archive` computes the project's counterpart of each product
-from the acceleration (PSA with :func:`~seisgan_core.evaluate.response.psa` at the archive's
-own periods, velocity with :func:`~seisgan_core.evaluate.intensity.velocity`, displacement by
+from the acceleration (PSA with :func:`~seisgan_core.evaluation.response.psa` at the archive's
+own periods, velocity with :func:`~seisgan_core.evaluation.intensity.velocity`, displacement by
 integrating that velocity once more with the same baseline fit) and the difference.
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import scipy.integrate
 
-from seisgan_core.evaluate.intensity import velocity
-from seisgan_core.evaluate.response import psa
+from seisgan_core.evaluation.intensity import velocity
+from seisgan_core.evaluation.response import psa
 
 __all__ = ["compare_with_archive", "displacement"]
 

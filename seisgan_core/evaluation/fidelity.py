@@ -24,10 +24,10 @@ import numpy as np
 import scipy.integrate
 import scipy.signal
 
-from seisgan_core.evaluate._arrays import as_float_array, check_dt
-from seisgan_core.evaluate.intensity import husid, husid_times
-from seisgan_core.evaluate.response import psa_and_rotd50
-from seisgan_core.evaluate.spectra import fas
+from seisgan_core.evaluation._arrays import as_float_array, check_dt
+from seisgan_core.evaluation.intensity import husid, husid_times
+from seisgan_core.evaluation.response import psa_and_rotd50
+from seisgan_core.evaluation.spectra import fas
 
 __all__ = [
     "ANDERSON_BANDS_HZ",

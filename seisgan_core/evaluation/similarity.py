@@ -15,7 +15,7 @@ import numpy as np
 import scipy.fft as sfft
 import scipy.signal
 
-from seisgan_core.evaluate._arrays import as_float_array
+from seisgan_core.evaluation._arrays import as_float_array
 
 __all__ = [
     "NearestReal",

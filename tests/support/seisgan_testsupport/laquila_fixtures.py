@@ -11,7 +11,7 @@ import pytest
 
 from seisgan_core.io import itaca_legacy
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[3] / ".." / "shared" / "fixtures"
 LAQUILA = FIXTURES / "itaca-legacy-laquila-2009"
 STATIONS = sorted(p.name for p in LAQUILA.iterdir()) if LAQUILA.is_dir() else []
 COMPONENTS = ("H1", "H2", "V")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from seisgan_core.evaluate._arrays import as_float_array
+from seisgan_core.evaluation._arrays import as_float_array
 
 __all__ = ["COMPONENTS", "study_statistics"]
 

@@ -23,10 +23,11 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pandas as pd
 
-from seisgan_core.evaluate._arrays import as_float_array, check_dt
-from seisgan_core.evaluate._version import PANEL_VERSION
-from seisgan_core.evaluate.augmentation import augmentation_utility, magnitude_bins
-from seisgan_core.evaluate.frechet import (
+from seisgan_core.errors import ConfigError, DataError
+from seisgan_core.evaluation._arrays import as_float_array, check_dt
+from seisgan_core.evaluation._version import PANEL_VERSION
+from seisgan_core.evaluation.augmentation import augmentation_utility, magnitude_bins
+from seisgan_core.evaluation.frechet import (
     SPECTRAL_BANDWIDTH,
     _log_spectral,
     _with_durations,
@@ -35,8 +36,8 @@ from seisgan_core.evaluate.frechet import (
     spectral_frequencies,
     train_embedding,
 )
-from seisgan_core.evaluate.gmm import gmm_residuals, residual_summary
-from seisgan_core.evaluate.intensity import (
+from seisgan_core.evaluation.gmm import gmm_residuals, residual_summary
+from seisgan_core.evaluation.intensity import (
     arias_intensity,
     cav,
     envelope,
@@ -44,16 +45,16 @@ from seisgan_core.evaluate.intensity import (
     pgv,
     significant_duration,
 )
-from seisgan_core.evaluate.response import DEFAULT_PERIODS_S, psa_and_rotd50
-from seisgan_core.evaluate.similarity import (
+from seisgan_core.evaluation.response import DEFAULT_PERIODS_S, psa_and_rotd50
+from seisgan_core.evaluation.similarity import (
     NearestReal,
     _decimate_spectrum,
     _log_spectrum_features,
     dtw_distance,
     nearest_in_fingerprints,
 )
-from seisgan_core.evaluate.spectra import _ko_weights, default_fas_frequencies, psd
-from seisgan_core.evaluate.statistics import COMPONENTS, _pooled_statistics, _record_moments
+from seisgan_core.evaluation.spectra import _ko_weights, default_fas_frequencies, psd
+from seisgan_core.evaluation.statistics import COMPONENTS, _pooled_statistics, _record_moments
 
 __all__ = ["PANEL_VERSION", "evaluate", "headline"]
 
@@ -85,10 +86,10 @@ def _split_masks(n_real: int, real_split) -> tuple[np.ndarray, np.ndarray]:
         return train, ~train
     split = np.asarray(real_split).astype(str)
     if split.shape != (n_real,):
-        raise ValueError(f"real_split: expected {n_real} labels, found shape {split.shape}")
+        raise DataError(f"real_split: expected {n_real} labels, found shape {split.shape}")
     train, test = split == "train", split == "test"
     if train.sum() < 2 or test.sum() < 2:
-        raise ValueError(
+        raise DataError(
             f"real_split: expected at least 2 'train' and 2 'test' records, "
             f"found {int(train.sum())} and {int(test.sum())}"
         )
@@ -390,7 +391,7 @@ def evaluate(
     dt = check_dt(dt)
     chunk = int(chunk)
     if chunk < 1:
-        raise ValueError(f"chunk: expected a positive number of records, found {chunk}")
+        raise ConfigError(f"chunk: expected a positive number of records, found {chunk}")
     gen, rea = _check_sets(_source(generated), _source(real))
     periods = DEFAULT_PERIODS_S if periods is None else np.asarray(periods, float)
     train_mask, test_mask = _split_masks(rea.shape[0], real_split)
@@ -470,11 +471,11 @@ def _header(gen, rea, masks, dt: float) -> dict:
 def _check_sets(gen, rea):
     for name, arr in (("generated", gen), ("real", rea)):
         if len(arr.shape) != 3 or arr.shape[1] != 3:
-            raise ValueError(f"{name}: expected (n_records, 3, n_samples), found {arr.shape}")
+            raise DataError(f"{name}: expected (n_records, 3, n_samples), found {arr.shape}")
         if arr.shape[0] < 4:
-            raise ValueError(f"{name}: expected at least 4 records, found {arr.shape[0]}")
+            raise DataError(f"{name}: expected at least 4 records, found {arr.shape[0]}")
     if gen.shape[2] != rea.shape[2]:
-        raise ValueError(
+        raise DataError(
             f"generated: expected {rea.shape[2]} samples like real, found {gen.shape[2]}"
         )
     return gen, rea
@@ -570,9 +571,7 @@ def _gmm_stage(tables: dict, sets: dict, imt_values: dict, rot_values: dict, per
             reasons.append(f"{k} conditions lack {need or ['a distance']}")
             continue
         if len(table) != sets[k].shape[0]:
-            raise ValueError(
-                f"{k}_conditions: expected {sets[k].shape[0]} rows, found {len(table)}"
-            )
+            raise DataError(f"{k}_conditions: expected {sets[k].shape[0]} rows, found {len(table)}")
         if "event_id" not in table:
             # Generated records have no event: records sharing a magnitude form one.
             table = table.assign(event_id=table["mw"].round(2).astype(str))

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.fft as sfft
 import scipy.signal
 
-from seisgan_core.evaluate._arrays import as_float_array, check_dt
+from seisgan_core.evaluation._arrays import as_float_array, check_dt
 
 __all__ = ["default_fas_frequencies", "fas", "psd"]
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import pickle
 import struct
-import sys
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,11 +24,21 @@ from typing import Any
 import h5py
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "io"))
-sys.path.insert(0, str(ROOT / "tests" / "train"))
-
-from io_realdata import (  # noqa: E402
+from seisgan_core.io.asdf import read_asdf_table, read_asdf_traces
+from seisgan_core.io.errors import (
+    AsdfError,
+    FlatFileError,
+    FormatError,
+    UnsafeInputError,
+)
+from seisgan_core.io.esm_ascii import read_esm_ascii, read_esm_zip
+from seisgan_core.io.flatfile import read_flatfile
+from seisgan_core.io.itaca_legacy import read_cor_acc, read_metadata, read_rs
+from seisgan_core.io.quakeml import read_quakeml
+from seisgan_core.preparation import load_prepared
+from seisgan_core.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from seisgan_core.train.runs import load_run
+from seisgan_testsupport.io_realdata import (
     ESM_FLATFILE,
     ESM_FLATFILE_2018,
     FIXTURES,
@@ -40,22 +49,7 @@ from io_realdata import (  # noqa: E402
     write_real_esm_file,
     write_real_esm_record,
 )
-from prepared_set import make_prepared_set  # noqa: E402
-
-from seisgan_core.io.asdf import read_asdf_table, read_asdf_traces  # noqa: E402
-from seisgan_core.io.errors import (  # noqa: E402
-    AsdfError,
-    FlatFileError,
-    FormatError,
-    UnsafeInputError,
-)
-from seisgan_core.io.esm_ascii import read_esm_ascii, read_esm_zip  # noqa: E402
-from seisgan_core.io.flatfile import read_flatfile  # noqa: E402
-from seisgan_core.io.itaca_legacy import read_cor_acc, read_metadata, read_rs  # noqa: E402
-from seisgan_core.io.quakeml import read_quakeml  # noqa: E402
-from seisgan_core.prepare import load_prepared  # noqa: E402
-from seisgan_core.train.checkpoint import CheckpointError, load_checkpoint, save_checkpoint  # noqa: E402
-from seisgan_core.train.runs import load_run  # noqa: E402
+from seisgan_testsupport.prepared_set import make_prepared_set
 
 AQG = LAQUILA / "16833"
 N_ESM = 2000  # samples in the ESM ASCII files the cases start from

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from seisgan_core import __version__
-from seisgan_core._callable import make_module_callable
+from seisgan_core.errors import SeisganError
 from seisgan_core.fsutil import atomic_directory, output_lock, recover_directory
 from seisgan_core.io.npy import open_npy  # re-exported: where importers have found it
 from seisgan_core.prepare_config import ALIGNS, NPTS, SAMPLING_RATE_HZ, PrepareConfig
@@ -71,7 +71,7 @@ _MAX_DENOMINATOR = 1000  # up/down factors of resample_poly beyond this are not 
 _FORMAT_VERSION = 1
 
 
-class EmptySelectionError(ValueError):
+class EmptySelectionError(SeisganError, ValueError):
     """The selection matches no record; ``bound`` names the criterion that removed the last."""
 
     def __init__(self, bound: str, before: int, report: list[tuple[str, int]]) -> None:
@@ -127,7 +127,7 @@ class DenormalisedRows:
     What ``PreparedSet.to_cm_s2(rows).astype(float32)`` gives (x * std + mean in float64,
     then float32), for the rows asked for only: ``shape``, ``len()`` and NumPy-style indexing
     by an int, a slice (step 1) or an array of row numbers, which is what
-    ``seisgan_core.evaluate.panel.evaluate`` reads. Rows are read with ``os.pread`` from the
+    ``seisgan_core.evaluation.panel.evaluate`` reads. Rows are read with ``os.pread`` from the
     file, not through the memory map: pages of a map stay in the process's resident memory
     once touched, so iterating a 1.3 GB map would count 1.3 GB against the evaluation.
     """
@@ -821,7 +821,3 @@ def load_prepared(path: str | Path) -> PreparedSet:
         noise = open_npy(path / "noise.npy")
         noise_records = pd.read_parquet(path / "noise.parquet")
     return PreparedSet(waveforms, records, manifest, path, noise, noise_records)
-
-
-# `seisgan_core.prepare(...)` calls `prepare` even after this module replaced the flat export.
-make_module_callable(__name__, f"{__name__}:prepare")

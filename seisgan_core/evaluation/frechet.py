@@ -13,10 +13,10 @@ import warnings
 import numpy as np
 import scipy.linalg
 
-from seisgan_core.evaluate._arrays import as_float_array, check_dt
-from seisgan_core.evaluate.classifier import MLPClassifier
-from seisgan_core.evaluate.intensity import significant_duration
-from seisgan_core.evaluate.spectra import fas
+from seisgan_core.evaluation._arrays import as_float_array, check_dt
+from seisgan_core.evaluation.classifier import MLPClassifier
+from seisgan_core.evaluation.intensity import significant_duration
+from seisgan_core.evaluation.spectra import fas
 
 __all__ = [
     "EmbeddingModel",

@@ -10,7 +10,7 @@ import numpy as np
 import scipy.integrate
 import scipy.signal
 
-from seisgan_core.evaluate._arrays import as_float_array, check_dt
+from seisgan_core.evaluation._arrays import as_float_array, check_dt
 
 __all__ = [
     "G_M_S2",

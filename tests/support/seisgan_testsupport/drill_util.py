@@ -4,7 +4,6 @@ with SIGKILL after delays that a seed fixes, and folders compared by their files
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import random
 import signal
@@ -17,7 +16,10 @@ import pytest
 
 from seisgan_core.fsutil import OUTPUT_MARKER
 
-ROOT = Path(__file__).resolve().parents[2]
+# the tiny model of the training tests, as a preset file for the CLI
+from seisgan_testsupport.tiny_training import write_preset as write_tiny_preset  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[3]
 
 # one thread each: the test machine's 2 cores are shared
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
@@ -26,32 +28,6 @@ requires_root_mount = pytest.mark.skipif(
     os.geteuid() != 0 or not Path("/proc/mounts").exists(),
     reason="needs root to mount a tmpfs (full-disk and read-only drills)",
 )
-
-
-# the tiny model of tests/train/conftest.py: trains in seconds on 512-sample records
-TINY = {
-    "epochs": 2,
-    "batch_size": 8,
-    "latent_dim": 16,
-    "n_critic": 2,
-    "gen_widths": [8, 8, 8, 8],
-    "gen_kernel": 9,
-    "critic_widths": [8, 16],
-    "critic_stride": 4,
-    "condition_width": 4,
-    "lr_generator": 1e-3,
-    "lr_critic": 1e-3,
-    "samples_per_epoch": 3,
-    "stats_batch": 8,
-    "val_max_records": 16,
-    "checkpoint_every": 1,
-    "precision": "fp32",
-}
-
-
-def write_tiny_preset(path: Path, **changes) -> Path:
-    path.write_text(json.dumps({"hyperparameters": {**TINY, **changes}}))
-    return path
 
 
 def cli(*args: str) -> list[str]:

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 import numpy as np
 import scipy.fft as sfft
 
-from seisgan_core.evaluate._arrays import as_float_array, check_dt
+from seisgan_core.evaluation._arrays import as_float_array, check_dt
 
 __all__ = ["DEFAULT_PERIODS_S", "load_pyrotd", "psa", "psa_and_rotd50", "psa_pyrotd", "rotd50"]
 

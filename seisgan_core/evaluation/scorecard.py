@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from seisgan_core.evaluate.fidelity import (
+from seisgan_core.evaluation.fidelity import (
     ANDERSON_BANDS_HZ,
     ANDERSON_CRITERIA,
     FAS_BANDS_HZ,
@@ -43,9 +43,9 @@ from seisgan_core.evaluate.fidelity import (
     lf_rms_share,
     onset_lag,
 )
-from seisgan_core.evaluate.frechet import frechet_distance
-from seisgan_core.evaluate.intensity import husid_times
-from seisgan_core.evaluate.response import psa_and_rotd50
+from seisgan_core.evaluation.frechet import frechet_distance
+from seisgan_core.evaluation.intensity import husid_times
+from seisgan_core.evaluation.response import psa_and_rotd50
 
 __all__ = [
     "PSA_PERIODS_S",
@@ -528,7 +528,7 @@ def _gmm_table(table: pd.DataFrame | None, groups: np.ndarray | None) -> pd.Data
 def _residuals(s: _Sets) -> dict[str, tuple] | None:
     """BSSA14 (Italy) total residuals of PGA, SA(0.1) and SA(1.0) (RotD50) of each set, with
     the set's groups (candidates: their scenario; real records: their event)."""
-    from seisgan_core.evaluate.gmm import gmm_residuals
+    from seisgan_core.evaluation.gmm import gmm_residuals
 
     tables = (
         _gmm_table(s.cand_table, s.groups),
@@ -566,7 +566,7 @@ def _group_spread(values: np.ndarray, groups: np.ndarray) -> tuple[float, float]
 
 def _variety_lines(s: _Sets, residuals: dict | None) -> list[Line]:
     """Within-scenario onset and PGA spread, between-event PGA terms, memorisation."""
-    from seisgan_core.evaluate.similarity import nearest_real
+    from seisgan_core.evaluation.similarity import nearest_real
 
     times = s.per_set("husid", lambda x: husid_times(x, s.dt))
     t5 = [v[:, :2, 0].mean(axis=1) for v in times[:3]]

@@ -5,12 +5,15 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from seisgan_core.evaluation.archive import displacement
+from seisgan_core.evaluation.intensity import velocity
 from seisgan_core.io.esm_ascii import HEADER_KEYS, write_esm_ascii
-from seisgan_core.io.itaca_legacy import read_cor_acc
+from seisgan_core.io.itaca_legacy import read_cor_acc, read_rs
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 LAQUILA = FIXTURES / "itaca-legacy-laquila-2009"
 ESM_FLATFILE = FIXTURES / "esm-flatfile" / "esm_flatfile_sample.csv"
@@ -173,3 +176,51 @@ def real_asdf(path: Path, *, with_quakeml: bool = True, noise: bool = True, n: i
         ds.add_waveforms(noise_stream, tag="noise")
     del ds
     return {"data": arrays, "noise": noise_arrays, "station": (lat, lon), "event": event}
+
+
+# an AQG record and its products, named as ITACA names its downloads
+AQG_STAMP = "IT.AQG..HN{c}.D.20090406.013239.C.{p}.ASC"
+_SUFFIX = {"E": "H2", "N": "H1", "Z": "V"}
+
+
+def product_header(component: str, product: str) -> dict:
+    header = real_header("16833", component)
+    data_type = {
+        "VEL": ("VELOCITY", "cm/s"),
+        "DIS": ("DISPLACEMENT", "cm"),
+        "SA": ("ACCELERATION RESPONSE SPECTRUM", "cm/s^2"),
+        "PSV": ("PSEUDO-VELOCITY RESPONSE SPECTRUM", "cm/s^2"),  # sic: ITACA writes cm/s^2
+        "SD": ("DISPLACEMENT RESPONSE SPECTRUM", "cm"),
+    }[product]
+    header["DATA_TYPE"], header["UNITS"] = data_type
+    if product in ("SA", "PSV", "SD"):
+        header["DURATION_S"] = ""
+    if product in ("VEL", "DIS"):
+        peak, time = ("PGV_CM/S", "TIME_PGV_S") if product == "VEL" else ("PGD_CM", "TIME_PGD_S")
+        header[peak], header[time] = header.pop("PGA_CM/S^2", ""), header.pop("TIME_PGA_S", "")
+    return header
+
+
+def write_record_with_products(folder: Path, n: int = 59220) -> dict:
+    """The real AQG record as ACC files named as ITACA names them, with the N component's
+    SA (ITACA's own .rs, 5 %), PSV and SD from it, and VEL/DIS integrated by the project."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for c, suffix in _SUFFIX.items():
+        acc = real_samples_cm_s2("16833", suffix, n)
+        path = folder / AQG_STAMP.format(c=c, p="ACC")
+        written[c] = write_esm_ascii(path, acc, real_header("16833", c))
+    acc_n = real_samples_cm_s2("16833", "H1", n)
+    dt = 0.005
+    for product, values in (("VEL", velocity(acc_n, dt)), ("DIS", displacement(acc_n, dt))):
+        header = product_header("N", product)
+        header[("PGV_CM/S" if product == "VEL" else "PGD_CM")] = float(np.abs(values).max())
+        write_esm_ascii(folder / AQG_STAMP.format(c="N", p=product), values, header)
+    rs = read_rs(LAQUILA / "16833" / "16833_H1.rs")
+    periods = rs.periods_s[rs.periods_s <= 4.0]
+    sa = rs.psa_at(0.05)[: periods.size] * 100.0  # m/s^2 -> cm/s^2
+    omega = 2 * np.pi / periods
+    for product, values in (("SA", sa), ("PSV", sa / omega), ("SD", sa / omega**2)):
+        path = folder / AQG_STAMP.format(c="N", p=product)
+        write_esm_ascii(path, values, product_header("N", product), periods=periods)
+    return {"acc": written, "periods": periods, "sa": sa}

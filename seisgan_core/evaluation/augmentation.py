@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from seisgan_core.evaluate.classifier import MLPClassifier
-from seisgan_core.evaluate.frechet import classifier_features
+from seisgan_core.evaluation.classifier import MLPClassifier
+from seisgan_core.evaluation.frechet import classifier_features
 
 __all__ = ["augmentation_utility", "magnitude_bins"]
 
@@ -43,7 +43,7 @@ def augmentation_utility(
     """Accuracy on the real test split of a classifier trained on real only and real+generated.
 
     Waveforms are (n, n_components, n_samples) in cm/s^2 (or their ``classifier_features``
-    from seisgan_core.evaluate.frechet, computed once); labels are class ids per record
+    from seisgan_core.evaluation.frechet, computed once); labels are class ids per record
     (for earthquake-vs-noise: 1 for records, 0 for noise windows; generated records are all
     earthquakes). Each accuracy is the mean over ``seeds`` (the classifier is deterministic
     per seed). Returns ``{"accuracy_real", "accuracy_real_plus_generated", "gain", "n_train",

@@ -102,5 +102,5 @@ def make_prepared_set(
     table["split"] = split
     np.save(path / "waveforms.npy", waves)
     table.to_parquet(path / "records.parquet")
-    (path / "manifest.json").write_text(json.dumps({"source": "tests/train/prepared_set.py"}))
+    (path / "manifest.json").write_text(json.dumps({"source": "seisgan_testsupport.prepared_set"}))
     return path

@@ -35,7 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from seisgan_core.evaluate._arrays import as_float_array, check_dt
+from seisgan_core.errors import ConfigError
+from seisgan_core.evaluation._arrays import as_float_array, check_dt
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -168,7 +169,7 @@ def export_samples(
     """
     fmt = fmt.lower()
     if fmt not in EXPORT_FORMATS:
-        raise ValueError(f"fmt: expected one of {', '.join(EXPORT_FORMATS)}, found {fmt!r}")
+        raise ConfigError(f"fmt: expected one of {', '.join(EXPORT_FORMATS)}, found {fmt!r}")
     dt = check_dt(dt)
     x = as_float_array(waveforms, "waveforms")
     if x.ndim == 2:
