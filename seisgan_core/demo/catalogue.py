@@ -22,7 +22,7 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
-from matplotlib.path import Path as MplPath
+import shapely
 
 from seisgan_core.demo.simulator import (
     APENNINES,
@@ -254,25 +254,30 @@ def ec8_class(vs30_m_s: float) -> str:
 
 
 @lru_cache(maxsize=1)
-def _outline_paths() -> dict[str, list[MplPath]]:
+def _outline_polygons() -> dict[str, list[shapely.Polygon]]:
+    """The bundled outline's land polygons per country (outer rings), prepared for many
+    point-in-polygon queries."""
     text = resources.files("seisgan_core.resources").joinpath("italy.geojson").read_text()
-    paths: dict[str, list[MplPath]] = {}
+    polygons: dict[str, list[shapely.Polygon]] = {}
     for feature in json.loads(text)["features"]:
         iso = feature["properties"]["iso_a3"]
         for polygon in feature["geometry"]["coordinates"]:
-            paths.setdefault(iso, []).append(MplPath(np.asarray(polygon[0])))
-    return paths
+            outer = shapely.Polygon(polygon[0])
+            shapely.prepare(outer)
+            polygons.setdefault(iso, []).append(outer)
+    return polygons
 
 
 def in_country(lat: np.ndarray, lon: np.ndarray, iso_a3: str | tuple[str, ...]) -> np.ndarray:
     """Whether points lie on the land of a country of the bundled outline (outer rings)."""
-    paths = _outline_paths()
+    polygons = _outline_polygons()
     wanted = (iso_a3,) if isinstance(iso_a3, str) else iso_a3
-    points = np.column_stack([np.atleast_1d(lon), np.atleast_1d(lat)])
-    inside = np.zeros(len(points), dtype=bool)
+    x = np.atleast_1d(np.asarray(lon, dtype=float))
+    y = np.atleast_1d(np.asarray(lat, dtype=float))
+    inside = np.zeros(len(x), dtype=bool)
     for iso in wanted:
-        for path in paths.get(iso, []):
-            inside |= path.contains_points(points)
+        for outer in polygons.get(iso, []):
+            inside |= shapely.contains_xy(outer, x, y)
     return inside
 
 
@@ -437,16 +442,31 @@ def make_catalogue(
 ) -> DemoCatalogue:
     """Draw stations, sequences of events and the records they trigger, until ``n_records``."""
     stations = _make_stations(rng)
+    events, records = _draw_sequences(rng, stations, n_records, model)
+    records_df = _first_records(pd.DataFrame(records), n_records)
+    events_df = pd.DataFrame(events)
+    used = records_df["event_index"].unique()
+    events_df = events_df[events_df["event_index"].isin(used)].reset_index(drop=True)
+    noise_df = _make_noise(rng, stations, n_noise)
+    return DemoCatalogue(stations, events_df, records_df.reset_index(drop=True), noise_df)
+
+
+def _draw_sequences(
+    rng: np.random.Generator, stations: pd.DataFrame, n_records: int, model: RegionModel
+) -> tuple[list[dict], list[dict]]:
+    """Sequences in the seismogenic zones, one after the other, until their events have
+    triggered at least ``n_records`` records. The first sequence of an archive of at least
+    ``NEAR_SOURCE_MIN_RECORDS`` records is a shallow one of Mw >= ``NEAR_SOURCE_MW``."""
     weights = np.array([z[5] for z in SEISMIC_ZONES])
     weights /= weights.sum()
     span_s = (_END - _START).total_seconds()
-    st_lat = stations["station_latitude"].to_numpy()
-    st_lon = stations["station_longitude"].to_numpy()
-
+    st_latlon = np.column_stack(
+        [stations["station_latitude"].to_numpy(), stations["station_longitude"].to_numpy()]
+    )
+    shallow = np.array([z[4] <= 50.0 for z in SEISMIC_ZONES])
     events: list[dict] = []
     records: list[dict] = []
     seq_id = 0
-    shallow = np.array([z[4] <= 50.0 for z in SEISMIC_ZONES])
     while len(records) < n_records:
         first = seq_id == 0 and n_records >= NEAR_SOURCE_MIN_RECORDS
         p = weights * shallow / (weights * shallow).sum() if first else weights
@@ -454,49 +474,47 @@ def make_catalogue(
         origin = _START + timedelta(seconds=float(rng.uniform(0, span_s)))
         seq_id += 1
         sequence = _make_sequence(
-            rng,
-            zone,
-            origin,
-            6.5,
-            np.column_stack([st_lat, st_lon]),
-            mw_min=NEAR_SOURCE_MW if first else 4.0,
+            rng, zone, origin, 6.5, st_latlon, mw_min=NEAR_SOURCE_MW if first else 4.0
         )
         for lat, lon, depth, mw, time, zone_name in sequence:
-            # Catalogues give Mw to one decimal; a few events have only ML (no Mw).
-            mw_round = round(mw, 1)
-            has_mw = bool(rng.random() > 0.02)
-            event = {
-                "event_index": len(events),
-                "sequence": seq_id,
-                "zone": zone_name,
-                "event_time": time.replace(microsecond=(time.microsecond // 10000) * 10000),
-                "event_latitude": round(float(lat), 4),
-                "event_longitude": round(float(lon), 4),
-                "event_depth_km": round(float(depth), 1),
-                "mw_true": mw,
-                "mw": mw_round if has_mw else np.nan,
-                "ml": round(mw + rng.normal(0.05, 0.2), 1),
+            event = _event_row(rng, len(events), seq_id, (lat, lon, depth, mw, time, zone_name))
+            event["stress_bar"] = float(
                 # Between-event term: the event's stress parameter (log-normal).
-                "stress_bar": float(
-                    median_stress_bar(mw, model)
-                    * np.exp(model.sigma_ln_stress * rng.standard_normal())
-                ),
-            }
+                median_stress_bar(mw, model) * np.exp(model.sigma_ln_stress * rng.standard_normal())
+            )
             events.append(event)
             records += _triggered_records(rng, event, (lat, lon), stations, model)
-    events_df = pd.DataFrame(events)
-    records_df = pd.DataFrame(records)
-    if len(records_df) > n_records:
+    return events, records
+
+
+def _event_row(rng: np.random.Generator, index: int, seq_id: int, hypocentre: tuple) -> dict:
+    """An event's catalogue row (without its stress parameter): Mw to one decimal, a few
+    events with only ML (no Mw), as catalogues give them."""
+    lat, lon, depth, mw, time, zone_name = hypocentre
+    has_mw = bool(rng.random() > 0.02)
+    return {
+        "event_index": index,
+        "sequence": seq_id,
+        "zone": zone_name,
+        "event_time": time.replace(microsecond=(time.microsecond // 10000) * 10000),
+        "event_latitude": round(float(lat), 4),
+        "event_longitude": round(float(lon), 4),
+        "event_depth_km": round(float(depth), 1),
+        "mw_true": mw,
+        "mw": round(mw, 1) if has_mw else np.nan,
+        "ml": round(mw + rng.normal(0.05, 0.2), 1),
+    }
+
+
+def _first_records(records: pd.DataFrame, n_records: int) -> pd.DataFrame:
+    """Exactly ``n_records`` records in archive order (event, then station)."""
+    if len(records) > n_records:
         # The last event's extra records are dropped, farthest stations first (they would be
         # the last to trigger).
-        records_df = records_df.sort_values(
+        records = records.sort_values(
             ["event_index", "epicentral_distance_km"], kind="stable"
         ).iloc[:n_records]
-    records_df = records_df.sort_values(["event_index", "station"], kind="stable")
-    used = records_df["event_index"].unique()
-    events_df = events_df[events_df["event_index"].isin(used)].reset_index(drop=True)
-    noise_df = _make_noise(rng, stations, n_noise)
-    return DemoCatalogue(stations, events_df, records_df.reset_index(drop=True), noise_df)
+    return records.sort_values(["event_index", "station"], kind="stable")
 
 
 def _triggered_records(rng, event: dict, where, stations: pd.DataFrame, model) -> list[dict]:

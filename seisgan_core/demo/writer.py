@@ -347,6 +347,183 @@ def simulated_records(cat: DemoCatalogue, rng: np.random.Generator):
         yield rec, data.astype(np.float32), hp, lp
 
 
+@dataclass
+class _Build:
+    """What the writing steps of one build share: the catalogue indexed for look-ups, the
+    event identifiers, the event written as ESM ASCII and the running counts."""
+
+    cat: DemoCatalogue
+    events: pd.DataFrame
+    stations: pd.DataFrame
+    event_ids: dict
+    ascii_event: int | None
+    report: Progress
+    flat_rows: list[dict]
+    n_ascii: int = 0
+    le_40: int = 0
+
+    @property
+    def total(self) -> int:
+        return len(self.cat.records) + len(self.cat.noise)
+
+
+def _plan_build(cat: DemoCatalogue, all_ascii: bool, report: Progress) -> _Build:
+    events = cat.events.set_index("event_index", drop=False)
+    # The event written as ESM ASCII by default: the one with most records up to 12 (a
+    # sample of the format that stays quick to write; all_ascii writes every event).
+    per_event = cat.records["event_index"].value_counts().sort_index()
+    small = per_event[per_event <= 12]
+    ascii_event = int((small if len(small) else per_event).idxmax())
+    return _Build(
+        cat=cat,
+        events=events,
+        stations=cat.stations.set_index("station", drop=False),
+        event_ids=dict(zip(events.index, _event_ids(events), strict=True)),
+        ascii_event=None if all_ascii else ascii_event,
+        report=report,
+        flat_rows=[],
+    )
+
+
+def _write_metadata(ds, build: _Build) -> None:
+    """QuakeML of every event and StationXML of every station the archive uses."""
+    ordered = build.events.loc[sorted(build.events.index)]
+    # Set the whole catalogue at once: add_quakeml would merge into a new Catalog with a
+    # random publicID, and the same seed must give the same QuakeML bytes.
+    ds.events = _read_catalog(_quakeml(ordered, [build.event_ids[i] for i in ordered.index]))
+    used = set(build.cat.records["station"]) | set(build.cat.noise["station"])
+    for _, st in build.cat.stations.iterrows():
+        if st["station"] in used:
+            ds.add_stationxml(_read_inventory(_stationxml(st)))
+
+
+def _flat_row(ev, event_id: str, st, rec, data: np.ndarray, rate: float, k: int) -> dict:
+    """The flat file's row of component ``k`` of one record (ITACA's search export)."""
+    channel = rec["channels"][k]
+    stamp = ev["event_time"].strftime("%Y%m%d.%H%M%S")
+    return {
+        "EVENT_NAME": ev["zone"],
+        "EVENT_ID": event_id,
+        "EVENT_LATITUDE_DEGREE": ev["event_latitude"],
+        "EVENT_LONGITUDE_DEGREE": ev["event_longitude"],
+        "EVENT_DEPTH_KM": ev["event_depth_km"],
+        "Ml": ev["ml"],
+        "Mw": ev["mw"],
+        "NETWORK": rec["network"],
+        "STATION_CODE": rec["station"],
+        "STATION_NAME": st["station_name"],
+        "STATION_LATITUDE_DEGREE": st["station_latitude"],
+        "STATION_LONGITUDE_DEGREE": st["station_longitude"],
+        "epi_dist_km": rec["epicentral_distance_km"],
+        "SAMPLING_INTERVAL_S": 1.0 / rate,
+        "NDATA": data.shape[1],
+        "dur_s": round(_d5_95_s(data[k].astype(np.float64), rate), 3),
+        "component": channel[-1],
+        "filename": (
+            f"{rec['network']}.{rec['station']}.{rec['location']}.{channel}.D.{stamp}.C.ACC.ASC"
+        ),
+    }
+
+
+def _write_record(ds, tmp: Path, build: _Build, rec: dict, data, hp: float, lp: float) -> None:
+    """One record: its trace in the ASDF file, its flat-file rows and, for the event(s)
+    written as ESM ASCII, one file per component."""
+    from seisgan_core.io.esm_ascii import write_esm_ascii
+
+    ev = build.events.loc[rec["event_index"]]
+    st = build.stations.loc[rec["station"]]
+    rate = float(rec["sampling_rate_hz"])
+    build.le_40 += data.shape[1] / rate <= 40.0
+    event_id = build.event_ids[rec["event_index"]]
+    stream = _stream(
+        data,
+        rec["channels"],
+        rec["network"],
+        rec["station"],
+        rec["location"],
+        rate,
+        rec["first_sample_time"],
+    )
+    _ensure_space(tmp / "demo.h5", data.nbytes)
+    ds.add_waveforms(stream, tag=RECORD_TAG, event_id=f"smi:local/seisgan-demo/event/{event_id}")
+    for k, channel in enumerate(rec["channels"]):
+        row = _flat_row(ev, event_id, st, rec, data, rate, k)
+        build.flat_rows.append(row)
+        if build.ascii_event is None or rec["event_index"] == build.ascii_event:
+            folder = tmp / "ascii" / event_id
+            folder.mkdir(exist_ok=True)
+            write_esm_ascii(
+                folder / row["filename"],
+                data[k].astype(np.float64),
+                _ascii_header(ev, event_id, st, rec, channel, data[k], rate, hp, lp),
+                float_format="%.6E",
+            )
+            build.n_ascii += 1
+
+
+def _write_records(ds, tmp: Path, build: _Build, rng: np.random.Generator) -> None:
+    for n, (rec, data, hp, lp) in enumerate(simulated_records(build.cat, rng)):
+        _write_record(ds, tmp, build, rec, data, hp, lp)
+        if n % 25 == 0:
+            build.report(
+                0.02 + 0.93 * n / build.total, f"record {n + 1} of {len(build.cat.records)}"
+            )
+
+
+def _write_noise(ds, tmp: Path, build: _Build, rng: np.random.Generator) -> None:
+    """The noise windows (tagged ``noise``, no event), after the records in draw order."""
+    n_rec = len(build.cat.records)
+    for k, noise in enumerate(build.cat.noise.to_dict("records")):
+        rate = float(noise["sampling_rate_hz"])
+        npts = round(noise["record_length_s"] * rate)
+        data = simulate_noise(rng, npts, sampling_rate_hz=rate, rms_cm_s2=noise["rms_cm_s2"])
+        data, _, _ = _process(data, rate, npts, 4.0)
+        _ensure_space(tmp / "demo.h5", data.nbytes)
+        ds.add_waveforms(
+            _stream(
+                data,
+                noise["channels"],
+                noise["network"],
+                noise["station"],
+                noise["location"],
+                rate,
+                noise["first_sample_time"],
+            ),
+            tag=NOISE_TAG,
+        )
+        if k % 25 == 0:
+            build.report(
+                0.02 + 0.93 * (n_rec + k) / build.total,
+                f"noise window {k + 1} of {len(build.cat.noise)}",
+            )
+
+
+def _write_flatfile(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=FLATFILE_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _csv_value(v) for k, v in row.items()})
+
+
+def _write_archive(tmp: Path, build: _Build, rng: np.random.Generator) -> None:
+    """Every file of the archive, in the temporary folder ``tmp``."""
+    import pyasdf
+
+    (tmp / "ascii").mkdir()
+    ds = pyasdf.ASDFDataSet(str(tmp / "demo.h5"), mode="w", compression=None, mpi=False)
+    try:
+        _write_metadata(ds, build)
+        _write_records(ds, tmp, build, rng)
+        _write_noise(ds, tmp, build, rng)
+    finally:
+        ds.flush()
+        del ds
+    tmp.chmod(0o755)  # mkdtemp makes it private; the archive is for everyone to read
+    build.report(0.97, "writing the flat file")
+    _write_flatfile(tmp / "flatfile.csv", build.flat_rows)
+
+
 def build_demo_archive(
     out_dir: str | Path,
     *,
@@ -361,10 +538,6 @@ def build_demo_archive(
     ``progress(fraction, message)`` is called as records are simulated. Returns a
     :class:`DemoSummary`. Rebuilding with the same arguments gives the same contents.
     """
-    import pyasdf
-
-    from seisgan_core.io.esm_ascii import write_esm_ascii
-
     if n_records < 1:
         raise ValueError(f"n_records must be at least 1, got {n_records}")
     if n_noise < 0:
@@ -373,127 +546,10 @@ def build_demo_archive(
     report = progress or (lambda fraction, message: None)
     rng = np.random.default_rng(seed)
     report(0.0, "drawing the catalogue")
-    cat: DemoCatalogue = make_catalogue(rng, n_records, n_noise)
-    events = cat.events.set_index("event_index", drop=False)
-    stations = cat.stations.set_index("station", drop=False)
-    event_ids = dict(zip(events.index, _event_ids(events), strict=True))
-    # The event written as ESM ASCII by default: the one with most records up to 12 (a
-    # sample of the format that stays quick to write; all_ascii writes every event).
-    per_event = cat.records["event_index"].value_counts().sort_index()
-    small = per_event[per_event <= 12]
-    ascii_event = int((small if len(small) else per_event).idxmax())
-    total = len(cat.records) + len(cat.noise)
-    n_ascii = 0
-    le_40 = 0
-
+    cat = make_catalogue(rng, n_records, n_noise)
+    build = _plan_build(cat, all_ascii, report)
     with output_lock(out_dir, "seisgan demo"), atomic_directory(out_dir) as tmp:
-        ascii_dir = tmp / "ascii"
-        ascii_dir.mkdir()
-        flat_rows: list[dict] = []
-        ds = pyasdf.ASDFDataSet(str(tmp / "demo.h5"), mode="w", compression=None, mpi=False)
-        try:
-            ordered = events.loc[sorted(events.index)]
-            # Set the whole catalogue at once: add_quakeml would merge into a new Catalog with a
-            # random publicID, and the same seed must give the same QuakeML bytes.
-            ds.events = _read_catalog(_quakeml(ordered, [event_ids[i] for i in ordered.index]))
-            used = set(cat.records["station"]) | set(cat.noise["station"])
-            for _, st in cat.stations.iterrows():
-                if st["station"] in used:
-                    ds.add_stationxml(_read_inventory(_stationxml(st)))
-            for n, (rec, data, hp, lp) in enumerate(simulated_records(cat, rng)):
-                ev = events.loc[rec["event_index"]]
-                st = stations.loc[rec["station"]]
-                rate = float(rec["sampling_rate_hz"])
-                le_40 += data.shape[1] / rate <= 40.0
-                event_id = event_ids[rec["event_index"]]
-                stream = _stream(
-                    data,
-                    rec["channels"],
-                    rec["network"],
-                    rec["station"],
-                    rec["location"],
-                    rate,
-                    rec["first_sample_time"],
-                )
-                _ensure_space(tmp / "demo.h5", data.nbytes)
-                ds.add_waveforms(
-                    stream, tag=RECORD_TAG, event_id=f"smi:local/seisgan-demo/event/{event_id}"
-                )
-                stamp = ev["event_time"].strftime("%Y%m%d.%H%M%S")
-                for k, channel in enumerate(rec["channels"]):
-                    filename = (
-                        f"{rec['network']}.{rec['station']}.{rec['location']}.{channel}"
-                        f".D.{stamp}.C.ACC.ASC"
-                    )
-                    flat_rows.append(
-                        {
-                            "EVENT_NAME": ev["zone"],
-                            "EVENT_ID": event_id,
-                            "EVENT_LATITUDE_DEGREE": ev["event_latitude"],
-                            "EVENT_LONGITUDE_DEGREE": ev["event_longitude"],
-                            "EVENT_DEPTH_KM": ev["event_depth_km"],
-                            "Ml": ev["ml"],
-                            "Mw": ev["mw"],
-                            "NETWORK": rec["network"],
-                            "STATION_CODE": rec["station"],
-                            "STATION_NAME": st["station_name"],
-                            "STATION_LATITUDE_DEGREE": st["station_latitude"],
-                            "STATION_LONGITUDE_DEGREE": st["station_longitude"],
-                            "epi_dist_km": rec["epicentral_distance_km"],
-                            "SAMPLING_INTERVAL_S": 1.0 / rate,
-                            "NDATA": data.shape[1],
-                            "dur_s": round(_d5_95_s(data[k].astype(np.float64), rate), 3),
-                            "component": channel[-1],
-                            "filename": filename,
-                        }
-                    )
-                    if all_ascii or rec["event_index"] == ascii_event:
-                        folder = ascii_dir / event_id
-                        folder.mkdir(exist_ok=True)
-                        write_esm_ascii(
-                            folder / filename,
-                            data[k].astype(np.float64),
-                            _ascii_header(ev, event_id, st, rec, channel, data[k], rate, hp, lp),
-                            float_format="%.6E",
-                        )
-                        n_ascii += 1
-                if n % 25 == 0:
-                    report(0.02 + 0.93 * n / total, f"record {n + 1} of {len(cat.records)}")
-            for k, noise in enumerate(cat.noise.to_dict("records")):
-                rate = float(noise["sampling_rate_hz"])
-                npts = round(noise["record_length_s"] * rate)
-                data = simulate_noise(
-                    rng, npts, sampling_rate_hz=rate, rms_cm_s2=noise["rms_cm_s2"]
-                )
-                data, _, _ = _process(data, rate, npts, 4.0)
-                _ensure_space(tmp / "demo.h5", data.nbytes)
-                ds.add_waveforms(
-                    _stream(
-                        data,
-                        noise["channels"],
-                        noise["network"],
-                        noise["station"],
-                        noise["location"],
-                        rate,
-                        noise["first_sample_time"],
-                    ),
-                    tag=NOISE_TAG,
-                )
-                if k % 25 == 0:
-                    report(
-                        0.02 + 0.93 * (len(cat.records) + k) / total,
-                        f"noise window {k + 1} of {len(cat.noise)}",
-                    )
-        finally:
-            ds.flush()
-            del ds
-        tmp.chmod(0o755)  # mkdtemp makes it private; the archive is for everyone to read
-        report(0.97, "writing the flat file")
-        with open(tmp / "flatfile.csv", "w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=FLATFILE_COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            for row in flat_rows:
-                writer.writerow({k: _csv_value(v) for k, v in row.items()})
+        _write_archive(tmp, build, rng)
     report(1.0, "demo archive written")
     return DemoSummary(
         out_dir=out_dir,
@@ -504,9 +560,9 @@ def build_demo_archive(
         n_stations=int(cat.records["station"].nunique()),
         n_records=len(cat.records),
         n_noise=len(cat.noise),
-        n_ascii_files=n_ascii,
+        n_ascii_files=build.n_ascii,
         seed=seed,
-        records_le_40_s=int(le_40),
+        records_le_40_s=int(build.le_40),
     )
 
 

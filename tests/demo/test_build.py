@@ -46,6 +46,38 @@ def test_layout_and_summary(archive):
     assert sorted(p.name for p in out.parent.iterdir()) == [".demo.lock", "demo"]
 
 
+def test_pinned_values_of_a_small_seeded_archive(archive):
+    """Values of the seed-3, 60-record archive as the simulator of session 4 writes it (a
+    refactoring of the writer or the catalogue must leave them, and every byte, unchanged;
+    a change of the simulator changes them on purpose, and this test with it)."""
+    out, summary, _ = archive
+    counts = (summary.n_events, summary.n_stations, summary.n_ascii_files)
+    assert counts == (14, 50, 24) and summary.records_le_40_s == 16
+    flat = pd.read_csv(out / "flatfile.csv", keep_default_na=False)
+    first, last = flat.iloc[0], flat.iloc[-1]
+    assert (first["EVENT_ID"], first["STATION_CODE"], first["component"]) == (
+        "IT-2015-0001",
+        "BVN",
+        "E",
+    )
+    assert (first["epi_dist_km"], first["NDATA"], first["Mw"], first["Ml"]) == (
+        25.81,
+        10534,
+        4.6,
+        4.4,
+    )
+    assert first["dur_s"] == pytest.approx(20.545, abs=0.002)
+    assert (last["EVENT_ID"], last["STATION_CODE"], last["NDATA"]) == ("IT-2013-0001", "VST", 11692)
+    with h5py.File(out / "demo.h5", "r") as f:
+        x = f["Waveforms"]["IT.AMT"][
+            "IT.AMT..HNE__2010-07-21T22:27:18__2010-07-21T22:27:57__processed_acceleration"
+        ][()]
+    assert len(x) == 7952
+    assert int(np.abs(x).argmax()) == 3348
+    assert float(np.abs(x).max()) == pytest.approx(3.2007983, rel=1e-5)
+    assert float(x[1000]) == pytest.approx(-0.00204892, rel=1e-4)
+
+
 def test_progress_reaches_one(archive):
     _, _, calls = archive
     fractions = [f for f, _ in calls]

@@ -33,6 +33,40 @@ def test_stations_stand_on_their_country(catalogue):
     assert in_country(np.array([35.508]), np.array([12.594]), "ITA")[0]
 
 
+def test_in_country_near_the_borders_agrees_with_a_reference_ray_casting():
+    """Points within 10-100 m of every outline vertex (inside and outside), and points drawn
+    over the whole map, give the same answers as matplotlib's ray casting on the same outer
+    rings (the catalogue's draws depend on these answers)."""
+    import json
+    from importlib import resources
+
+    from matplotlib.path import Path as MplPath
+
+    text = resources.files("seisgan_core.resources").joinpath("italy.geojson").read_text()
+    rng = np.random.default_rng(1)
+    checked = inside = 0
+    for feature in json.loads(text)["features"]:
+        iso = feature["properties"]["iso_a3"]
+        rings = [np.asarray(polygon[0]) for polygon in feature["geometry"]["coordinates"]]
+        vertices = np.concatenate(rings)
+        angle = rng.uniform(0, 2 * np.pi, (4, len(vertices)))
+        step = rng.uniform(1e-4, 1e-3, (4, len(vertices)))  # degrees: about 10-100 m
+        lon = (vertices[:, 0] + step * np.cos(angle)).ravel()
+        lat = (vertices[:, 1] + step * np.sin(angle)).ravel()
+        lon = np.concatenate([lon, rng.uniform(6.0, 19.0, 2000)])
+        lat = np.concatenate([lat, rng.uniform(35.0, 47.5, 2000)])
+        expected = np.zeros(len(lon), dtype=bool)
+        for ring in rings:
+            expected |= MplPath(ring).contains_points(np.column_stack([lon, lat]))
+        got = in_country(lat, lon, iso)
+        assert np.array_equal(got, expected), iso
+        checked += len(lon)
+        inside += int(expected.sum())
+    # Not vacuous: many points, both answers common.
+    assert checked > 10_000
+    assert 0.2 * checked < inside < 0.8 * checked
+
+
 def test_ec8_classes_follow_vs30(catalogue):
     assert [ec8_class(v) for v in (1000, 800.5, 400, 360.5, 200, 150)] == [
         "A",
