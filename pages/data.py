@@ -93,7 +93,8 @@ except SeisganIOError as exc:
     st.error(shown_text(str(exc), source_path))
     st.stop()
 if skipped:
-    with st.expander(f"{len(skipped)} files or records could not be read"):
+    what = "file or record" if len(skipped) == 1 else "files or records"
+    with st.expander(f"{len(skipped)} {what} could not be read"):
         st.dataframe(
             csv_safe_frame(pd.DataFrame(skip_summary(skipped), columns=["reason", "files"])),
             hide_index=True,

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from app_support import esm_archive, prepared_set, run_folder
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
 from seisgan_core import appstate, jobs
@@ -149,6 +150,13 @@ def test_prepare_page_counts_records_per_split(home):
     at = run_page("prepare")
     assert at.title[0].value == "Prepare"
     assert metrics(at) == {"Records": "20", "train": "10", "val": "5", "test": "5"}
+    # a share of the set, not a change: no up-arrow
+    shares = {m.label: (m.proto.delta, m.proto.direction) for m in at.metric if m.proto.delta}
+    assert shares == {
+        "train": ("50 % of the records", MetricProto.MetricDirection.NONE),
+        "val": ("25 % of the records", MetricProto.MetricDirection.NONE),
+        "test": ("25 % of the records", MetricProto.MetricDirection.NONE),
+    }
     assert at.query_params["prepared"] == "tiny"
 
 
@@ -554,6 +562,10 @@ def test_data_page_skips_bad_files_without_server_paths(home):
     shown = frame_with(at, "path")
     assert "future.ASC" in set(shown["path"])
     assert not any(str(home) in p or str(home) in r for p, r in shown.itertuples(index=False))
+    # the count in words that agree with it ("1 file ...", "2 files ...")
+    n = len(shown)
+    expected = f"{n} file or record" if n == 1 else f"{n} files or records"
+    assert f"{expected} could not be read" in [e.label for e in at.expander]
 
 
 @pytest.mark.slow

@@ -58,6 +58,36 @@ def click_largest_event(page) -> None:
     page.wait_for_url("**event=**", timeout=60000)
 
 
+def open_tab(page, label: str) -> None:
+    """Click a page's tab and bring it into view."""
+    tab = page.get_by_role("tab", name=label)
+    tab.click()
+    wait_idle(page)
+    tab.scroll_into_view_if_needed()
+    page.wait_for_timeout(1500)
+
+
+def show(page, text: str) -> None:
+    """Scroll the main column so that ``text`` is at the bottom of the screenshot."""
+    page.get_by_text(text).first.evaluate("e => e.scrollIntoView({block: 'end'})")
+    page.wait_for_timeout(1500)
+
+
+# (file name, page, what to do on it before the screenshot), in the order a user goes
+SHOTS = [
+    ("home", "home", None),
+    ("data", "data", click_largest_event),
+    ("data-records", "data", lambda page: show(page, "Nearest first.")),
+    ("data-record-viewer", "data", lambda page: open_tab(page, "Record viewer")),
+    ("prepare", "prepare", None),
+    ("train", "train", None),
+    ("samples", "samples", None),
+    ("compare", "compare", None),
+    ("compare-bins", "compare", lambda page: open_tab(page, "By scenario bin")),
+    ("compare-statistics", "compare", lambda page: open_tab(page, "Statistics")),
+]
+
+
 def main(home: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -82,14 +112,14 @@ def main(home: Path) -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url)
-            wait_idle(page)
-            for name in PAGES:
-                if name != "home":
-                    page.locator('[data-testid="stSidebarNav"] a', has_text=name.title()).click()
+            current = None
+            for name, where, action in SHOTS:
+                if where != current:  # open the page by its link, as a shared URL is
+                    page.goto(f"{url}/{'' if where == 'home' else where}")
                     wait_idle(page)
-                if name == "data":  # click the largest event, as a user would
-                    click_largest_event(page)
+                    current = where
+                if action is not None:
+                    action(page)
                     wait_idle(page)
                 page.wait_for_timeout(2000)  # map zoom animations
                 tmp = out / f".{name}.png.tmp"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from seisgan_core.viz import data as vdata
 
@@ -34,6 +35,18 @@ def test_split_distributions_one_trace_per_split_and_column():
     assert [fig.layout[f"yaxis{k}"].title.text for k in ("", 2, 3)] == [
         "% of the split's records"
     ] * 3
+    # the same bin edges for every split of a column, on whole multiples of the bin width
+    for column, traces in zip(
+        vdata.DISTRIBUTION_COLUMNS, (fig.data[0::3], fig.data[1::3], fig.data[2::3]), strict=True
+    ):
+        size = vdata.DISTRIBUTION_COLUMNS[column][1]
+        edges = {(t.xbins.start, t.xbins.end, t.xbins.size) for t in traces}
+        assert len(edges) == 1, column
+        start, end, width = edges.pop()
+        assert width == size
+        assert start / size == pytest.approx(round(start / size))
+        values = table[column].dropna()
+        assert start <= values.min() and values.max() < end
 
 
 def test_log_axes_label_plain_decades_and_psd_powers_of_ten():
