@@ -140,11 +140,12 @@ except (FileNotFoundError, ValueError) as exc:
 card = Scorecard.from_dict(card_dict)
 
 # The headline numbers, each with what good looks like (its threshold and the real-vs-real value)
+# (scorecard line, label short enough for its column, what the number is)
 HEADLINES = (
-    ("frechet.spectral", "Spectral Fréchet, 0.1-80 Hz"),
-    ("psa_bias.geomean.0.05-3", "PSA ln bias, worst period 0.05-3 s"),
-    ("anderson.mean", "Anderson GOF (0-10)"),
-    ("memorisation.ratio", "Memorisation ratio"),
+    ("frechet.spectral", "Spectral Fréchet", "Spectral Fréchet distance over 0.1-80 Hz"),
+    ("psa_bias.geomean.0.05-3", "PSA bias (ln)", "PSA ln bias at the worst period of 0.05-3 s"),
+    ("anderson.mean", "Anderson GOF (0-10)", "Anderson (2004) goodness of fit, mean"),
+    ("memorisation.ratio", "Memorisation ratio", "Memorisation ratio"),
 )
 cols = st.columns(len(HEADLINES) + 1)
 cols[0].metric(
@@ -152,12 +153,13 @@ cols[0].metric(
     f"{card.n_failed} / {card.n_measured}",
     help="Good: 0. Real held-out records against real training records fail none.",
 )
-for col, (key, label) in zip(cols[1:], HEADLINES, strict=True):
+for col, (key, label, what) in zip(cols[1:], HEADLINES, strict=True):
     line = card.line(key)
     col.metric(
         label,
         appstate.format_number(line.generated),
-        help=f"Good: {line.good}. Real vs real: {appstate.format_number(line.real_vs_real)}.",
+        help=f"{what}. Good: {line.good}. "
+        f"Real vs real: {appstate.format_number(line.real_vs_real)}.",
     )
     col.caption(
         f"{'pass' if line.passed else 'FAIL'} · good: {line.good} · real vs real "

@@ -337,6 +337,12 @@ def test_train_page_shows_runs_and_follows_one(home):
             "message": "test run",
         }
     ]
+    # the losses are headed in words, with significant figures that fit them
+    shown = next(d for d in at.dataframe if "loss_critic" in d.value.columns)
+    config = json.loads(shown.proto.columns)
+    assert config["loss_critic"]["label"] == "critic loss"
+    assert config["loss_generator"]["label"] == "generator loss"
+    assert config["loss_critic"]["type_config"]["format"] == "%.4g"
     # the last epoch of the run folder: wasserstein 1/3, GP 0.1, 53 samples/s
     assert metrics(at) == {
         "Wasserstein estimate": "0.333",
@@ -451,12 +457,16 @@ def test_compare_page_panel_of_a_trained_run(trained, monkeypatch):
     shown = metrics(at)
     assert set(shown) == {
         "Scorecard lines failed",
-        "Spectral Fréchet, 0.1-80 Hz",
-        "PSA ln bias, worst period 0.05-3 s",
+        "Spectral Fréchet",
+        "PSA bias (ln)",
         "Anderson GOF (0-10)",
         "Memorisation ratio",
     }
     assert 0.0 <= float(shown["Anderson GOF (0-10)"]) <= 10.0
+    # short labels (whole in their column); the help names the measure and its band
+    helps = {m.label: m.help for m in at.metric}
+    assert helps["Spectral Fréchet"].startswith("Spectral Fréchet distance over 0.1-80 Hz. Good:")
+    assert "worst period of 0.05-3 s" in helps["PSA bias (ln)"]
     # every headline number says what good looks like, and the scorecard table has every line
     verdicts = [c.value for c in at.caption if c.value.startswith(("pass ·", "FAIL ·"))]
     assert len(verdicts) == 4 and all("good:" in v and "real vs real" in v for v in verdicts)

@@ -67,10 +67,17 @@ def open_tab(page, label: str) -> None:
     page.wait_for_timeout(1500)
 
 
-def show(page, text: str) -> None:
-    """Scroll the main column so that ``text`` is at the bottom of the screenshot."""
-    page.get_by_text(text).first.evaluate("e => e.scrollIntoView({block: 'end'})")
+def show(page, text: str, block: str = "end") -> None:
+    """Scroll the main column so that ``text`` is at the bottom (``block="start"``: the top)
+    of the screenshot."""
+    page.get_by_text(text).first.evaluate(f"e => e.scrollIntoView({{block: '{block}'}})")
     page.wait_for_timeout(1500)
+
+
+def viewer(page) -> None:
+    """The Data page's record viewer, its first record's traces in view."""
+    open_tab(page, "Record viewer")
+    show(page, "Acceleration in", block="start")
 
 
 # (file name, page, what to do on it before the screenshot), in the order a user goes
@@ -78,10 +85,11 @@ SHOTS = [
     ("home", "home", None),
     ("data", "data", click_largest_event),
     ("data-records", "data", lambda page: show(page, "Nearest first.")),
-    ("data-record-viewer", "data", lambda page: open_tab(page, "Record viewer")),
+    ("data-record-viewer", "data", lambda page: viewer(page)),
     ("prepare", "prepare", None),
     ("train", "train", None),
     ("samples", "samples", None),
+    ("samples-scenario", "samples", lambda page: show(page, "BSSA14 takes R_JB")),
     ("compare", "compare", None),
     ("compare-bins", "compare", lambda page: open_tab(page, "By scenario bin")),
     ("compare-statistics", "compare", lambda page: open_tab(page, "Statistics")),
