@@ -282,7 +282,15 @@ if event_id is not None or station is not None:
         st.subheader(event_names[event_id])
     else:
         st.subheader(f"Records at station {station}")
-    st.dataframe(csv_safe_frame(chosen_records), hide_index=True, width="stretch")
+    st.dataframe(
+        csv_safe_frame(chosen_records),
+        hide_index=True,
+        width="stretch",
+        column_config={  # one decimal on every distance (81.0 km, not 81)
+            c: st.column_config.NumberColumn(c, format="%.1f")
+            for c in ("R_epi (km)", "R_hypo (km)", "R_JB (km)")
+        },
+    )
     st.caption(
         "Nearest first. "
         + "; ".join(vrecords.DISTANCE_NOTES[c] for c in vrecords.DISTANCE_NOTES)

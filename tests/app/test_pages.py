@@ -213,9 +213,14 @@ def test_data_page_event_and_record_from_the_url(home):
     assert np.all(event_records["R_hypo (km)"].to_numpy(dtype=float) >= r_epi)
     assert np.all(event_records["R_JB (km)"].to_numpy(dtype=float) <= r_epi)
     assert list(event_records.columns[-3:]) == ["EC8", "Vs30 (m/s)", "PGA (cm/s²)"]
-    # the event is named by origin time, place, Mw and depth, not by its id
+    shown = next(d for d in at.dataframe if "R_epi (km)" in d.value.columns)
+    config = json.loads(shown.proto.columns)
+    formats = {c: v["type_config"]["format"] for c, v in config.items() if "type_config" in v}
+    assert formats == dict.fromkeys(("R_epi (km)", "R_hypo (km)", "R_JB (km)"), "%.1f")
+    # the event is named by origin time, place (its nearest town), Mw and depth, not by its id
     title = at.subheader[0].value
     assert " UTC · " in title and "Mw " in title and "km deep" in title and "EV002" not in title
+    assert " of " in title or " · in " in title  # "12 km NE of <town> (...)" or "in <town>"
 
 
 def test_data_page_station_from_the_url_lists_its_records(home):
@@ -423,7 +428,11 @@ def test_samples_page_epoch_from_url_and_conditional_generation(trained, monkeyp
     config = json.loads((trained / "models" / "cond-run" / "config.json").read_text())
     ranges = scenarios.training_ranges_of(config, trained)
     lo, hi = ranges["mw"]
-    assert sliders["Mw"].label == f"Mw · trained {lo:.3g}–{hi:.3g}"
+    plain = scenarios.plain_number
+    assert sliders["Mw"].label == f"Mw · trained {plain(lo)}–{plain(hi)}"
+    lo, hi = ranges["vs30_m_s"]  # hundreds of m/s: never in powers of ten
+    assert sliders["Vs30 (m/s)"].label == f"Vs30 (m/s) · trained {plain(lo)}–{plain(hi)}"
+    assert "e+" not in "".join(s.label for s in at.slider)
     assert not at.warning
     sliders["Mw"].set_value(6.0).run()
     assert not at.exception
@@ -431,11 +440,13 @@ def test_samples_page_epoch_from_url_and_conditional_generation(trained, monkeyp
     shown = metrics(at)
     # BSSA14 at Mw 6, 30 km, Vs30 450 m/s predicts a PGA of tens to a few hundred cm/s²,
     # shown to three significant figures
-    median = shown["BSSA14 median PGA here (cm/s²)"]
+    median = shown["BSSA14 PGA (cm/s²)"]
     assert 20.0 < float(median) < 400.0 and len(median.replace(".", "")) <= 3
-    assert "Mean residual ln(generated / BSSA14)" in shown
-    if 6.0 > hi:
-        assert f"Mw 6 above the training maximum {hi:.3g}" in at.warning[0].value
+    assert {"Mean ln residual", "Residual in σ"} <= set(shown)
+    helps = {m.label: m.help for m in at.metric}
+    assert helps["Mean ln residual"].startswith("ln(generated PGA / BSSA14 median)")
+    if 6.0 > ranges["mw"][1]:
+        assert f"Mw 6 above the training maximum {plain(ranges['mw'][1])}" in at.warning[0].value
     # the generated RotD50 over BSSA14's spectrum for the scenario and its sigma band
     spectrum = json.loads(at.get("plotly_chart")[-1].proto.spec)
     names = [t.get("name") for t in spectrum["data"]]
