@@ -144,14 +144,19 @@ card = Scorecard.from_dict(card_dict)
 HEADLINES = (
     ("frechet.spectral", "Spectral Fréchet", "Spectral Fréchet distance over 0.1-80 Hz"),
     ("psa_bias.geomean.0.05-3", "PSA bias (ln)", "PSA ln bias at the worst period of 0.05-3 s"),
-    ("anderson.mean", "Anderson GOF (0-10)", "Anderson (2004) goodness of fit, mean"),
-    ("memorisation.ratio", "Memorisation ratio", "Memorisation ratio"),
+    ("anderson.mean", "Anderson GOF", "Anderson (2004) goodness of fit, 0-10, mean"),
+    (
+        "memorisation.ratio",
+        "Memorisation",
+        "Memorisation ratio: distance to the nearest training record, generated over unseen",
+    ),
 )
 cols = st.columns(len(HEADLINES) + 1)
 cols[0].metric(
-    "Scorecard lines failed",
+    "Lines failed",
     f"{card.n_failed} / {card.n_measured}",
-    help="Good: 0. Real held-out records against real training records fail none.",
+    help="Scorecard lines failed, of those measured. Good: 0. Real held-out records against "
+    "real training records fail none.",
 )
 for col, (key, label, what) in zip(cols[1:], HEADLINES, strict=True):
     line = card.line(key)
@@ -256,7 +261,9 @@ with tabs[3]:
 with tabs[4]:
     if "imts" in panel.get("gmm", {}):
         for imt in ("PGA", "SA(1.0)"):
-            figures[f"gmm_{imt}"] = veval.gmm_distance_figure(panel, imt=imt)
+            figures[f"gmm_{imt}"] = veval.gmm_distance_figure(
+                panel, imt=imt, distance_title=veval.gmm_distance_title(heldout_table)
+            )
             st.plotly_chart(figures[f"gmm_{imt}"], width="stretch")
     else:
         st.info(f"No ground-motion comparison: {panel.get('gmm', {}).get('skipped', 'no inputs')}")
@@ -311,8 +318,9 @@ with tabs[7]:
         st.plotly_chart(vtrain.loss_overlay({run_name: run.metrics}, "val_score"), width="stretch")
 with tabs[8]:
     st.markdown("Generated records with their provenance (run, epoch, conditions, seed):")
-    cols = st.columns(len(EXPORT_FORMATS))
-    for col, fmt in zip(cols, EXPORT_FORMATS, strict=True):
+    cols = st.columns(2)  # two a row: each button's label (format, count, units) shows whole
+    for k, fmt in enumerate(EXPORT_FORMATS):
+        col = cols[k % 2]
         data = export_bytes(str(run.path), which, str(data_path), n_records, fmt)
         n_generated = len(gen)
         col.download_button(

@@ -453,7 +453,16 @@ with tab_cov:
     st.plotly_chart(vdata.coverage_scatter(selected), width="stretch")
 with tab_sum:
     st.caption("Count, mean, median, standard deviation and range, as the reference study reports.")
-    st.dataframe(Catalog(table=selected).summary(), width="stretch")
+    summary = Catalog(table=selected).summary()
+    st.dataframe(
+        summary,
+        width="stretch",
+        column_config={  # four significant figures, whatever the quantity's scale
+            c: st.column_config.NumberColumn(c, format="%.4g")
+            for c in ("mean", "median", "std", "min", "max")
+            if c in summary
+        },
+    )
 
 with tab_rec:
     if event_id is not None or station is not None:

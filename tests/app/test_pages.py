@@ -217,6 +217,11 @@ def test_data_page_event_and_record_from_the_url(home):
     config = json.loads(shown.proto.columns)
     formats = {c: v["type_config"]["format"] for c, v in config.items() if "type_config" in v}
     assert formats == dict.fromkeys(("R_epi (km)", "R_hypo (km)", "R_JB (km)"), "%.1f")
+    summary = next(d for d in at.dataframe if "median" in d.value.columns)
+    config = json.loads(summary.proto.columns)
+    assert {c: config[c]["type_config"]["format"] for c in ("mean", "median", "std")} == (
+        dict.fromkeys(("mean", "median", "std"), "%.4g")
+    )
     # the event is named by origin time, place (its nearest town), Mw and depth, not by its id
     title = at.subheader[0].value
     assert " UTC · " in title and "Mw " in title and "km deep" in title and "EV002" not in title
@@ -467,13 +472,13 @@ def test_compare_page_panel_of_a_trained_run(trained, monkeypatch):
     assert at.query_params["epoch"] == "best"
     shown = metrics(at)
     assert set(shown) == {
-        "Scorecard lines failed",
+        "Lines failed",
         "Spectral Fréchet",
         "PSA bias (ln)",
-        "Anderson GOF (0-10)",
-        "Memorisation ratio",
+        "Anderson GOF",
+        "Memorisation",
     }
-    assert 0.0 <= float(shown["Anderson GOF (0-10)"]) <= 10.0
+    assert 0.0 <= float(shown["Anderson GOF"]) <= 10.0
     # short labels (whole in their column); the help names the measure and its band
     helps = {m.label: m.help for m in at.metric}
     assert helps["Spectral Fréchet"].startswith("Spectral Fréchet distance over 0.1-80 Hz. Good:")
@@ -495,9 +500,14 @@ def test_compare_page_panel_of_a_trained_run(trained, monkeypatch):
     names = [t["name"] for t in in_bin["data"]]
     assert names[1].startswith("real, median of ") and names[3].startswith("generated, median of")
     assert names[1].split()[-1] == names[3].split()[-1]  # as many on each side
+    # the ground-motion plot says which distance the records stand at: the tiny set has no
+    # R_JB, so BSSA14 was fed R_epi
+    gmm = next(c for c in charts if "PGA against distance" in json.dumps(c["layout"]))
+    assert gmm["layout"]["xaxis2"]["title"]["text"] == "R_epi (km), BSSA14's R_JB taken as R_epi"
     buttons = at.get("download_button")
     labels = [b.proto.label for b in buttons]
-    assert [label.split(" · ")[0] for label in labels] == ["ASDF", "miniSEED", "SAC", "CSV"]
+    # two a row (ASDF miniSEED / SAC CSV): AppTest lists them column by column
+    assert [label.split(" · ")[0] for label in labels] == ["ASDF", "SAC", "miniSEED", "CSV"]
     assert all(label.endswith(" records · cm/s²") for label in labels)
     # the file names (run, checkpoint, format, count): test_appstate's export-name test
 
