@@ -226,7 +226,15 @@ with tabs[0]:
         f"real vs real: {card.counts.get('train')} training records against the same held-out "
         "records. 'ours' marks a threshold the project set where issue 12 gives none."
     )
-    st.dataframe(card.table(), hide_index=True, width="stretch")
+    st.dataframe(
+        card.table(),
+        hide_index=True,
+        width="stretch",
+        column_config={  # three significant figures, as the headline numbers
+            c: st.column_config.NumberColumn(c, format="%.3g")
+            for c in ("generated", "real vs real")
+        },
+    )
     figures["psa_bias"] = vcard.psa_bias_figure(card_dict)
     st.plotly_chart(figures["psa_bias"], width="stretch")
     figures["fas_bands"] = vcard.fas_band_figure(card_dict)

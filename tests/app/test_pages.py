@@ -488,6 +488,9 @@ def test_compare_page_panel_of_a_trained_run(trained, monkeypatch):
     assert len(verdicts) == 4 and all("good:" in v and "real vs real" in v for v in verdicts)
     table = frame_with(at, "verdict")
     assert len(table) > 50 and set(table["verdict"]) <= {"pass", "FAIL", "n/a"}
+    shown = next(d for d in at.dataframe if "verdict" in d.value.columns)
+    config = json.loads(shown.proto.columns)
+    assert config["generated"]["type_config"]["format"] == "%.3g"
     study = frame_with(at, "statistic")
     assert len(study) == 9
     assert "not given" in set(study["real"])  # Run 3's max: the study gives none

@@ -3,12 +3,17 @@
     python tests/e2e/screenshots.py HOME   # HOME holds data/raw/demo, data/processed/demo, models/
 
 Starts `streamlit run app.py` with SEISGAN_HOME=HOME on a free localhost port, opens each page
-in Debian's chromium (offline flags as the e2e tests) and writes docs/screenshots/<page>.png.
+in Debian's chromium by its link (offline flags as the e2e tests) and writes
+docs/screenshots/<shot>.png (SHOTS). Last, it starts a one-epoch `seisgan train` of the demo
+preset into HOME/models/screenshot-progress (one thread), shoots the Train page following it
+inside its first epoch (train-progress.png), stops it with SIGTERM and removes that folder.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -80,6 +85,52 @@ def viewer(page) -> None:
     show(page, "Acceleration in", block="start")
 
 
+PROGRESS_RUN = "screenshot-progress"  # a one-epoch run started (and removed) for the Train shot
+
+
+def start_progress_run(home: Path) -> subprocess.Popen | None:
+    """Start `seisgan train` on HOME's demo set into models/screenshot-progress, so that the
+    Train page has a run to follow inside its first epoch; None if that folder exists."""
+    out = home / "models" / PROGRESS_RUN
+    if out.exists():
+        print(f"{out} exists: the in-epoch progress shot is skipped")
+        return None
+    argv = [sys.executable, "-m", "seisgan_core.cli", "train", "--data",
+            str(home / "data" / "processed" / "demo"), "--preset", "demo", "--epochs", "1",
+            "--out", str(out), "--threads", "1", "--no-progress"]  # fmt: skip
+    return subprocess.Popen(
+        argv, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+
+
+def follow_progress(page, url: str, home: Path) -> None:
+    """The Train page following the run inside its first epoch (batch of batches, rate, time
+    left), once the trainer has written a few batches."""
+    status = home / "models" / PROGRESS_RUN / "status.json"
+    for _ in range(600):
+        try:
+            if json.loads(status.read_text()).get("batch", 0) >= 3:
+                break
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.5)
+    page.goto(f"{url}/train?run={PROGRESS_RUN}")
+    wait_idle(page)
+    show(page, "Follow run", block="start")
+
+
+def stop_progress_run(process: subprocess.Popen, home: Path) -> None:
+    """Stop the run (SIGTERM, as the Train page's Stop) and remove the folder it wrote."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    shutil.rmtree(home / "models" / PROGRESS_RUN, ignore_errors=True)
+
+
 # (file name, page, what to do on it before the screenshot), in the order a user goes
 SHOTS = [
     ("home", "home", None),
@@ -89,7 +140,9 @@ SHOTS = [
     ("prepare", "prepare", None),
     ("train", "train", None),
     ("samples", "samples", None),
-    ("samples-scenario", "samples", lambda page: show(page, "BSSA14 takes R_JB")),
+    ("samples-scenario", "samples", lambda p: show(p, "Generate for a scenario", block="start")),
+    ("samples-pga", "samples", lambda page: show(page, "BSSA14 takes R_JB")),
+    ("samples-spectrum", "samples", lambda p: show(p, "BSSA14 takes R_JB", block="start")),
     ("compare", "compare", None),
     ("compare-bins", "compare", lambda page: open_tab(page, "By scenario bin")),
     ("compare-statistics", "compare", lambda page: open_tab(page, "Statistics")),
@@ -134,6 +187,16 @@ def main(home: Path) -> None:
                 page.screenshot(path=str(tmp), full_page=False, type="png")
                 tmp.replace(out / f"{name}.png")
                 print("wrote", out / f"{name}.png")
+            trainer = start_progress_run(home)
+            if trainer is not None:
+                try:
+                    follow_progress(page, url, home)
+                    tmp = out / ".train-progress.png.tmp"
+                    page.screenshot(path=str(tmp), full_page=False, type="png")
+                    tmp.replace(out / "train-progress.png")
+                    print("wrote", out / "train-progress.png")
+                finally:
+                    stop_progress_run(trainer, home)
             browser.close()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
