@@ -117,7 +117,9 @@ def follow_progress(page, url: str, home: Path) -> None:
         time.sleep(0.5)
     page.goto(f"{url}/train?run={PROGRESS_RUN}")
     wait_idle(page)
-    show(page, "Follow run", block="start")
+    heading = page.get_by_role("heading", name="Runs").first  # the table, then the bar
+    heading.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(1500)
 
 
 def stop_progress_run(process: subprocess.Popen, home: Path) -> None:
@@ -141,7 +143,6 @@ SHOTS = [
     ("train", "train", None),
     ("samples", "samples", None),
     ("samples-scenario", "samples", lambda p: show(p, "Generate for a scenario", block="start")),
-    ("samples-pga", "samples", lambda page: show(page, "BSSA14 takes R_JB")),
     ("samples-spectrum", "samples", lambda p: show(p, "BSSA14 takes R_JB", block="start")),
     ("compare", "compare", None),
     ("compare-bins", "compare", lambda page: open_tab(page, "By scenario bin")),
