@@ -84,13 +84,16 @@ def test_deep_link_opens_the_page_with_its_state_and_no_probe(page, server):
     """A shared link (page path and query) opens that page with that selection; the frontend
     knows its base URL, so it never probes ``/data/_stcore/...`` (no 404 in the console)."""
     goto_page(page, server, "data", "?archive=archive%3A+test&mw_min=4.5&dist_max=120")
-    expect(page.get_by_role("spinbutton", name="Mw above")).to_have_value("4.50")
-    expect(page.get_by_role("spinbutton", name="R_epi to (km)")).to_have_value("120.00")
+    mw_above = page.get_by_role("spinbutton", name="Mw above")
+    expect(mw_above).to_have_value("4.50", timeout=60000)  # a hang guard on a loaded machine
+    expect(page.get_by_role("spinbutton", name="R_epi to (km)")).to_have_value(
+        "120.00", timeout=60000
+    )
     probes = [u for u in page.recorder.requests if "/data/_stcore/" in u]
     assert probes == []
     follow_sidebar(page, "train")
     follow_sidebar(page, "data")  # the bounds come back with the page
-    expect(page.get_by_role("spinbutton", name="Mw above")).to_have_value("4.50")
+    expect(mw_above).to_have_value("4.50", timeout=60000)
     assert_clean(page)
 
 
