@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conftest import CHROMIUM, CHROMIUM_ARGS, PROJECT, _free_port
+from conftest import CHROMIUM, CHROMIUM_ARGS, PROJECT, _free_port, stop_group
 
 PAGES = ["home", "data", "prepare", "train", "samples", "compare"]
 
@@ -124,12 +123,7 @@ def follow_progress(page, url: str, home: Path) -> None:
 
 def stop_progress_run(process: subprocess.Popen, home: Path) -> None:
     """Stop the run (SIGTERM, as the Train page's Stop) and remove the folder it wrote."""
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    stop_group(process, timeout_s=60)
     shutil.rmtree(home / "models" / PROGRESS_RUN, ignore_errors=True)
 
 
@@ -200,8 +194,7 @@ def main(home: Path) -> None:
                     stop_progress_run(trainer, home)
             browser.close()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
+        stop_group(server, timeout_s=20)
 
 
 if __name__ == "__main__":
