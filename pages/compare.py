@@ -135,24 +135,31 @@ except (FileNotFoundError, ValueError) as exc:
 card = Scorecard.from_dict(card_dict)
 
 # The headline numbers, each with what good looks like (its threshold and the real-vs-real value)
+# (scorecard line, label short enough for its column, what the number is)
 HEADLINES = (
-    ("frechet.spectral", "Spectral Fréchet, 0.1-80 Hz"),
-    ("psa_bias.geomean.0.05-3", "PSA ln bias, worst period 0.05-3 s"),
-    ("anderson.mean", "Anderson GOF (0-10)"),
-    ("memorisation.ratio", "Memorisation ratio"),
+    ("frechet.spectral", "Spectral Fréchet", "Spectral Fréchet distance over 0.1-80 Hz"),
+    ("psa_bias.geomean.0.05-3", "PSA bias (ln)", "PSA ln bias at the worst period of 0.05-3 s"),
+    ("anderson.mean", "Anderson GOF", "Anderson (2004) goodness of fit, 0-10, mean"),
+    (
+        "memorisation.ratio",
+        "Memorisation",
+        "Memorisation ratio: distance to the nearest training record, generated over unseen",
+    ),
 )
 cols = st.columns(len(HEADLINES) + 1)
 cols[0].metric(
-    "Scorecard lines failed",
+    "Lines failed",
     f"{card.n_failed} / {card.n_measured}",
-    help="Good: 0. Real held-out records against real training records fail none.",
+    help="Scorecard lines failed, of those measured. Good: 0. Real held-out records against "
+    "real training records fail none.",
 )
-for col, (key, label) in zip(cols[1:], HEADLINES, strict=True):
+for col, (key, label, what) in zip(cols[1:], HEADLINES, strict=True):
     line = card.line(key)
     col.metric(
         label,
         appstate.format_number(line.generated),
-        help=f"Good: {line.good}. Real vs real: {appstate.format_number(line.real_vs_real)}.",
+        help=f"{what}. Good: {line.good}. "
+        f"Real vs real: {appstate.format_number(line.real_vs_real)}.",
     )
     col.caption(
         f"{'pass' if line.passed else 'FAIL'} · good: {line.good} · real vs real "
@@ -214,7 +221,15 @@ with tabs[0]:
         f"real vs real: {card.counts.get('train')} training records against the same held-out "
         "records. 'ours' marks a threshold the project set where issue 12 gives none."
     )
-    st.dataframe(card.table(), hide_index=True, width="stretch")
+    st.dataframe(
+        card.table(),
+        hide_index=True,
+        width="stretch",
+        column_config={  # three significant figures, as the headline numbers
+            c: st.column_config.NumberColumn(c, format="%.3g")
+            for c in ("generated", "real vs real")
+        },
+    )
     figures["psa_bias"] = vcard.psa_bias_figure(card_dict)
     st.plotly_chart(figures["psa_bias"], width="stretch")
     figures["fas_bands"] = vcard.fas_band_figure(card_dict)
@@ -249,7 +264,9 @@ with tabs[3]:
 with tabs[4]:
     if "imts" in panel.get("gmm", {}):
         for imt in ("PGA", "SA(1.0)"):
-            figures[f"gmm_{imt}"] = veval.gmm_distance_figure(panel, imt=imt)
+            figures[f"gmm_{imt}"] = veval.gmm_distance_figure(
+                panel, imt=imt, distance_title=veval.gmm_distance_title(heldout_table)
+            )
             st.plotly_chart(figures[f"gmm_{imt}"], width="stretch")
     else:
         st.info(f"No ground-motion comparison: {panel.get('gmm', {}).get('skipped', 'no inputs')}")
@@ -304,8 +321,9 @@ with tabs[7]:
         st.plotly_chart(vtrain.loss_overlay({run_name: run.metrics}, "val_score"), width="stretch")
 with tabs[8]:
     st.markdown("Generated records with their provenance (run, epoch, conditions, seed):")
-    cols = st.columns(len(EXPORT_FORMATS))
-    for col, fmt in zip(cols, EXPORT_FORMATS, strict=True):
+    cols = st.columns(2)  # two a row: each button's label (format, count, units) shows whole
+    for k, fmt in enumerate(EXPORT_FORMATS):
+        col = cols[k % 2]
         data = export_bytes(str(run.path), which, str(data_path), n_records, fmt)
         n_generated = len(gen)
         col.download_button(

@@ -88,7 +88,8 @@ except SeisganIOError as exc:
     st.error(shown_text(str(exc), source_path))
     st.stop()
 if skipped:
-    with st.expander(f"{len(skipped)} files or records could not be read"):
+    what = "file or record" if len(skipped) == 1 else "files or records"
+    with st.expander(f"{len(skipped)} {what} could not be read"):
         st.dataframe(
             csv_safe_frame(pd.DataFrame(skip_summary(skipped), columns=["reason", "files"])),
             hide_index=True,
@@ -276,7 +277,15 @@ if event_id is not None or station is not None:
         st.subheader(event_names[event_id])
     else:
         st.subheader(f"Records at station {station}")
-    st.dataframe(csv_safe_frame(chosen_records), hide_index=True, width="stretch")
+    st.dataframe(
+        csv_safe_frame(chosen_records),
+        hide_index=True,
+        width="stretch",
+        column_config={  # one decimal on every distance (81.0 km, not 81)
+            c: st.column_config.NumberColumn(c, format="%.1f")
+            for c in ("R_epi (km)", "R_hypo (km)", "R_JB (km)")
+        },
+    )
     st.caption(
         "Nearest first. "
         + "; ".join(vrecords.DISTANCE_NOTES[c] for c in vrecords.DISTANCE_NOTES)
@@ -435,7 +444,16 @@ with tab_cov:
     st.plotly_chart(vdata.coverage_scatter(selected), width="stretch")
 with tab_sum:
     st.caption("Count, mean, median, standard deviation and range, as the reference study reports.")
-    st.dataframe(Catalog(table=selected).summary(), width="stretch")
+    summary = Catalog(table=selected).summary()
+    st.dataframe(
+        summary,
+        width="stretch",
+        column_config={  # four significant figures, whatever the quantity's scale
+            c: st.column_config.NumberColumn(c, format="%.4g")
+            for c in ("mean", "median", "std", "min", "max")
+            if c in summary
+        },
+    )
 
 with tab_rec:
     if event_id is not None or station is not None:

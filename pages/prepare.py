@@ -173,7 +173,13 @@ c1, c2, c3, c4 = st.columns(4)
 c1.metric("Records", f"{len(records):,}")
 for col, split in zip((c2, c3, c4), ("train", "val", "test"), strict=True):
     n = int(counts.get(split, 0))
-    col.metric(split, f"{n:,}", f"{100 * n / max(len(records), 1):.0f} %", delta_color="off")
+    col.metric(
+        split,
+        f"{n:,}",
+        f"{100 * n / max(len(records), 1):.0f} % of the records",
+        delta_color="off",
+        delta_arrow="off",
+    )
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

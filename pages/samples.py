@@ -103,7 +103,9 @@ def scenario_slider(col, key: str, label: str, lo: float, hi: float, default: fl
     """A slider over the physical range, its label naming the training data's range."""
     trained = ranges.get(key)
     if trained is not None:
-        label += f" · trained {trained[0]:.3g}–{trained[1]:.3g}"
+        label += (
+            f" · trained {scenarios.plain_number(trained[0])}–{scenarios.plain_number(trained[1])}"
+        )
         default = min(max(default, trained[0]), trained[1])
     return col.slider(
         label,
@@ -207,9 +209,21 @@ c1.plotly_chart(
     ).update_xaxes(title_text="R_JB (km)"),
     width="stretch",
 )
-c2.metric("BSSA14 median PGA here (cm/s²)", appstate.format_number(residuals["median"].iloc[0]))
-c2.metric("Mean residual ln(generated / BSSA14)", f"{residuals['total'].mean():+.2f}")
-c2.metric("In units of BSSA14's sigma", f"{residuals['normalised'].mean():+.2f}")
+c2.metric(
+    "BSSA14 PGA (cm/s²)",
+    appstate.format_number(residuals["median"].iloc[0]),
+    help="BSSA14's median PGA (Italy adjustment) for this scenario, at the R_JB below",
+)
+c2.metric(
+    "Mean ln residual",
+    f"{residuals['total'].mean():+.2f}",
+    help="ln(generated PGA / BSSA14 median), mean over the samples",
+)
+c2.metric(
+    "Residual in σ",
+    f"{residuals['normalised'].mean():+.2f}",
+    help="The mean residual in units of BSSA14's total sigma",
+)
 st.caption(
     f"BSSA14 takes R_JB: {rjb_km:.3g} km here, max(R_epi − L/2, 0) with the rupture length L "
     "of Wells and Coppersmith (1994); the generator is conditioned on R_epi."

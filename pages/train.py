@@ -157,7 +157,15 @@ if not runs:
     st.stop()
 table = appstate.runs_table(runs, alive=jobs.is_alive)
 st.subheader("Runs")
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "loss_critic": st.column_config.NumberColumn("critic loss", format="%.4g"),
+        "loss_generator": st.column_config.NumberColumn("generator loss", format="%.4g"),
+    },
+)
 names = table["run"].tolist()
 run_name = st.selectbox(
     "Follow run",

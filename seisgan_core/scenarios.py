@@ -22,6 +22,7 @@ __all__ = [
     "gmm_spectrum",
     "in_bin",
     "outside",
+    "plain_number",
     "training_ranges",
     "training_ranges_of",
 ]
@@ -74,6 +75,14 @@ def training_ranges_of(config: Mapping, project: Path | None = None) -> dict[str
     return training_ranges(pd.read_parquet(records))
 
 
+def plain_number(value: float, digits: int = 3) -> str:
+    """``digits`` significant figures without an exponent: 1230 for 1234.5 (not 1.23e+03),
+    0.581, 6.1, 254."""
+    return np.format_float_positional(
+        float(value), precision=digits, unique=True, fractional=False, trim="-"
+    )
+
+
 def outside(scenario: Mapping[str, float], ranges: Mapping[str, tuple]) -> list[str]:
     """One phrase per value beyond the training range, e.g. 'Mw 9.5 above 6.1 (max)'."""
     found = []
@@ -83,9 +92,9 @@ def outside(scenario: Mapping[str, float], ranges: Mapping[str, tuple]) -> list[
         lo, hi = ranges[key]
         label = LABELS.get(key, key)
         if float(value) > hi:
-            found.append(f"{label} {float(value):g} above the training maximum {hi:.3g}")
+            found.append(f"{label} {float(value):g} above the training maximum {plain_number(hi)}")
         elif float(value) < lo:
-            found.append(f"{label} {float(value):g} below the training minimum {lo:.3g}")
+            found.append(f"{label} {float(value):g} below the training minimum {plain_number(lo)}")
     return found
 
 

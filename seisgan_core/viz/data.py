@@ -73,6 +73,18 @@ def distributions_figure(
     return fig
 
 
+def _common_bins(values: pd.Series, size: float) -> dict[str, float]:
+    """Bins of ``size`` on whole multiples of it, covering every value: the same edges for
+    every split, so that their bars stand side by side in the same bin (plotly otherwise
+    starts each trace's bins at its own first value)."""
+    finite = _finite(values)
+    if finite.size == 0:
+        return {"size": size}
+    start = float(np.floor(finite.min() / size) * size)
+    end = float((np.floor(finite.max() / size) + 1) * size)
+    return {"start": start, "end": end, "size": size}
+
+
 def split_distributions_figure(
     records: pd.DataFrame, columns: Sequence[str] = tuple(DISTRIBUTION_COLUMNS)
 ) -> go.Figure:
@@ -81,13 +93,16 @@ def split_distributions_figure(
     fig = make_subplots(
         rows=1, cols=len(columns), subplot_titles=[DISTRIBUTION_COLUMNS[c][0] for c in columns]
     )
+    bins = {
+        column: _common_bins(records[column], DISTRIBUTION_COLUMNS[column][1]) for column in columns
+    }
     for split, colour in SPLIT_COLOURS.items():
         part = records[records["split"] == split]
         for i, column in enumerate(columns, start=1):
             fig.add_trace(
                 go.Histogram(
                     x=_finite(part[column]),
-                    xbins={"size": DISTRIBUTION_COLUMNS[column][1]},
+                    xbins=bins[column],
                     histnorm="percent",
                     marker_color=colour,
                     name=f"{split} ({len(part)})",

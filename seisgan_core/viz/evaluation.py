@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from seisgan_core.viz.axes import log_axis
+from seisgan_core.viz.axes import log_axis, log_range
 
 __all__ = [
     "COLOURS",
@@ -23,6 +23,7 @@ __all__ = [
     "envelope_figure",
     "fas_figure",
     "gmm_distance_figure",
+    "gmm_distance_title",
     "psa_figure",
     "psd_figure",
     "statistics_table",
@@ -76,6 +77,7 @@ def _spectral_figure(
     y_title: str,
     extra: dict | None = None,
     powers: bool = False,
+    y_range: list[float] | None = None,
 ) -> go.Figure:
     titles = [f"component {c}" for c in COMPONENTS] + (["RotD50"] if extra else [])
     fig = make_subplots(rows=1, cols=len(titles), subplot_titles=titles, shared_yaxes=True)
@@ -88,7 +90,10 @@ def _spectral_figure(
             for trace in _band_traces(x, extra[name], name, showlegend=False):
                 fig.add_trace(trace, row=1, col=4)
     fig.update_xaxes(**log_axis(), title_text=x_title)
-    fig.update_yaxes(**log_axis(powers=powers))
+    span = None if y_range is None else y_range[1] - y_range[0]
+    fig.update_yaxes(**log_axis(powers=powers, span_decades=span))
+    if y_range is not None:
+        fig.update_yaxes(range=y_range)
     fig.update_yaxes(title_text=y_title, row=1, col=1)
     fig.update_layout(title=title, template="plotly_white", height=420)
     return fig
@@ -119,6 +124,9 @@ def psa_figure(panel: dict) -> go.Figure:
     )
 
 
+PSD_DECADES_SHOWN = 10
+
+
 def psd_figure(panel: dict) -> go.Figure:
     """Welch power spectral density, real against generated."""
     psd = panel["psd"]
@@ -135,6 +143,9 @@ def psd_figure(panel: dict) -> go.Figure:
         x_title="frequency (Hz)",
         y_title="PSD ((cm/s²)²/Hz)",
         powers=True,
+        # 10 decades below the highest 84th percentile: the roll-off past the records'
+        # low-pass corner falls further, to 1e-17, and would squeeze the band into a strip
+        y_range=log_range([trimmed[name]["p84"] for name in trimmed], decades=PSD_DECADES_SHOWN),
     )
 
 
@@ -201,8 +212,20 @@ def _cell(value: object) -> str:
     return "–" if number != number else f"{number:.4g}"
 
 
-def gmm_distance_figure(panel: dict, imt: str = "PGA") -> go.Figure:
-    """IMT against distance with the BSSA14 (Italy) median +/- sigma, and the residuals."""
+def gmm_distance_title(records: pd.DataFrame) -> str:
+    """The distance axis of :func:`gmm_distance_figure` for records of this table: the
+    panel places them, and feeds BSSA14, at ``rjb_km`` where the table has it, else at the
+    epicentral distance standing in for R_JB (``evaluate.gmm``'s rule)."""
+    if "rjb_km" in records and records["rjb_km"].notna().any():
+        return "R_JB (km)"
+    return "R_epi (km), BSSA14's R_JB taken as R_epi"
+
+
+def gmm_distance_figure(
+    panel: dict, imt: str = "PGA", *, distance_title: str = "distance (km)"
+) -> go.Figure:
+    """IMT against distance with the BSSA14 (Italy) median +/- sigma, and the residuals;
+    ``distance_title`` says which distance (:func:`gmm_distance_title`)."""
     gmm = panel["gmm"]
     if "skipped" in gmm:
         fig = go.Figure()
@@ -271,7 +294,7 @@ def gmm_distance_figure(panel: dict, imt: str = "PGA") -> go.Figure:
             col=1,
         )
     fig.add_hline(y=0.0, line={"color": "grey", "width": 1}, row=2, col=1)
-    fig.update_xaxes(**log_axis(), title_text="distance (km)", row=2, col=1)
+    fig.update_xaxes(**log_axis(), title_text=distance_title, row=2, col=1)
     fig.update_xaxes(**log_axis(), row=1, col=1)
     fig.update_yaxes(**log_axis(), title_text=f"{imt} ({unit})", row=1, col=1)
     fig.update_yaxes(title_text="ln(obs / median)", row=2, col=1)

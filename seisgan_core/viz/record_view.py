@@ -169,6 +169,9 @@ def psa_with_horizontals(
     return curves
 
 
+_PEAK_HEADROOM = 1.4  # the y range is +-1.4 x the component's peak: its label fits above it
+
+
 def _times(n: int, rate_hz: float, start: pd.Timestamp | None) -> np.ndarray:
     seconds = np.arange(n) / float(rate_hz)
     if start is None:
@@ -210,12 +213,15 @@ def record_figure(
                 marker={"symbol": "circle-open", "size": 10, "color": "#d62728"},
                 text=[f"{peak_name} {abs(value):.3g} {unit}"],
                 textposition="top right",
+                cliponaxis=False,
                 name=f"{peak_name} {name}",
             ),
             row=c + 1,
             col=1,
         )
-        fig.update_yaxes(title_text=f"{name} ({unit})", row=c + 1, col=1)
+        # room above and below the trace for the peak's label (it stays inside its panel)
+        top = _PEAK_HEADROOM * (float(np.nanmax(np.abs(x[c]))) or 1.0)
+        fig.update_yaxes(title_text=f"{name} ({unit})", range=[-top, top], row=c + 1, col=1)
     for phase, seconds in (onsets or {}).items():
         where = t[min(round(seconds * rate_hz), len(t) - 1)]
         colour = "#9467bd" if phase == "P" else "#8c564b"

@@ -21,10 +21,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 import pandas as pd
+
+from seisgan_core.viz.places import nearest_place
 
 __all__ = [
     "DISTANCE_NOTES",
@@ -64,32 +66,44 @@ def with_distances(table: pd.DataFrame) -> pd.DataFrame:
 
 
 @cache
-def _countries() -> list[tuple[str, object]]:
+def _land() -> tuple[object, tuple[float, float, float, float]] | None:
+    """The union of the Natural Earth outline's countries and its bounds, or None."""
+    from shapely import union_all
     from shapely.geometry import shape
 
     from seisgan_core.viz.maps import load_outline
 
-    outline = load_outline() or {"features": []}
-    return [(f["properties"].get("name", "?"), shape(f["geometry"])) for f in outline["features"]]
+    features = (load_outline() or {}).get("features", [])
+    if not features:
+        return None
+    land = union_all([shape(f["geometry"]) for f in features])
+    return land, land.bounds
 
 
-def place_name(lat: float, lon: float) -> str:
-    """The country (Natural Earth outline) holding the epicentre, or the nearest one offshore,
-    with the coordinates: the app has no gazetteer of towns offline."""
-    if not (np.isfinite(lat) and np.isfinite(lon)):
-        return "location unknown"
+def _offshore(lat: float, lon: float) -> bool:
+    """Whether the point lies at sea: inside the outline's extent, outside every country."""
     from shapely.geometry import Point
 
-    point = Point(lon, lat)
-    where = f"{abs(lat):.2f}°{'N' if lat >= 0 else 'S'} {abs(lon):.2f}°{'E' if lon >= 0 else 'W'}"
-    countries = _countries()
-    if not countries:
-        return where
-    for name, geometry in countries:
-        if geometry.contains(point):
-            return f"{name}, {where}"
-    name, geometry = min(countries, key=lambda item: item[1].distance(point))
-    return f"offshore {name}, {where}"
+    land = _land()
+    if land is None:
+        return False
+    geometry, (west, south, east, north) = land
+    inside_extent = west <= lon <= east and south <= lat <= north
+    return inside_extent and not geometry.contains(Point(lon, lat))
+
+
+@lru_cache(maxsize=65536)
+def place_name(lat: float, lon: float) -> str:
+    """The epicentre by its nearest town (GeoNames, 1,000 inhabitants or more) with distance,
+    bearing, region and country: '12 km NE of Norcia (Umbria, Italy)'; at sea (outside every
+    country of the map's outline) 'offshore, 25 km E of Ancona (The Marches, Italy)'."""
+    if not (np.isfinite(lat) and np.isfinite(lon)):
+        return "location unknown"
+    place = nearest_place(float(lat), float(lon))
+    if place is None:
+        return "location unknown"
+    name = place.describe()
+    return f"offshore, {name}" if _offshore(float(lat), float(lon)) else name
 
 
 def events_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -128,7 +142,8 @@ def _known(value: object) -> bool:
 
 
 def event_label(row: Mapping[str, object]) -> str:
-    """'2012-05-29 07:00:03 UTC · Italy, 44.85°N 11.09°E · Mw 6.1 · 10 km deep · 49 records'."""
+    """'2012-05-29 07:00:03 UTC · 2 km E of Medolla (Emilia-Romagna, Italy) · Mw 6.1 ·
+    10 km deep · 49 records'."""
     time = row.get("time")
     when = pd.Timestamp(time).strftime("%Y-%m-%d %H:%M:%S UTC") if _known(time) else "time unknown"
     mw = row.get("mw")

@@ -29,9 +29,11 @@ def test_distances_have_their_analytic_values():
     assert given["rjb_km"].tolist() == pytest.approx([12.0, 0.0, 7.0])
 
 
-def test_places_from_the_outline():
-    assert vrecords.place_name(42.35, 13.38) == "Italy, 42.35°N 13.38°E"  # L'Aquila
-    assert vrecords.place_name(43.0, 15.5).startswith("offshore ")  # the Adriatic
+def test_places_by_nearest_town_and_offshore():
+    assert vrecords.place_name(42.35, 13.38) == "2 km W of L'Aquila (Abruzzo, Italy)"
+    assert vrecords.place_name(42.87, 13.21) == "13 km NE of Norcia (Umbria, Italy)"
+    # the central Adriatic: at sea by the map's outline, named by the nearest town
+    assert vrecords.place_name(43.62, 13.75) == "offshore, 15 km NE of Sirolo (The Marches, Italy)"
     assert vrecords.place_name(float("nan"), 12.0) == "location unknown"
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
 from seisgan_core import jobs
@@ -140,6 +141,13 @@ def test_prepare_page_counts_records_per_split(home):
     at = run_page("prepare")
     assert at.title[0].value == "Prepare"
     assert metrics(at) == {"Records": "20", "train": "10", "val": "5", "test": "5"}
+    # a share of the set, not a change: no up-arrow
+    shares = {m.label: (m.proto.delta, m.proto.direction) for m in at.metric if m.proto.delta}
+    assert shares == {
+        "train": ("50 % of the records", MetricProto.MetricDirection.NONE),
+        "val": ("25 % of the records", MetricProto.MetricDirection.NONE),
+        "test": ("25 % of the records", MetricProto.MetricDirection.NONE),
+    }
     assert at.query_params["prepared"] == "tiny"
 
 
@@ -196,9 +204,19 @@ def test_data_page_event_and_record_from_the_url(home):
     assert np.all(event_records["R_hypo (km)"].to_numpy(dtype=float) >= r_epi)
     assert np.all(event_records["R_JB (km)"].to_numpy(dtype=float) <= r_epi)
     assert list(event_records.columns[-3:]) == ["EC8", "Vs30 (m/s)", "PGA (cm/s²)"]
-    # the event is named by origin time, place, Mw and depth, not by its id
+    shown = next(d for d in at.dataframe if "R_epi (km)" in d.value.columns)
+    config = json.loads(shown.proto.columns)
+    formats = {c: v["type_config"]["format"] for c, v in config.items() if "type_config" in v}
+    assert formats == dict.fromkeys(("R_epi (km)", "R_hypo (km)", "R_JB (km)"), "%.1f")
+    summary = next(d for d in at.dataframe if "median" in d.value.columns)
+    config = json.loads(summary.proto.columns)
+    assert {c: config[c]["type_config"]["format"] for c in ("mean", "median", "std")} == (
+        dict.fromkeys(("mean", "median", "std"), "%.4g")
+    )
+    # the event is named by origin time, place (its nearest town), Mw and depth, not by its id
     title = at.subheader[0].value
     assert " UTC · " in title and "Mw " in title and "km deep" in title and "EV002" not in title
+    assert " of " in title or " · in " in title  # "12 km NE of <town> (...)" or "in <town>"
 
 
 def test_data_page_station_from_the_url_lists_its_records(home):
@@ -316,6 +334,12 @@ def test_train_page_shows_runs_and_follows_one(home):
             "message": "test run",
         }
     ]
+    # the losses are headed in words, with significant figures that fit them
+    shown = next(d for d in at.dataframe if "loss_critic" in d.value.columns)
+    config = json.loads(shown.proto.columns)
+    assert config["loss_critic"]["label"] == "critic loss"
+    assert config["loss_generator"]["label"] == "generator loss"
+    assert config["loss_critic"]["type_config"]["format"] == "%.4g"
     # the last epoch of the run folder: wasserstein 1/3, GP 0.1, 53 samples/s
     assert metrics(at) == {
         "Wasserstein estimate": "0.333",
@@ -396,7 +420,11 @@ def test_samples_page_epoch_from_url_and_conditional_generation(trained, monkeyp
     config = json.loads((trained / "models" / "cond-run" / "config.json").read_text())
     ranges = scenarios.training_ranges_of(config, trained)
     lo, hi = ranges["mw"]
-    assert sliders["Mw"].label == f"Mw · trained {lo:.3g}–{hi:.3g}"
+    plain = scenarios.plain_number
+    assert sliders["Mw"].label == f"Mw · trained {plain(lo)}–{plain(hi)}"
+    lo, hi = ranges["vs30_m_s"]  # hundreds of m/s: never in powers of ten
+    assert sliders["Vs30 (m/s)"].label == f"Vs30 (m/s) · trained {plain(lo)}–{plain(hi)}"
+    assert "e+" not in "".join(s.label for s in at.slider)
     assert not at.warning
     sliders["Mw"].set_value(6.0).run()
     assert not at.exception
@@ -404,11 +432,13 @@ def test_samples_page_epoch_from_url_and_conditional_generation(trained, monkeyp
     shown = metrics(at)
     # BSSA14 at Mw 6, 30 km, Vs30 450 m/s predicts a PGA of tens to a few hundred cm/s²,
     # shown to three significant figures
-    median = shown["BSSA14 median PGA here (cm/s²)"]
+    median = shown["BSSA14 PGA (cm/s²)"]
     assert 20.0 < float(median) < 400.0 and len(median.replace(".", "")) <= 3
-    assert "Mean residual ln(generated / BSSA14)" in shown
-    if 6.0 > hi:
-        assert f"Mw 6 above the training maximum {hi:.3g}" in at.warning[0].value
+    assert {"Mean ln residual", "Residual in σ"} <= set(shown)
+    helps = {m.label: m.help for m in at.metric}
+    assert helps["Mean ln residual"].startswith("ln(generated PGA / BSSA14 median)")
+    if 6.0 > ranges["mw"][1]:
+        assert f"Mw 6 above the training maximum {plain(ranges['mw'][1])}" in at.warning[0].value
     # the generated RotD50 over BSSA14's spectrum for the scenario and its sigma band
     spectrum = json.loads(at.get("plotly_chart")[-1].proto.spec)
     names = [t.get("name") for t in spectrum["data"]]
@@ -427,18 +457,25 @@ def test_compare_page_panel_of_a_trained_run(trained, monkeypatch):
     assert at.query_params["epoch"] == "best"
     shown = metrics(at)
     assert set(shown) == {
-        "Scorecard lines failed",
-        "Spectral Fréchet, 0.1-80 Hz",
-        "PSA ln bias, worst period 0.05-3 s",
-        "Anderson GOF (0-10)",
-        "Memorisation ratio",
+        "Lines failed",
+        "Spectral Fréchet",
+        "PSA bias (ln)",
+        "Anderson GOF",
+        "Memorisation",
     }
-    assert 0.0 <= float(shown["Anderson GOF (0-10)"]) <= 10.0
+    assert 0.0 <= float(shown["Anderson GOF"]) <= 10.0
+    # short labels (whole in their column); the help names the measure and its band
+    helps = {m.label: m.help for m in at.metric}
+    assert helps["Spectral Fréchet"].startswith("Spectral Fréchet distance over 0.1-80 Hz. Good:")
+    assert "worst period of 0.05-3 s" in helps["PSA bias (ln)"]
     # every headline number says what good looks like, and the scorecard table has every line
     verdicts = [c.value for c in at.caption if c.value.startswith(("pass ·", "FAIL ·"))]
     assert len(verdicts) == 4 and all("good:" in v and "real vs real" in v for v in verdicts)
     table = frame_with(at, "verdict")
     assert len(table) > 50 and set(table["verdict"]) <= {"pass", "FAIL", "n/a"}
+    shown = next(d for d in at.dataframe if "verdict" in d.value.columns)
+    config = json.loads(shown.proto.columns)
+    assert config["generated"]["type_config"]["format"] == "%.3g"
     study = frame_with(at, "statistic")
     assert len(study) == 9
     assert "not given" in set(study["real"])  # Run 3's max: the study gives none
@@ -451,9 +488,14 @@ def test_compare_page_panel_of_a_trained_run(trained, monkeypatch):
     names = [t["name"] for t in in_bin["data"]]
     assert names[1].startswith("real, median of ") and names[3].startswith("generated, median of")
     assert names[1].split()[-1] == names[3].split()[-1]  # as many on each side
+    # the ground-motion plot says which distance the records stand at: the tiny set has no
+    # R_JB, so BSSA14 was fed R_epi
+    gmm = next(c for c in charts if "PGA against distance" in json.dumps(c["layout"]))
+    assert gmm["layout"]["xaxis2"]["title"]["text"] == "R_epi (km), BSSA14's R_JB taken as R_epi"
     buttons = at.get("download_button")
     labels = [b.proto.label for b in buttons]
-    assert [label.split(" · ")[0] for label in labels] == ["ASDF", "miniSEED", "SAC", "CSV"]
+    # two a row (ASDF miniSEED / SAC CSV): AppTest lists them column by column
+    assert [label.split(" · ")[0] for label in labels] == ["ASDF", "SAC", "miniSEED", "CSV"]
     assert all(label.endswith(" records · cm/s²") for label in labels)
     # the file names (run, checkpoint, format, count): test_appstate's export-name test
 
@@ -548,6 +590,10 @@ def test_data_page_skips_bad_files_without_server_paths(home):
     shown = frame_with(at, "path")
     assert "future.ASC" in set(shown["path"])
     assert not any(str(home) in p or str(home) in r for p, r in shown.itertuples(index=False))
+    # the count in words that agree with it ("1 file ...", "2 files ...")
+    n = len(shown)
+    expected = f"{n} file or record" if n == 1 else f"{n} files or records"
+    assert f"{expected} could not be read" in [e.label for e in at.expander]
 
 
 @pytest.mark.slow

@@ -154,6 +154,10 @@ def test_record_figure_marks_peaks_and_picks_in_utc():
     )
     marks = [tr for tr in fig.data if tr.mode == "markers+text"]
     assert [m.text[0] for m in marks] == ["PGA 1 cm/s²", "PGA 2 cm/s²", "PGA 3 cm/s²"]
+    # each label is drawn whole: not clipped, and its panel holds the peak with room above
+    assert all(m.cliponaxis is False for m in marks)
+    ranges = [fig.layout[f"yaxis{k}"].range for k in ("", 2, 3)]
+    assert [tuple(r) for r in ranges] == [pytest.approx((-p, p)) for p in (1.4, 2.8, 4.2)]
     assert pd.Timestamp(marks[0].x[0]) == pd.Timestamp("2016-08-24 01:36:42.5")
     assert fig.layout.xaxis3.title.text == "time (UTC)"
     assert [a.text for a in fig.layout.annotations] == ["P"]

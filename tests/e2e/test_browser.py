@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from seisgan_testsupport.browser import save_screenshot
 
@@ -34,14 +35,17 @@ def wait_for_script(pg, timeout_ms: int = 60000) -> None:
     )
 
 
-def goto_page(pg, server, name: str) -> None:
-    """Open the app at its root and follow the sidebar link, as a user does."""
-    pg.goto(server.url)
+def goto_page(pg, server, name: str, query: str = "") -> None:
+    """Open a page by its link (a deep link: ``/data?...``), as a shared URL is opened."""
+    pg.goto(f"{server.url}/{'' if name == 'home' else name}{query}")
     wait_for_script(pg)
-    if name != "home":
-        pg.locator('[data-testid="stSidebarNav"] a', has_text=PAGES[name]).first.click()
-        pg.wait_for_url(re.compile(rf"/{name}(\?.*)?$"))
-        wait_for_script(pg)
+
+
+def follow_sidebar(pg, name: str) -> None:
+    """Follow the sidebar's link to a page, as a user does."""
+    pg.locator('[data-testid="stSidebarNav"] a', has_text=PAGES[name]).first.click()
+    pg.wait_for_url(re.compile(rf"/{name}(\?.*)?$"))
+    wait_for_script(pg)
 
 
 def plotly_traces(pg, at_least: int = 1, timeout_ms: int = 30000) -> int:
@@ -75,6 +79,23 @@ def test_page_loads_clean_and_offline(page, server, name):
         .startswith("SeisGAN Studio" if name == "home" else PAGES[name])
     )
     save_screenshot(page, name)
+
+
+def test_deep_link_opens_the_page_with_its_state_and_no_probe(page, server):
+    """A shared link (page path and query) opens that page with that selection; the frontend
+    knows its base URL, so it never probes ``/data/_stcore/...`` (no 404 in the console)."""
+    goto_page(page, server, "data", "?archive=archive%3A+test&mw_min=4.5&dist_max=120")
+    mw_above = page.get_by_role("spinbutton", name="Mw above")
+    expect(mw_above).to_have_value("4.50", timeout=60000)  # a hang guard on a loaded machine
+    expect(page.get_by_role("spinbutton", name="R_epi to (km)")).to_have_value(
+        "120.00", timeout=60000
+    )
+    probes = [u for u in page.recorder.requests if "/data/_stcore/" in u]
+    assert probes == []
+    follow_sidebar(page, "train")
+    follow_sidebar(page, "data")  # the bounds come back with the page
+    expect(mw_above).to_have_value("4.50", timeout=60000)
+    assert_clean(page)
 
 
 def map_frame(pg):

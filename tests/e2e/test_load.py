@@ -3,10 +3,11 @@
 One chromium (Debian's, launched as conftest.py launches it) holds one browser context per
 session; Playwright's async API drives them together from one event loop, in a thread of its
 own so that it never meets the sync API's loop of the `browser` fixture. Every session opens the
-app at its root and follows the sidebar from page to page, as test_browser.py does (deep links
-make Streamlit's frontend log 404s). A page's time runs from the navigation (the `goto` of the
-root, or the click on its sidebar link) until it has rendered: its main block and its title are
-there and no "Running..." status widget or spinner is left, still so half a second later.
+app at its root and follows the sidebar from page to page, as a user does in one session
+(test_browser.py opens pages by their links too). A page's time runs from the navigation (the
+`goto` of the root, or the click on its sidebar link) until it has rendered: its main block
+and its title are there and no "Running..." status widget or spinner is left, still so half a
+second later.
 
 Bounded: ten sessions, a hard timeout per page (PAGE_TIMEOUT_S) and for each phase, and
 pytest-timeout for the whole test. Localhost only: any request off the machine fails the test.

@@ -93,6 +93,14 @@ def test_gmm_figure_has_model_curve_points_and_residuals(panel):
     curve = fig.data[0]
     np.testing.assert_allclose(curve.y, panel["gmm"]["imts"]["PGA"]["curve"]["median"])
     assert fig.layout.yaxis.type == "log"
+    assert fig.layout.xaxis2.title.text == "distance (km)"
+    # the axis says which distance the records stand at (and BSSA14 was fed)
+    titled = ev.gmm_distance_figure(panel, "PGA", distance_title="R_JB (km)")
+    assert titled.layout.xaxis2.title.text == "R_JB (km)"
+    with_rjb = pd.DataFrame({"rjb_km": [3.0, np.nan], "epicentral_distance_km": [5.0, 9.0]})
+    assert ev.gmm_distance_title(with_rjb) == "R_JB (km)"
+    assert ev.gmm_distance_title(with_rjb.drop(columns="rjb_km")).startswith("R_epi (km)")
+    assert ev.gmm_distance_title(with_rjb.assign(rjb_km=np.nan)).startswith("R_epi (km)")
     skipped = ev.gmm_distance_figure({"gmm": {"skipped": "no conditions"}})
     assert "no conditions" in skipped.layout.annotations[0].text
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from seisgan_core.viz import data as vdata
 from seisgan_testsupport.app_support import record_table
@@ -29,6 +30,18 @@ def test_split_distributions_one_trace_per_split_and_column():
     assert [fig.layout[f"yaxis{k}"].title.text for k in ("", 2, 3)] == [
         "% of the split's records"
     ] * 3
+    # the same bin edges for every split of a column, on whole multiples of the bin width
+    for column, traces in zip(
+        vdata.DISTRIBUTION_COLUMNS, (fig.data[0::3], fig.data[1::3], fig.data[2::3]), strict=True
+    ):
+        size = vdata.DISTRIBUTION_COLUMNS[column][1]
+        edges = {(t.xbins.start, t.xbins.end, t.xbins.size) for t in traces}
+        assert len(edges) == 1, column
+        start, end, width = edges.pop()
+        assert width == size
+        assert start / size == pytest.approx(round(start / size))
+        values = table[column].dropna()
+        assert start <= values.min() and values.max() < end
 
 
 def test_log_axes_label_plain_decades_and_psd_powers_of_ten():
@@ -49,6 +62,28 @@ def test_log_axes_label_plain_decades_and_psd_powers_of_ten():
     assert psd.layout.yaxis.exponentformat == "power" and psd.layout.xaxis.exponentformat == "none"
     assert psd.layout.yaxis.title.text == "PSD ((cm/s²)²/Hz)"
     assert "cm/s^2" not in pio.to_json(psd)
+
+
+def test_a_psd_falling_many_decades_keeps_its_band_readable():
+    from seisgan_core.viz import evaluation as veval
+    from seisgan_core.viz.axes import MAX_DECADE_LABELS, log_axis, log_range
+
+    # a spectrum at 1e2 falling to 1e-17 past its corner (as a filtered record's does)
+    freqs = np.linspace(0, 100, 51)
+    shape = np.r_[np.full(30, 1e2), np.logspace(2, -17, 21)]
+    band = {"median": [shape.tolist()] * 3, "p16": [(shape / 3).tolist()] * 3}
+    band["p84"] = [(shape * 3).tolist()] * 3
+    psd = veval.psd_figure({"psd": {"freqs_hz": freqs, "real": band, "generated": band}})
+    low, high = psd.layout.yaxis.range
+    top = np.log10(3e2)  # the highest 84th percentile
+    assert (low, high) == pytest.approx((top - veval.PSD_DECADES_SHOWN, top + 0.3))
+    labels = (high - low) / psd.layout.yaxis.dtick
+    assert psd.layout.yaxis.dtick == 2 and labels <= MAX_DECADE_LABELS
+    # short spans keep a label at every decade; nothing positive, no range
+    assert log_axis(span_decades=5)["dtick"] == 1 and log_axis()["dtick"] == 1
+    assert log_axis(span_decades=17)["dtick"] == 3
+    assert log_range([0.0, -1.0, np.nan], decades=8) is None
+    assert log_range([1e-3, 10.0], decades=8) == pytest.approx([-7.0, 1.3])
 
 
 def test_coverage_scatter_drops_records_without_mw():

@@ -106,9 +106,15 @@ def server(e2e_home, tmp_path_factory) -> Server:
         os.killpg(process.pid, signal.SIGKILL)
         pytest.fail("streamlit did not start:\n" + log.read_text()[-3000:])
     yield Server(url, e2e_home, process, log)
+    stop_group(process, timeout_s=10)
+
+
+def stop_group(process: subprocess.Popen, *, timeout_s: float) -> None:
+    """SIGTERM to the process group this test started (start_new_session), SIGKILL if it is
+    still there after ``timeout_s``."""
     os.killpg(process.pid, signal.SIGTERM)
     try:
-        process.wait(timeout=10)
+        process.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
