@@ -14,11 +14,9 @@ catalogue, exactly.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 import pandas as pd
@@ -34,6 +32,7 @@ from seisgan_core.demo.simulator import (
     median_kappa_s,
     median_stress_bar,
 )
+from seisgan_core.geo import contains, read_outline
 
 __all__ = [
     "EC8_BOUNDS_M_S",
@@ -255,16 +254,12 @@ def ec8_class(vs30_m_s: float) -> str:
 
 @lru_cache(maxsize=1)
 def _outline_polygons() -> dict[str, list[shapely.Polygon]]:
-    """The bundled outline's land polygons per country (outer rings), prepared for many
-    point-in-polygon queries."""
-    text = resources.files("seisgan_core.resources").joinpath("italy.geojson").read_text()
+    """The bundled outline's land polygons per country (outer rings only: a point of San
+    Marino counts as Italy's land), prepared for many point-in-polygon queries."""
     polygons: dict[str, list[shapely.Polygon]] = {}
-    for feature in json.loads(text)["features"]:
-        iso = feature["properties"]["iso_a3"]
-        for polygon in feature["geometry"]["coordinates"]:
-            outer = shapely.Polygon(polygon[0])
-            shapely.prepare(outer)
-            polygons.setdefault(iso, []).append(outer)
+    for country in read_outline():
+        for ring in country.exteriors:
+            polygons.setdefault(country.iso_a3, []).append(shapely.Polygon(ring))
     return polygons
 
 
@@ -274,11 +269,7 @@ def in_country(lat: np.ndarray, lon: np.ndarray, iso_a3: str | tuple[str, ...]) 
     wanted = (iso_a3,) if isinstance(iso_a3, str) else iso_a3
     x = np.atleast_1d(np.asarray(lon, dtype=float))
     y = np.atleast_1d(np.asarray(lat, dtype=float))
-    inside = np.zeros(len(x), dtype=bool)
-    for iso in wanted:
-        for outer in polygons.get(iso, []):
-            inside |= shapely.contains_xy(outer, x, y)
-    return inside
+    return contains([p for iso in wanted for p in polygons.get(iso, [])], x, y)
 
 
 def _gr_magnitudes(rng: np.random.Generator, n: int, m_min: float, m_max: float, b: float = 1.0):

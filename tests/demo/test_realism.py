@@ -26,7 +26,7 @@ from seisgan_core.demo.realism import (
 )
 from seisgan_core.demo.simulator import Scenario, simulate_record
 from seisgan_core.demo.writer import _process
-from seisgan_core.evaluate.response import psa_and_rotd50
+from seisgan_core.evaluation.response import psa_and_rotd50
 
 SEEDS = (0, 1, 2, 3)
 N_RECORDS = 500
