@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "evaluate"))
 
+from pyrotd_ref import load_pyrotd  # noqa: E402
 from synthetic_records import DT, catalogue, noise_windows, simulate  # noqa: E402
 
 from seisgan_core.evaluate import (  # noqa: E402
@@ -43,7 +44,7 @@ from seisgan_core.evaluate import (  # noqa: E402
     significant_duration,
 )
 from seisgan_core.evaluate.panel import evaluate  # noqa: E402
-from seisgan_core.evaluate.response import DEFAULT_PERIODS_S, load_pyrotd, psa_and_rotd50  # noqa: E402
+from seisgan_core.evaluate.response import DEFAULT_PERIODS_S, psa_and_rotd50  # noqa: E402
 from seisgan_core.train.autotune import describe_cpu  # noqa: E402
 
 

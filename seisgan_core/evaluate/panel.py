@@ -44,7 +44,7 @@ from seisgan_core.evaluate.intensity import (
     pgv,
     significant_duration,
 )
-from seisgan_core.evaluate.response import DEFAULT_PERIODS_S, psa_and_rotd50
+from seisgan_core.evaluate.response import DEFAULT_PERIODS_S, _block_psa_rotd50
 from seisgan_core.evaluate.similarity import (
     NearestReal,
     _decimate_spectrum,
@@ -191,7 +191,7 @@ def _block_measures(
     smoothed = amp @ w_fas.astype(amp.dtype, copy=False)
     features = _log_spectral(amp @ w_feat.astype(amp.dtype, copy=False))
     psd_freqs, power = psd(x, dt)
-    psa_v, rot_v = psa_and_rotd50(x, dt, periods, workers=1, chunk=x.shape[0] * x.shape[1])
+    psa_v, rot_v = _block_psa_rotd50(x, spectrum, dt, periods)
     step = max(1, round(0.1 / dt))  # envelopes drawn at 10 Hz
     # What nearest_real's low-pass and decimation gives, from the same FFT.
     decimated = _decimate_spectrum(spectrum, x.shape[-1], _NEAREST_DECIMATE, workers=1)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from laquila_fixtures import STATIONS, read_cor_acc, read_rs, require_fixtures
+from pyrotd_ref import load_pyrotd
 
 from seisgan_core.evaluate import psa, rotd50
-from seisgan_core.evaluate.response import DEFAULT_PERIODS_S, load_pyrotd, psa_and_rotd50
+from seisgan_core.evaluate.response import DEFAULT_PERIODS_S, psa_and_rotd50
 
 
 def test_psa_of_sine_at_resonance_is_the_steady_state_amplitude():
