@@ -70,7 +70,10 @@ def test_block_pass_equals_whole_set_functions(records):
     np.testing.assert_allclose(out["cav_cm_s"], cav(records, DT), rtol=1e-12)
     np.testing.assert_allclose(out["d5_95_s"], significant_duration(records, DT), atol=1e-12)
     step = round(0.1 / DT)
-    np.testing.assert_allclose(out["envelope"], envelope(records)[..., ::step], rtol=1e-5)
+    # The block pass folds the float32 spectrum (tests/evaluate/test_spectra_intensity.py):
+    # both sides carry float32 rounding of the record's largest values, ~1e-7 of them.
+    np.testing.assert_allclose(out["envelope"], envelope(records)[..., ::step], rtol=1e-5,
+                               atol=1e-6 * np.abs(records).max())  # fmt: skip
     assert out["moments"]["max"] == study_statistics(records)["max"]
 
 
