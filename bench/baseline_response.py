@@ -1,10 +1,11 @@
 """Today's response spectra, frozen as the baseline of bench/bench_evaluate.py.
 
 seisgan_core/evaluate/response.py as it was at commit 8481c93 (2026-11-30, before issue 18's
-evaluation work), unchanged but for this docstring and the pyrotd loaders (now in
-tests/evaluate/pyrotd_ref.py): the benchmark runs the whole panel with this module's
-``psa_and_rotd50`` in place of the block pass's response spectra and reports the CPU time of
-the current code as a ratio to it, measured in the same process. Not used by the project.
+evaluation work), formatted, without what the benchmark does not call (the `psa` and `rotd50`
+wrappers; the pyrotd loaders, now in tests/evaluate/pyrotd_ref.py). The benchmark runs the
+whole panel with this module's ``psa_and_rotd50`` in place of the block pass's response
+spectra and reports the current code's CPU time as a ratio to it, in the same process. Not
+used by the project.
 
 Method: pyrotd's frequency-domain oscillators per period (transfer function and wrap-around
 correction computed per block), RotD50 by rotating every sample of amplitude above a bound
@@ -272,54 +273,3 @@ def psa_and_rotd50(
     psa_out = out.reshape(*lead, periods.size)
     rot_out = rot.reshape(*lead[:-1], periods.size) if do_rotd else None
     return psa_out, rot_out
-
-
-def psa(
-    acc: np.ndarray,
-    dt: float,
-    periods: np.ndarray | None = None,
-    damping: float = 0.05,
-    *,
-    causal: bool = True,
-) -> np.ndarray:
-    """Pseudo-spectral acceleration, shape (..., n_periods), in the unit of ``acc``.
-
-    ``acc``: (n_samples,), (n_components, n_samples) or (n_records, n_components, n_samples);
-    ``dt`` in s; ``periods`` in s (default :data:`DEFAULT_PERIODS_S`); ``damping`` as a fraction.
-    ``causal=False`` keeps the periodic FFT solution (pyrotd's result, wrap-around included).
-    """
-    x = as_float_array(acc)
-    if x.ndim == 1:
-        values, _ = psa_and_rotd50(x[None, :], dt, periods, damping, horizontals=None,
-                                   causal=causal)  # fmt: skip
-        return values[0]
-    values, _ = psa_and_rotd50(x, dt, periods, damping, horizontals=None, causal=causal)
-    return values
-
-
-def rotd50(
-    h1: np.ndarray,
-    h2: np.ndarray,
-    dt: float,
-    periods: np.ndarray | None = None,
-    damping: float = 0.05,
-    *,
-    causal: bool = True,
-) -> np.ndarray:
-    """RotD50 (Boore 2010) of two horizontal components, shape (..., n_periods).
-
-    ``h1``, ``h2``: (n_samples,) or (n_records, n_samples), same unit; the result has it too.
-    ``causal`` as in :func:`psa`.
-    """
-    a = as_float_array(h1, "h1")
-    b = as_float_array(h2, "h2")
-    if a.shape != b.shape:
-        raise ValueError(f"h2: expected the shape of h1 {a.shape}, found {b.shape}")
-    pair = np.stack([a, b], axis=-2)
-    if pair.ndim == 2:
-        pair = pair[None]
-        _, rot = psa_and_rotd50(pair, dt, periods, damping, causal=causal)
-        return rot[0]
-    _, rot = psa_and_rotd50(pair, dt, periods, damping, causal=causal)
-    return rot
-
