@@ -1,22 +1,29 @@
 """Benchmark: the whole evaluation panel for 1,298 generated against 1,298 real records.
 
 The reference study's set size (1,298 records of 3 x 8,000 samples at 200 Hz). Records are
-earthquake-like stochastic simulations (seisgan_testsupport.synthetic_records). Three figures:
+earthquake-like stochastic simulations (seisgan_testsupport.synthetic_records). Figures, CPU
+time (``time.process_time()``, all threads) unless they say wall:
 
-- the whole panel (seisgan_core.evaluation.panel.evaluate, every section) in seconds;
-- our batched per-record measures (FAS, PSD, PSA, RotD50, PGA, PGV, Arias, CAV, D5-95,
-  envelope) against a per-record loop calling the same libraries the way one would without
-  batching (numpy FFT + pykooh.smooth per spectrum, scipy.signal.welch, pyrotd's
-  calc_spec_accels and calc_rotated_spec_accels, scipy per record); the loop runs on a
-  subset and is extrapolated linearly (it is linear in the number of records);
+- the whole panel (seisgan_core.evaluation.panel.evaluate, every section): wall and CPU, and
+  its CPU as a ratio to today's block pass (response spectra of bench/baseline_response.py,
+  main at 8481c93, and the whole-record envelope) run in this process (``--rounds`` pairs,
+  after a warm-up of both, the GMM's model cache emptied before each run);
+- the panel's per-record pass (panel._record_measures) against a per-record loop calling
+  the reference libraries the way one would without batching (numpy FFT + pykooh.smooth per
+  spectrum, scipy.signal.welch, pyrotd's calc_spec_accels and calc_rotated_spec_accels,
+  scipy per record); the loop runs on a subset and is extrapolated linearly (it is linear
+  in the number of records); today's pass against the same loop is printed beside it;
+- CPU per measure on 160 records, one thread, now and today's PSA + RotD50;
 - a cached `seisgan evaluate` call (same data, same samples) through the CLI, in process.
 
-    python bench/bench_evaluate.py [--records 1298] [--loop-records 16]
+    python bench/bench_evaluate.py [--records 1298] [--loop-records 16] [--rounds 1]
+        [--no-panel] [--no-cli]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import tempfile
@@ -29,6 +36,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "support"))  # seisgan_testsupport
+sys.path.insert(0, str(ROOT / "bench"))
+
+import baseline_response as baseline_response_module  # noqa: E402
 
 from seisgan_core.evaluation import (  # noqa: E402
     arias_intensity,
@@ -40,10 +50,16 @@ from seisgan_core.evaluation import (  # noqa: E402
     psd,
     significant_duration,
 )
-from seisgan_core.evaluation.panel import evaluate  # noqa: E402
-from seisgan_core.evaluation.response import DEFAULT_PERIODS_S, load_pyrotd, psa_and_rotd50  # noqa: E402
+from seisgan_core.evaluation.panel import _record_measures, evaluate  # noqa: E402
+from seisgan_core.evaluation.response import DEFAULT_PERIODS_S, psa_and_rotd50  # noqa: E402
 from seisgan_core.train.autotune import describe_cpu  # noqa: E402
-from seisgan_testsupport.synthetic_records import DT, catalogue, noise_windows, simulate  # noqa: E402
+from seisgan_testsupport.pyrotd_ref import load_pyrotd  # noqa: E402
+from seisgan_testsupport.synthetic_records import (  # noqa: E402
+    DT,
+    catalogue,
+    noise_windows,
+    simulate,
+)
 
 
 def make_sets(n: int):
@@ -61,15 +77,10 @@ def make_sets(n: int):
 
 
 def batched_measures(x: np.ndarray) -> None:
-    fas(x, DT)
-    psd(x, DT)
-    psa_and_rotd50(x, DT, DEFAULT_PERIODS_S)
-    pga(x)
-    pgv(x, DT)
-    arias_intensity(x, DT)
-    cav(x, DT)
-    significant_duration(x, DT)
-    envelope(x)
+    """The panel's per-record pass (panel._record_measures: blocks of 16 records on a thread
+    per core), which computes all that loop_measures does and more (moments, the
+    classifier's spectral features, decimated records and their fingerprints)."""
+    _record_measures({"set": x}, DT, DEFAULT_PERIODS_S)
 
 
 def loop_measures(x: np.ndarray) -> None:
@@ -112,6 +123,9 @@ def measure_cpu(x: np.ndarray, scale_to: int) -> list[tuple[str, float]]:
             b, DT, DEFAULT_PERIODS_S, workers=1, horizontals=None
         ),
         "PSA + RotD50": lambda b: psa_and_rotd50(b, DT, DEFAULT_PERIODS_S, workers=1),
+        "PSA + RotD50, baseline (8481c93)": lambda b: baseline_response_module.psa_and_rotd50(
+            b, DT, DEFAULT_PERIODS_S, workers=1
+        ),
         "PGA, PGV": lambda b: (pga(b), pgv(b, DT)),
         "Arias, CAV, D5-95": lambda b: (
             arias_intensity(b, DT),
@@ -149,54 +163,92 @@ def write_prepared(folder: Path, real: np.ndarray, table: pd.DataFrame, split) -
     (folder / "manifest.json").write_text(json.dumps({"bench": "bench_evaluate", "n": len(real)}))
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=int, default=1298)
-    parser.add_argument("--loop-records", type=int, default=16)
-    args = parser.parse_args()
+@contextlib.contextmanager
+def baseline_panel():
+    """The panel with today's block pass (main at 8481c93) in place of the current one: its
+    response spectra (bench/baseline_response.py, with their own rfft) and its envelope
+    (whole Hilbert envelope, then every step-th sample), for a CPU ratio in this process."""
+    from seisgan_core.evaluation import panel
+
+    def old_block(x, spectrum, dt, periods):
+        return baseline_response_module.psa_and_rotd50(
+            x, dt, periods, workers=1, chunk=x.shape[0] * x.shape[1]
+        )
+
+    def old_envelope(x, step, spectrum=None):
+        return np.ascontiguousarray(envelope(x)[..., ::step])
+
+    current = panel._block_psa_rotd50, panel.decimated_envelope
+    panel._block_psa_rotd50, panel.decimated_envelope = old_block, old_envelope
+    try:
+        yield
+    finally:
+        panel._block_psa_rotd50, panel.decimated_envelope = current
+
+
+def run_panel(sets) -> tuple[dict, float, float]:
+    """The whole panel on ``sets`` (make_sets' output and noise): result, wall s, CPU s. The
+    GMM's model cache is emptied first, so each run builds its models as a first one does."""
+    from seisgan_core.evaluation import gmm
+
+    real, gen, real_table, gen_table, split, noise = sets
+    gmm._MODEL_CACHE.clear()
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    result = evaluate(gen, real, dt=DT, real_split=split, real_conditions=real_table,
+                      generated_conditions=gen_table, noise=noise)  # fmt: skip
+    return result, time.perf_counter() - t0, time.process_time() - cpu0
+
+
+def compare_panels(sets, rounds: int) -> tuple[dict, float, float, float]:
+    """Baseline and current panel, interleaved ``rounds`` times after a small warm-up of
+    both: the current result, its best wall and CPU seconds, and the baseline's best CPU."""
+    small = (sets[0][:64], sets[1][:64], sets[2][:64], sets[3][:64], sets[4][:64], sets[5][:8])
+    with baseline_panel():
+        run_panel(small)
+    run_panel(small)
+    base_cpu, cur_cpu, cur_wall = [], [], []
+    for _ in range(rounds):
+        with baseline_panel():
+            base_cpu.append(run_panel(sets)[2])
+        result, wall_s, cpu_s = run_panel(sets)
+        cur_cpu.append(cpu_s)
+        cur_wall.append(wall_s)
+        print(f"  round: baseline {base_cpu[-1]:.1f} s CPU, current {cpu_s:.1f} s CPU "
+              f"({wall_s:.1f} s wall)")  # fmt: skip
+    return result, min(cur_wall), min(cur_cpu), min(base_cpu)
+
+
+def batched_vs_loop(real, gen, both, loop_records: int) -> tuple[float, float, float]:
+    """CPU seconds (all threads) of the batched measures on ``both``, now and with today's
+    block pass (baseline_panel), and of the per-record loop, extrapolated from
+    ``loop_records`` real and as many generated records."""
     from threadpoolctl import threadpool_limits
 
-    real, gen, real_table, gen_table, split = make_sets(args.records)
-    noise = noise_windows(args.records // 10, seed=4).astype(np.float32)
-    both = np.concatenate([real, gen])
-
-    t0 = time.perf_counter()
-    cpu0 = time.process_time()
-    result = evaluate(
-        gen,
-        real,
-        dt=DT,
-        real_split=split,
-        real_conditions=real_table,
-        generated_conditions=gen_table,
-        noise=noise,
-    )
-    panel_s = time.perf_counter() - t0
-    cpu_s = time.process_time() - cpu0
-    # CPU time beside wall time: on a shared machine the gap shows how much we waited.
-    print(f"whole panel, {args.records} vs {args.records}: {panel_s:.1f} s wall, {cpu_s:.1f} s CPU")
-    for name, seconds in result["timings_s"].items():
-        print(f"  {name:24s} {seconds:7.2f} s")
-    print("CPU per measure (one thread, blocks of 16 records as in the panel, 160 records "
-          f"scaled to {2 * args.records}):")  # fmt: skip
-    for name, seconds in measure_cpu(both[:: max(1, both.shape[0] // 160)][:160], 2 * args.records):
-        print(f"  {name:24s} {seconds:7.2f} s CPU")
-
     with threadpool_limits(limits=1, user_api="blas"):
-        t0 = time.perf_counter()
+        batched_measures(both[:32])  # warm-up
+        cpu0 = time.process_time()
         batched_measures(both)
-        batched_s = time.perf_counter() - t0
-        k = args.loop_records
-        subset = np.concatenate([real[:k], gen[:k]])
-        t0 = time.perf_counter()
+        batched_s = time.process_time() - cpu0
+        with baseline_panel():
+            cpu0 = time.process_time()
+            batched_measures(both)
+            base_s = time.process_time() - cpu0
+        subset = np.concatenate([real[:loop_records], gen[:loop_records]])
+        loop_measures(real[:1])  # warm-up: imports, pykooh's numba compilation
+        cpu0 = time.process_time()
         loop_measures(subset)
-        loop_subset_s = time.perf_counter() - t0
+        loop_subset_s = time.process_time() - cpu0
     loop_s = loop_subset_s * both.shape[0] / subset.shape[0]
     print(
-        f"per-record measures: batched {batched_s:.1f} s for {both.shape[0]} records; loop "
-        f"{loop_subset_s:.1f} s for {subset.shape[0]} -> {loop_s:.0f} s extrapolated"
+        f"per-record measures, CPU: batched {batched_s:.1f} s for {both.shape[0]} records "
+        f"(today's block pass {base_s:.1f} s); loop {loop_subset_s:.1f} s for "
+        f"{subset.shape[0]} -> {loop_s:.0f} s extrapolated"
     )
+    return batched_s, base_s, loop_s
 
+
+def cached_cli_call(real, gen, real_table, split) -> float:
+    """Seconds of a second, cached `seisgan evaluate` call through the CLI, in process."""
     from seisgan_core import cli
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -213,21 +265,50 @@ def main() -> None:
         cli.main(argv)
         cached_s = time.perf_counter() - t0
     print(f"seisgan evaluate: first call {first_s:.1f} s, cached call {cached_s:.3f} s")
+    return cached_s
 
-    print(
-        f"BENCH evaluate_panel_{args.records}x{args.records} {panel_s:.1f} s goal <= 15 "
-        f"({describe_cpu()})"
-    )
+
+def panel_figures(sets, both, rounds: int, cpu: str) -> None:
+    """The whole panel against today's, its stages and the CPU per measure, as printed lines
+    and BENCH lines."""
+    n = sets[0].shape[0]
+    result, panel_s, cpu_s, base_cpu_s = compare_panels(sets, rounds)
+    # CPU time beside wall time: on a shared machine the gap shows how much we waited.
+    print(f"whole panel, {n} vs {n}: {panel_s:.1f} s wall, {cpu_s:.1f} s CPU; baseline "
+          f"(today's block pass) {base_cpu_s:.1f} s CPU")  # fmt: skip
+    for name, seconds in result["timings_s"].items():
+        print(f"  {name:24s} {seconds:7.2f} s")
+    print("CPU per measure (one thread, blocks of 16 records as in the panel, 160 records "
+          f"scaled to {2 * n}):")  # fmt: skip
+    for name, seconds in measure_cpu(both[:: max(1, both.shape[0] // 160)][:160], 2 * n):
+        print(f"  {name:32s} {seconds:7.2f} s CPU")
+    print(f"BENCH evaluate_panel_{n}x{n} {panel_s:.1f} s goal <= 15 ({cpu})")
     # CPU seconds of the panel (all threads): 15 s on 2 cores allows at most 30.
-    print(
-        f"BENCH evaluate_panel_{args.records}x{args.records}_cpu {cpu_s:.1f} s goal <= 30 "
-        f"({describe_cpu()})"
-    )
-    print(
-        f"BENCH evaluate_batched_vs_record_loop {loop_s / batched_s:.1f} x goal >= 5 "
-        f"({describe_cpu()})"
-    )
-    print(f"BENCH evaluate_cached_call {cached_s:.3f} s goal < 1 ({describe_cpu()})")
+    print(f"BENCH evaluate_panel_{n}x{n}_cpu {cpu_s:.1f} s goal <= 30 ({cpu})")
+    print(f"BENCH evaluate_panel_cpu_vs_baseline {cpu_s / base_cpu_s:.2f} x goal <= 0.5 ({cpu})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=1298)
+    parser.add_argument("--loop-records", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=1, help="baseline/current panel pairs")
+    parser.add_argument("--no-panel", action="store_true", help="skip the whole-panel figures")
+    parser.add_argument("--no-cli", action="store_true", help="skip the cached CLI call")
+    args = parser.parse_args()
+
+    real, gen, real_table, gen_table, split = make_sets(args.records)
+    noise = noise_windows(args.records // 10, seed=4).astype(np.float32)
+    both = np.concatenate([real, gen])
+    cpu = describe_cpu()
+    if not args.no_panel:
+        panel_figures((real, gen, real_table, gen_table, split, noise), both, args.rounds, cpu)
+    batched_s, base_batched_s, loop_s = batched_vs_loop(real, gen, both, args.loop_records)
+    print(f"today's batched measures vs the loop: {loop_s / base_batched_s:.1f} x")
+    print(f"BENCH evaluate_batched_vs_record_loop {loop_s / batched_s:.1f} x goal >= 20 ({cpu})")
+    if not args.no_cli:
+        cached_s = cached_cli_call(real, gen, real_table, split)
+        print(f"BENCH evaluate_cached_call {cached_s:.3f} s goal < 1 ({cpu})")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ __all__ = [
     "G_M_S2",
     "arias_intensity",
     "cav",
+    "decimated_envelope",
     "envelope",
     "husid",
     "husid_times",
@@ -135,3 +136,31 @@ def significant_duration(
 def envelope(acc: np.ndarray) -> np.ndarray:
     """Amplitude envelope |x + i H[x]| from the analytic signal (Hilbert transform)."""
     return np.abs(scipy.signal.hilbert(as_float_array(acc), axis=-1))
+
+
+def decimated_envelope(acc: np.ndarray, step: int, spectrum: np.ndarray | None = None):
+    """:func:`envelope` at every ``step``-th sample, from the record's rfft.
+
+    The analytic signal at sample j is (1/N) sum_k c_k X_k exp(2 pi i j k / N) over the rfft
+    bins X_k, with c_k = 2 but 1 at 0 and at N/2 (scipy.signal.hilbert's weights). At
+    j = step q, with N = step M, the exponential only depends on k mod M, so the bins folded
+    modulo M and one M-point inverse FFT give the decimated analytic signal exactly (to
+    rounding), instead of an N-point complex FFT and inverse FFT. ``spectrum``: the rfft of
+    ``acc`` along time where the caller has it. Where ``step`` does not divide N, the
+    envelope is computed whole and decimated.
+    """
+    x = as_float_array(acc)
+    n = x.shape[-1]
+    step = int(step)
+    if step < 1 or n % step:
+        return np.ascontiguousarray(envelope(x)[..., :: max(step, 1)])
+    m = n // step
+    spec = np.fft.rfft(x, axis=-1) if spectrum is None else spectrum
+    weights = np.full(spec.shape[-1], 2.0)
+    weights[0] = 1.0
+    if n % 2 == 0:
+        weights[-1] = 1.0
+    padded = np.zeros((*spec.shape[:-1], -(-spec.shape[-1] // m) * m), dtype=np.complex128)
+    padded[..., : spec.shape[-1]] = spec * weights
+    folded = padded.reshape(*spec.shape[:-1], -1, m).sum(axis=-2)
+    return (np.abs(np.fft.ifft(folded, axis=-1)) * (m / n)).astype(x.dtype)

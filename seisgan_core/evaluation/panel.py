@@ -40,12 +40,12 @@ from seisgan_core.evaluation.gmm import gmm_residuals, residual_summary
 from seisgan_core.evaluation.intensity import (
     arias_intensity,
     cav,
-    envelope,
+    decimated_envelope,
     pga,
     pgv,
     significant_duration,
 )
-from seisgan_core.evaluation.response import DEFAULT_PERIODS_S, psa_and_rotd50
+from seisgan_core.evaluation.response import DEFAULT_PERIODS_S, _block_psa_rotd50
 from seisgan_core.evaluation.similarity import (
     NearestReal,
     _decimate_spectrum,
@@ -192,7 +192,7 @@ def _block_measures(
     smoothed = amp @ w_fas.astype(amp.dtype, copy=False)
     features = _log_spectral(amp @ w_feat.astype(amp.dtype, copy=False))
     psd_freqs, power = psd(x, dt)
-    psa_v, rot_v = psa_and_rotd50(x, dt, periods, workers=1, chunk=x.shape[0] * x.shape[1])
+    psa_v, rot_v = _block_psa_rotd50(x, spectrum, dt, periods)
     step = max(1, round(0.1 / dt))  # envelopes drawn at 10 Hz
     # What nearest_real's low-pass and decimation gives, from the same FFT.
     decimated = _decimate_spectrum(spectrum, x.shape[-1], _NEAREST_DECIMATE, workers=1)
@@ -209,8 +209,7 @@ def _block_measures(
         "arias_m_s": arias_intensity(x, dt),
         "cav_cm_s": cav(x, dt),
         "d5_95_s": significant_duration(x, dt, 0.05, 0.95),
-        # A copy: a strided view would keep the whole 8000-sample envelope alive.
-        "envelope": np.ascontiguousarray(envelope(x)[..., ::step]),
+        "envelope": decimated_envelope(x, step, spectrum),
         "fingerprint": _log_spectrum_features(decimated),
     }
     if keep_decimated:

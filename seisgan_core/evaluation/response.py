@@ -5,17 +5,19 @@ The oscillator response is computed in the frequency domain exactly as pyrotd do
 damped single-degree-of-freedom oscillator, back-transformed onto a grid fine enough for at
 least ten samples per oscillator period (``max_freq_ratio=5``), peak of the absolute value.
 What this module adds is batching: all records and components go through one FFT, and all
-oscillators of one period through one inverse FFT, instead of a Python loop per record.
+oscillators of one period through one inverse FFT, instead of a Python loop per record; what
+depends only on the frequency grid (transfer functions, the wrap-around correction's weights
+and free vibrations) is computed once per grid and reused for every block of records.
 
 With ``causal=False`` the results equal pyrotd's to rounding; the default ``causal=True``
-also removes the wrap-around of the periodic FFT solution exactly (see
-``_oscillator_series``), which is what lets short records reproduce ITACA's time-domain
-spectra (tests/evaluate/test_response.py checks both).
+also removes the wrap-around of the periodic FFT solution exactly (see :func:`_grid`), which
+is what lets short records reproduce ITACA's time-domain spectra
+(tests/evaluate/test_response.py checks both).
 
 RotD50 follows Boore (2010, BSSA 100(4)) as pyrotd computes it: the two horizontal oscillator
-responses are rotated through 0..179 degrees and the median of the 180 peak values is taken;
-as in pyrotd's "optimized" method (Stewart et al. 2017, PEER report, eqs. 2.4-2.5) only samples
-whose vector amplitude reaches 0.7 x the smaller of the two component peaks enter the rotation.
+responses are rotated through 0..179 degrees and the median of the 180 peak values is taken.
+The peaks are exact on that grid of angles, but found without rotating every sample through
+every angle (see :func:`_rotd_from_series` and :func:`_rotated_peaks`).
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from __future__ import annotations
 import functools
 import os
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.fft as sfft
 
 from seisgan_core.evaluation._arrays import as_float_array, check_dt
 
-__all__ = ["DEFAULT_PERIODS_S", "load_pyrotd", "psa", "psa_and_rotd50", "psa_pyrotd", "rotd50"]
+__all__ = ["DEFAULT_PERIODS_S", "psa", "psa_and_rotd50", "rotd50"]
 
 #: Periods (s) of the panel's response spectra: 0.02 s to 10 s, as the ITACA `.rs` files.
 DEFAULT_PERIODS_S = np.array(
@@ -39,8 +42,15 @@ DEFAULT_PERIODS_S = np.array(
 
 _ANGLES_DEG = np.arange(0, 180, 1)
 
-#: Elements (float32) of one rotated block in :func:`_rotd_from_series`.
-_ROTATION_BLOCK = 120_000
+#: Extra width (rad) on each side of a sample's arc of directions in :func:`_rotated_peaks`:
+#: covers the rounding of the arc's ends (arctan2 of float64 differences, ~1e-16 rad).
+_ARC_MARGIN = 1e-6
+
+#: cos and sin of the 360 signed directions (every degree) of :func:`_rotated_peaks`.
+_DIRECTIONS = np.stack(
+    [np.cos(np.arange(2 * _ANGLES_DEG.size) * (np.pi / _ANGLES_DEG.size)),
+     np.sin(np.arange(2 * _ANGLES_DEG.size) * (np.pi / _ANGLES_DEG.size))]
+)  # fmt: skip
 
 
 def _transfer(freqs: np.ndarray, osc_freq: float, damping: float) -> np.ndarray:
@@ -54,15 +64,34 @@ def _transfer(freqs: np.ndarray, osc_freq: float, damping: float) -> np.ndarray:
     return -(wn**2) / (w**2 - wn**2 - 2.0j * damping * wn * w)
 
 
-def _oscillator_series(
-    spectrum: np.ndarray,
+@dataclass(frozen=True)
+class _Grid:
+    """The oscillators of one frequency grid: what every block of records reuses.
+
+    ``lengths[j]``: the inverse FFT's length for period j; ``transfer[j]``: its transfer
+    function, scaled, in the spectrum's dtype; ``free[j]``: (2, span) free vibrations in the
+    series' dtype (causal only); ``start``: (2 n_bins, 2 n_periods) float64 that maps a
+    spectrum, its real and imaginary parts interleaved, to the two free-vibration
+    coefficients of every period (causal only).
+    """
+
+    lengths: tuple[int, ...]
+    transfer: tuple[np.ndarray, ...]
+    free: tuple[np.ndarray, ...] | None
+    start: np.ndarray | None
+
+
+@functools.lru_cache(maxsize=32)
+def _grid(
+    n: int,
     df: float,
-    osc_freq: float,
+    periods: tuple[float, ...],
     damping: float,
     max_freq_ratio: float,
-    causal: bool = True,
-) -> np.ndarray:
-    """Oscillator response time series for every row of ``spectrum`` (rfft of the records).
+    causal: bool,
+    dtype: str,
+) -> _Grid:
+    """Transfer functions and wrap-around corrections for ``n`` rfft bins spaced ``df``.
 
     The inverse FFT gives the periodic (steady-state) response to the record repeated end to
     end: the free vibration left at the end of the record wraps onto its start. With
@@ -70,51 +99,56 @@ def _oscillator_series(
     causal one s_c (starting at rest) obey the same forced equation, so d = s_p - s_c obeys
     the free one, d'' + 2 zeta w_n d' + w_n^2 d = 0, with d(0) = s_p(0), d'(0) = s_p'(0):
     d(t) = exp(-zeta w_n t) [d0 cos(w_d t) + (d0' + zeta w_n d0) / w_d sin(w_d t)],
-    w_d = w_n sqrt(1 - zeta^2) (Chopra 2012, eq. 2.2.4). s_p(0) and s_p'(0) are two weighted
-    sums over the spectrum, so the correction costs one pass over the series. Without it the
-    result is pyrotd's to rounding; with it, ITACA's time-domain spectra of short records.
+    w_d = w_n sqrt(1 - zeta^2) (Chopra 2012, eq. 2.2.4). s_p(0) and s_p'(0) are weighted sums
+    over the spectrum Y = X H: (Y_0 + 2 sum Re Y_k + Re Y_last) / length and the same of
+    Re(i w Y) = -w Im Y (the last bin counted once only where it is the output's Nyquist
+    bin). Both are linear in Re X and Im X, so the two coefficients of every period are one
+    matrix product per block of records (``start``). Cached: the panel reuses one grid for
+    thousands of records.
     """
-    n = spectrum.shape[-1]
-    # pyrotd: at least max_freq_ratio * f_osc on the frequency axis (10 samples per period).
-    m = max(n, int(max_freq_ratio * osc_freq / df))
     freqs = np.arange(n) * df
-    scale = float(m) / float(n)
-    # Zero-padding in frequency (m > n) interpolates the series onto a finer time grid; the
-    # scale keeps the amplitudes for the changed length (pyrotd does the same; folded into
-    # the transfer function here to save a pass over the long series).
-    h = (scale * _transfer(freqs, osc_freq, damping)).astype(spectrum.dtype, copy=False)
-    length = 2 * (m - 1)
-    product = spectrum * h
-    series = sfft.irfft(product, length, axis=-1, workers=1)
-    if not causal:
-        return series
-    # Value and derivative at t = 0 of the irfft: (Y_0 + 2 sum Re Y_k + Re Y_last) / length,
-    # the last bin counted once only where it is the Nyquist bin of the output.
-    weights = np.full(n, 2.0)
-    weights[0] = 1.0
-    if n == m:
-        weights[-1] = 1.0
-    weights /= length
     omega = 2 * np.pi * freqs
-    s0 = product.real @ weights
-    ds0 = (-(product.imag) * omega) @ weights  # Re(i w Y) = -w Im(Y)
-    wn = 2 * np.pi * osc_freq
-    cos_part, sin_part = _free_vibration(length, float(df), float(osc_freq), float(damping),
-                                         series.dtype.str)  # fmt: skip
-    span = cos_part.size
-    series[..., :span] -= s0[..., None].astype(series.dtype) * cos_part
-    series[..., :span] -= (ds0 + damping * wn * s0)[..., None].astype(series.dtype) * sin_part
-    return series
+    lengths, transfer, free = [], [], []
+    start = np.zeros((2 * n, 2 * len(periods))) if causal else None
+    complex_dtype = np.result_type(np.dtype(dtype), np.complex64)
+    for j, period in enumerate(periods):
+        osc_freq = 1.0 / period
+        # pyrotd: at least max_freq_ratio * f_osc on the frequency axis (10 samples per
+        # period). Zero-padding in frequency (m > n) interpolates the series onto a finer
+        # time grid; the scale keeps the amplitudes for the changed length (pyrotd does the
+        # same; folded into the transfer function to save a pass over the long series).
+        m = max(n, int(max_freq_ratio * osc_freq / df))
+        length = 2 * (m - 1)
+        h = (float(m) / float(n)) * _transfer(freqs, osc_freq, damping)
+        lengths.append(length)
+        transfer.append(h.astype(complex_dtype))
+        if not causal:
+            continue
+        weights = np.full(n, 2.0)
+        weights[0] = 1.0
+        if n == m:
+            weights[-1] = 1.0
+        weights /= length
+        wn = 2 * np.pi * osc_freq
+        # s0 = sum w (Re X Re H - Im X Im H); ds0 = -sum w omega (Re X Im H + Im X Re H);
+        # the sine's coefficient is ds0 + zeta w_n s0.
+        start[0::2, 2 * j] = weights * h.real
+        start[1::2, 2 * j] = -weights * h.imag
+        start[0::2, 2 * j + 1] = -weights * omega * h.imag + damping * wn * weights * h.real
+        start[1::2, 2 * j + 1] = -weights * omega * h.real - damping * wn * weights * h.imag
+        free.append(np.stack(_free_vibration(length, df, osc_freq, damping, dtype)))
+    for arr in (*transfer, *free, *([start] if causal else [])):
+        arr.flags.writeable = False
+    return _Grid(tuple(lengths), tuple(transfer), tuple(free) if causal else None, start)
 
 
-@functools.lru_cache(maxsize=128)
 def _free_vibration(
     length: int, df: float, osc_freq: float, damping: float, dtype: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """exp(-zeta w_n t) cos(w_d t) and exp(-zeta w_n t) sin(w_d t) / w_d on the series grid.
 
     Cut where the envelope falls below 1e-9 (t > 20.7 / (zeta w_n)): beyond, the correction
-    is below float rounding. Cached: the panel reuses one grid for thousands of records.
+    is below float rounding.
     """
     wn = 2 * np.pi * osc_freq
     wd = wn * np.sqrt(1.0 - damping**2)
@@ -122,11 +156,21 @@ def _free_vibration(
     if damping > 0:
         t = t[: int(np.searchsorted(t, 20.7 / (damping * wn))) + 1]
     decay = np.exp(-damping * wn * t)
-    cos_part = (decay * np.cos(wd * t)).astype(dtype)
-    sin_part = (decay * np.sin(wd * t) / wd).astype(dtype)
-    cos_part.flags.writeable = False
-    sin_part.flags.writeable = False
-    return cos_part, sin_part
+    return (decay * np.cos(wd * t)).astype(dtype), (decay * np.sin(wd * t) / wd).astype(dtype)
+
+
+def _response_series(
+    spectrum: np.ndarray, grid: _Grid, j: int, start: np.ndarray | None
+) -> np.ndarray:
+    """Oscillator response series of period ``j`` for every row of ``spectrum`` (rfft of the
+    records); ``start``: ``spectrum`` interleaved times ``grid.start`` (causal grids)."""
+    series = sfft.irfft(spectrum * grid.transfer[j], grid.lengths[j], axis=-1, workers=1,
+                        overwrite_x=True)  # fmt: skip
+    if start is not None:
+        basis = grid.free[j]
+        coeffs = start[:, 2 * j : 2 * j + 2].astype(series.dtype)
+        series[:, : basis.shape[1]] -= coeffs @ basis
+    return series
 
 
 def _rotd_from_series(
@@ -135,19 +179,31 @@ def _rotd_from_series(
     peak_index_h1: np.ndarray | None = None,
     peak_index_h2: np.ndarray | None = None,
 ) -> np.ndarray:
-    """RotD50 of pairs of oscillator series (rows, time), exact over all samples.
+    """RotD50 of pairs of oscillator series (rows, time), exact over all samples: the
+    median over 180 angles of :func:`_rotated_peaks` of the samples :func:`_rotd_candidates`
+    keeps."""
+    points = _rotd_candidates(series_h1, series_h2, peak_index_h1, peak_index_h2)
+    return _median_of_angles(_rotated_peaks(points, series_h1.shape[0]))
 
-    Rotating every sample through 180 angles costs rows x time x 180. Only samples whose
-    vector amplitude r(t) = hypot(h1, h2) reaches the median rotated peak can set a peak that
-    matters for the median, so we first bound that median from below with three samples (the
-    peaks of h1, h2 and r): their rotated amplitudes g(theta) are lower bounds
-    of the true peaks at every angle, hence the 90th smallest g (of 180) is a lower bound L of
-    the two order statistics np.percentile(..., 50) interpolates. Angles whose peak is at least
-    L are computed exactly from the samples with r >= L; the others stay below L, so the median
-    equals pyrotd's "rigorous" method (tests compare both pyrotd methods). The peak indices
-    of h1 and h2, where the caller has them, save two passes over the series.
+
+def _rotd_candidates(
+    series_h1: np.ndarray,
+    series_h2: np.ndarray,
+    peak_index_h1: np.ndarray | None = None,
+    peak_index_h2: np.ndarray | None = None,
+) -> tuple[np.ndarray, ...]:
+    """The samples that can hold a rotated peak RotD50 depends on, as :func:`_sample_steps`.
+
+    Only samples whose vector amplitude r(t) = hypot(h1, h2) reaches the median rotated peak
+    can set a peak that matters for the median, so we first bound that median from below
+    with three samples (the peaks of h1, h2 and r): their rotated amplitudes g(theta) are
+    lower bounds of the true peaks at every angle, hence the 90th smallest g (of 180) is a
+    lower bound L of the two order statistics np.percentile(..., 50) interpolates. Angles
+    whose peak is at least L are computed exactly from the samples with r >= L (made a
+    millionth wider against rounding); the others stay below L, so the median equals
+    pyrotd's "rigorous" method (tests compare both pyrotd methods). The peak indices of h1
+    and h2, where the caller has them, save two passes over the series.
     """
-    rows = series_h1.shape[0]
     radians = np.radians(_ANGLES_DEG)
     cos = np.cos(radians).astype(series_h1.dtype)
     sin = np.sin(radians).astype(series_h1.dtype)
@@ -163,36 +219,152 @@ def _rotd_from_series(
     g = np.abs(pa[:, None, :] * cos[None, :, None] + pb[:, None, :] * sin[None, :, None]).max(-1)
     n_angles = _ANGLES_DEG.size
     lower = np.partition(g, (n_angles - 1) // 2, axis=-1)[:, (n_angles - 1) // 2]
+    lower = lower.astype(np.float64) * (1.0 - 1e-6)
     # An all-zero row has lower == 0 (its probes are zero) and RotD50 0: keep none of it,
     # rather than every sample (a generator early in training can emit such records).
-    keep = (r2 >= (lower * lower)[:, None]) & (lower > 0)[:, None]
-    # The kept samples of all rows, one after another (row by row, in time order): rows keep
-    # very different numbers of samples (tens to thousands at long periods), so a padded
-    # (rows, max count) array did up to twice the work.
+    threshold = np.where(lower > 0, lower * lower, np.inf).astype(r2.dtype)
+    keep = r2 >= threshold[:, None]
     # flatnonzero on the flat mask: a third of the time of a 2-D nonzero. (The series are
     # often views of one component of a (rows, components, time) array: 2-D indexing, no
     # flattening copy.)
     flat_idx = np.flatnonzero(keep)
     row_idx = flat_idx // keep.shape[-1]
     t_idx = flat_idx - row_idx * keep.shape[-1]
-    pairs = np.stack([series_h1[row_idx, t_idx], series_h2[row_idx, t_idx]], axis=-1)
-    coeffs = np.stack([cos, sin])  # (2, angles)
-    peaks = np.zeros((rows, n_angles), dtype=series_h1.dtype)
-    # Slices sized so that the rotated block (width, angles) stays in a core's L2 cache
-    # (about 0.5 MB of float32): the product is memory bound, and 16 MB blocks ran at half
-    # the speed (measured). Zeros (rows that keep nothing) never raise a peak.
-    width = int(max(64, _ROTATION_BLOCK // n_angles))
-    for j in range(0, row_idx.size, width):
-        rotated = pairs[j : j + width] @ coeffs  # (width, angles)
-        np.abs(rotated, out=rotated)
-        # Largest value of each row's run of samples in this slice, then the running
-        # maximum: runs are contiguous, so their rows are distinct.
-        seg = row_idx[j : j + width]
-        run_starts = np.concatenate([[0], np.flatnonzero(seg[1:] != seg[:-1]) + 1])
-        run_rows = seg[run_starts]
-        reduced = np.maximum.reduceat(rotated, run_starts, axis=0)
-        peaks[run_rows] = np.maximum(peaks[run_rows], reduced)
-    return np.percentile(peaks.astype(np.float64), 50.0, axis=-1, method="linear")
+    tighter = _tighter_bound(series_h1[row_idx, t_idx], series_h2[row_idx, t_idx], row_idx, g)
+    second = r2[row_idx, t_idx] >= (tighter * tighter).astype(r2.dtype)[row_idx]
+    return _sample_steps(series_h1, series_h2, row_idx[second], t_idx[second])
+
+
+def _tighter_bound(x: np.ndarray, y: np.ndarray, row_idx: np.ndarray, g: np.ndarray):
+    """A larger lower bound of each row's median rotated peak, from the kept samples.
+
+    ``g``: (rows, 180) rotated amplitudes of the first probes. The kept samples (x, y of
+    rows ``row_idx``, in row order) that reach farthest along each of 8 directions (every
+    22.5 degrees) are probes too: the median of their rotated amplitudes, never above the
+    true peaks', is within a few per cent of RotD50, where three probes can give 0.7 of
+    it; fewer samples then pass the radius test (a millionth wider against rounding).
+    """
+    n_angles = _ANGLES_DEG.size
+    bound = g.astype(np.float64)
+    if row_idx.size:
+        pts = np.stack([x, y], axis=-1).astype(np.float64)
+        dirs = np.radians(np.arange(0.0, 180.0, 22.5))
+        proj = np.abs(pts @ np.stack([np.cos(dirs), np.sin(dirs)]))
+        new_run = np.concatenate([[True], row_idx[1:] != row_idx[:-1]])
+        run_starts = np.flatnonzero(new_run)
+        best = np.maximum.reduceat(proj, run_starts, axis=0)
+        probes = np.flatnonzero((proj >= best[np.cumsum(new_run) - 1]).any(axis=-1))
+        radians = np.radians(_ANGLES_DEG)
+        rotated = np.abs(pts[probes] @ np.stack([np.cos(radians), np.sin(radians)]))
+        # Probes come in row order: the largest of each row's run, then into its row.
+        probe_rows = row_idx[probes]
+        starts = np.flatnonzero(np.concatenate([[True], probe_rows[1:] != probe_rows[:-1]]))
+        rows = probe_rows[starts]
+        bound[rows] = np.maximum(bound[rows], np.maximum.reduceat(rotated, starts, axis=0))
+    mid = (n_angles - 1) // 2
+    return np.partition(bound, mid, axis=-1)[:, mid] * (1.0 - 1e-6)
+
+
+def _sample_steps(
+    h1: np.ndarray, h2: np.ndarray, row_idx: np.ndarray, t_idx: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """(row, x, y, incoming step x and y, outgoing step x and y, end) of the samples
+    (row_idx, t_idx), float64; ``end`` marks the first and last sample of a series."""
+    n_t = h1.shape[-1]
+    x = h1[row_idx, t_idx].astype(np.float64)
+    y = h2[row_idx, t_idx].astype(np.float64)
+    before, after = np.maximum(t_idx - 1, 0), np.minimum(t_idx + 1, n_t - 1)
+    return (row_idx, x, y, x - h1[row_idx, before], y - h2[row_idx, before],
+            h1[row_idx, after] - x, h2[row_idx, after] - y,
+            (t_idx == 0) | (t_idx == n_t - 1))  # fmt: skip
+
+
+def _rotated_peaks(points: tuple[np.ndarray, ...], rows: int) -> np.ndarray:
+    """max over the samples of |x cos(theta) + y sin(theta)| per row, (rows, 180).
+
+    ``points``: :func:`_sample_steps` of the samples (rows numbered 0 .. rows - 1). A sample
+    can hold the largest signed projection p(t) . u onto a direction u only if it is a
+    discrete local maximum along u: (p(t) - p(t-1)) . u >= 0 and (p(t+1) - p(t)) . u <= 0.
+    Those u form an arc as wide as the trajectory's turn at t (between its incoming and
+    outgoing steps), so each sample is projected only onto the grid directions inside its
+    arc (plus ``_ARC_MARGIN``), not onto all of them: a dense, smooth trajectory (long
+    periods, hundreds of samples near the peak) turns by a fraction of a degree per sample.
+    The ends of a series, and samples next to a zero step, are projected onto every
+    direction. Signed maxima over 360 directions give |.| over 180 angles: the peak at theta
+    is the larger of the maxima along theta and theta + 180 degrees. Angles no sample
+    reaches get 0 (callers pass every sample that can hold a peak they need).
+    """
+    row_idx, x, y, d1x, d1y, d2x, d2y, end = points
+    n_angles = _ANGLES_DEG.size
+    n_dir = 2 * n_angles
+    step = np.pi / n_angles
+    a1 = np.arctan2(d1y, d1x)
+    turn = np.remainder(np.arctan2(d2y, d2x) - a1 + np.pi, 2 * np.pi) - np.pi  # [-pi, pi)
+    low = np.where(turn >= 0, a1 - np.pi / 2, a1 + np.pi / 2 + turn) - _ARC_MARGIN
+    width = np.abs(turn) + 2 * _ARC_MARGIN
+    whole = end | ((d1x == 0) & (d1y == 0)) | ((d2x == 0) & (d2y == 0))
+    low[whole], width[whole] = 0.0, 2 * np.pi - step / 2
+    first = np.ceil(low / step).astype(np.int64)
+    count = np.maximum(np.floor((low + width) / step).astype(np.int64) - first + 1, 0)
+    owner = np.repeat(np.arange(count.size), count)
+    offset = np.arange(owner.size) - np.repeat(np.cumsum(count) - count, count)
+    direction = np.remainder(first[owner] + offset, n_dir)
+    value = x[owner] * _DIRECTIONS[0][direction] + y[owner] * _DIRECTIONS[1][direction]
+    signed = np.full(rows * n_dir, -np.inf)
+    np.maximum.at(signed, row_idx[owner] * n_dir + direction, value)
+    signed = signed.reshape(rows, n_dir)
+    return np.maximum(np.maximum(signed[:, :n_angles], signed[:, n_angles:]), 0.0)
+
+
+def _median_of_angles(peaks: np.ndarray) -> np.ndarray:
+    """np.percentile(peaks, 50, axis=-1) (linear), bit for bit, from one partition."""
+    mid = (peaks.shape[-1] - 1) / 2
+    lo_i, hi_i = int(np.floor(mid)), int(np.ceil(mid))
+    part = np.partition(peaks, (lo_i, hi_i), axis=-1)
+    lo, hi = part[..., lo_i], part[..., hi_i]
+    # numpy's linear interpolation at weight 0.5 is hi - (hi - lo) * 0.5.
+    return hi - (hi - lo) * (hi_i - mid)
+
+
+def _block_response(
+    block: np.ndarray,
+    grid: _Grid,
+    n_comp: int,
+    horizontals: tuple[int, int] | None,
+    spectrum: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """PSA (rows, periods) of a block of rows (whole records, ``n_comp`` rows each) and
+    RotD50 (records, periods) of its ``horizontals`` (None without). ``spectrum``: the
+    block's rfft where the caller has it. The rotated peaks of all periods are found in one
+    pass after the periods' series (rows of period j numbered j * records + record)."""
+    if spectrum is None:
+        spectrum = sfft.rfft(block, axis=-1, workers=1)
+    start = None
+    if grid.start is not None:
+        start = spectrum.view(block.dtype).astype(np.float64, copy=False) @ grid.start
+    n_periods = len(grid.lengths)
+    out = np.empty((block.shape[0], n_periods))
+    n_rec = block.shape[0] // n_comp
+    candidates = []
+    for j in range(n_periods):
+        series = _response_series(spectrum, grid, j, start)
+        # Peak and where it occurs, from one argmax and one argmin pass.
+        i_max = series.argmax(axis=-1)[:, None]
+        i_min = series.argmin(axis=-1)[:, None]
+        v_max = np.take_along_axis(series, i_max, axis=-1)[:, 0]
+        v_min = np.take_along_axis(series, i_min, axis=-1)[:, 0]
+        out[:, j] = np.maximum(v_max, -v_min)
+        if horizontals is not None:
+            s = series.reshape(n_rec, n_comp, -1)
+            where = np.where(v_max >= -v_min, i_max[:, 0], i_min[:, 0]).reshape(n_rec, n_comp)
+            h1, h2 = horizontals
+            points = _rotd_candidates(s[:, h1], s[:, h2], where[:, h1], where[:, h2])
+            candidates.append((points[0] + j * n_rec, *points[1:]))
+    if horizontals is None:
+        return out, None
+    merged = tuple(np.concatenate(parts) for parts in zip(*candidates, strict=True))
+    peaks = _rotated_peaks(merged, n_periods * n_rec)
+    return out, _median_of_angles(peaks).reshape(n_periods, n_rec).T
 
 
 def psa_and_rotd50(
@@ -213,72 +385,90 @@ def psa_and_rotd50(
     ``acc``: (n_records, n_components, n_samples) (or fewer leading axes), any unit; PSA comes
     out in the same unit. Returns ``(psa, rotd50)`` with shapes (..., n_components, n_periods)
     and (..., n_periods); ``rotd50`` is None when ``horizontals`` is None or the input has one
-    component.
+    component. ``chunk`` rows (records times components) go through the FFTs at a time, on
+    ``workers`` threads (default: one per core, at most 8).
     """
     dt = check_dt(dt)
     x = as_float_array(acc)
     periods = DEFAULT_PERIODS_S if periods is None else np.asarray(periods, dtype=float)
     if np.any(periods <= 0):
         raise ValueError(f"periods: expected positive periods in s, found {periods.min()}")
-    lead = x.shape[:-1]
-    n = x.shape[-1]
+    lead, n = x.shape[:-1], x.shape[-1]
     flat = x.reshape(-1, n)
-    do_rotd = horizontals is not None and x.ndim >= 2 and x.shape[-2] >= 2
+    if horizontals is None or x.ndim < 2 or x.shape[-2] < 2:
+        horizontals = None
     n_comp = x.shape[-2] if x.ndim >= 2 else 1
     n_rec = flat.shape[0] // n_comp
+    grid = _grid_for(n, dt, periods, damping, max_freq_ratio, causal, flat.dtype)
     out = np.empty((flat.shape[0], periods.size), dtype=np.float64)
-    rot = np.empty((n_rec, periods.size), dtype=np.float64) if do_rotd else None
-    df = 1.0 / (n * dt)
-    # pyrotd builds its frequency axis with linspace(0, 1/(2 dt), n_freq), which equals
-    # k / (n dt) for even n; we use the same spacing.
-    if n % 2:
-        df = (1.0 / (2 * dt)) / (n // 2)
+    rot = np.empty((n_rec, periods.size), dtype=np.float64) if horizontals else None
     rec_chunk = max(1, chunk // n_comp)
-    starts = list(range(0, n_rec, rec_chunk))
 
-    def run_block(start: int) -> int:
-        stop = min(n_rec, start + rec_chunk)
-        block = flat[start * n_comp : stop * n_comp]
-        spectrum = sfft.rfft(block, axis=-1, workers=1)
-        for j, period in enumerate(periods):
-            series = _oscillator_series(spectrum, df, 1.0 / period, damping, max_freq_ratio, causal)
-            # Peak and where it occurs, from one argmax and one argmin pass.
-            i_max = series.argmax(axis=-1)[:, None]
-            i_min = series.argmin(axis=-1)[:, None]
-            v_max = np.take_along_axis(series, i_max, axis=-1)[:, 0]
-            v_min = np.take_along_axis(series, i_min, axis=-1)[:, 0]
-            out[start * n_comp : stop * n_comp, j] = np.maximum(v_max, -v_min)
-            if do_rotd:
-                s = series.reshape(stop - start, n_comp, -1)
-                where = np.where(v_max >= -v_min, i_max[:, 0], i_min[:, 0])
-                where = where.reshape(stop - start, n_comp)
-                h1, h2 = horizontals
-                rot[start:stop, j] = _rotd_from_series(
-                    s[:, h1], s[:, h2], where[:, h1], where[:, h2]
-                )
+    def run_block(begin: int) -> int:
+        stop = min(n_rec, begin + rec_chunk)
+        values, rotated = _block_response(
+            flat[begin * n_comp : stop * n_comp], grid, n_comp, horizontals
+        )
+        out[begin * n_comp : stop * n_comp] = values
+        if rot is not None:
+            rot[begin:stop] = rotated
         return stop
 
-    # Blocks of records run on threads: NumPy and pocketfft release the GIL, so two cores
-    # give nearly twice the speed; each block writes its own rows of the outputs.
+    _run_blocks(run_block, list(range(0, n_rec, rec_chunk)), n_rec, workers, progress)
+    psa_out = out.reshape(*lead, periods.size)
+    rot_out = rot.reshape(*lead[:-1], periods.size) if horizontals else None
+    return psa_out, rot_out
+
+
+def _grid_for(
+    n_samples: int,
+    dt: float,
+    periods: np.ndarray,
+    damping: float,
+    max_freq_ratio: float,
+    causal: bool,
+    dtype: np.dtype,
+) -> _Grid:
+    """:func:`_grid` of records of ``n_samples`` samples ``dt`` apart."""
+    # pyrotd builds its frequency axis with linspace(0, 1/(2 dt), n_freq), which equals
+    # k / (n dt) for even n; we use the same spacing.
+    n = n_samples
+    df = (1.0 / (2 * dt)) / (n // 2) if n % 2 else 1.0 / (n * dt)
+    return _grid(n // 2 + 1, df, tuple(float(p) for p in np.ravel(periods)), float(damping),
+                 float(max_freq_ratio), bool(causal), np.dtype(dtype).str)  # fmt: skip
+
+
+def _block_psa_rotd50(
+    x: np.ndarray, spectrum: np.ndarray, dt: float, periods: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """PSA (n, 3, n_periods) and RotD50 of components 0 and 1 (n, n_periods) of a block of
+    checked records ``x`` (n, 3, n_samples) whose rfft along time the caller has
+    (``spectrum``): :func:`psa_and_rotd50` with its defaults, for the panel's block pass."""
+    n_rec, n_comp, n = x.shape
+    grid = _grid_for(n, dt, periods, 0.05, 5.0, True, x.dtype)
+    values, rot = _block_response(x.reshape(-1, n), grid, n_comp, (0, 1),
+                                  spectrum.reshape(n_rec * n_comp, -1))  # fmt: skip
+    return values.reshape(n_rec, n_comp, -1), rot
+
+
+def _run_blocks(run_block, starts: list[int], n_rec: int, workers, progress) -> None:
+    """``run_block(start)`` (returns its stop) for every start, on threads where there are
+    several workers: NumPy and pocketfft release the GIL, so two cores give nearly twice the
+    speed; each block writes its own rows of the outputs."""
     n_workers = workers if workers is not None else min(len(starts), os.cpu_count() or 1, 8)
     done = 0
     if n_workers <= 1:
         for start in starts:
-            stop = run_block(start)
-            done += stop - start
+            done += run_block(start) - start
             if progress is not None:
                 progress(done / n_rec, f"response spectra {done}/{n_rec}")
-    else:
-        with ThreadPoolExecutor(max_workers=n_workers) as pool:
-            futures = {pool.submit(run_block, start): start for start in starts}
-            for future in as_completed(futures):
-                stop = future.result()
-                done += stop - futures[future]
-                if progress is not None:
-                    progress(done / n_rec, f"response spectra {done}/{n_rec}")
-    psa_out = out.reshape(*lead, periods.size)
-    rot_out = rot.reshape(*lead[:-1], periods.size) if do_rotd else None
-    return psa_out, rot_out
+        return
+    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+        futures = {pool.submit(run_block, start): start for start in starts}
+        for future in as_completed(futures):
+            done += future.result() - futures[future]
+            if progress is not None:
+                progress(done / n_rec, f"response spectra {done}/{n_rec}")
 
 
 def psa(
@@ -329,38 +519,3 @@ def rotd50(
         return rot[0]
     _, rot = psa_and_rotd50(pair, dt, periods, damping, causal=causal)
     return rot
-
-
-def load_pyrotd():
-    """Import pyrotd, the reference implementation, on any setuptools.
-
-    pyrotd 0.6.1 reads its version through ``pkg_resources``, which setuptools 81+ no longer
-    ships; where it is missing we register a module offering the one function pyrotd calls,
-    backed by ``importlib.metadata``. pyrotd's process pool is turned off (one process), so
-    results and timings do not depend on the machine's core count.
-    """
-    import importlib.metadata
-    import sys
-    import types
-
-    try:
-        import pyrotd
-    except ModuleNotFoundError as exc:
-        if exc.name != "pkg_resources":
-            raise
-        shim = types.ModuleType("pkg_resources")
-        shim.get_distribution = importlib.metadata.distribution  # .version, as pyrotd reads
-        sys.modules["pkg_resources"] = shim
-        import pyrotd
-    pyrotd.processes = 1
-    return pyrotd
-
-
-def psa_pyrotd(
-    acc: np.ndarray, dt: float, periods: np.ndarray, damping: float = 0.05
-) -> np.ndarray:
-    """PSA of one series with pyrotd itself (the reference: tests and the benchmark's loop)."""
-    pyrotd = load_pyrotd()
-    res = pyrotd.calc_spec_accels(dt, np.asarray(acc, dtype=float), 1.0 / np.asarray(periods),
-                                  osc_damping=damping)  # fmt: skip
-    return np.asarray(res.spec_accel, dtype=float)

@@ -229,6 +229,7 @@ def _check_dataset(dsid: h5py.h5d.DatasetID, path: str, name: str) -> None:
 
 
 _F8 = np.dtype("<f8")
+_NATIVE = {_F8: h5py.h5t.NATIVE_DOUBLE}
 
 
 def _attr(dsid: h5py.h5d.DatasetID, name: bytes, expect: np.dtype | None = None) -> Any:
@@ -248,12 +249,17 @@ def _attr(dsid: h5py.h5d.DatasetID, name: bytes, expect: np.dtype | None = None)
     if expect is not None:
         value = np.empty(shape, dtype=expect)
         try:
-            attr.read(value)
+            # the memory type given: h5py would otherwise build one per call
+            attr.read(value, mtype=_NATIVE.get(expect))
             return value[()]
         except (TypeError, ValueError, OSError):
             pass  # not a number: read it as it is stored
-    value = np.empty(shape, dtype=attr.dtype)
-    attr.read(value)
+    stored = attr.get_type()
+    value = np.empty(shape, dtype=stored.dtype)
+    # a number is read with the file's own type (no conversion, no second type object);
+    # text and other classes through h5py's conversion
+    numeric = stored.get_class() in (h5py.h5t.INTEGER, h5py.h5t.FLOAT)
+    attr.read(value, mtype=stored if numeric else None)
     return value[()]
 
 
@@ -582,20 +588,18 @@ def read_asdf_traces(
     wanted = set(names) if names is not None else None
     out: list[AsdfTrace] = []
     with _open(path) as f:
+        # Names and attributes first, with one dataset open at a time, then each dataset opened
+        # again, read and released: HDF5's calls cost more the more objects the file has open
+        # (attribute opens took twice as long with the thousand datasets held open that the
+        # earlier version kept for the second pass, and the file's close walked them all).
         selected = [
-            (info, dsid)
-            for info, dsid in _iter_index(f, path, wanted)
-            if tag is None or info.tag == tag
+            info for info, _ in _iter_index(f, path, wanted) if tag is None or info.tag == tag
         ]
         if limit is not None:
             selected = selected[:limit]
-        for i in range(len(selected)):
-            # each dataset's handle is released once read: the file's close then has no
-            # thousand open objects to walk through
-            (info, dsid), selected[i] = selected[i], None
+        for i, info in enumerate(selected):
             _require_rate(info, path)
-            out.append(AsdfTrace(info=info, data=_read_dataset(dsid, path, info.hdf5_path)))
-            del dsid
+            out.append(AsdfTrace(info=info, data=_read_data(f, info, path)))
             if progress is not None and (i % 200 == 0 or i == len(selected) - 1):
                 progress((i + 1) / len(selected), f"{info.group} {info.channel}")
     return out

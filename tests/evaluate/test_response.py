@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from seisgan_core.evaluation import psa, rotd50
-from seisgan_core.evaluation.response import DEFAULT_PERIODS_S, load_pyrotd, psa_and_rotd50
+from seisgan_core.evaluation.response import DEFAULT_PERIODS_S, psa_and_rotd50
 from seisgan_testsupport.laquila_fixtures import STATIONS, read_cor_acc, read_rs, require_fixtures
+from seisgan_testsupport.pyrotd_ref import load_pyrotd
 
 
 def test_psa_of_sine_at_resonance_is_the_steady_state_amplitude():

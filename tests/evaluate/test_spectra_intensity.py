@@ -17,7 +17,7 @@ from seisgan_core.evaluation import (
     significant_duration,
     study_statistics,
 )
-from seisgan_core.evaluation.intensity import G_M_S2
+from seisgan_core.evaluation.intensity import G_M_S2, decimated_envelope
 from seisgan_testsupport.laquila_fixtures import (
     COMPONENTS,
     read_cor_acc,
@@ -123,6 +123,24 @@ def test_envelope_of_modulated_sine():
     acc = slow * np.sin(2 * np.pi * 10.0 * t)
     env = envelope(acc)
     np.testing.assert_allclose(env[500:-500], slow[500:-500], rtol=1e-2)
+
+
+@pytest.mark.parametrize(
+    ("n", "step", "dtype"),
+    [(8000, 20, np.float64), (1200, 20, np.float32), (999, 3, np.float64), (1001, 20, np.float64)],
+)
+def test_decimated_envelope_equals_every_step_th_sample(n, step, dtype):
+    # Folded spectrum (step divides n: even and odd lengths) or the whole envelope decimated
+    # (1001 samples, step 20); float64 to rounding, float32 to its own precision.
+    rng = np.random.default_rng(n)
+    acc = (rng.standard_normal((4, 3, n)) * np.linspace(0.1, 3.0, n)).astype(dtype)
+    expected = envelope(acc)[..., ::step]
+    got = decimated_envelope(acc, step)
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    np.testing.assert_allclose(got, expected, rtol=1e-12 if dtype == np.float64 else 1e-5,
+                               atol=1e-12 * np.abs(expected).max())  # fmt: skip
+    spectrum = np.fft.rfft(acc, axis=-1)
+    np.testing.assert_array_equal(decimated_envelope(acc, step, spectrum), got)
 
 
 def test_study_statistics_per_component():
