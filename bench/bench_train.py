@@ -13,15 +13,21 @@ architecture (``STUDY_ARCHITECTURE``, records of 3 x 8000) at latent sizes 100 a
   ``Dataset``, three critic forwards (real, fake, x_hat), fakes with a graph then detached,
   ``.item()`` on every loss every step.
 
-Both are timed alternately, step by step, and each keeps its fastest step, so the load of a
-shared machine (which only ever adds time) hits both alike.
+- ``fp32_gp_everyK`` (``--gp-every K``, default 4; 1 leaves it out): ours in fp32 with the
+  lazy gradient penalty (``gp_every``: the penalty on every K-th critic step, weighted by K;
+  opt-in, off in every preset).
+
+Each loop's sub-steps (a critic step with the penalty, one without it where the penalty is
+lazy, a generator step) are timed alternately across the loops, each keeps its fastest of
+``--steps`` (the load of a shared machine only ever adds time), and a full step is composed
+from them: 5 critic steps, 1 in ``gp_every`` with the penalty, and a generator step.
 Peak memory: the largest resident-set growth over one full step (CPU; after ``malloc_trim``),
 or ``torch.cuda.max_memory_allocated`` (CUDA).
 
 Every BENCH line names the CPU (model and its avx512f / avx512_bf16 / amx flags) or GPU.
 
     python bench/bench_train.py [--steps 2] [--device auto|cpu|cuda] [--threads 1]
-        [--latents 100 800]
+        [--latents 100 800] [--gp-every 4] [--no-memory]
 """
 
 from __future__ import annotations
