@@ -13,15 +13,21 @@ architecture (``STUDY_ARCHITECTURE``, records of 3 x 8000) at latent sizes 100 a
   ``Dataset``, three critic forwards (real, fake, x_hat), fakes with a graph then detached,
   ``.item()`` on every loss every step.
 
-Both are timed alternately, step by step, and each keeps its fastest step, so the load of a
-shared machine (which only ever adds time) hits both alike.
+- ``fp32_gp_everyK`` (``--gp-every K``, default 4; 1 leaves it out): ours in fp32 with the
+  lazy gradient penalty (``gp_every``: the penalty on every K-th critic step, weighted by K;
+  opt-in, off in every preset).
+
+Each loop's sub-steps (a critic step with the penalty, one without it where the penalty is
+lazy, a generator step) are timed alternately across the loops, each keeps its fastest of
+``--steps`` (the load of a shared machine only ever adds time), and a full step is composed
+from them: 5 critic steps, 1 in ``gp_every`` with the penalty, and a generator step.
 Peak memory: the largest resident-set growth over one full step (CPU; after ``malloc_trim``),
 or ``torch.cuda.max_memory_allocated`` (CUDA).
 
 Every BENCH line names the CPU (model and its avx512f / avx512_bf16 / amx flags) or GPU.
 
     python bench/bench_train.py [--steps 2] [--device auto|cpu|cuda] [--threads 1]
-        [--latents 100 800]
+        [--latents 100 800] [--gp-every 4] [--no-memory]
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import gc
+import math
 import sys
 import threading
 import time
@@ -109,13 +116,16 @@ class PeakRSS:
 
 
 class Ours:
-    def __init__(self, data: Path, latent: int, device: str, precision: str = "auto") -> None:
+    def __init__(
+        self, data: Path, latent: int, device: str, precision: str = "auto", **changes
+    ) -> None:
         hp = Hyperparameters(
             **STUDY_ARCHITECTURE,
             latent_dim=latent,
             batch_size=BATCH,
             n_critic=N_CRITIC,
             precision=precision,
+            **changes,
         )
         self.t = Trainer(data=data, out=data.parent / "unused", hyperparameters=hp, device=device)
         self.t._setup_distributed()
@@ -127,13 +137,40 @@ class Ours:
         self.acc = torch.zeros(9, device=self.t.device)
         self.rng = np.random.default_rng(1)
         self.device = self.t.device
+        self.gp_every = hp.gp_every
+
+    def _batch(self) -> tuple[torch.Tensor, ...]:
+        idx = self.rng.choice(len(self.data.train.rows), BATCH, replace=False)
+        return self.t._batch(self.data, idx)
+
+    def critic(self, penalise: bool = True) -> None:
+        """One critic step, with the gradient penalty or (lazy regularisation) without."""
+        real, cond, _ = self._batch()
+        self.t.critic_steps = 0 if penalise else 1
+        self.t._critic_step(real, cond, self.acc)
+
+    def generator(self) -> None:
+        _, cond, pga = self._batch()
+        self.t._generator_step(cond, pga, self.acc)
 
     def step(self) -> None:
         for _ in range(N_CRITIC):
-            idx = self.rng.choice(len(self.data.train.rows), BATCH, replace=False)
-            real, cond, pga = self.t._batch(self.data, idx)
+            real, cond, pga = self._batch()
             self.t._critic_step(real, cond, self.acc)
         self.t._generator_step(cond, pga, self.acc)
+
+    def substeps(self) -> dict:
+        if self.gp_every == 1:
+            return {"critic_gp": self.critic, "generator": self.generator}
+        plain = lambda: self.critic(penalise=False)  # noqa: E731
+        return {"critic_gp": self.critic, "critic_plain": plain, "generator": self.generator}
+
+    def full_step_seconds(self, best: dict[str, float]) -> float:
+        """A full step's expected time: N_CRITIC critic steps, of which 1 in gp_every has the
+        penalty, and one generator step."""
+        k = self.gp_every
+        critic = best["critic_gp"] / k + best.get("critic_plain", 0.0) * (1 - 1 / k)
+        return N_CRITIC * critic + best["generator"]
 
 
 class RecordDataset(torch.utils.data.Dataset):
@@ -172,26 +209,38 @@ class Naive:
             self.it = iter(self.loader)
             return next(self.it)
 
-    def step(self) -> None:
-        for _ in range(N_CRITIC):
-            real = self._next().to(self.device)
-            z = torch.randn(BATCH, self.latent, device=self.device)
-            fake = self.g(z).detach()
-            alpha = torch.rand(BATCH, 1, 1, device=self.device)
-            x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
-            grad = torch.autograd.grad(self.d(x_hat).sum(), x_hat, create_graph=True)[0]
-            gp = ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
-            loss = critic_loss(self.d(real), self.d(fake)) + 10 * gp
-            self.opt_d.zero_grad()
-            loss.backward()
-            self.opt_d.step()
-            self.log += [loss.item(), gp.item()]
+    def critic(self) -> None:
+        real = self._next().to(self.device)
+        z = torch.randn(BATCH, self.latent, device=self.device)
+        fake = self.g(z).detach()
+        alpha = torch.rand(BATCH, 1, 1, device=self.device)
+        x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+        grad = torch.autograd.grad(self.d(x_hat).sum(), x_hat, create_graph=True)[0]
+        gp = ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
+        loss = critic_loss(self.d(real), self.d(fake)) + 10 * gp
+        self.opt_d.zero_grad()
+        loss.backward()
+        self.opt_d.step()
+        self.log += [loss.item(), gp.item()]
+
+    def generator(self) -> None:
         z = torch.randn(BATCH, self.latent, device=self.device)
         loss_g = generator_loss(self.d(self.g(z)))
         self.opt_g.zero_grad()
         loss_g.backward()
         self.opt_g.step()
         self.log.append(loss_g.item())
+
+    def step(self) -> None:
+        for _ in range(N_CRITIC):
+            self.critic()
+        self.generator()
+
+    def substeps(self) -> dict:
+        return {"critic_gp": self.critic, "generator": self.generator}
+
+    def full_step_seconds(self, best: dict[str, float]) -> float:
+        return N_CRITIC * best["critic_gp"] + best["generator"]
 
 
 def sync(device: torch.device) -> None:
@@ -215,20 +264,30 @@ def measure_memory(runner, device: torch.device) -> float:
 
 
 def time_steps(runners: dict, steps: int, dev: torch.device) -> dict[str, float]:
-    """Samples/s of each runner: steps timed alternately, the fastest step of each."""
-    times: dict[str, list[float]] = {name: [] for name in runners}
+    """Samples/s of each runner's full step, composed from its sub-steps (critic step with
+    the penalty, without it where the penalty is lazy, generator step), each timed
+    ``steps`` times, alternately across runners, and taken at its fastest."""
+    times: dict[str, dict[str, list[float]]] = {name: {} for name in runners}
     for _ in range(steps):
         for name, runner in runners.items():
-            sync(dev)
-            t0 = time.perf_counter()
-            runner.step()
-            sync(dev)
-            times[name].append(time.perf_counter() - t0)
-    # the fastest step of each: other load on a shared machine only ever adds time
-    return {k: BATCH * N_CRITIC / min(v) for k, v in times.items()}
+            for kind, substep in runner.substeps().items():
+                sync(dev)
+                t0 = time.perf_counter()
+                substep()
+                sync(dev)
+                times[name].setdefault(kind, []).append(time.perf_counter() - t0)
+    # the fastest of each: other load on a shared machine only ever adds time
+    rates = {}
+    for name, runner in runners.items():
+        best = {kind: min(v) for kind, v in times[name].items()}
+        rates[name] = BATCH * N_CRITIC / runner.full_step_seconds(best)
+        print(f"  {name}: " + ", ".join(f"{k} {v:.2f} s" for k, v in best.items()))
+    return rates
 
 
-def bench_latent(data: Path, latent: int, device: str, steps: int, where: str) -> list[str]:
+def bench_latent(
+    data: Path, latent: int, device: str, steps: int, where: str, memory: bool, lazy: int
+) -> list[str]:
     torch.manual_seed(0)
     naive = Naive(data, latent, device)
     dev = naive.device
@@ -236,15 +295,17 @@ def bench_latent(data: Path, latent: int, device: str, steps: int, where: str) -
     tuned = auto.t.autotune
     print(
         f"latent {latent}: auto chose {tuned.precision} ({tuned.source}, "
-        f"{auto.autotune_s:.0f} s; rates {tuned.rates})"
+        f"{auto.autotune_s:.0f} s; rates {tuned.rates}); gp_every {auto.gp_every}"
     )
     runners = {"naive": naive}
     for precision in autotune.runnable_precisions(dev):
         runners[precision] = (
             auto if precision == tuned.precision else Ours(data, latent, device, precision)
         )
-    mem_naive = measure_memory(naive, dev)
-    mem_ours = measure_memory(auto, dev)
+    if lazy > 1:  # fp32 with the lazy penalty (``gp_every``, off in every preset)
+        runners[f"fp32_gp_every{lazy}"] = Ours(data, latent, device, "fp32", gp_every=lazy)
+    mem_naive = measure_memory(naive, dev) if memory else math.nan
+    mem_ours = measure_memory(auto, dev) if memory else math.nan
     rate = time_steps(runners, steps, dev)
     rate["auto"] = rate[tuned.precision]
     print(
@@ -260,12 +321,15 @@ def bench_latent(data: Path, latent: int, device: str, steps: int, where: str) -
             f"BENCH train_step_speedup_{name}_latent{latent}_{where} "
             f"{rate[name] / rate['naive']:.2f} x goal >= {goal} ({machine})"
         )
-    lines += [
+    lines.append(
         f"BENCH train_samples_per_s_latent{latent}_{where} {rate['auto']:.1f} samples/s "
-        f"goal >= {rate['naive']:.1f} ({machine})",
-        f"BENCH train_peak_memory_latent{latent}_{where} {mem_ours:.0f} MB "
-        f"goal <= {mem_naive:.0f} ({machine})",
-    ]
+        f"goal >= {rate['naive']:.1f} ({machine})"
+    )
+    if memory:
+        lines.append(
+            f"BENCH train_peak_memory_latent{latent}_{where} {mem_ours:.0f} MB "
+            f"goal <= {mem_naive:.0f} ({machine})"
+        )
     return lines
 
 
@@ -281,6 +345,15 @@ def main() -> None:
         help="torch CPU threads for both loops (1: on a shared 2-core machine, two threads "
         "wait on each other whenever one is descheduled, which swamps every other effect)",
     )
+    parser.add_argument(
+        "--gp-every",
+        type=int,
+        default=4,
+        help="also time fp32 with the lazy penalty every k critic steps (1: not)",
+    )
+    parser.add_argument(
+        "--no-memory", action="store_true", help="skip the peak-memory step of each loop"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     device = "cuda" if args.device == "auto" and torch.cuda.is_available() else args.device
@@ -291,7 +364,8 @@ def main() -> None:
     print(autotune.describe_machine(torch.device(device)))
     lines = []
     for latent in args.latents:
-        lines += bench_latent(data, latent, device, args.steps, where)
+        memory = not args.no_memory
+        lines += bench_latent(data, latent, device, args.steps, where, memory, args.gp_every)
         gc.collect()
     print("\n".join(lines))
 

@@ -36,6 +36,10 @@ class Hyperparameters:
     betas: tuple[float, float] = (0.5, 0.9)
     n_critic: int = 5
     gp_lambda: float = 10.0
+    # lazy regularisation (Karras et al. 2020, StyleGAN2, sec. 3.1 / appendix B): the gradient
+    # penalty on every k-th critic step only, weighted by k so its mean weight stays
+    # gp_lambda; 1 is Gulrajani et al.'s penalty on every step
+    gp_every: int = 1
     latent_dim: int = 800
     # any subset of CONDITION_NAMES, in that order; () is the study's unconditional model
     conditions: tuple[str, ...] = ()
@@ -104,7 +108,8 @@ class Hyperparameters:
             raise ConfigError("gen_highpass_mw needs mw among the conditions")
         if self.precision not in ("auto", "bf16", "fp32"):
             raise ConfigError(f"precision must be auto, bf16 or fp32, not {self.precision!r}")
-        for name in ("epochs", "batch_size", "n_critic", "latent_dim", "samples_per_epoch"):
+        names = ("epochs", "batch_size", "n_critic", "gp_every", "latent_dim", "samples_per_epoch")
+        for name in names:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}")
 

@@ -2,7 +2,10 @@
 
 Per critic step (Gulrajani et al. 2017, Algorithm 1): fakes from the generator without a graph,
 one critic forward on [real, fake] concatenated, one on x_hat for the gradient penalty, one
-Adam step. Every ``n_critic`` critic steps, one generator step
+Adam step. With ``gp_every`` k > 1 the penalty is lazy (Karras et al. 2020, StyleGAN2): only
+every k-th critic step computes it, weighted by k, and the others skip the x_hat forward and
+its double backward, about half of a critic step's work. Every ``n_critic`` critic steps, one
+generator step
 (critic weights frozen, so their gradients are not computed) and one step of the amplitude head
 (Gaussian negative log-likelihood of each component's log10 PGA given the conditions).
 
@@ -231,6 +234,34 @@ class Trainer:
         self.handle_signals = handle_signals
         self._stop_requested = False
         self.status: StatusWriter | None = None
+        # processes and device (_setup_distributed)
+        self.world, self.rank, self.distributed, self.is_main = 1, 0, False, True
+        self.device = torch.device("cpu")
+        self._owns_process_group = False  # destroyed on exit only if this trainer made it
+        self.bf16 = False
+        self.autotune: autotune.AutotuneResult | None = None
+        # networks, optimisers and the noise stream (_build)
+        self.generator: Generator | None = None
+        self.critic: Critic | None = None
+        self.amplitude_head: AmplitudeHead | None = None
+        self.g_ddp = self.c_ddp = self.a_ddp = None  # the DDP wrappers, or the modules
+        self.opt_g = self.opt_c = self.opt_a = None
+        self.scaler: torch.amp.GradScaler | None = None
+        self.noise: torch.Generator | None = None
+        # fixed noise, conditions and real references of the per-epoch measures (_fixed_inputs)
+        self.sample_z = self.sample_c = self.stats_z = self.stats_c = None
+        self.val_z = self.val_c = self.val_log_power = self.val_times = None
+        self.sample_conditions: list[dict[str, Any]] = []
+        self.stats_real: dict[str, Any] | None = None
+        self.val_source = "val"
+        self.val_baseline: dict[str, float] = {}
+        self.val_card_rows: np.ndarray | None = None
+        self.val_card_inputs: dict[str, Any] = {}
+        # position in the run (_load_and_build, _restore)
+        self.length = 0
+        self.critic_steps = self.generator_steps = 0
+        self.best_val, self.best_epoch = math.inf, 0
+        self.seconds_in_epoch = 0.0
 
     # ------------------------------------------------------------------ set-up
     def _setup_distributed(self) -> None:
@@ -412,7 +443,7 @@ class Trainer:
         """One critic and one generator step of ``precision`` on copies of the networks and
         optimisers (the run's own weights, optimiser states and noise stream are untouched)."""
         names = ("generator", "critic", "amplitude_head", "g_ddp", "c_ddp", "a_ddp")
-        names += ("opt_g", "opt_c", "opt_a", "noise", "bf16")
+        names += ("opt_g", "opt_c", "opt_a", "noise", "bf16", "critic_steps", "generator_steps")
         saved = {name: getattr(self, name) for name in names}
         try:
             g, c, a = (copy.deepcopy(m) for m in (self.generator, self.critic, self.amplitude_head))
@@ -424,6 +455,7 @@ class Trainer:
             self.opt_a = torch.optim.Adam(a.parameters(), lr=hp.lr_amplitude)
             self.noise = torch.Generator(device=self.device).manual_seed(0)
             self.bf16 = precision == "bf16"
+            self.critic_steps = 0  # a critic step with the penalty, the costlier kind
             real, cond, pga = batch
             acc = torch.zeros(_N_ACC, device=self.device)
             self._sync()
@@ -445,23 +477,24 @@ class Trainer:
         return c if self.hp.conditions else None
 
     def _critic_step(self, real: torch.Tensor, cond: torch.Tensor, acc: torch.Tensor) -> None:
-        n = real.shape[0]
+        n, every = real.shape[0], self.hp.gp_every
+        # lazy regularisation: the penalty on every ``gp_every``-th critic step, weighted by it
+        penalise = self.critic_steps % every == 0
+        self.critic_steps += 1
         z = torch.randn(n, self.hp.latent_dim, device=self.device, generator=self.noise)
         with torch.no_grad(), self._autocast():
             fake = self.g_ddp(z, self._cond(cond)).float()
+        # drawn on every step, so the noise stream does not depend on gp_every
         alpha = torch.rand(n, 1, 1, device=self.device, generator=self.noise)
-        x_hat = interpolate(real, fake, alpha).requires_grad_(True)
         with self._autocast():
-            # real and fake in one forward; x_hat in its own, so that the penalty's double
-            # backward runs over N samples and not 3N (1.7x faster per critic step on CPU).
-            # x_hat goes through the bare module: under DDP, one DDP forward per backward; the
-            # gradients of both paths meet in each weight's single AccumulateGrad and are
-            # all-reduced together.
+            # real and fake in one forward, without a graph for the generator
             scores = self.c_ddp(torch.cat([real, fake]), self._cond(cond.repeat(2, 1)))
-            s_hat = self.critic(x_hat, self._cond(cond)).float()
         s_real, s_fake = scores.float().split(n)
-        gp = gradient_penalty_from_scores(s_hat, x_hat)
-        loss = critic_loss(s_real, s_fake) + self.hp.gp_lambda * gp
+        loss = critic_loss(s_real, s_fake)
+        gp = torch.zeros((), device=self.device)
+        if penalise:
+            gp = self._penalty(real, fake, alpha, cond)
+            loss = loss + (self.hp.gp_lambda * every) * gp
         self.opt_c.zero_grad(set_to_none=True)
         loss.backward()
         grad_norm = torch.nn.utils.get_total_norm(
@@ -470,9 +503,24 @@ class Trainer:
         self.opt_c.step()
         w = wasserstein_estimate(s_real, s_fake)
         one = torch.ones((), device=acc.device)
+        # a lazy penalty stands for the ``every`` steps it covers: its sum over an epoch
+        # divided by the steps estimates the mean penalty, as with every == 1
         acc[[_C_LOSS, _C_W, _C_GP, _C_GN, _C_N]] += torch.stack(
-            [loss.detach(), w.detach(), gp.detach(), grad_norm.to(acc.device), one]
+            [loss.detach(), w.detach(), gp.detach() * every, grad_norm.to(acc.device), one]
         )
+
+    def _penalty(
+        self, real: torch.Tensor, fake: torch.Tensor, alpha: torch.Tensor, cond: torch.Tensor
+    ) -> torch.Tensor:
+        """The gradient penalty on interpolates, in a critic forward of their own, so that the
+        penalty's double backward runs over N samples and not 3N (1.7x faster per critic step
+        on CPU). x_hat goes through the bare module: under DDP, one DDP forward per backward;
+        the gradients of both paths meet in each weight's single AccumulateGrad and are
+        all-reduced together."""
+        x_hat = interpolate(real, fake, alpha).requires_grad_(True)
+        with self._autocast():
+            s_hat = self.critic(x_hat, self._cond(cond)).float()
+        return gradient_penalty_from_scores(s_hat, x_hat)
 
     def _generator_step(
         self, cond: torch.Tensor, log10_pga: torch.Tensor, acc: torch.Tensor
@@ -499,6 +547,7 @@ class Trainer:
         self.opt_a.zero_grad(set_to_none=True)
         nll.backward()
         self.opt_a.step()
+        self.generator_steps += 1
         one = torch.ones((), device=acc.device)
         acc[[_G_LOSS, _G_GN, _A_NLL, _G_N]] += torch.stack(
             [loss.detach(), grad_norm.to(acc.device), nll.detach(), one]
@@ -700,10 +749,45 @@ class Trainer:
                 lock.release()
             for sig, handler in previous_handlers.items():
                 signal.signal(sig, handler)
-            if getattr(self, "_owns_process_group", False) and dist.is_initialized():
+            if self._owns_process_group and dist.is_initialized():
                 dist.destroy_process_group()
 
     def _fit(self) -> str:
+        data = self._load_and_build()
+        epoch, start_batch, acc = self._start_position()
+        if self.is_main:
+            self._write_config(data)
+            self.status = StatusWriter(self.out / "status.json", epochs=self.hp.epochs)
+            self.status.status["epoch"] = epoch
+            self.status.start()
+            self.status.update(message=f"training on {self.device} ({self.world} process(es))")
+        sampler = DistributedSampler(
+            range(len(data.train.rows)),
+            num_replicas=self.world,
+            rank=self.rank,
+            shuffle=True,
+            seed=self.hp.seed,
+            drop_last=True,
+        )
+        self.generator.train()
+        while epoch < self.hp.epochs:
+            t0 = time.perf_counter() - self.seconds_in_epoch
+            if self._train_epoch(data, sampler, epoch, start_batch, acc, t0):
+                return "stopped"
+            start_batch = 0
+            seconds_train = time.perf_counter() - t0
+            self.seconds_in_epoch = 0.0
+            epoch += 1
+            self._close_epoch(epoch, acc, seconds_train, t0)
+        if self.is_main:
+            self.status.stop(state="finished", epoch=epoch, message=f"finished {epoch} epochs")
+            self.status = None
+        if self.distributed:
+            dist.barrier()
+        return "finished"
+
+    def _load_and_build(self) -> TrainingSet:
+        """The prepared set, the networks, the measured precision and the fixed inputs."""
         hp = self.hp
         torch.manual_seed(hp.seed)
         data = load_training_set(self.data_path, hp.conditions)
@@ -720,98 +804,100 @@ class Trainer:
         self.critic_steps = self.generator_steps = 0
         self.best_val, self.best_epoch = math.inf, 0
         self.seconds_in_epoch = 0.0
-        epoch, start_batch = 0, 0
-        acc = torch.zeros(_N_ACC, device=self.device)
-        ckpt_dir = self.out / "checkpoints"
-        if self.resume:
-            source = self.resume_from or ckpt_dir / "last.pt"
-            if self.resume_from is None and not source.exists() and not self._metric_lines():
-                # killed before its first checkpoint: nothing to lose, start from epoch 0
-                # (without this the run could be neither resumed nor started again)
-                pass
-            else:
-                epoch, start_batch, acc = self._restore(source)
-        if self.is_main:
-            self._write_config(data)
-            self.status = StatusWriter(self.out / "status.json", epochs=hp.epochs)
-            self.status.status["epoch"] = epoch
-            self.status.start()
-            self.status.update(message=f"training on {self.device} ({self.world} process(es))")
+        return data
 
-        sampler = DistributedSampler(
-            range(len(data.train.rows)),
-            num_replicas=self.world,
-            rank=self.rank,
-            shuffle=True,
-            seed=hp.seed,
-            drop_last=True,
-        )
+    def _start_position(self) -> tuple[int, int, torch.Tensor]:
+        """(epoch, batch, accumulators) to start from: zeros, or those of the checkpoint."""
+        acc = torch.zeros(_N_ACC, device=self.device)
+        if not self.resume:
+            return 0, 0, acc
+        source = self.resume_from or self.out / "checkpoints" / "last.pt"
+        if self.resume_from is None and not source.exists() and not self._metric_lines():
+            # killed before its first checkpoint: nothing to lose, start from epoch 0
+            # (without this the run could be neither resumed nor started again)
+            return 0, 0, acc
+        return self._restore(source)
+
+    def _train_epoch(
+        self,
+        data: TrainingSet,
+        sampler: DistributedSampler,
+        epoch: int,
+        start_batch: int,
+        acc: torch.Tensor,
+        t0: float,
+    ) -> bool:
+        """The steps of one epoch from ``start_batch``; True if a stop signal ended it."""
+        hp = self.hp
+        sampler.set_epoch(epoch)
+        order = np.fromiter(iter(sampler), dtype=np.int64)
         n_batches = len(sampler) // hp.batch_size
         check_every = 5 if self.distributed else 1
-        self.generator.train()
-        while epoch < hp.epochs:
-            sampler.set_epoch(epoch)
-            order = np.fromiter(iter(sampler), dtype=np.int64)
-            t0 = time.perf_counter() - self.seconds_in_epoch
-            for b in range(start_batch, n_batches):
-                idx = order[b * hp.batch_size : (b + 1) * hp.batch_size]
-                real, cond, pga = self._batch(data, idx)
-                self._critic_step(real, cond, acc)
-                self.critic_steps += 1
-                if self.critic_steps % hp.n_critic == 0:
-                    self._generator_step(cond, pga, acc)
-                    self.generator_steps += 1
-                if self.status is not None and self.is_main:
-                    # in-epoch progress for the app, written by the next heartbeat
-                    seconds = time.perf_counter() - t0 - self.seconds_in_epoch
-                    rate = (b + 1 - start_batch) / seconds if seconds > 0 else None
-                    self.status.note(
-                        batch=b + 1,
-                        batches=n_batches,
-                        batches_per_s=rate,
-                        samples_per_s=rate * hp.batch_size * self.world if rate else None,
-                    )
-                if self.progress is not None and self.is_main:
-                    done = (epoch + (b + 1) / n_batches) / hp.epochs
-                    self.progress(done, f"epoch {epoch + 1}/{hp.epochs}, batch {b + 1}/{n_batches}")
-                if self.critic_steps % check_every == 0 and self._should_stop():
-                    self.seconds_in_epoch = time.perf_counter() - t0
-                    if self.distributed:
-                        self._sync_buffers()
-                    if self.is_main:
-                        save_checkpoint(ckpt_dir / "last.pt", self._state(epoch, b + 1, acc, None))
-                        self.status.stop(
-                            state="stopped",
-                            epoch=epoch,
-                            message=f"stopped by signal in epoch {epoch + 1} after batch "
-                            f"{b + 1}/{n_batches}; continue with --resume",
-                        )
-                        self.status = None
-                    return "stopped"
-            start_batch = 0
-            seconds_train = time.perf_counter() - t0
-            self.seconds_in_epoch = 0.0
-            epoch += 1
-            if self.distributed:
-                dist.all_reduce(acc)
-                self._sync_buffers()
-            totals = acc.tolist()  # the one host sync of the epoch
-            acc.zero_()
-            finite = [totals[i] for i in (_C_LOSS, _C_GP, _G_LOSS) if math.isfinite(totals[i])]
-            if len(finite) < 3:
-                raise TrainingDivergedError(
-                    f"losses became NaN or infinite in epoch {epoch} (critic {totals[_C_LOSS]}, "
-                    f"generator {totals[_G_LOSS]}); checkpoints/last.pt holds epoch {epoch - 1}. "
-                    "Lower the learning rates or raise gp_lambda."
-                )
+        for b in range(start_batch, n_batches):
+            idx = order[b * hp.batch_size : (b + 1) * hp.batch_size]
+            real, cond, pga = self._batch(data, idx)
+            self._critic_step(real, cond, acc)
+            if self.critic_steps % hp.n_critic == 0:
+                self._generator_step(cond, pga, acc)
             if self.is_main:
-                self._end_epoch(epoch, totals, seconds_train, t0)
-        if self.is_main:
-            self.status.stop(state="finished", epoch=epoch, message=f"finished {epoch} epochs")
-            self.status = None
+                self._note_progress(epoch, b + 1 - start_batch, b + 1, n_batches, t0)
+            if self.critic_steps % check_every == 0 and self._should_stop():
+                self._stop_in_epoch(epoch, b + 1, n_batches, acc, t0)
+                return True
+        return False
+
+    def _note_progress(self, epoch: int, done: int, batch: int, n_batches: int, t0: float) -> None:
+        """In-epoch progress: the app's status note (written by the next heartbeat) and the
+        progress callback."""
+        hp = self.hp
+        if self.status is not None:
+            seconds = time.perf_counter() - t0 - self.seconds_in_epoch
+            rate = done / seconds if seconds > 0 else None
+            self.status.note(
+                batch=batch,
+                batches=n_batches,
+                batches_per_s=rate,
+                samples_per_s=rate * hp.batch_size * self.world if rate else None,
+            )
+        if self.progress is not None:
+            fraction = (epoch + batch / n_batches) / hp.epochs
+            self.progress(fraction, f"epoch {epoch + 1}/{hp.epochs}, batch {batch}/{n_batches}")
+
+    def _stop_in_epoch(
+        self, epoch: int, batch: int, n_batches: int, acc: torch.Tensor, t0: float
+    ) -> None:
+        """A stop signal: last.pt at this exact position, the run marked ``stopped``."""
+        self.seconds_in_epoch = time.perf_counter() - t0
         if self.distributed:
-            dist.barrier()
-        return "finished"
+            self._sync_buffers()
+        if self.is_main:
+            ckpt = self.out / "checkpoints" / "last.pt"
+            save_checkpoint(ckpt, self._state(epoch, batch, acc, None))
+            self.status.stop(
+                state="stopped",
+                epoch=epoch,
+                message=f"stopped by signal in epoch {epoch + 1} after batch "
+                f"{batch}/{n_batches}; continue with --resume",
+            )
+            self.status = None
+
+    def _close_epoch(self, epoch: int, acc: torch.Tensor, seconds_train: float, t0: float) -> None:
+        """Sum the accumulators over ranks, read them (the one host sync of the epoch), refuse
+        a diverged run, and on rank 0 evaluate and write the epoch."""
+        if self.distributed:
+            dist.all_reduce(acc)
+            self._sync_buffers()
+        totals = acc.tolist()
+        acc.zero_()
+        finite = [totals[i] for i in (_C_LOSS, _C_GP, _G_LOSS) if math.isfinite(totals[i])]
+        if len(finite) < 3:
+            raise TrainingDivergedError(
+                f"losses became NaN or infinite in epoch {epoch} (critic {totals[_C_LOSS]}, "
+                f"generator {totals[_G_LOSS]}); checkpoints/last.pt holds epoch {epoch - 1}. "
+                "Lower the learning rates or raise gp_lambda."
+            )
+        if self.is_main:
+            self._end_epoch(epoch, totals, seconds_train, t0)
 
     def _sync_buffers(self) -> None:
         # batch-norm running statistics are updated locally in no-grad forwards; rank 0's win

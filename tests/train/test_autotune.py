@@ -162,6 +162,48 @@ def test_the_optimised_steps_equal_the_naive_ones_in_fp32(prepared, tmp_path):
     assert all(p.requires_grad for p in t.critic.parameters())  # unfrozen again
 
 
+def _plain_critic_grads(critic, real, fake, cond):
+    """The critic loss without a penalty, three forwards apart."""
+    loss = critic(fake, cond).mean() - critic(real, cond).mean()
+    critic.zero_grad()
+    loss.backward()
+    return loss.detach(), {n: p.grad.clone() for n, p in critic.named_parameters()}
+
+
+def test_a_lazy_penalty_is_the_naive_one_weighted_by_k_every_k_steps(prepared, tmp_path):
+    k = 3
+    hp = tiny_hp(conditions=CONDITIONS, precision="fp32", gp_every=k)
+    t = Trainer(data=prepared, out=tmp_path / "u", hyperparameters=hp)
+    t._setup_distributed()
+    data = load_training_set(prepared, hp.conditions)
+    t._build(data)
+    real, cond, _ = t._batch(data, torch.arange(hp.batch_size).numpy())
+    for step in range(2 * k):
+        critic0, gen0 = copy.deepcopy(t.critic), copy.deepcopy(t.generator)
+        g = torch.Generator().set_state(t.noise.get_state().clone())
+        acc = torch.zeros(9)
+        t._critic_step(real, cond, acc)
+        z = torch.randn(hp.batch_size, hp.latent_dim, generator=g)
+        with torch.no_grad():
+            fake = gen0(z, cond)
+        alpha = torch.rand(hp.batch_size, 1, 1, generator=g)  # drawn on every step
+        if step % k == 0:  # steps 0 and k: the penalty, weighted by k
+            loss, grads = _naive_critic_grads(critic0, real, fake, alpha, cond, hp.gp_lambda * k)
+            assert acc[2] > 0
+        else:
+            loss, grads = _plain_critic_grads(critic0, real, fake, cond)
+            assert acc[2] == 0
+        torch.testing.assert_close(acc[0], loss, rtol=1e-5, atol=1e-6)
+        for name, p in t.critic.named_parameters():
+            torch.testing.assert_close(p.grad, grads[name], rtol=1e-4, atol=1e-6, msg=name)
+    assert t.critic_steps == 2 * k
+
+
+def test_gp_every_must_be_a_positive_count():
+    with pytest.raises(ValueError, match="gp_every must be at least 1, not 0"):
+        tiny_hp(gp_every=0)
+
+
 def test_an_unwritable_cache_leaves_the_choice_and_writes_nothing(tmp_path):
     blocker = tmp_path / "not_a_folder"
     blocker.write_text("a file where the cache folder would be")
