@@ -20,7 +20,6 @@ import csv
 import errno
 import io
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +36,7 @@ from seisgan_core.demo.simulator import (
     simulate_record,
 )
 from seisgan_core.fsutil import atomic_directory, csv_safe, output_lock
+from seisgan_core.progress import Progress
 
 __all__ = [
     "FLATFILE_COLUMNS",
@@ -47,7 +47,6 @@ __all__ = [
     "simulated_records",
 ]
 
-Progress = Callable[[float, str], None]
 
 RECORD_TAG = "processed_acceleration"
 NOISE_TAG = "noise"

@@ -55,14 +55,13 @@ from seisgan_core.evaluation.similarity import (
 )
 from seisgan_core.evaluation.spectra import _ko_weights, default_fas_frequencies, psd
 from seisgan_core.evaluation.statistics import COMPONENTS, _pooled_statistics, _record_moments
+from seisgan_core.progress import Progress
 
 __all__ = ["PANEL_VERSION", "evaluate", "headline"]
 
 
 #: Intensity measures for GMM residuals and the distance plots.
 GMM_IMTS = ("PGA", "SA(0.2)", "SA(1.0)")
-
-Progress = Callable[[float, str], None]
 
 
 def _bands(values: np.ndarray, axis: int = 0) -> dict[str, list]:

@@ -48,6 +48,7 @@ from seisgan_core import __version__
 from seisgan_core.errors import ConfigError, DataError, SeisganError
 from seisgan_core.fsutil import LockHeldError, PathLock, atomic_write
 from seisgan_core.nn.models import AmplitudeHead, Critic, Generator
+from seisgan_core.progress import Progress
 from seisgan_core.train import autotune
 from seisgan_core.train.checkpoint import (
     capture_rng_state,
@@ -101,7 +102,6 @@ __all__ = [
     "use_bf16",
 ]
 
-Progress = Callable[[float, str], None]
 
 # accumulator slots, summed on the device over an epoch
 _C_LOSS, _C_W, _C_GP, _C_GN, _C_N, _G_LOSS, _G_GN, _A_NLL, _G_N = range(9)
