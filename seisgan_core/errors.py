@@ -12,7 +12,7 @@ A leaf module: it imports nothing of ours.
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DataError", "SeisganError"]
+__all__ = ["ConfigError", "DataError", "JobRunningError", "SeisganError"]
 
 
 class SeisganError(Exception):
@@ -25,3 +25,7 @@ class ConfigError(SeisganError, ValueError):
 
 class DataError(SeisganError, ValueError):
     """The data given cannot support the step (too few records, sets that do not match)."""
+
+
+class JobRunningError(SeisganError, RuntimeError):
+    """A job (training, preparation, tuning) is already running for the same output."""

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from seisgan_core.errors import JobRunningError
 from seisgan_core.fsutil import atomic_write_json, process_identity, same_process
 
 __all__ = [
@@ -82,7 +83,7 @@ def start_job(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     previous = read_job(log_path)
     if previous is not None and is_alive(previous.pid, previous.create_time):
-        raise RuntimeError(f"a job is already running for {log_path} (pid {previous.pid})")
+        raise JobRunningError(f"a job is already running for {log_path} (pid {previous.pid})")
     full_env = dict(os.environ)
     full_env.setdefault("PYTHONUNBUFFERED", "1")
     if env:

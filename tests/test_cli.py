@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from seisgan_core import cli
-from seisgan_core.errors import ConfigError, DataError, SeisganError
+from seisgan_core.errors import ConfigError, DataError, JobRunningError, SeisganError
 from seisgan_core.io.errors import FormatError
 
 
@@ -119,12 +119,16 @@ def test_every_error_the_project_raises_on_purpose_is_a_seisgan_error():
     from seisgan_core.train.checkpoint import CheckpointError
     from seisgan_core.train.store import RunLockedError
     from seisgan_core.train.trainer import RunExistsError, TrainingDivergedError
+    from seisgan_core.train.tune import NoTrialCompletedError
 
     for cls in (NameTakenError, LockHeldError, OutputRefusedError, AsdfError, SeisganIOError,
                 UnsafeInputError, SeisbenchUnavailableError, EmptySelectionError,
                 CheckpointError, RunLockedError, RunExistsError, TrainingDivergedError,
-                ConfigError, DataError):  # fmt: skip
+                ConfigError, DataError, JobRunningError, NoTrialCompletedError):  # fmt: skip
         assert issubclass(cls, SeisganError), cls
     # the built-in each replaced stays a base, for callers that catch it
     assert issubclass(NameTakenError, FileExistsError) and issubclass(LockHeldError, RuntimeError)
     assert issubclass(ConfigError, ValueError) and issubclass(EmptySelectionError, ValueError)
+    assert issubclass(JobRunningError, RuntimeError) and issubclass(
+        NoTrialCompletedError, RuntimeError
+    )

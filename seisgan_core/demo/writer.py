@@ -35,6 +35,7 @@ from seisgan_core.demo.simulator import (
     simulate_noise,
     simulate_record,
 )
+from seisgan_core.errors import ConfigError
 from seisgan_core.fsutil import atomic_directory, csv_safe, output_lock
 from seisgan_core.progress import Progress
 
@@ -538,9 +539,9 @@ def build_demo_archive(
     :class:`DemoSummary`. Rebuilding with the same arguments gives the same contents.
     """
     if n_records < 1:
-        raise ValueError(f"n_records must be at least 1, got {n_records}")
+        raise ConfigError(f"n_records must be at least 1, got {n_records}")
     if n_noise < 0:
-        raise ValueError(f"n_noise must be non-negative, got {n_noise}")
+        raise ConfigError(f"n_noise must be non-negative, got {n_noise}")
     out_dir = Path(out_dir)
     report = progress or (lambda fraction, message: None)
     rng = np.random.default_rng(seed)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from seisgan_core.errors import SeisganError
 from seisgan_core.progress import Progress
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
     from seisgan_core.train.config import Hyperparameters
 
-__all__ = ["SEARCH_SPACE", "tune"]
+__all__ = ["SEARCH_SPACE", "NoTrialCompletedError", "tune"]
 
 # what is searched (the study tuned these by hand: sec. 5 of the reference study)
 SEARCH_SPACE = {
@@ -36,6 +37,10 @@ SEARCH_SPACE = {
     "batch_size": (16, 32, 64),
 }
 STUDY_NAME = "seisgan-tune"
+
+
+class NoTrialCompletedError(SeisganError, RuntimeError):
+    """Every trial of a study was pruned or failed: there is no best configuration."""
 
 
 def _finished(study: optuna.Study) -> int:
@@ -160,7 +165,7 @@ def _write_best(
 
     completed = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     if not completed:
-        raise RuntimeError(f"no trial of {out} completed (all pruned or failed)")
+        raise NoTrialCompletedError(f"no trial of {out} completed (all pruned or failed)")
     best = study.best_trial
     hp = base_hp.replace(**best.params, extra={"tuned_by": str(out), "trial": best.number})
     preset = {

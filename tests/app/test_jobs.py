@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from seisgan_core import jobs
+from seisgan_core.errors import JobRunningError
 
 _SLEEPER = (
     "import signal, sys, time\n"
@@ -24,7 +25,7 @@ def test_start_follow_stop(tmp_path):
         assert jobs.is_alive(job.pid, job.create_time)
         assert jobs.read_job(log) == job
         assert os.getpgid(job.pid) == job.pid  # its own session: the app's signals miss it
-        with pytest.raises(RuntimeError, match="already running"):
+        with pytest.raises(JobRunningError, match="already running"):
             jobs.start_job([sys.executable, "-c", _SLEEPER], log_path=log)
         for _ in range(100):
             if jobs.tail_lines(log):
