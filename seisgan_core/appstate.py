@@ -63,7 +63,6 @@ __all__ = [
     "sample_rows",
     "sanitize_run_name",
     "save_upload",
-    "scenario_table",
 ]
 
 
@@ -547,7 +546,7 @@ def prepare_argv(
     """
     from dataclasses import replace
 
-    from seisgan_core.commands.prepare import SELECTION_OPTIONS
+    from seisgan_core.prepare_config import SELECTION_OPTIONS
 
     config = replace(config or PrepareConfig(), **config_fields)
     argv = ["prepare", *(str(s) for s in sources), "--out", str(out_dir)]
@@ -626,23 +625,6 @@ def reference_study_tables() -> pd.DataFrame:
         ("5.3", "Run 3", 100, "skewness", 0.10, 0.09),
     ]
     return pd.DataFrame(rows, columns=["table", "run", "epoch", "statistic", "real", "generated"])
-
-
-def scenario_table(records: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
-    """Records usable as generation scenarios for a model conditioned on ``columns``
-    (record-table names, as ``seisgan_core.train.data.CONDITION_COLUMNS`` maps them).
-
-    A missing Vs30 (common: many stations have none measured) becomes the median Vs30 of the
-    training split, the rule the trainer applies (``seisgan_core.train.data``); a record
-    missing any other condition (Mw, distance, depth) is left out.
-    """
-    records = records.copy()
-    if "vs30_m_s" in columns and records["vs30_m_s"].isna().any():
-        train = records["split"].astype(str) == "train" if "split" in records else True
-        known = records.loc[train & records["vs30_m_s"].notna(), "vs30_m_s"]
-        if len(known):
-            records["vs30_m_s"] = records["vs30_m_s"].fillna(float(known.median()))
-    return records.dropna(subset=list(columns)) if columns else records
 
 
 def restore_values(

@@ -14,7 +14,7 @@ from typing import Any
 
 from seisgan_core.errors import ConfigError
 
-__all__ = ["ALIGNS", "MODES", "PrepareConfig"]
+__all__ = ["ALIGNS", "MODES", "SELECTION_OPTIONS", "PrepareConfig"]
 
 MODES = ("window", "study")
 ALIGNS = ("strong_motion", "p_onset", "start")
@@ -223,3 +223,16 @@ class PrepareConfig:
         values["split_fractions"] = fractions
         values["include_noise"] = not args.no_noise
         return cls(**values)
+
+
+# The selection's options, one table for the `seisgan prepare` flags and the app's command
+# line: (flag, catalog.Selection field, type, help). Not given: Selection's default.
+SELECTION_OPTIONS = (
+    ("--mw-min", "mw_min", float, "Mw > this (default: the study's, 4.0)"),
+    ("--mw-max", "mw_max", float, "Mw <= this"),
+    ("--depth-max", "depth_max_km", float, "depth < this, km (default: the study's, 50)"),
+    ("--distance-max", "distance_max_km", float, "distance <= this, km"),
+    ("--distance-min", "distance_min_km", float, "distance >= this, km"),
+    ("--networks", "networks", str, "comma-separated network codes"),
+    ("--ec8", "ec8_classes", str, "comma-separated EC8 classes, e.g. A,B"),
+)

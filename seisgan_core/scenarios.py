@@ -3,7 +3,8 @@
 A generator conditioned on Mw, distance, depth and Vs30 has only seen the training split's
 records: outside their range it extrapolates. ``training_ranges`` reads that range from the
 prepared set's ``records.parquet`` (train split, earthquake records); ``outside`` says which
-values of a scenario fall beyond it, in words; ``describe`` names scenarios for a message.
+values of a scenario fall beyond it, in words; ``describe`` names scenarios for a message;
+``scenario_table`` keeps the records usable as generation scenarios.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ __all__ = [
     "in_bin",
     "outside",
     "plain_number",
+    "scenario_table",
     "training_ranges",
     "training_ranges_of",
 ]
@@ -133,3 +135,20 @@ def in_bin(
     m = pd.to_numeric(table["mw"], errors="coerce").to_numpy(dtype=float)
     r = pd.to_numeric(table["epicentral_distance_km"], errors="coerce").to_numpy(dtype=float)
     return (m >= mw[0]) & (m < mw[1]) & (r >= distance_km[0]) & (r < distance_km[1])
+
+
+def scenario_table(records: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """Records usable as generation scenarios for a model conditioned on ``columns``
+    (record-table names, as ``seisgan_core.train.data.CONDITION_COLUMNS`` maps them).
+
+    A missing Vs30 (common: many stations have none measured) becomes the median Vs30 of the
+    training split, the rule the trainer applies (``seisgan_core.train.data``); a record
+    missing any other condition (Mw, distance, depth) is left out.
+    """
+    records = records.copy()
+    if "vs30_m_s" in columns and records["vs30_m_s"].isna().any():
+        train = records["split"].astype(str) == "train" if "split" in records else True
+        known = records.loc[train & records["vs30_m_s"].notna(), "vs30_m_s"]
+        if len(known):
+            records["vs30_m_s"] = records["vs30_m_s"].fillna(float(known.median()))
+    return records.dropna(subset=list(columns)) if columns else records

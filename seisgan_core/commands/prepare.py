@@ -8,18 +8,7 @@ import argparse
 import sys
 
 from seisgan_core.commands.demo import _tqdm_progress, write_progress
-from seisgan_core.prepare_config import PrepareConfig
-
-# Selection options: (flag, Selection field, type, help). Not given: Selection's default.
-SELECTION_OPTIONS = (
-    ("--mw-min", "mw_min", float, "Mw > this (default: the study's, 4.0)"),
-    ("--mw-max", "mw_max", float, "Mw <= this"),
-    ("--depth-max", "depth_max_km", float, "depth < this, km (default: the study's, 50)"),
-    ("--distance-max", "distance_max_km", float, "distance <= this, km"),
-    ("--distance-min", "distance_min_km", float, "distance >= this, km"),
-    ("--networks", "networks", str, "comma-separated network codes"),
-    ("--ec8", "ec8_classes", str, "comma-separated EC8 classes, e.g. A,B"),
-)
+from seisgan_core.prepare_config import SELECTION_OPTIONS, PrepareConfig
 
 
 def _dest(flag: str) -> str:

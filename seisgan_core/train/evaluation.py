@@ -80,8 +80,8 @@ def _even(rows, n: int | None):
 
 
 def _split_tables(data: str | Path, run, max_scenarios: int | None, max_train: int):
-    from seisgan_core.appstate import scenario_table
     from seisgan_core.preparation import load_prepared
+    from seisgan_core.scenarios import scenario_table
     from seisgan_core.train.data import CONDITION_COLUMNS
 
     prepared = load_prepared(data)

@@ -264,17 +264,18 @@ def test_reference_study_tables_hold_the_published_values():
 
 
 def test_scenario_table_imputes_vs30_as_the_trainer_and_drops_missing_mw():
+    from seisgan_core.scenarios import scenario_table
     from seisgan_testsupport.app_support import record_table
 
     table = record_table(n_events=4, n_stations=2)  # the last event has no Mw
     table["split"] = ["train"] * 4 + ["val"] * 2 + ["test"] * 2
     table.loc[[1, 6], "vs30_m_s"] = float("nan")
-    out = appstate.scenario_table(table, ["mw", "vs30_m_s"])
+    out = scenario_table(table, ["mw", "vs30_m_s"])
     assert len(out) == 6  # EV003 (no Mw) left out
     # training rows 0, 2, 3 keep Vs30 250, 250, 450: their median stands in
     assert out.loc[1, "vs30_m_s"] == 250.0
-    assert appstate.scenario_table(table, ["vs30_m_s"])["vs30_m_s"].notna().all()
-    assert len(appstate.scenario_table(table, [])) == 8
+    assert scenario_table(table, ["vs30_m_s"])["vs30_m_s"].notna().all()
+    assert len(scenario_table(table, [])) == 8
 
 
 def test_export_names_say_run_checkpoint_format_and_count():
