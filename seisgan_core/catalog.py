@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from seisgan_core import geo
-from seisgan_core.fsutil import atomic_write
+from seisgan_core.fsutil import OUTPUT_MARKER, atomic_write
 from seisgan_core.io import asdf as _asdf
 from seisgan_core.io import esm_ascii as _esm
 from seisgan_core.io import flatfile as _flat
@@ -159,7 +159,10 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
         if path.is_dir():
             for root, dirs, names in os.walk(path):
                 dirs.sort()
-                files.extend(Path(root) / name for name in sorted(names))
+                # the marker a seisgan command leaves beside what it wrote is no recording
+                files.extend(
+                    Path(root) / name for name in sorted(names) if not name.endswith(OUTPUT_MARKER)
+                )
         else:
             files.append(path)
     return files

@@ -447,3 +447,17 @@ def test_a_damaged_asdf_dataset_read_later_is_an_asdf_error(tmp_path):
     with pytest.raises(AsdfError, match="a damaged one") as info:
         read_record_waveforms(row)
     assert info.value.path == str(path)
+
+
+def test_a_folder_walk_passes_over_the_projects_output_markers(tmp_path):
+    """`seisgan demo` leaves .seisgan-output.json in the archive it wrote: reading the folder
+    must not list that marker as an unreadable file (the default demo archive did)."""
+    from seisgan_core.fsutil import write_output_marker
+    from seisgan_testsupport.app_support import esm_archive
+
+    archive = esm_archive(tmp_path / "archive", n_events=2, n_stations=2)
+    write_output_marker(archive, "seisgan demo", folder=True)
+    (archive / "notes.txt").write_text("not a record\n")
+    cat = read_records(archive)
+    assert len(cat) == 4
+    assert [p.rsplit("/", 1)[-1] for p, _ in cat.skipped] == ["notes.txt"]
