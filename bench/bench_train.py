@@ -5,10 +5,13 @@ architecture (``STUDY_ARCHITECTURE``, records of 3 x 8000) at latent sizes 100 a
 
 - ours: ``Trainer``'s own step functions (one critic forward on [real, fake], fakes
   without a graph, frozen critic weights in the generator step, batches read from the
-  memory-mapped array with one sorted index, losses summed on the device), once per precision
-  this machine can run (fp32; bf16 autocast where oneDNN or CUDA has kernels, native or
-  emulated) and as ``precision: auto`` chooses it by measuring a few steps of each
-  (``seisgan_core.train.autotune``; its choice, rates and seconds are printed);
+  memory-mapped array with one sorted index, losses summed on the device), once per candidate
+  this machine can run: each precision (fp32; bf16 autocast where oneDNN or CUDA has kernels,
+  native or emulated) in each memory format (plain, and ``+channels_last``: oneDNN's
+  time-major kernels), and as ``precision`` / ``memory_format: auto`` choose by measuring a
+  few steps of each (``seisgan_core.train.autotune``; its choice, rates and seconds are
+  printed); ``auto_without_bf16`` is the fp32 candidate ``auto`` keeps where bf16 does not
+  pay (a CPU without native bf16);
 - naive: the plainest eager PyTorch: fp32, a default ``DataLoader`` over a per-record
   ``Dataset``, three critic forwards (real, fake, x_hat), fakes with a graph then detached,
   ``.item()`` on every loss every step.
@@ -117,14 +120,19 @@ class PeakRSS:
 
 class Ours:
     def __init__(
-        self, data: Path, latent: int, device: str, precision: str = "auto", **changes
+        self, data: Path, latent: int, device: str, candidate: str = "auto", **changes
     ) -> None:
+        if candidate == "auto":
+            precision = memory_format = "auto"
+        else:
+            precision, memory_format = autotune.parse_candidate(candidate)
         hp = Hyperparameters(
             **STUDY_ARCHITECTURE,
             latent_dim=latent,
             batch_size=BATCH,
             n_critic=N_CRITIC,
             precision=precision,
+            memory_format=memory_format,
             **changes,
         )
         self.t = Trainer(data=data, out=data.parent / "unused", hyperparameters=hp, device=device)
@@ -293,32 +301,39 @@ def bench_latent(
     dev = naive.device
     auto = Ours(data, latent, device, "auto")
     tuned = auto.t.autotune
+    chosen = autotune.candidate_name(tuned.precision, tuned.memory_format)
+    rates = {k: round(v, 2) for k, v in tuned.rates.items()}
     print(
-        f"latent {latent}: auto chose {tuned.precision} ({tuned.source}, "
-        f"{auto.autotune_s:.0f} s; rates {tuned.rates}); gp_every {auto.gp_every}"
+        f"latent {latent}: auto chose {chosen} ({tuned.source}, "
+        f"{auto.autotune_s:.0f} s; rates {rates}); gp_every {auto.gp_every}"
     )
     runners = {"naive": naive}
-    for precision in autotune.runnable_precisions(dev):
-        runners[precision] = (
-            auto if precision == tuned.precision else Ours(data, latent, device, precision)
-        )
+    for name in autotune.candidates(dev):
+        runners[name] = auto if name == chosen else Ours(data, latent, device, name)
+    # what ``auto`` picks where bf16 does not pay (a CPU without native bf16): the best fp32
+    # candidate by the autotune's own measurement
+    fp32_rates = {k: v for k, v in tuned.rates.items() if k.startswith("fp32")}
+    no_bf16 = autotune.choose(fp32_rates) if fp32_rates else "fp32"
     if lazy > 1:  # fp32 with the lazy penalty (``gp_every``, off in every preset)
-        runners[f"fp32_gp_every{lazy}"] = Ours(data, latent, device, "fp32", gp_every=lazy)
+        runners[f"fp32_gp_every{lazy}"] = Ours(data, latent, device, no_bf16, gp_every=lazy)
     mem_naive = measure_memory(naive, dev) if memory else math.nan
     mem_ours = measure_memory(auto, dev) if memory else math.nan
     rate = time_steps(runners, steps, dev)
-    rate["auto"] = rate[tuned.precision]
+    rate["auto"] = rate[chosen]
+    rate["auto_without_bf16"] = rate[no_bf16]
     print(
         "  samples/s "
         + ", ".join(f"{k} {v:.1f}" for k, v in rate.items())
+        + f"; auto without bf16 = {no_bf16}"
         + f"; peak memory auto {mem_ours:.0f} MB, naive {mem_naive:.0f} MB"
     )
     goal = 3.0 if where == "cuda" else 1.3
     machine = autotune.describe_machine(dev)
     lines = []
-    for name in [*list(runners)[1:], "auto"]:
+    for name in [*list(runners)[1:], "auto", "auto_without_bf16"]:
+        label = name.replace("+", "_")
         lines.append(
-            f"BENCH train_step_speedup_{name}_latent{latent}_{where} "
+            f"BENCH train_step_speedup_{label}_latent{latent}_{where} "
             f"{rate[name] / rate['naive']:.2f} x goal >= {goal} ({machine})"
         )
     lines.append(

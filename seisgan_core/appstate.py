@@ -487,6 +487,7 @@ HYPERPARAMETER_HELP: dict[str, str] = {
     "val_max_records": "Validation records scored per epoch to choose best.pt.",
     "checkpoint_every": "Keep a checkpoint every k epochs (0: only last.pt and best.pt).",
     "precision": "auto: the faster of fp32 and bf16, measured at the start of the run.",
+    "memory_format": "Activations' layout, contiguous or channels_last; auto: measured too.",
     "seed": "Random seed: the same seed and data give the same run.",
 }
 

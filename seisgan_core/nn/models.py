@@ -59,12 +59,17 @@ from torch import nn
 __all__ = [
     "AmplitudeHead",
     "BandPass",
+    "BatchNorm",
     "ConditionNormaliser",
+    "Conv",
     "Critic",
     "GenBlock",
     "Generator",
+    "NearestUpsample",
     "SincUpsample",
+    "from_channels_last",
     "group_std",
+    "to_channels_last",
 ]
 
 UPSAMPLE_MODES = ("nearest", "sinc")
@@ -89,10 +94,91 @@ class ConditionNormaliser(nn.Module):
         return (y - self.mean) / self.std
 
 
+def to_channels_last(x: torch.Tensor) -> torch.Tensor:
+    """(N, C, T) -> (N, C, 1, T) stored time-major ("nwc", torch's channels-last 2-d layout)."""
+    return x.unsqueeze(2).contiguous(memory_format=torch.channels_last)
+
+
+def from_channels_last(x: torch.Tensor) -> torch.Tensor:
+    """(N, C, 1, T) in any layout -> (N, C, T), contiguous."""
+    return x.squeeze(2).contiguous()
+
+
+class Conv(nn.Conv1d):
+    """``nn.Conv1d`` that also takes (N, C, 1, T) input in the channels-last layout.
+
+    The same weights (a 1-d kernel, so checkpoints do not change) run as a 1 x k 2-d
+    convolution: oneDNN's time-major kernels need no reorder of the activations, 1.5-3x
+    faster than its plain-layout ones on the narrow grouped layers of these networks (fp32,
+    forward and backward; docs/benchmarks.md). Whether a run uses it is measured
+    (``seisgan_core.train.autotune``), as with the precision.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 3:
+            return super().forward(x)
+        pad = self.padding[0]
+        if self.padding_mode != "zeros":
+            x = nn.functional.pad(x, (pad, pad, 0, 0), mode=self.padding_mode)
+            pad = 0
+        return nn.functional.conv2d(
+            x,
+            self.weight.unsqueeze(2),
+            self.bias,
+            (1, self.stride[0]),
+            (0, pad),
+            (1, self.dilation[0]),
+            self.groups,
+        )
+
+
+class BatchNorm(nn.BatchNorm1d):
+    """``nn.BatchNorm1d`` that also takes (N, C, 1, T) input (statistics per channel alike)."""
+
+    def _check_input_dim(self, x: torch.Tensor) -> None:
+        if x.dim() not in (2, 3, 4):
+            raise ValueError(f"expected 2-d, 3-d or (N, C, 1, T) input, not {x.dim()}-d")
+
+
+class NearestUpsample(nn.Module):
+    """Upsample by 2 along time by repeating each sample, in either layout."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return _interleave(x, x)
+
+
+def _interleave(even: torch.Tensor, odd: torch.Tensor) -> torch.Tensor:
+    """y[..., 2p] = even[..., p], y[..., 2p + 1] = odd[..., p], in the layout of the input:
+    (N, C, T), or (N, C, 1, T) channels-last, interleaved in its time-major storage."""
+    if even.dim() == 3:
+        n, c, length = even.shape
+        return torch.stack([even, odd], dim=-1).reshape(n, c, 2 * length)
+    return _InterleaveNWC.apply(even, odd)
+
+
+class _InterleaveNWC(torch.autograd.Function):
+    """:func:`_interleave` of (N, C, 1, T) channels-last tensors, whose gradients are
+    channels-last too: autograd's own (strided slices of the output's gradient) would reach
+    the LeakyReLU and batch-norm backwards in a layout they run 2-6x slower on."""
+
+    @staticmethod
+    def forward(ctx, even: torch.Tensor, odd: torch.Tensor) -> torch.Tensor:
+        n, c, _, length = even.shape
+        pair = torch.stack([even.permute(0, 2, 3, 1), odd.permute(0, 2, 3, 1)], dim=3)
+        return pair.reshape(n, 1, 2 * length, c).permute(0, 3, 1, 2)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        n, c, _, length2 = grad.shape
+        pair = grad.permute(0, 2, 3, 1).reshape(n, 1, length2 // 2, 2, c)
+        even, odd = (pair[:, :, :, i].contiguous().permute(0, 3, 1, 2) for i in (0, 1))
+        return even, odd
+
+
 def _conv(
     c_in: int, c_out: int, kernel: int, groups: int = 1, stride: int = 1, padding: str = "zeros"
-) -> nn.Conv1d:
-    return nn.Conv1d(
+) -> Conv:
+    return Conv(
         c_in, c_out, kernel, stride=stride, padding=kernel // 2, groups=groups, padding_mode=padding
     )
 
@@ -178,12 +264,16 @@ class SincUpsample(nn.Module):
         self.half_taps = k
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, c, length = x.shape
-        k = self.half_taps
-        padded = nn.functional.pad(x, (k - 1, k), mode=self.pad_mode)
-        weight = self.weight.to(x.dtype).expand(c, 1, -1)
-        odd = nn.functional.conv1d(padded, weight, groups=c)
-        return torch.stack([x, odd], dim=-1).reshape(n, c, 2 * length)
+        c, k = x.shape[1], self.half_taps
+        if x.dim() == 3:
+            padded = nn.functional.pad(x, (k - 1, k), mode=self.pad_mode)
+            weight = self.weight.to(x.dtype).expand(c, 1, -1)
+            odd = nn.functional.conv1d(padded, weight, groups=c)
+        else:  # (N, C, 1, T) channels-last
+            padded = nn.functional.pad(x, (k - 1, k, 0, 0), mode=self.pad_mode)
+            weight = self.weight.to(x.dtype).expand(c, 1, -1).unsqueeze(2)
+            odd = nn.functional.conv2d(padded, weight, groups=c)
+        return _interleave(x, odd)
 
 
 class GenBlock(nn.Module):
@@ -204,16 +294,14 @@ class GenBlock(nn.Module):
         if padding not in PADDING_MODES:
             raise ValueError(f"padding must be one of {PADDING_MODES}, not {padding!r}")
         self.z_block = nn.Sequential(
-            SincUpsample(padding=padding)
-            if upsample == "sinc"
-            else nn.Upsample(scale_factor=2, mode="nearest"),
+            SincUpsample(padding=padding) if upsample == "sinc" else NearestUpsample(),
             _conv(c_in, c_out, kernel, groups, padding=padding),
-            nn.BatchNorm1d(c_out),
+            BatchNorm(c_out),
             nn.LeakyReLU(0.2),
         )
         self.conv_block = nn.Sequential(
             _conv(c_out, c_out, kernel, groups, padding=padding),
-            nn.BatchNorm1d(c_out),
+            BatchNorm(c_out),
             nn.LeakyReLU(0.2),
         )
 
@@ -255,7 +343,7 @@ class Generator(nn.Module):
         self.widths = tuple(widths)
         self.condition_width = condition_width if n_conditions else 0
         self.z_linear = nn.Linear(latent_dim, 3 * widths[0] * self.base)
-        self.z_norm = nn.BatchNorm1d(3 * widths[0])
+        self.z_norm = BatchNorm(3 * widths[0])
         if n_conditions:
             self.normaliser = ConditionNormaliser(n_conditions)
             # y_block: conditions -> a feature map at the base resolution, given to every pipeline
@@ -274,6 +362,8 @@ class Generator(nn.Module):
             c_in = w
         self.blocks = nn.Sequential(*blocks)
         self.to_waveform = _conv(3 * widths[-1], 3, kernel, groups=3, padding=padding)
+        # the blocks' layout (see Conv): a speed setting, not a weight
+        self.channels_last = False
         self._init_bandpass(length, sampling_rate_hz, bandpass_hz, highpass_mw, mw_index)
 
     def _init_bandpass(
@@ -322,7 +412,11 @@ class Generator(nn.Module):
             h = h.view(n, 3, self.widths[0], self.base)
             h = torch.cat([h, y.expand(n, 3, self.condition_width, self.base)], dim=2)
             h = h.reshape(n, -1, self.base)
-        return self._band_limit(self.to_waveform(self.blocks(h)), conditions)
+        if self.channels_last:
+            out = from_channels_last(self.to_waveform(self.blocks(to_channels_last(h))))
+        else:
+            out = self.to_waveform(self.blocks(h))
+        return self._band_limit(out, conditions)
 
 
 def group_std(h: torch.Tensor, group: int) -> torch.Tensor:
@@ -363,6 +457,8 @@ class Critic(nn.Module):
         self.register_buffer("low_mask", (freqs <= cutoff_hz).float(), persistent=False)
         self.x_low_block = self._branch(widths, stride, kernel)
         self.x_high_block = self._branch(widths, stride, kernel)
+        # the branches' layout (see Conv): a speed setting, not a weight
+        self.channels_last = False
         # ours: a third branch on the very low band (at or below vlow_cutoff_hz), taken out of
         # the low part, so that a slow baseline wander is a feature of its own and not a small
         # part of the 1-5 Hz body waves
@@ -438,7 +534,13 @@ class Critic(nn.Module):
         blocks = [self.x_low_block, self.x_high_block]
         if self.vlow_cutoff_hz:
             blocks.insert(0, self.x_vlow_block)
-        features = [block(part) for block, part in zip(blocks, self.bands(x), strict=True)]
+        if self.channels_last:
+            features = [
+                from_channels_last(block(to_channels_last(part)))
+                for block, part in zip(blocks, self.bands(x), strict=True)
+            ]
+        else:
+            features = [block(part) for block, part in zip(blocks, self.bands(x), strict=True)]
         if self.n_conditions:
             if conditions is None:
                 raise ValueError(f"this critic needs {self.n_conditions} conditions per sample")

@@ -1,14 +1,19 @@
-"""Choose the training precision by measuring it, as ``cudnn.benchmark`` chooses kernels.
+"""Choose the training precision and memory format by measuring them, as ``cudnn.benchmark``
+chooses kernels.
 
 Whether bf16 autocast pays depends on the machine, not on what it advertises: oneDNN reports
 bf16 support on any AVX-512 CPU because it can emulate it, and there emulated bf16 is slower
 than fp32 (issue 18: 0.44 s fp32 against 0.67 s bf16 for a 64-channel Conv1d on an Intel Xeon
 without ``avx512_bf16``); on a CPU with native bf16 (AVX512-BF16, AMX) or a recent GPU it is
 2-3x faster. So ``precision: auto`` runs a few full training steps of every candidate that
-runs at all, on copies of the networks, and keeps the fastest. The choice and the measured
-rates are cached per machine and network shape (:func:`cache_key`) in a small JSON file
-(``$XDG_CACHE_HOME/seisgan/autotune.json``, else ``~/.cache/seisgan/autotune.json``) and
-written to the run's ``config.json``.
+runs at all, on copies of the networks, and keeps the fastest. The same goes for the layout of
+the activations (``memory_format``): oneDNN's time-major ("channels-last") convolutions are
+1.5-3x faster than its plain-layout ones on the narrow grouped layers of these networks on the
+CPUs measured so far, but that too is the machine's to say. A candidate is named by its
+precision, with ``+channels_last`` when it uses that layout (``fp32``, ``bf16+channels_last``).
+The choice and the measured rates are cached per machine and network shape (:func:`cache_key`)
+in a small JSON file (``$XDG_CACHE_HOME/seisgan/autotune.json``, else
+``~/.cache/seisgan/autotune.json``) and written to the run's ``config.json``.
 
 The decision itself (:func:`choose`) is a pure function of the measured rates, so it can be
 tested with any candidates and any timings.
@@ -30,14 +35,18 @@ import torch
 from seisgan_core.fsutil import atomic_write_json
 
 __all__ = [
+    "MEMORY_FORMATS",
     "AutotuneResult",
     "cache_key",
     "cache_path",
+    "candidate_name",
+    "candidates",
     "choose",
     "cpu_description",
     "describe_cpu",
     "describe_machine",
     "lookup",
+    "parse_candidate",
     "runnable_precisions",
     "store",
 ]
@@ -46,6 +55,8 @@ __all__ = [
 CPU_FLAGS = ("avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "avx2")
 #: A candidate is kept over fp32 only if at least this much faster (measurement noise).
 MARGIN = 1.05
+#: Layouts of the activations a run can use (``nn.models.Conv``).
+MEMORY_FORMATS = ("contiguous", "channels_last")
 
 
 @dataclass
@@ -53,10 +64,11 @@ class AutotuneResult:
     """What ``precision: auto`` chose, how, and the samples per second each candidate ran."""
 
     precision: str
-    source: str  # "measured", "cache" or "fixed" (precision given in the preset)
+    source: str  # "measured", "cache", "fixed" (given in the preset) or "only candidate"
     rates: dict[str, float] = field(default_factory=dict)
     device: str = ""
     key: str = ""
+    memory_format: str = "contiguous"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -105,8 +117,29 @@ def runnable_precisions(device: torch.device) -> list[str]:
     return out
 
 
+def candidate_name(precision: str, memory_format: str = "contiguous") -> str:
+    """``fp32``, ``bf16``, ``fp32+channels_last`` ...: a precision and a memory format."""
+    return precision if memory_format == "contiguous" else f"{precision}+{memory_format}"
+
+
+def parse_candidate(name: str) -> tuple[str, str]:
+    """(precision, memory format) of a candidate's name (:func:`candidate_name`)."""
+    precision, _, memory_format = name.partition("+")
+    return precision, memory_format or "contiguous"
+
+
+def candidates(
+    device: torch.device, precision: str = "auto", memory_format: str = "auto"
+) -> list[str]:
+    """What a run measures: every runnable precision where ``precision`` is "auto", times
+    both layouts where ``memory_format`` is "auto"; a fixed setting is its only value."""
+    precisions = runnable_precisions(device) if precision == "auto" else [precision]
+    formats = list(MEMORY_FORMATS) if memory_format == "auto" else [memory_format]
+    return [candidate_name(p, f) for p in precisions for f in formats]
+
+
 def choose(rates: dict[str, float], margin: float = MARGIN) -> str:
-    """The fastest candidate; fp32 unless another beats it by ``margin`` (noise)."""
+    """The fastest candidate; plain fp32 unless another beats it by ``margin`` (noise)."""
     if not rates:
         raise ValueError("no candidate was measured")
     best = max(rates, key=rates.__getitem__)
@@ -151,8 +184,13 @@ def lookup(key: str, path: Path | None = None) -> AutotuneResult | None:
         return None
     if not rates:
         return None
+    precision, memory_format = parse_candidate(choose(rates))
     return AutotuneResult(
-        precision=choose(rates), source="cache", rates=rates, device=entry.get("device", "")
+        precision=precision,
+        source="cache",
+        rates=rates,
+        device=entry.get("device", ""),
+        memory_format=memory_format,
     )
 
 

@@ -72,8 +72,12 @@ class Hyperparameters:
     stats_batch: int = 64  # generated and real records for the study's statistics
     val_max_records: int = 128  # validation records scored per epoch (best.pt)
     checkpoint_every: int = 10  # epoch_NNNN.pt every k epochs; 0 = only last.pt and best.pt
-    # "auto": bf16 autocast on CUDA and on CPUs with native bf16 (oneDNN), else fp32
+    # "auto": the faster of fp32 and bf16 autocast, measured at the start of a run
     precision: str = "auto"
+    # the networks' activations in memory: "contiguous" (N, C, T), "channels_last" (time-major,
+    # oneDNN's faster kernels on many CPUs) or "auto" (measured with the precision); the
+    # weights and the results are the same either way
+    memory_format: str = "auto"
     seed: int = 0
     extra: dict[str, Any] = field(default_factory=dict)  # free-form notes (e.g. tune trial)
 
@@ -108,6 +112,11 @@ class Hyperparameters:
             raise ConfigError("gen_highpass_mw needs mw among the conditions")
         if self.precision not in ("auto", "bf16", "fp32"):
             raise ConfigError(f"precision must be auto, bf16 or fp32, not {self.precision!r}")
+        if self.memory_format not in ("auto", "contiguous", "channels_last"):
+            raise ConfigError(
+                "memory_format must be auto, contiguous or channels_last, "
+                f"not {self.memory_format!r}"
+            )
         names = ("epochs", "batch_size", "n_critic", "gp_every", "latent_dim", "samples_per_epoch")
         for name in names:
             if getattr(self, name) < 1:

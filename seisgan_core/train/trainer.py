@@ -407,41 +407,62 @@ class Trainer:
         return {**shape, "n_conditions": len(hp.conditions), "length": length}
 
     def _autotune(self, data: TrainingSet) -> None:
-        """``precision: auto``: the fastest candidate by a few measured steps (cached)."""
+        """``precision`` / ``memory_format`` "auto": the fastest candidate by a few measured
+        steps (cached per machine and network shape)."""
         machine = autotune.describe_machine(self.device)
-        if self.hp.precision != "auto":
+        hp = self.hp
+        if hp.precision != "auto" and hp.memory_format != "auto":
             chosen = "bf16" if self.bf16 else "fp32"
-            self.autotune = autotune.AutotuneResult(chosen, "fixed", device=machine)
+            result = autotune.AutotuneResult(
+                chosen, "fixed", device=machine, memory_format=hp.memory_format
+            )
+            self._use(result)
             return
-        candidates = autotune.runnable_precisions(self.device)
-        key = autotune.cache_key(self.device, self._shape_key(data.length), candidates)
+        names = autotune.candidates(self.device, hp.precision, hp.memory_format)
+        key = autotune.cache_key(self.device, self._shape_key(data.length), names)
         result = None
         if self.is_main:
             result = autotune.lookup(key)
-            if result is None and len(candidates) == 1:
-                result = autotune.AutotuneResult(candidates[0], "only candidate", device=machine)
-            elif result is None:
-                idx = np.arange(self.hp.batch_size)
-                batch = self._batch(data, idx)
-                rates = autotune.measure(candidates, lambda p: self._probe_step(p, batch))
+            if result is None and len(names) == 1:
+                precision, memory_format = autotune.parse_candidate(names[0])
                 result = autotune.AutotuneResult(
-                    autotune.choose(rates), "measured", rates=rates, device=machine
+                    precision, "only candidate", device=machine, memory_format=memory_format
+                )
+            elif result is None:
+                batch = self._batch(data, np.arange(hp.batch_size))
+                rates = autotune.measure(names, lambda name: self._probe_step(name, batch))
+                precision, memory_format = autotune.parse_candidate(autotune.choose(rates))
+                result = autotune.AutotuneResult(
+                    precision, "measured", rates=rates, device=machine, memory_format=memory_format
                 )
                 autotune.store(key, result)
             result.key = key
         if self.distributed:  # every rank runs what rank 0 chose
-            bf16 = float(result is not None and result.precision == "bf16")
-            flag = torch.tensor([bf16], device=self.device)
+            index = (
+                -1
+                if result is None
+                else names.index(autotune.candidate_name(result.precision, result.memory_format))
+            )
+            flag = torch.tensor([float(index)], device=self.device)
             dist.broadcast(flag, 0)
             if result is None:
-                chosen = "bf16" if flag.item() > 0 else "fp32"
-                result = autotune.AutotuneResult(chosen, "rank 0", device=machine, key=key)
+                precision, memory_format = autotune.parse_candidate(names[int(flag.item())])
+                result = autotune.AutotuneResult(
+                    precision, "rank 0", device=machine, key=key, memory_format=memory_format
+                )
+        self._use(result)
+
+    def _use(self, result: autotune.AutotuneResult) -> None:
+        """Run with ``result``'s precision and memory format."""
         self.autotune = result
         self.bf16 = result.precision == "bf16"
+        channels_last = result.memory_format == "channels_last"
+        self.generator.channels_last = self.critic.channels_last = channels_last
 
-    def _probe_step(self, precision: str, batch: tuple[torch.Tensor, ...]) -> tuple[int, float]:
-        """One critic and one generator step of ``precision`` on copies of the networks and
-        optimisers (the run's own weights, optimiser states and noise stream are untouched)."""
+    def _probe_step(self, candidate: str, batch: tuple[torch.Tensor, ...]) -> tuple[int, float]:
+        """One critic and one generator step of ``candidate`` (a precision and a memory
+        format) on copies of the networks and optimisers (the run's own weights, optimiser
+        states and noise stream are untouched)."""
         names = ("generator", "critic", "amplitude_head", "g_ddp", "c_ddp", "a_ddp")
         names += ("opt_g", "opt_c", "opt_a", "noise", "bf16", "critic_steps", "generator_steps")
         saved = {name: getattr(self, name) for name in names}
@@ -454,7 +475,9 @@ class Trainer:
             self.opt_c = torch.optim.Adam(c.parameters(), lr=hp.lr_critic, betas=hp.betas)
             self.opt_a = torch.optim.Adam(a.parameters(), lr=hp.lr_amplitude)
             self.noise = torch.Generator(device=self.device).manual_seed(0)
+            precision, memory_format = autotune.parse_candidate(candidate)
             self.bf16 = precision == "bf16"
+            g.channels_last = c.channels_last = memory_format == "channels_last"
             self.critic_steps = 0  # a critic step with the penalty, the costlier kind
             real, cond, pga = batch
             acc = torch.zeros(_N_ACC, device=self.device)
@@ -986,6 +1009,7 @@ class Trainer:
             "created": created,
             "device": str(self.device),
             "precision": "bf16" if self.bf16 else "fp32",
+            "memory_format": self.autotune.memory_format if self.autotune else "contiguous",
             # how it was chosen: "measured" (with samples/s per candidate), "cache", "fixed"
             "precision_autotune": self.autotune.to_dict() if self.autotune else None,
             "world_size": self.world,

@@ -1,5 +1,6 @@
 """The networks: what they compute, not only their shapes."""
 
+import copy
 import math
 
 import pytest
@@ -204,3 +205,59 @@ def test_the_generator_takes_only_known_upsampling_modes():
     assert g(torch.randn(2, 4)).shape == (2, 3, 8000)
     with pytest.raises(ValueError, match="upsample"):
         Generator(latent_dim=4, length=8000, widths=(8,) * 7, upsample="cubic")
+
+
+def _run(module_pair, channels_last, *inputs):
+    """Outputs and parameter gradients of a deep copy of each module, in one layout."""
+    copies = [copy.deepcopy(m) for m in module_pair]
+    for m in copies:
+        m.channels_last = channels_last
+    g, c = copies
+    x = g(*inputs)
+    scores = c(x, inputs[1])
+    # the penalty's double backward as well
+    x_hat = x.detach().requires_grad_(True)
+    (grad,) = torch.autograd.grad(c(x_hat, inputs[1]).sum(), x_hat, create_graph=True)
+    (scores.mean() + grad.flatten(1).norm(dim=1).mean()).backward()
+    grads = {
+        f"{i}.{n}": p.grad.clone() for i, m in enumerate(copies) for n, p in m.named_parameters()
+    }
+    return x.detach(), scores.detach(), grads, g
+
+
+@pytest.mark.parametrize(("upsample", "padding"), [("nearest", "zeros"), ("sinc", "replicate")])
+def test_channels_last_layout_computes_what_the_plain_one_does(upsample, padding):
+    """The time-major layout (a speed setting the trainer measures) runs the same weights to
+    the same outputs, gradients, penalty gradients and batch-norm statistics."""
+    torch.manual_seed(0)
+    conditions = ("mw", "log10_distance_km")
+    g = Generator(
+        latent_dim=16,
+        n_conditions=2,
+        length=1024,
+        widths=(8, 8, 6, 4),
+        upsample=upsample,
+        padding=padding,
+        bandpass_hz=(0.5, 40.0),
+    )
+    c = Critic(
+        n_conditions=2,
+        length=1024,
+        widths=(8, 16, 16),
+        stride=2,
+        global_layers=2,
+        vlow_cutoff_hz=1.0,
+        minibatch_std=2,
+    )
+    z, y = torch.randn(8, 16), torch.randn(8, len(conditions))
+    plain = _run((g, c), False, z, y)
+    fast = _run((g, c), True, z, y)
+    torch.testing.assert_close(fast[0], plain[0], rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(fast[1], plain[1], rtol=1e-4, atol=1e-5)
+    for name, grad in plain[2].items():
+        # conv biases ahead of a batch norm have no gradient but rounding: absolute tolerance
+        torch.testing.assert_close(fast[2][name], grad, rtol=1e-3, atol=1e-6, msg=name)
+    for (name, a), b in zip(plain[3].named_buffers(), fast[3].buffers(), strict=True):
+        torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-6, msg=name)
+    assert g.state_dict().keys() == plain[3].state_dict().keys()
+    assert fast[0].shape == plain[0].shape == (8, 3, 1024)

@@ -1,5 +1,6 @@
-"""precision: auto chooses by measurement (faked timings here), and the optimised step
-computes the same losses and gradients as the plainest WGAN-GP step in fp32."""
+"""precision and memory_format "auto" choose by measurement (faked timings here), and the
+optimised step computes the same losses and gradients as the plainest WGAN-GP step in fp32, in
+either memory format."""
 
 from __future__ import annotations
 
@@ -29,6 +30,30 @@ def test_choose_keeps_fp32_unless_another_candidate_is_clearly_faster():
         autotune.choose({})
 
 
+def test_candidates_are_precisions_times_memory_formats_unless_fixed(monkeypatch):
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(autotune, "runnable_precisions", lambda device: ["fp32", "bf16"])
+    assert autotune.candidates(cpu) == [
+        "fp32",
+        "fp32+channels_last",
+        "bf16",
+        "bf16+channels_last",
+    ]
+    assert autotune.candidates(cpu, "fp32") == ["fp32", "fp32+channels_last"]
+    assert autotune.candidates(cpu, "auto", "channels_last") == [
+        "fp32+channels_last",
+        "bf16+channels_last",
+    ]
+    assert autotune.candidates(cpu, "bf16", "contiguous") == ["bf16"]
+    for name in autotune.candidates(cpu):
+        assert autotune.candidate_name(*autotune.parse_candidate(name)) == name
+    assert autotune.parse_candidate("bf16+channels_last") == ("bf16", "channels_last")
+    assert autotune.parse_candidate("fp32") == ("fp32", "contiguous")
+    # plain fp32 stays unless a layout is clearly faster
+    assert autotune.choose({"fp32": 10.0, "fp32+channels_last": 10.3}) == "fp32"
+    assert autotune.choose({"fp32": 10.0, "fp32+channels_last": 12.4}) == "fp32+channels_last"
+
+
 def test_measure_times_every_candidate_after_a_warm_up():
     calls: list[str] = []
     seconds = {"fp32": [9.0, 2.0, 4.0], "bf16": [9.0, 8.0, 5.0]}
@@ -44,10 +69,12 @@ def test_measure_times_every_candidate_after_a_warm_up():
 
 def test_the_cache_round_trips_and_a_damaged_one_is_ignored(tmp_path):
     path = tmp_path / "autotune.json"
-    result = autotune.AutotuneResult("bf16", "measured", {"fp32": 4.0, "bf16": 9.0}, "CPU x")
+    rates = {"fp32": 4.0, "bf16": 9.0, "bf16+channels_last": 12.0}
+    result = autotune.AutotuneResult("bf16", "measured", rates, "CPU x", "", "channels_last")
     autotune.store("k1", result, path)
     again = autotune.lookup("k1", path)
     assert (again.precision, again.source, again.rates) == ("bf16", "cache", result.rates)
+    assert again.memory_format == "channels_last"
     assert autotune.lookup("other", path) is None
     path.write_text("{not json")
     assert autotune.lookup("k1", path) is None
@@ -70,44 +97,55 @@ def test_cpu_description_names_the_model_and_only_known_flags():
     assert autotune.describe_machine(torch.device("cpu")).startswith("CPU ")
 
 
-@pytest.mark.parametrize("fast", ["fp32", "bf16"])
+@pytest.mark.parametrize("fast", ["fp32", "bf16", "fp32+channels_last", "bf16+channels_last"])
 def test_auto_runs_what_measured_fastest_and_records_it(prepared, tmp_path, monkeypatch, fast):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(autotune, "runnable_precisions", lambda device: ["fp32", "bf16"])
     probed: list[str] = []
 
-    def fake_probe(self, precision, batch):
-        probed.append(precision)
-        return 8, 1.0 if precision == fast else 3.0
+    def fake_probe(self, candidate, batch):
+        probed.append(candidate)
+        return 8, 1.0 if candidate == fast else 3.0
 
     monkeypatch.setattr(Trainer, "_probe_step", fake_probe)
-    hp = tiny_hp(epochs=1, precision="auto")
+    hp = tiny_hp(epochs=1, precision="auto", memory_format="auto")
+    precision, memory_format = autotune.parse_candidate(fast)
     Trainer(data=prepared, out=tmp_path / "run", hyperparameters=hp).fit()
     config = json.loads((tmp_path / "run" / "config.json").read_text())
-    assert config["precision"] == fast
+    assert (config["precision"], config["memory_format"]) == (precision, memory_format)
     tuned = config["precision_autotune"]
-    assert (tuned["precision"], tuned["source"]) == (fast, "measured")
-    slow = "bf16" if fast == "fp32" else "fp32"
-    assert tuned["rates"] == {fast: 8.0, slow: 8 / 3.0}
-    assert sorted(set(probed)) == ["bf16", "fp32"]
+    assert (tuned["precision"], tuned["memory_format"]) == (precision, memory_format)
+    assert tuned["source"] == "measured"
+    everything = ["fp32", "fp32+channels_last", "bf16", "bf16+channels_last"]
+    assert tuned["rates"] == {name: 8.0 if name == fast else 8 / 3.0 for name in everything}
+    assert sorted(set(probed)) == sorted(everything)
     # the second run of the same shape on the same machine measures nothing
     probed.clear()
-    Trainer(data=prepared, out=tmp_path / "run2", hyperparameters=hp).fit()
+    t = Trainer(data=prepared, out=tmp_path / "run2", hyperparameters=hp)
+    t.fit()
     config = json.loads((tmp_path / "run2" / "config.json").read_text())
     assert probed == []
-    assert (config["precision"], config["precision_autotune"]["source"]) == (fast, "cache")
+    assert (config["precision"], config["precision_autotune"]["source"]) == (precision, "cache")
+    assert t.generator.channels_last == t.critic.channels_last == (memory_format != "contiguous")
+    # a fixed precision measures the layouts alone
+    hp = tiny_hp(epochs=1, precision="fp32", memory_format="auto")
+    Trainer(data=prepared, out=tmp_path / "run3", hyperparameters=hp).fit()
+    config = json.loads((tmp_path / "run3" / "config.json").read_text())
+    assert sorted(config["precision_autotune"]["rates"]) == ["fp32", "fp32+channels_last"]
 
 
 def test_the_real_probe_leaves_the_run_untouched(prepared, tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr(autotune, "runnable_precisions", lambda device: ["fp32", "fp32x"])
-    t = Trainer(data=prepared, out=tmp_path / "u", hyperparameters=tiny_hp(precision="auto"))
+    hp = tiny_hp(precision="auto", memory_format="auto")
+    t = Trainer(data=prepared, out=tmp_path / "u", hyperparameters=hp)
     t._setup_distributed()
     data = load_training_set(prepared, t.hp.conditions)
     t._build(data)
     before = copy.deepcopy(t.critic.state_dict()), t.noise.get_state().clone()
     t._autotune(data)
-    assert t.autotune.source == "measured" and set(t.autotune.rates) == {"fp32", "fp32x"}
+    names = {"fp32", "fp32x", "fp32+channels_last", "fp32x+channels_last"}
+    assert t.autotune.source == "measured" and set(t.autotune.rates) == names
     assert all(rate > 0 for rate in t.autotune.rates.values())
     after = t.critic.state_dict()
     assert all(torch.equal(before[0][k], after[k]) for k in after)
@@ -126,14 +164,20 @@ def _naive_critic_grads(critic, real, fake, alpha, cond, gp_lambda):
     return loss.detach(), {n: p.grad.clone() for n, p in critic.named_parameters()}
 
 
-def test_the_optimised_steps_equal_the_naive_ones_in_fp32(prepared, tmp_path):
-    hp = tiny_hp(conditions=CONDITIONS, precision="fp32")
+@pytest.mark.parametrize("memory_format", ["contiguous", "channels_last"])
+def test_the_optimised_steps_equal_the_naive_ones_in_fp32(prepared, tmp_path, memory_format):
+    hp = tiny_hp(conditions=CONDITIONS, precision="fp32", memory_format=memory_format)
     t = Trainer(data=prepared, out=tmp_path / "u", hyperparameters=hp)
     t._setup_distributed()
     data = load_training_set(prepared, hp.conditions)
     t._build(data)
+    t._autotune(data)  # both fixed: no measurement, the layout is applied
+    assert t.autotune.source == "fixed"
+    assert t.critic.channels_last == (memory_format == "channels_last")
     real, cond, pga = t._batch(data, torch.arange(hp.batch_size).numpy())
+    # the naive step runs in the plain layout
     critic0, gen0 = copy.deepcopy(t.critic), copy.deepcopy(t.generator)
+    critic0.channels_last = gen0.channels_last = False
     noise = t.noise.get_state().clone()
     acc = torch.zeros(9)
     t._critic_step(real, cond, acc)
@@ -158,7 +202,8 @@ def test_the_optimised_steps_equal_the_naive_ones_in_fp32(prepared, tmp_path):
     loss_g.backward()
     torch.testing.assert_close(acc[5], loss_g.detach(), rtol=1e-5, atol=1e-6)
     for name, p in t.generator.named_parameters():
-        torch.testing.assert_close(p.grad, dict(gen0.named_parameters())[name].grad, msg=name)
+        expected = dict(gen0.named_parameters())[name].grad
+        torch.testing.assert_close(p.grad, expected, rtol=1e-4, atol=1e-6, msg=name)
     assert all(p.requires_grad for p in t.critic.parameters())  # unfrozen again
 
 

@@ -25,6 +25,8 @@ TINY = {
     "val_max_records": 16,
     "checkpoint_every": 1,
     "precision": "fp32",
+    # fixed, so runs compare bit for bit; tests/train/test_autotune.py measures both layouts
+    "memory_format": "contiguous",
 }
 
 
