@@ -218,11 +218,11 @@ def test_prepare_progress_from_its_json_channel(tmp_path):
 
     path = tmp_path / "progress.json"
     write_progress(str(path), state="running", fraction=0.42, message="reading IT.AQG")
-    assert appstate.prepare_progress(appstate.read_json(path)) == (0.42, "reading IT.AQG")
+    assert appstate.prepare_progress(appstate.read_json_or_none(path)) == (0.42, "reading IT.AQG")
     assert appstate.prepare_progress(None) == (0.0, "starting")
     write_progress(str(path), state="finished", fraction=1.0, message="prepared", n_records=1200,
                    n_noise=200)  # fmt: skip
-    assert appstate.prepare_outcome("mine", appstate.read_json(path)) == (
+    assert appstate.prepare_outcome("mine", appstate.read_json_or_none(path)) == (
         "Prepared mine: 1,200 records and 200 noise windows. It is selected below."
     )
 
