@@ -334,23 +334,30 @@ def write_figures(panel: dict, out: Path, waveforms=None) -> dict:
         return {"format": "html", "files": ["figures.html"], "note": note}
 
 
-def run_evaluate(args: argparse.Namespace) -> int:
-    """`seisgan evaluate`: exit 0 on success, 1 on bad input (message on stderr), 2 on usage."""
+def _exit_code(command: str, run, args: argparse.Namespace) -> int:
+    """``run(args)``'s exit code; the project's errors and OS errors (a full disk, a read-only
+    folder) exit 1 with ``seisgan COMMAND: message`` on stderr."""
     from seisgan_core.errors import SeisganError
-    from seisgan_core.fsutil import check_output
 
-    try:  # --out is never an input, nor (without --force) a folder evaluate did not write
-        inputs = [args.data, *filter(None, (args.run, args.generated))]
-        check_output(args.out, "evaluate", inputs, force=args.force)  # OutputRefusedError
-        return _run_evaluate(args)
+    try:
+        return run(args)
     except (SeisganError, OSError) as exc:
-        print(f"seisgan evaluate: {exc}", file=sys.stderr)
+        print(f"seisgan {command}: {exc}", file=sys.stderr)
         return 1
 
 
+def run_evaluate(args: argparse.Namespace) -> int:
+    """`seisgan evaluate`: exit 0 on success, 1 on bad input (message on stderr), 2 on usage."""
+    return _exit_code("evaluate", _run_evaluate, args)
+
+
 def _run_evaluate(args: argparse.Namespace) -> int:
+    from seisgan_core.fsutil import check_output
     from seisgan_core.train.evaluation import file_sha256
 
+    # --out is never an input, nor (without --force) a folder evaluate did not write
+    inputs = [args.data, *filter(None, (args.run, args.generated))]
+    check_output(args.out, "evaluate", inputs, force=args.force)  # OutputRefusedError
     out = Path(args.out)
     data = Path(args.data)
     if not (data / "manifest.json").exists():
@@ -514,13 +521,7 @@ def _fmt(value) -> str:
 
 def run_export(args: argparse.Namespace) -> int:
     """`seisgan export`: exit 0 on success, 1 on bad input (message on stderr)."""
-    from seisgan_core.errors import SeisganError
-
-    try:
-        return _run_export(args)
-    except (SeisganError, OSError) as exc:
-        print(f"seisgan export: {exc}", file=sys.stderr)
-        return 1
+    return _exit_code("export", _run_export, args)
 
 
 def _run_export(args: argparse.Namespace) -> int:
