@@ -5,19 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from seisgan_core.commands.options import add_command, add_common
+
+_VERBOSE = "list every skipped file with its reason"
+
 
 def register(subparsers) -> None:
     """Add ``ingest`` and ``info``."""
-    ingest = subparsers.add_parser(
-        "ingest",
-        help="read ITACA/ESM files, folders and zips into a record table (parquet)",
-        description=(
-            "Read any mix of ESM/ITACA ASCII files, ASDF files, flat files (ITACA export, ESM "
-            "flat file, ITACA 1.x .metadata), ITACA 1.x .cor.acc files, folders and zips into "
-            "one record table, written atomically to --out. Prints what was read and what was "
-            "skipped and why; exits 1 when nothing could be read."
-        ),
-    )
+    ingest = add_command(subparsers, "ingest", run_ingest)
     ingest.add_argument("paths", nargs="*", metavar="PATH", help="files, folders or zips")
     sb = ingest.add_argument_group(
         "SeisBench data sets (instead of PATHs)",
@@ -43,45 +38,36 @@ def register(subparsers) -> None:
     sb.add_argument(
         "--offline", action="store_true", help="never download: a set not cached is an error"
     )
-    ingest.add_argument("--out", required=True, metavar="CATALOG.parquet", help="output table")
-    ingest.add_argument(
-        "--quiet", action="store_true", help="no progress bar, no summary of skipped files"
-    )
-    ingest.add_argument(
-        "--verbose", action="store_true", help="list every skipped file with its reason"
-    )
-    ingest.add_argument(
+    add_common(ingest, "--out", "output table", metavar="CATALOG.parquet")
+    add_common(ingest, "--quiet", "no progress bar, no summary of skipped files")
+    add_common(ingest, "--verbose", _VERBOSE)
+    add_common(
+        ingest,
         "--force",
-        action="store_true",
-        help="replace --out even if it is not a table an earlier ingest wrote (never an input)",
+        "replace --out even if it is not a table an earlier ingest wrote (never an input)",
     )
-    ingest.set_defaults(func=run_ingest)
 
-    info = subparsers.add_parser(
-        "info",
-        help="summarise a record table or what ingest would read (count, mean, median, std)",
-        description=(
-            "Print counts and the statistics of Mw, depth, distance, duration and PGA of a record "
-            "table (CATALOG.parquet), or of the files, folders and zips ingest takes (read, "
-            "nothing written; skipped files summarised by reason)."
-        ),
-    )
+    info = add_command(subparsers, "info", run_info)
     info.add_argument(
         "paths", nargs="+", metavar="PATH", help="CATALOG.parquet, or files, folders, zips"
     )
-    info.add_argument(
-        "--verbose", action="store_true", help="list every skipped file with its reason"
-    )
+    add_common(info, "--verbose", _VERBOSE)
     selection = info.add_argument_group("selection (default: everything in the table)")
     selection.add_argument("--select", action="store_true", help="apply the study's selection")
     selection.add_argument("--mw-min", type=float, help="Mw greater than (study: 4.0)")
     selection.add_argument("--depth-max-km", type=float, help="depth less than (study: 50)")
     selection.add_argument("--distance-max-km", type=float, help="epicentral distance at most")
     selection.add_argument("--italy", action="store_true", help="stations inside Italy only")
-    info.set_defaults(func=run_info)
 
 
 def run_ingest(args: argparse.Namespace) -> int:
+    """read ITACA/ESM files, folders and zips into a record table (parquet)
+
+    Read any mix of ESM/ITACA ASCII files, ASDF files, flat files (ITACA export, ESM flat
+    file, ITACA 1.x .metadata), ITACA 1.x .cor.acc files, folders and zips into one record
+    table, written atomically to --out. Prints what was read and what was skipped and why;
+    exits 1 when nothing could be read.
+    """
     from tqdm import tqdm
 
     from seisgan_core.catalog import read_records
@@ -208,6 +194,12 @@ def _info_catalog(args: argparse.Namespace):
 
 
 def run_info(args: argparse.Namespace) -> int:
+    """summarise a record table or what ingest would read (count, mean, median, std)
+
+    Print counts and the statistics of Mw, depth, distance, duration and PGA of a record table
+    (CATALOG.parquet), or of the files, folders and zips ingest takes (read, nothing written;
+    skipped files summarised by reason).
+    """
     import pandas as pd
 
     from seisgan_core.catalog import Selection

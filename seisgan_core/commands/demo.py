@@ -6,6 +6,8 @@ import argparse
 import sys
 from contextlib import contextmanager
 
+from seisgan_core.commands.options import add_command, add_common
+
 
 def write_progress(progress_file: str | None, **fields) -> None:
     """The structured progress channel (``--progress-file``): one JSON object, replaced
@@ -45,33 +47,28 @@ def _tqdm_progress(description: str, progress_file: str | None = None):
 
 def register(subparsers) -> None:
     """Add ``demo``."""
-    demo = subparsers.add_parser(
-        "demo",
-        help="simulate the demo archive (ASDF, ITACA flat file, ESM ASCII)",
-        description="Simulate a realistic Italian strong-motion archive in ITACA's formats: "
-        "DIR/demo.h5 (ASDF), DIR/flatfile.csv and DIR/ascii/.",
-    )
-    demo.add_argument(
+    demo = add_command(subparsers, "demo", _run_demo)
+    add_common(
+        demo,
         "--out",
-        required=True,
-        help="folder to write (replaced atomically; only an earlier demo archive or an empty "
+        "folder to write (replaced atomically; only an earlier demo archive or an empty "
         "folder is replaced unless --force)",
     )
-    demo.add_argument(
-        "--force",
-        action="store_true",
-        help="replace --out even if it holds files the demo did not write",
-    )
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    add_common(demo, "--force", "replace --out even if it holds files the demo did not write")
+    add_common(demo, "--seed", "random seed (default 0)")
     demo.add_argument("--records", type=int, default=1300, help="three-component records")
     demo.add_argument("--noise", type=int, default=200, help="noise-only windows")
     demo.add_argument(
         "--all-ascii", action="store_true", help="write every event as ESM ASCII, not only one"
     )
-    demo.set_defaults(func=_run_demo)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    """simulate the demo archive (ASDF, ITACA flat file, ESM ASCII)
+
+    Simulate a realistic Italian strong-motion archive in ITACA's formats: DIR/demo.h5
+    (ASDF), DIR/flatfile.csv and DIR/ascii/.
+    """
     from seisgan_core.demo import build_demo_archive
     from seisgan_core.fsutil import LockHeldError, OutputRefusedError, guarded_output
 
