@@ -99,20 +99,14 @@ def _train(args: argparse.Namespace) -> int:
 
     from seisgan_core.errors import SeisganError
     from seisgan_core.fsutil import check_output, write_output_marker
-    from seisgan_core.train.config import Hyperparameters, load_preset
     from seisgan_core.train.store import check_resume_data
     from seisgan_core.train.trainer import Trainer
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    config_path = Path(args.out) / "config.json"
     try:
-        config_path = Path(args.out) / "config.json"
-        if (args.resume or args.resume_from) and args.preset is None and config_path.is_file():
-            config = json.loads(config_path.read_text())
-            name = config.get("preset", "custom")
-            hp = Hyperparameters.from_dict(config["hyperparameters"])
-        else:
-            name, hp = load_preset(args.preset or "demo")
+        name, hp = _preset(args, config_path)
     except (SeisganError, KeyError, json.JSONDecodeError) as exc:  # KeyError, JSON: config.json
         print(f"seisgan train: {exc}", file=sys.stderr)
         return 2
@@ -171,6 +165,17 @@ def _train(args: argparse.Namespace) -> int:
             bar.close()
     print(f"{args.out}: {state}")
     return 0
+
+
+def _preset(args: argparse.Namespace, config_path: Path):
+    """(preset name, hyperparameters): the run's own when resuming without --preset, else
+    --preset's (demo by default)."""
+    from seisgan_core.train.config import Hyperparameters, load_preset
+
+    if (args.resume or args.resume_from) and args.preset is None and config_path.is_file():
+        config = json.loads(config_path.read_text())
+        return config.get("preset", "custom"), Hyperparameters.from_dict(config["hyperparameters"])
+    return load_preset(args.preset or "demo")
 
 
 def _model_mismatch(args: argparse.Namespace, config_path: Path) -> str:
