@@ -178,3 +178,25 @@ def test_shared_options_keep_each_commands_settings():
     with pytest.raises(SystemExit):
         parse(["tune", "--device", "tpu", "--data", "p", "--out", "o", "--trials", "1",
                "--epochs-per-trial", "1"])  # fmt: skip
+
+
+def test_progress_bar_clamps_and_writes_the_apps_json_channel(tmp_path, capsys):
+    import json
+
+    from seisgan_core.commands.progress_bar import progress_bar
+
+    path = tmp_path / "progress.json"
+    with progress_bar("x", quiet=True, progress_file=str(path)) as progress:
+        progress(1.7, "read 12 records")  # the first call is written at once
+        progress(0.2, "later calls within half a second are not")
+    assert json.loads(path.read_text()) == {
+        "state": "running",
+        "fraction": 1.0,
+        "message": "read 12 records",
+    }
+    assert capsys.readouterr().err == ""  # quiet: no bar
+    with progress_bar("ingest", leave=True) as progress:  # left drawn: its last state shows
+        progress(0.5, "x" * 60 + "/IT.AQG.HNE.ASC")
+    drawn = capsys.readouterr().err
+    assert "ingest" in drawn and " 50%" in drawn and "xxx/IT.AQG.HNE.ASC" in drawn
+    assert "x" * 36 not in drawn  # a long message keeps its last 50 characters

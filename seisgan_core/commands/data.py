@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from seisgan_core.commands.options import add_command, add_common
+from seisgan_core.commands.progress_bar import progress_bar
 
 _VERBOSE = "list every skipped file with its reason"
 
@@ -68,8 +69,6 @@ def run_ingest(args: argparse.Namespace) -> int:
     table, written atomically to --out. Prints what was read and what was skipped and why;
     exits 1 when nothing could be read.
     """
-    from tqdm import tqdm
-
     from seisgan_core.catalog import read_records
     from seisgan_core.fsutil import OutputRefusedError, check_output, write_output_marker
     from seisgan_core.io.errors import SeisganIOError
@@ -80,29 +79,18 @@ def run_ingest(args: argparse.Namespace) -> int:
     except OutputRefusedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    # SeisBench shows its own progress (download, conversion); the bar is for PATHs
-    quiet = args.quiet or bool(args.seisbench)
-    bar = tqdm(total=1000, disable=quiet, desc="ingest", unit="‰", leave=False)
-
-    def progress(fraction: float, message: str) -> None:
-        target = round(min(max(fraction, 0.0), 1.0) * 1000)
-        bar.set_postfix_str(message[-50:], refresh=False)
-        bar.update(target - bar.n)
-
     if bool(args.paths) == bool(args.seisbench):
-        bar.close()
         print("error: give PATHs or --seisbench NAME_OR_FOLDER (one of the two)", file=sys.stderr)
         return 2
     try:
-        if args.seisbench:
+        if args.seisbench:  # SeisBench shows its own progress (download, conversion)
             catalog = _read_seisbench(args)
         else:
-            catalog = read_records(args.paths, progress=progress)
+            with progress_bar("ingest", quiet=args.quiet) as progress:
+                catalog = read_records(args.paths, progress=progress)
     except (SeisganIOError, FileExistsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    finally:
-        bar.close()
     table = catalog.table
     if not args.quiet:
         report_skipped(catalog.skipped, verbose=args.verbose)

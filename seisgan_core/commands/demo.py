@@ -4,45 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import contextmanager
 
 from seisgan_core.commands.options import add_command, add_common
-
-
-def write_progress(progress_file: str | None, **fields) -> None:
-    """The structured progress channel (``--progress-file``): one JSON object, replaced
-    atomically: ``state`` (running, finished, failed), ``fraction``, ``message`` and, when
-    finished, the counts."""
-    if progress_file:
-        from seisgan_core.fsutil import atomic_write_json
-
-        atomic_write_json(progress_file, fields)
-
-
-@contextmanager
-def _tqdm_progress(description: str, progress_file: str | None = None):
-    """A progress(fraction, message) callback drawn as a tqdm bar on stderr (and written to
-    ``progress_file`` as JSON at most twice a second, for the app)."""
-    import time
-
-    from tqdm import tqdm
-
-    bar = tqdm(total=1000, desc=description, unit="‰", file=sys.stderr, leave=False)
-    last = [0.0]
-
-    def progress(fraction: float, message: str) -> None:
-        target = round(max(0.0, min(1.0, fraction)) * 1000)
-        if target > bar.n:
-            bar.update(target - bar.n)
-        bar.set_postfix_str(message[:40], refresh=False)
-        if progress_file and time.monotonic() - last[0] >= 0.5:
-            last[0] = time.monotonic()
-            write_progress(progress_file, state="running", fraction=target / 1000, message=message)
-
-    try:
-        yield progress
-    finally:
-        bar.close()
+from seisgan_core.commands.progress_bar import progress_bar
 
 
 def register(subparsers) -> None:
@@ -74,7 +38,7 @@ def _run_demo(args: argparse.Namespace) -> int:
 
     force = getattr(args, "force", False)
     try:
-        with guarded_output(args.out, "demo", force=force), _tqdm_progress("demo") as progress:
+        with guarded_output(args.out, "demo", force=force), progress_bar("demo") as progress:
             summary = build_demo_archive(
                 args.out,
                 seed=args.seed,

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from seisgan_core.commands.options import add_command, add_common
+from seisgan_core.commands.progress_bar import progress_bar
 
 #: Prepared sets are 200 Hz (docs/contracts.md, section 2).
 PREPARED_DT_S = 0.005
@@ -110,19 +111,6 @@ def _register_export(subparsers) -> None:
         metavar="FILE",
     )
     add_common(ex, "--force", "replace --out even if export did not write it")
-
-
-def _progress_bar(quiet: bool, desc: str):
-    from tqdm import tqdm
-
-    bar = tqdm(total=1000, disable=quiet, desc=desc, unit="‰", leave=False)
-
-    def progress(fraction: float, message: str) -> None:
-        target = round(min(max(fraction, 0.0), 1.0) * 1000)
-        bar.set_postfix_str(message[-50:], refresh=False)
-        bar.update(max(0, target - bar.n))
-
-    return bar, progress
 
 
 def _stat_key(path: Path) -> list:
@@ -354,8 +342,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
             print(f"cached: {out / 'metrics.json'}")
             _print_summary(cached)
             return 0
-    bar, progress = _progress_bar(args.quiet, "evaluate")
-    try:
+    with progress_bar("evaluate", quiet=args.quiet) as progress:
         if args.run:
             panel, card, pair = _evaluate_run(args, data, progress)
         else:
@@ -363,8 +350,6 @@ def _run_evaluate(args: argparse.Namespace) -> int:
             if result is None:
                 return 2
             panel, card, pair = result
-    finally:
-        bar.close()
     panel["data"] = {"path": str(data), "manifest_sha256": file_sha256(data / "manifest.json")}
     panel["cache_key"] = key
     panel["scorecard"] = card.to_dict()

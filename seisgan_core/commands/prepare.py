@@ -7,8 +7,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from seisgan_core.commands.demo import _tqdm_progress, write_progress
 from seisgan_core.commands.options import add_command, add_common
+from seisgan_core.commands.progress_bar import progress_bar, write_progress
 from seisgan_core.prepare_config import SELECTION_OPTIONS, PrepareConfig
 
 
@@ -68,7 +68,7 @@ def _run_prepare(args: argparse.Namespace) -> int:
     try:
         with (
             guarded_output(args.out, "prepare", args.sources, force=args.force),
-            _tqdm_progress("prepare", args.progress_file) as progress,
+            progress_bar("prepare", progress_file=args.progress_file) as progress,
         ):
             summary = prepare(
                 args.sources,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 from seisgan_core.commands.options import add_command, add_common
+from seisgan_core.commands.progress_bar import progress_bar
 
 
 def register(subparsers) -> None:
@@ -95,7 +97,6 @@ def _train(args: argparse.Namespace) -> int:
     set. Under torchrun, one process per GPU (or CPU gloo rank).
     """
     import torch
-    from tqdm import tqdm
 
     from seisgan_core.errors import SeisganError
     from seisgan_core.fsutil import check_output, write_output_marker
@@ -123,46 +124,35 @@ def _train(args: argparse.Namespace) -> int:
         if v is not None
     }
     hp = hp.replace(**changes)
-    import os
-
     # under torchrun only rank 0 draws a bar
     quiet = args.no_progress or os.environ.get("RANK", "0") != "0"
-    bar = None if quiet else tqdm(total=1000, unit="‰", desc="train", leave=True)
-
-    def progress(fraction: float, message: str) -> None:
-        if bar is not None:
-            bar.n = int(fraction * 1000)
-            bar.set_postfix_str(message, refresh=True)
-
-    trainer = Trainer(
-        data=args.data,
-        out=args.out,
-        hyperparameters=hp,
-        preset=name,
-        device=args.device,
-        resume=args.resume,
-        resume_from=args.resume_from,
-        overwrite=args.overwrite,
-        progress=progress,
-    )
-    try:
-        state = trainer.fit()
-        write_output_marker(args.out, "train", folder=True)
-    except RuntimeError as exc:
-        if "state_dict" not in str(exc):
-            raise
-        print(f"seisgan train: {_model_mismatch(args, config_path)}", file=sys.stderr)
-        return 1
-    except SeisganError as exc:
-        print(f"seisgan train: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:  # full disk, read-only folder: checkpoints are written atomically
-        where = exc.filename or args.out
-        print(f"seisgan train: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    finally:
-        if bar is not None:
-            bar.close()
+    with progress_bar("train", quiet=quiet, leave=True) as progress:
+        trainer = Trainer(
+            data=args.data,
+            out=args.out,
+            hyperparameters=hp,
+            preset=name,
+            device=args.device,
+            resume=args.resume,
+            resume_from=args.resume_from,
+            overwrite=args.overwrite,
+            progress=progress,
+        )
+        try:
+            state = trainer.fit()
+            write_output_marker(args.out, "train", folder=True)
+        except RuntimeError as exc:
+            if "state_dict" not in str(exc):
+                raise
+            print(f"seisgan train: {_model_mismatch(args, config_path)}", file=sys.stderr)
+            return 1
+        except SeisganError as exc:
+            print(f"seisgan train: {exc}", file=sys.stderr)
+            return 1
+        except OSError as exc:  # full disk, read-only folder: checkpoints are written atomically
+            where = exc.filename or args.out
+            print(f"seisgan train: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
     print(f"{args.out}: {state}")
     return 0
 

@@ -214,7 +214,7 @@ def test_prepare_argv_matches_the_cli(tmp_path):
 
 
 def test_prepare_progress_from_its_json_channel(tmp_path):
-    from seisgan_core.commands.demo import write_progress
+    from seisgan_core.commands.progress_bar import write_progress
 
     path = tmp_path / "progress.json"
     write_progress(str(path), state="running", fraction=0.42, message="reading IT.AQG")
