@@ -33,7 +33,9 @@ COMMON_OPTIONS: dict[str, dict[str, Any]] = {
 }
 
 
-def add_command(subparsers, name: str, run: Callable[[argparse.Namespace], int]):
+def add_command(
+    subparsers, name: str, run: Callable[[argparse.Namespace], int]
+) -> argparse.ArgumentParser:
     """Add ``seisgan NAME``, run by ``run(args)`` (its exit status). The first paragraph of
     ``run``'s docstring is the command's line in ``seisgan --help``, as it is shown there (no
     capital, no full stop), the rest its description (argparse rewraps both)."""
