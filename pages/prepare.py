@@ -125,7 +125,7 @@ if preparing:
     @st.fragment(run_every=1.0)
     def follow_prepare() -> None:
         job = jobs.read_job(_log(preparing))
-        progress = appstate.read_json(_progress_file(preparing))
+        progress = appstate.read_json_or_none(_progress_file(preparing))
         fraction, doing = appstate.prepare_progress(progress)
         if job is not None and jobs.is_alive(job.pid, job.create_time):
             st.progress(fraction, text=f"Preparing {preparing}: {doing}")

@@ -53,7 +53,7 @@ __all__ = [
     "prepare_progress",
     "progress_text",
     "query_values",
-    "read_json",
+    "read_json_or_none",
     "reference_study_tables",
     "resolve_data_path",
     "restore_values",
@@ -203,7 +203,7 @@ def runs_trained_on(prepared: Path, models_root: Path) -> list[str]:
         digest = None
     names = []
     for config_path in sorted(models_root.glob("*/config.json")) if models_root.is_dir() else []:
-        config = read_json(config_path)
+        config = read_json_or_none(config_path)
         data = config.get("data") if isinstance(config, dict) else None
         if not isinstance(data, dict):
             continue
@@ -384,7 +384,7 @@ def page_message(message: str) -> str:
     return message.replace("continue with --resume", "press Resume training to continue")
 
 
-def read_json(path: Path) -> dict | None:
+def read_json_or_none(path: Path) -> dict | None:
     """A JSON file as a dict, or None when absent or half-written."""
     try:
         return json.loads(path.read_text())

@@ -299,17 +299,21 @@ def _strong_motion_start(x: np.ndarray, start: int, margin: int) -> tuple[int, s
     return start, ""
 
 
+# the preparation's defaults, which process_waveform's keywords take (one copy: PrepareConfig)
+_DEFAULT = PrepareConfig()
+
+
 def process_waveform(
     data: np.ndarray,
     rate_hz: float,
     *,
-    align: str = "strong_motion",
-    pre_event_s: float = 5.0,
-    pga_margin_s: float = 1.0,
-    sta_s: float = 0.2,
-    lta_s: float = 2.0,
-    trigger_on: float = 4.0,
-    trigger_off: float = 1.5,
+    align: str = _DEFAULT.align,
+    pre_event_s: float = _DEFAULT.pre_event_s,
+    pga_margin_s: float = _DEFAULT.pga_margin_s,
+    sta_s: float = _DEFAULT.sta_s,
+    lta_s: float = _DEFAULT.lta_s,
+    trigger_on: float = _DEFAULT.trigger_on,
+    trigger_off: float = _DEFAULT.trigger_off,
 ) -> tuple[np.ndarray, dict[str, float]]:
     """One record (3, npts) cm/s^2 -> normalised float32 (3, 8000) and its scale values.
 

@@ -20,6 +20,8 @@ MODES = ("window", "study")
 ALIGNS = ("strong_motion", "p_onset", "start")
 SAMPLING_RATE_HZ = 200.0
 NPTS = 8000
+#: The P picker's settings (ObsPy's recursive STA/LTA), as ``process_waveform`` names them.
+PICKER_FIELDS = ("sta_s", "lta_s", "trigger_on", "trigger_off")
 
 # What each field means, for the CLI's help and the app's labels.
 HELP = {
@@ -97,21 +99,14 @@ class PrepareConfig:
 
     def picker(self) -> dict[str, float]:
         """The STA/LTA settings, as ``process_waveform`` takes them."""
-        return {
-            "sta_s": self.sta_s,
-            "lta_s": self.lta_s,
-            "trigger_on": self.trigger_on,
-            "trigger_off": self.trigger_off,
-        }
+        return self._values(PICKER_FIELDS)
 
     def process_options(self) -> dict[str, Any]:
         """The keywords of ``process_waveform`` for the records."""
-        return {
-            "align": self.align,
-            "pre_event_s": self.pre_event_s,
-            "pga_margin_s": self.pga_margin_s,
-            **self.picker(),
-        }
+        return self._values(("align", "pre_event_s", "pga_margin_s", *PICKER_FIELDS))
+
+    def _values(self, names: tuple[str, ...]) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in names}
 
     def steps(self, selection: dict[str, Any]) -> list[dict[str, Any]]:
         """The manifest's ``steps``: what was done, with every setting used."""

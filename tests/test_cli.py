@@ -1,5 +1,6 @@
 """The `seisgan` command: its subcommands, --help and --version, and how it reports errors."""
 
+import argparse
 import subprocess
 import sys
 
@@ -132,3 +133,70 @@ def test_every_error_the_project_raises_on_purpose_is_a_seisgan_error():
     assert issubclass(JobRunningError, RuntimeError) and issubclass(
         NoTrialCompletedError, RuntimeError
     )
+
+
+def _subparsers():
+    parser = cli.build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return parser, action
+
+
+def test_each_command_says_what_it_does_from_its_handlers_docstring():
+    """``seisgan --help`` lists each command with its line, ``seisgan NAME --help`` describes
+    it: both come from the handler's docstring (commands/options.py)."""
+    parser, action = _subparsers()
+    lines = {a.dest: a.help for a in action._choices_actions}
+    assert set(lines) == {"ingest", "info", "demo", "prepare", "train", "generate", "tune",
+                          "evaluate", "export"}  # fmt: skip
+    assert lines["train"] == "train a WGAN-GP on a prepared set into a run folder"
+    assert lines["tune"] == "Bayesian hyperparameter search (optuna TPE) with pruning"
+    assert "  demo      simulate the demo archive (ASDF, ITACA flat file, ESM ASCII)" in (
+        parser.format_help()
+    )
+    for name, sub in action.choices.items():
+        assert sub.description, f"{name} has no description"
+        assert sub.get_default("func").__doc__.startswith(lines[name])
+    described = " ".join(action.choices["prepare"].format_help().split())
+    assert "Select, resample to 200 Hz, window to 40 s, z-score per component" in described
+
+
+def test_shared_options_keep_each_commands_settings():
+    """``add_common`` adds the shared options with each command's own default and metavar."""
+    _, action = _subparsers()
+    commands = action.choices
+    parse = cli.build_parser().parse_args
+    assert parse(["demo", "--out", "d"]).seed == 0
+    assert parse(["train", "--data", "p", "--out", "r"]).seed is None  # None: the preset's seed
+    assert parse(["train", "--data", "p", "--out", "r"]).device == "auto"
+    assert parse(["export", "--run", "r", "--format", "csv", "--out", "o"]).n == 16
+    assert parse(["evaluate", "--run", "r", "--data", "p", "--out", "o"]).n is None
+    assert parse(["generate", "--run", "r", "--n", "3", "--out", "o.npy"]).epoch is None
+    assert "--out CATALOG.parquet" in commands["ingest"].format_usage()
+    assert "--data DIR" in commands["evaluate"].format_usage()
+    with pytest.raises(SystemExit):
+        parse(["generate", "--n", "3", "--out", "o.npy"])  # --run is required here
+    with pytest.raises(SystemExit):
+        parse(["tune", "--device", "tpu", "--data", "p", "--out", "o", "--trials", "1",
+               "--epochs-per-trial", "1"])  # fmt: skip
+
+
+def test_progress_bar_clamps_and_writes_the_apps_json_channel(tmp_path, capsys):
+    import json
+
+    from seisgan_core.commands.progress_bar import progress_bar
+
+    path = tmp_path / "progress.json"
+    with progress_bar("x", quiet=True, progress_file=str(path)) as progress:
+        progress(1.7, "read 12 records")  # the first call is written at once
+        progress(0.2, "later calls within half a second are not")
+    assert json.loads(path.read_text()) == {
+        "state": "running",
+        "fraction": 1.0,
+        "message": "read 12 records",
+    }
+    assert capsys.readouterr().err == ""  # quiet: no bar
+    with progress_bar("ingest", leave=True) as progress:  # left drawn: its last state shows
+        progress(0.5, "x" * 60 + "/IT.AQG.HNE.ASC")
+    drawn = capsys.readouterr().err
+    assert "ingest" in drawn and " 50%" in drawn and "xxx/IT.AQG.HNE.ASC" in drawn
+    assert "x" * 36 not in drawn  # a long message keeps its last 50 characters

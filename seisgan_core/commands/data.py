@@ -5,19 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
+from seisgan_core.commands.options import add_command, add_common
+from seisgan_core.commands.progress_bar import progress_bar
+
+_VERBOSE = "list every skipped file with its reason"
+
 
 def register(subparsers) -> None:
     """Add ``ingest`` and ``info``."""
-    ingest = subparsers.add_parser(
-        "ingest",
-        help="read ITACA/ESM files, folders and zips into a record table (parquet)",
-        description=(
-            "Read any mix of ESM/ITACA ASCII files, ASDF files, flat files (ITACA export, ESM "
-            "flat file, ITACA 1.x .metadata), ITACA 1.x .cor.acc files, folders and zips into "
-            "one record table, written atomically to --out. Prints what was read and what was "
-            "skipped and why; exits 1 when nothing could be read."
-        ),
-    )
+    ingest = add_command(subparsers, "ingest", run_ingest)
     ingest.add_argument("paths", nargs="*", metavar="PATH", help="files, folders or zips")
     sb = ingest.add_argument_group(
         "SeisBench data sets (instead of PATHs)",
@@ -43,47 +39,36 @@ def register(subparsers) -> None:
     sb.add_argument(
         "--offline", action="store_true", help="never download: a set not cached is an error"
     )
-    ingest.add_argument("--out", required=True, metavar="CATALOG.parquet", help="output table")
-    ingest.add_argument(
-        "--quiet", action="store_true", help="no progress bar, no summary of skipped files"
-    )
-    ingest.add_argument(
-        "--verbose", action="store_true", help="list every skipped file with its reason"
-    )
-    ingest.add_argument(
+    add_common(ingest, "--out", "output table", metavar="CATALOG.parquet")
+    add_common(ingest, "--quiet", "no progress bar, no summary of skipped files")
+    add_common(ingest, "--verbose", _VERBOSE)
+    add_common(
+        ingest,
         "--force",
-        action="store_true",
-        help="replace --out even if it is not a table an earlier ingest wrote (never an input)",
+        "replace --out even if it is not a table an earlier ingest wrote (never an input)",
     )
-    ingest.set_defaults(func=run_ingest)
 
-    info = subparsers.add_parser(
-        "info",
-        help="summarise a record table or what ingest would read (count, mean, median, std)",
-        description=(
-            "Print counts and the statistics of Mw, depth, distance, duration and PGA of a record "
-            "table (CATALOG.parquet), or of the files, folders and zips ingest takes (read, "
-            "nothing written; skipped files summarised by reason)."
-        ),
-    )
+    info = add_command(subparsers, "info", run_info)
     info.add_argument(
         "paths", nargs="+", metavar="PATH", help="CATALOG.parquet, or files, folders, zips"
     )
-    info.add_argument(
-        "--verbose", action="store_true", help="list every skipped file with its reason"
-    )
+    add_common(info, "--verbose", _VERBOSE)
     selection = info.add_argument_group("selection (default: everything in the table)")
     selection.add_argument("--select", action="store_true", help="apply the study's selection")
     selection.add_argument("--mw-min", type=float, help="Mw greater than (study: 4.0)")
     selection.add_argument("--depth-max-km", type=float, help="depth less than (study: 50)")
     selection.add_argument("--distance-max-km", type=float, help="epicentral distance at most")
     selection.add_argument("--italy", action="store_true", help="stations inside Italy only")
-    info.set_defaults(func=run_info)
 
 
 def run_ingest(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+    """read ITACA/ESM files, folders and zips into a record table (parquet)
 
+    Read any mix of ESM/ITACA ASCII files, ASDF files, flat files (ITACA export, ESM flat
+    file, ITACA 1.x .metadata), ITACA 1.x .cor.acc files, folders and zips into one record
+    table, written atomically to --out. Prints what was read and what was skipped and why;
+    exits 1 when nothing could be read.
+    """
     from seisgan_core.catalog import read_records
     from seisgan_core.fsutil import OutputRefusedError, check_output, write_output_marker
     from seisgan_core.io.errors import SeisganIOError
@@ -94,29 +79,18 @@ def run_ingest(args: argparse.Namespace) -> int:
     except OutputRefusedError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    # SeisBench shows its own progress (download, conversion); the bar is for PATHs
-    quiet = args.quiet or bool(args.seisbench)
-    bar = tqdm(total=1000, disable=quiet, desc="ingest", unit="‰", leave=False)
-
-    def progress(fraction: float, message: str) -> None:
-        target = round(min(max(fraction, 0.0), 1.0) * 1000)
-        bar.set_postfix_str(message[-50:], refresh=False)
-        bar.update(target - bar.n)
-
     if bool(args.paths) == bool(args.seisbench):
-        bar.close()
         print("error: give PATHs or --seisbench NAME_OR_FOLDER (one of the two)", file=sys.stderr)
         return 2
     try:
-        if args.seisbench:
+        if args.seisbench:  # SeisBench shows its own progress (download, conversion)
             catalog = _read_seisbench(args)
         else:
-            catalog = read_records(args.paths, progress=progress)
+            with progress_bar("ingest", quiet=args.quiet) as progress:
+                catalog = read_records(args.paths, progress=progress)
     except (SeisganIOError, FileExistsError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    finally:
-        bar.close()
     table = catalog.table
     if not args.quiet:
         report_skipped(catalog.skipped, verbose=args.verbose)
@@ -208,6 +182,12 @@ def _info_catalog(args: argparse.Namespace):
 
 
 def run_info(args: argparse.Namespace) -> int:
+    """summarise a record table or what ingest would read (count, mean, median, std)
+
+    Print counts and the statistics of Mw, depth, distance, duration and PGA of a record table
+    (CATALOG.parquet), or of the files, folders and zips ingest takes (read, nothing written;
+    skipped files summarised by reason).
+    """
     import pandas as pd
 
     from seisgan_core.catalog import Selection

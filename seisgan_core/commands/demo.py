@@ -4,80 +4,41 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import contextmanager
 
-
-def write_progress(progress_file: str | None, **fields) -> None:
-    """The structured progress channel (``--progress-file``): one JSON object, replaced
-    atomically: ``state`` (running, finished, failed), ``fraction``, ``message`` and, when
-    finished, the counts."""
-    if progress_file:
-        from seisgan_core.fsutil import atomic_write_json
-
-        atomic_write_json(progress_file, fields)
-
-
-@contextmanager
-def _tqdm_progress(description: str, progress_file: str | None = None):
-    """A progress(fraction, message) callback drawn as a tqdm bar on stderr (and written to
-    ``progress_file`` as JSON at most twice a second, for the app)."""
-    import time
-
-    from tqdm import tqdm
-
-    bar = tqdm(total=1000, desc=description, unit="‰", file=sys.stderr, leave=False)
-    last = [0.0]
-
-    def progress(fraction: float, message: str) -> None:
-        target = round(max(0.0, min(1.0, fraction)) * 1000)
-        if target > bar.n:
-            bar.update(target - bar.n)
-        bar.set_postfix_str(message[:40], refresh=False)
-        if progress_file and time.monotonic() - last[0] >= 0.5:
-            last[0] = time.monotonic()
-            write_progress(progress_file, state="running", fraction=target / 1000, message=message)
-
-    try:
-        yield progress
-    finally:
-        bar.close()
+from seisgan_core.commands.options import add_command, add_common
+from seisgan_core.commands.progress_bar import progress_bar
 
 
 def register(subparsers) -> None:
     """Add ``demo``."""
-    demo = subparsers.add_parser(
-        "demo",
-        help="simulate the demo archive (ASDF, ITACA flat file, ESM ASCII)",
-        description="Simulate a realistic Italian strong-motion archive in ITACA's formats: "
-        "DIR/demo.h5 (ASDF), DIR/flatfile.csv and DIR/ascii/.",
-    )
-    demo.add_argument(
+    demo = add_command(subparsers, "demo", _run_demo)
+    add_common(
+        demo,
         "--out",
-        required=True,
-        help="folder to write (replaced atomically; only an earlier demo archive or an empty "
+        "folder to write (replaced atomically; only an earlier demo archive or an empty "
         "folder is replaced unless --force)",
     )
-    demo.add_argument(
-        "--force",
-        action="store_true",
-        help="replace --out even if it holds files the demo did not write",
-    )
-    demo.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    add_common(demo, "--force", "replace --out even if it holds files the demo did not write")
+    add_common(demo, "--seed", "random seed (default 0)")
     demo.add_argument("--records", type=int, default=1300, help="three-component records")
     demo.add_argument("--noise", type=int, default=200, help="noise-only windows")
     demo.add_argument(
         "--all-ascii", action="store_true", help="write every event as ESM ASCII, not only one"
     )
-    demo.set_defaults(func=_run_demo)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    """simulate the demo archive (ASDF, ITACA flat file, ESM ASCII)
+
+    Simulate a realistic Italian strong-motion archive in ITACA's formats: DIR/demo.h5
+    (ASDF), DIR/flatfile.csv and DIR/ascii/.
+    """
     from seisgan_core.demo import build_demo_archive
     from seisgan_core.fsutil import LockHeldError, OutputRefusedError, guarded_output
 
     force = getattr(args, "force", False)
     try:
-        with guarded_output(args.out, "demo", force=force), _tqdm_progress("demo") as progress:
+        with guarded_output(args.out, "demo", force=force), progress_bar("demo") as progress:
             summary = build_demo_archive(
                 args.out,
                 seed=args.seed,

@@ -14,6 +14,9 @@ import json
 import sys
 from pathlib import Path
 
+from seisgan_core.commands.options import add_command, add_common
+from seisgan_core.commands.progress_bar import progress_bar
+
 #: Prepared sets are 200 Hz (docs/contracts.md, section 2).
 PREPARED_DT_S = 0.005
 
@@ -37,21 +40,9 @@ def register(subparsers) -> None:
 
 
 def _register_evaluate(subparsers) -> None:
-    ev = subparsers.add_parser(
-        "evaluate",
-        help="judge generated records against a prepared set: metrics.json and figures",
-        description=(
-            "Compute the evaluation panel (study statistics, FAS, PSD, PSA and RotD50, PGA, "
-            "PGV, Arias, CAV, D5-95, envelopes, BSSA14 Italy residuals, Frechet distances "
-            "with the real-vs-real baseline, nearest real record and memorisation ratio, "
-            "downstream classifiers) for generated records against the prepared set in "
-            "--data, and write OUT/metrics.json and the figures (PNG through kaleido, or one "
-            "self-contained HTML file where no browser is found). Cached by run, epoch, "
-            "samples and data."
-        ),
-    )
+    ev = add_command(subparsers, "evaluate", run_evaluate)
     source = ev.add_mutually_exclusive_group(required=True)
-    source.add_argument("--run", metavar="models/RUN", help="a training run (its checkpoint)")
+    add_common(source, "--run", "a training run (its checkpoint)", metavar="models/RUN")
     source.add_argument(
         "--generated",
         metavar="FILE.npy",
@@ -64,7 +55,7 @@ def _register_evaluate(subparsers) -> None:
         help="checkpoint of --run: best (default; the trainer's choice by the scorecard's "
         "validation score), last, or an epoch number",
     )
-    ev.add_argument("--epoch", type=int, help="same as --checkpoint EPOCH")
+    add_common(ev, "--epoch", "same as --checkpoint EPOCH")
     ev.add_argument(
         "--per-scenario",
         type=int,
@@ -78,10 +69,10 @@ def _register_evaluate(subparsers) -> None:
         dest="max_scenarios",
         help="held-out (val and test) records used as scenarios (default: all)",
     )
-    ev.add_argument(
+    add_common(
+        ev,
         "--n",
-        type=int,
-        help="with --run: N records, one for each of N held-out scenarios (the same as "
+        "with --run: N records, one for each of N held-out scenarios (the same as "
         "--max-scenarios N --per-scenario 1)",
     )
     ev.add_argument(
@@ -90,64 +81,36 @@ def _register_evaluate(subparsers) -> None:
         help="--generated holds z-scored samples: undo with the real records' mean and std "
         "(in order, cycled)",
     )
-    ev.add_argument("--data", required=True, metavar="DIR", help="prepared set (seisgan prepare)")
-    ev.add_argument("--out", required=True, metavar="DIR", help="folder for metrics.json, figures")
-    ev.add_argument("--seed", type=int, default=0, help="seed of generation and classifiers")
+    add_common(ev, "--data", "prepared set (seisgan prepare)", metavar="DIR")
+    add_common(ev, "--out", "folder for metrics.json, figures", metavar="DIR")
+    add_common(ev, "--seed", "seed of generation and classifiers")
     ev.add_argument("--no-figures", action="store_true", help="metrics.json only")
-    ev.add_argument(
+    add_common(
+        ev,
         "--force",
-        action="store_true",
-        help="recompute even when cached, and write into --out even if it is not an earlier "
+        "recompute even when cached, and write into --out even if it is not an earlier "
         "evaluation (never an input)",
     )
-    ev.add_argument("--quiet", action="store_true", help="no progress bar")
-    ev.set_defaults(func=run_evaluate)
+    add_common(ev, "--quiet", "no progress bar")
 
 
 def _register_export(subparsers) -> None:
-    ex = subparsers.add_parser(
-        "export",
-        help="write generated records to ASDF, miniSEED, SAC, CSV or a SeisBench data set",
-        description=(
-            "Write records from --run (generated now) or --generated FILE.npy to one file: "
-            "ASDF (.h5) or a zip of miniSEED, SAC or CSV files with provenance.json "
-            "(run, epoch, seed, units, conditions), or a SeisBench data set folder "
-            "(metadata.csv, waveforms.hdf5; metadata with each record's scenario and provenance)."
-        ),
-    )
+    ex = add_command(subparsers, "export", run_export)
     ex_source = ex.add_mutually_exclusive_group(required=True)
-    ex_source.add_argument("--run", metavar="models/RUN")
+    add_common(ex_source, "--run", metavar="models/RUN")
     ex_source.add_argument("--generated", metavar="FILE.npy")
-    ex.add_argument(
-        "--epoch", type=int, help="checkpoint epoch of --run (default: best.pt, else last.pt)"
-    )
-    ex.add_argument("--n", type=int, default=16, help="records to generate with --run")
-    ex.add_argument("--seed", type=int, default=0)
+    add_common(ex, "--epoch", "checkpoint epoch of --run (default: best.pt, else last.pt)")
+    add_common(ex, "--n", "records to generate with --run", default=16)
+    add_common(ex, "--seed")
     ex.add_argument("--format", required=True, choices=("asdf", "mseed", "sac", "csv", "seisbench"))
     ex.add_argument("--dt", type=float, default=0.005, help="time step of --generated (s)")
-    ex.add_argument(
+    add_common(
+        ex,
         "--out",
-        required=True,
+        "output file (seisbench: folder); replaces only an earlier export unless --force",
         metavar="FILE",
-        help="output file (seisbench: folder); replaces only an earlier export unless --force",
     )
-    ex.add_argument(
-        "--force", action="store_true", help="replace --out even if export did not write it"
-    )
-    ex.set_defaults(func=run_export)
-
-
-def _progress_bar(quiet: bool, desc: str):
-    from tqdm import tqdm
-
-    bar = tqdm(total=1000, disable=quiet, desc=desc, unit="‰", leave=False)
-
-    def progress(fraction: float, message: str) -> None:
-        target = round(min(max(fraction, 0.0), 1.0) * 1000)
-        bar.set_postfix_str(message[-50:], refresh=False)
-        bar.update(max(0, target - bar.n))
-
-    return bar, progress
+    add_common(ex, "--force", "replace --out even if export did not write it")
 
 
 def _stat_key(path: Path) -> list:
@@ -334,23 +297,39 @@ def write_figures(panel: dict, out: Path, waveforms=None) -> dict:
         return {"format": "html", "files": ["figures.html"], "note": note}
 
 
-def run_evaluate(args: argparse.Namespace) -> int:
-    """`seisgan evaluate`: exit 0 on success, 1 on bad input (message on stderr), 2 on usage."""
+def _exit_code(command: str, run, args: argparse.Namespace) -> int:
+    """``run(args)``'s exit code; the project's errors and OS errors (a full disk, a read-only
+    folder) exit 1 with ``seisgan COMMAND: message`` on stderr."""
     from seisgan_core.errors import SeisganError
-    from seisgan_core.fsutil import check_output
 
-    try:  # --out is never an input, nor (without --force) a folder evaluate did not write
-        inputs = [args.data, *filter(None, (args.run, args.generated))]
-        check_output(args.out, "evaluate", inputs, force=args.force)  # OutputRefusedError
-        return _run_evaluate(args)
+    try:
+        return run(args)
     except (SeisganError, OSError) as exc:
-        print(f"seisgan evaluate: {exc}", file=sys.stderr)
+        print(f"seisgan {command}: {exc}", file=sys.stderr)
         return 1
 
 
+def run_evaluate(args: argparse.Namespace) -> int:
+    """judge generated records against a prepared set: metrics.json and figures
+
+    Compute the evaluation panel (study statistics, FAS, PSD, PSA and RotD50, PGA, PGV, Arias,
+    CAV, D5-95, envelopes, BSSA14 Italy residuals, Frechet distances with the real-vs-real
+    baseline, nearest real record and memorisation ratio, downstream classifiers) for
+    generated records against the prepared set in --data, and write OUT/metrics.json and the
+    figures (PNG through kaleido, or one self-contained HTML file where no browser is found).
+    Cached by run, epoch, samples and data.
+    """
+    # exit 0 on success, 1 on bad input (message on stderr), 2 on usage
+    return _exit_code("evaluate", _run_evaluate, args)
+
+
 def _run_evaluate(args: argparse.Namespace) -> int:
+    from seisgan_core.fsutil import check_output
     from seisgan_core.train.evaluation import file_sha256
 
+    # --out is never an input, nor (without --force) a folder evaluate did not write
+    inputs = [args.data, *filter(None, (args.run, args.generated))]
+    check_output(args.out, "evaluate", inputs, force=args.force)  # OutputRefusedError
     out = Path(args.out)
     data = Path(args.data)
     if not (data / "manifest.json").exists():
@@ -363,8 +342,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
             print(f"cached: {out / 'metrics.json'}")
             _print_summary(cached)
             return 0
-    bar, progress = _progress_bar(args.quiet, "evaluate")
-    try:
+    with progress_bar("evaluate", quiet=args.quiet) as progress:
         if args.run:
             panel, card, pair = _evaluate_run(args, data, progress)
         else:
@@ -372,8 +350,6 @@ def _run_evaluate(args: argparse.Namespace) -> int:
             if result is None:
                 return 2
             panel, card, pair = result
-    finally:
-        bar.close()
     panel["data"] = {"path": str(data), "manifest_sha256": file_sha256(data / "manifest.json")}
     panel["cache_key"] = key
     panel["scorecard"] = card.to_dict()
@@ -513,14 +489,15 @@ def _fmt(value) -> str:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    """`seisgan export`: exit 0 on success, 1 on bad input (message on stderr)."""
-    from seisgan_core.errors import SeisganError
+    """write generated records to ASDF, miniSEED, SAC, CSV or a SeisBench data set
 
-    try:
-        return _run_export(args)
-    except (SeisganError, OSError) as exc:
-        print(f"seisgan export: {exc}", file=sys.stderr)
-        return 1
+    Write records from --run (generated now) or --generated FILE.npy to one file: ASDF (.h5)
+    or a zip of miniSEED, SAC or CSV files with provenance.json (run, epoch, seed, units,
+    conditions), or a SeisBench data set folder (metadata.csv, waveforms.hdf5; metadata with
+    each record's scenario and provenance).
+    """
+    # exit 0 on success, 1 on bad input (message on stderr)
+    return _exit_code("export", _run_export, args)
 
 
 def _run_export(args: argparse.Namespace) -> int:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from seisgan_core.commands.demo import _tqdm_progress, write_progress
+from seisgan_core.commands.options import add_command, add_common
+from seisgan_core.commands.progress_bar import progress_bar, write_progress
 from seisgan_core.prepare_config import SELECTION_OPTIONS, PrepareConfig
 
 
@@ -17,22 +18,17 @@ def _dest(flag: str) -> str:
 
 def register(subparsers) -> None:
     """Add ``prepare``."""
-    prep = subparsers.add_parser(
-        "prepare",
-        help="prepare archives into a training set (N, 3, 8000)",
-        description="Select, resample to 200 Hz, window to 40 s, z-score per component and "
-        "split by event into DIR (waveforms.npy, records.parquet, manifest.json).",
-    )
+    prep = add_command(subparsers, "prepare", _run_prepare)
     prep.add_argument("sources", nargs="+", help="files, folders or zips")
-    prep.add_argument("--out", required=True, help="output folder (replaced atomically)")
+    add_common(prep, "--out", "output folder (replaced atomically)")
     for flag, _, kind, text in SELECTION_OPTIONS:
         prep.add_argument(flag, type=kind, default=None, help=text)
     prep.add_argument("--anywhere", action="store_true", help="keep stations outside Italy too")
     PrepareConfig.add_arguments(prep)
-    prep.add_argument(
+    add_common(
+        prep,
         "--force",
-        action="store_true",
-        help="rebuild even if up to date, and replace --out even if it is not a prepared set "
+        "rebuild even if up to date, and replace --out even if it is not a prepared set "
         "(never an input)",
     )
     prep.add_argument(
@@ -40,7 +36,6 @@ def register(subparsers) -> None:
         default=None,
         help="also write progress and the final counts to this JSON file (for the app)",
     )
-    prep.set_defaults(func=_run_prepare)
 
 
 def _selection(args: argparse.Namespace):
@@ -55,6 +50,11 @@ def _selection(args: argparse.Namespace):
 
 
 def _run_prepare(args: argparse.Namespace) -> int:
+    """prepare archives into a training set (N, 3, 8000)
+
+    Select, resample to 200 Hz, window to 40 s, z-score per component and split by event into
+    DIR (waveforms.npy, records.parquet, manifest.json).
+    """
     from seisgan_core.errors import ConfigError, SeisganError
     from seisgan_core.fsutil import guarded_output
     from seisgan_core.preparation import load_prepared, prepare
@@ -68,7 +68,7 @@ def _run_prepare(args: argparse.Namespace) -> int:
     try:
         with (
             guarded_output(args.out, "prepare", args.sources, force=args.force),
-            _tqdm_progress("prepare", args.progress_file) as progress,
+            progress_bar("prepare", progress_file=args.progress_file) as progress,
         ):
             summary = prepare(
                 args.sources,

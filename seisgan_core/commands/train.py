@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
+
+from seisgan_core.commands.options import add_command, add_common
+from seisgan_core.commands.progress_bar import progress_bar
 
 
 def register(subparsers) -> None:
@@ -17,53 +21,44 @@ def register(subparsers) -> None:
 
 def _add_train(subparsers) -> None:
     """``seisgan train``: its options, and :func:`_train` to run it."""
-    p = subparsers.add_parser(
-        "train",
-        help="train a WGAN-GP on a prepared set into a run folder",
-        description="Train a WGAN-GP (the reference study's model, or a conditioned one) on a "
-        "prepared training set. Under torchrun, one process per GPU (or CPU gloo rank).",
-    )
-    p.add_argument("--data", required=True, help="prepared set folder (waveforms.npy, ...)")
+    p = add_command(subparsers, "train", _train)
+    add_common(p, "--data", "prepared set folder (waveforms.npy, ...)")
     p.add_argument(
         "--preset",
         help="study_run1, study_run2, study_run3, conditional, demo (the default), or a preset "
         "JSON file; with --resume, the run's own hyperparameters unless given",
     )
-    p.add_argument("--out", required=True, help="run folder, e.g. models/RUN")
+    add_common(p, "--out", "run folder, e.g. models/RUN")
     p.add_argument("--epochs", type=int, help="total epochs (overrides the preset)")
     p.add_argument("--batch-size", type=int, help="overrides the preset")
-    p.add_argument("--seed", type=int, help="overrides the preset's seed (0)")
+    add_common(p, "--seed", "overrides the preset's seed (0)", default=None)
     p.add_argument("--resume", action="store_true", help="continue from checkpoints/last.pt")
     p.add_argument("--resume-from", help="continue from this checkpoint file instead")
     p.add_argument("--overwrite", action="store_true", help="discard a run already in --out")
-    p.add_argument(
+    add_common(
+        p,
         "--force",
-        action="store_true",
-        help="train into --out even if it holds files that are not a run's (never into --data)",
+        "train into --out even if it holds files that are not a run's (never into --data)",
     )
-    p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    add_common(p, "--device")
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.set_defaults(func=_train)
 
 
 def _add_generate(subparsers) -> None:
     """``seisgan generate``: its options, and :func:`_generate` to run it."""
-    g = subparsers.add_parser(
-        "generate",
-        help="generate accelerograms (cm/s^2) from a trained run",
-        description="Generate three-component accelerograms from a run's checkpoint, in cm/s^2 "
-        "(scaled to the amplitude head's log10 PGA) or normalised. Writes .npy with a .json "
-        "sidecar, or ASDF (.h5/.asdf) with the provenance in its auxiliary data.",
-    )
-    g.add_argument("--run", required=True, help="run folder, e.g. models/demo")
-    g.add_argument("--epoch", type=int, help="checkpoint of this epoch (default: best.pt)")
-    g.add_argument("--n", type=int, required=True, help="number of samples")
-    g.add_argument("--mw", type=float, help="moment magnitude")
-    g.add_argument("--distance-km", type=float, help="epicentral distance in km")
-    g.add_argument("--depth-km", type=float, help="hypocentral depth in km")
-    g.add_argument("--vs30", type=float, help="Vs30 in m/s")
-    g.add_argument("--seed", type=int, default=0)
+    g = add_command(subparsers, "generate", _generate)
+    add_common(g, "--run", "run folder, e.g. models/demo", required=True)
+    add_common(g, "--epoch", "checkpoint of this epoch (default: best.pt)")
+    add_common(g, "--n", "number of samples", required=True)
+    for flag, text in (
+        ("--mw", "moment magnitude"),
+        ("--distance-km", "epicentral distance in km"),
+        ("--depth-km", "hypocentral depth in km"),
+        ("--vs30", "Vs30 in m/s"),
+    ):
+        g.add_argument(flag, type=float, help=text)
+    add_common(g, "--seed")
     g.add_argument("--units", choices=("cm/s2", "normalised"), default="cm/s2")
     g.add_argument(
         "--pga",
@@ -71,63 +66,48 @@ def _add_generate(subparsers) -> None:
         default="sample",
         help="draw each log10 PGA from the head's Gaussian, or take its mean",
     )
-    g.add_argument(
-        "--out",
-        required=True,
-        help="output file: .npy, .h5 or .asdf (replaces only an earlier generate output)",
+    add_common(
+        g, "--out", "output file: .npy, .h5 or .asdf (replaces only an earlier generate output)"
     )
-    g.add_argument(
-        "--force", action="store_true", help="replace --out even if generate did not write it"
-    )
+    add_common(g, "--force", "replace --out even if generate did not write it")
     g.add_argument(
         "--extrapolate",
         action="store_true",
         help="generate even for a scenario outside the training data's range (refused "
         "otherwise: the generator has seen no such record)",
     )
-    g.set_defaults(func=_generate)
 
 
 def _add_tune(subparsers) -> None:
     """``seisgan tune``: its options, and :func:`_tune` to run it."""
-    t = subparsers.add_parser(
-        "tune",
-        help="Bayesian hyperparameter search (optuna TPE) with pruning",
-        description="Search learning rates, n_critic, lambda, latent size and batch with "
-        "optuna's TPE, scored by the validation log-spectral distance (as best.pt); "
-        "unpromising trials are pruned. The study lives in OUT/study.sqlite3, so a killed "
-        "search resumes; the best trial is written as OUT/best_preset.json.",
-    )
-    t.add_argument("--data", required=True)
+    t = add_command(subparsers, "tune", _tune)
+    add_common(t, "--data")
     t.add_argument("--trials", type=int, required=True, help="trials to finish in all")
     t.add_argument("--epochs-per-trial", type=int, required=True)
-    t.add_argument("--out", required=True, help="e.g. models/tune-NAME")
+    add_common(t, "--out", "e.g. models/tune-NAME")
     t.add_argument("--base", default="demo", help="preset the search starts from")
-    t.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    t.add_argument("--seed", type=int, default=0)
-    t.set_defaults(func=_tune)
+    add_common(t, "--device")
+    add_common(t, "--seed")
 
 
 def _train(args: argparse.Namespace) -> int:
+    """train a WGAN-GP on a prepared set into a run folder
+
+    Train a WGAN-GP (the reference study's model, or a conditioned one) on a prepared training
+    set. Under torchrun, one process per GPU (or CPU gloo rank).
+    """
     import torch
-    from tqdm import tqdm
 
     from seisgan_core.errors import SeisganError
     from seisgan_core.fsutil import check_output, write_output_marker
-    from seisgan_core.train.config import Hyperparameters, load_preset
     from seisgan_core.train.store import check_resume_data
     from seisgan_core.train.trainer import Trainer
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    config_path = Path(args.out) / "config.json"
     try:
-        config_path = Path(args.out) / "config.json"
-        if (args.resume or args.resume_from) and args.preset is None and config_path.is_file():
-            config = json.loads(config_path.read_text())
-            name = config.get("preset", "custom")
-            hp = Hyperparameters.from_dict(config["hyperparameters"])
-        else:
-            name, hp = load_preset(args.preset or "demo")
+        name, hp = _preset(args, config_path)
     except (SeisganError, KeyError, json.JSONDecodeError) as exc:  # KeyError, JSON: config.json
         print(f"seisgan train: {exc}", file=sys.stderr)
         return 2
@@ -144,48 +124,48 @@ def _train(args: argparse.Namespace) -> int:
         if v is not None
     }
     hp = hp.replace(**changes)
-    import os
-
     # under torchrun only rank 0 draws a bar
     quiet = args.no_progress or os.environ.get("RANK", "0") != "0"
-    bar = None if quiet else tqdm(total=1000, unit="‰", desc="train", leave=True)
-
-    def progress(fraction: float, message: str) -> None:
-        if bar is not None:
-            bar.n = int(fraction * 1000)
-            bar.set_postfix_str(message, refresh=True)
-
-    trainer = Trainer(
-        data=args.data,
-        out=args.out,
-        hyperparameters=hp,
-        preset=name,
-        device=args.device,
-        resume=args.resume,
-        resume_from=args.resume_from,
-        overwrite=args.overwrite,
-        progress=progress,
-    )
-    try:
-        state = trainer.fit()
-        write_output_marker(args.out, "train", folder=True)
-    except RuntimeError as exc:
-        if "state_dict" not in str(exc):
-            raise
-        print(f"seisgan train: {_model_mismatch(args, config_path)}", file=sys.stderr)
-        return 1
-    except SeisganError as exc:
-        print(f"seisgan train: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:  # full disk, read-only folder: checkpoints are written atomically
-        where = exc.filename or args.out
-        print(f"seisgan train: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
-    finally:
-        if bar is not None:
-            bar.close()
+    with progress_bar("train", quiet=quiet, leave=True) as progress:
+        trainer = Trainer(
+            data=args.data,
+            out=args.out,
+            hyperparameters=hp,
+            preset=name,
+            device=args.device,
+            resume=args.resume,
+            resume_from=args.resume_from,
+            overwrite=args.overwrite,
+            progress=progress,
+        )
+        try:
+            state = trainer.fit()
+            write_output_marker(args.out, "train", folder=True)
+        except RuntimeError as exc:
+            if "state_dict" not in str(exc):
+                raise
+            print(f"seisgan train: {_model_mismatch(args, config_path)}", file=sys.stderr)
+            return 1
+        except SeisganError as exc:
+            print(f"seisgan train: {exc}", file=sys.stderr)
+            return 1
+        except OSError as exc:  # full disk, read-only folder: checkpoints are written atomically
+            where = exc.filename or args.out
+            print(f"seisgan train: cannot write {where}: {exc.strerror or exc}", file=sys.stderr)
+            return 1
     print(f"{args.out}: {state}")
     return 0
+
+
+def _preset(args: argparse.Namespace, config_path: Path):
+    """(preset name, hyperparameters): the run's own when resuming without --preset, else
+    --preset's (demo by default)."""
+    from seisgan_core.train.config import Hyperparameters, load_preset
+
+    if (args.resume or args.resume_from) and args.preset is None and config_path.is_file():
+        config = json.loads(config_path.read_text())
+        return config.get("preset", "custom"), Hyperparameters.from_dict(config["hyperparameters"])
+    return load_preset(args.preset or "demo")
 
 
 def _model_mismatch(args: argparse.Namespace, config_path: Path) -> str:
@@ -204,6 +184,12 @@ def _model_mismatch(args: argparse.Namespace, config_path: Path) -> str:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    """generate accelerograms (cm/s^2) from a trained run
+
+    Generate three-component accelerograms from a run's checkpoint, in cm/s^2 (scaled to the
+    amplitude head's log10 PGA) or normalised. Writes .npy with a .json sidecar, or ASDF
+    (.h5/.asdf) with the provenance in its auxiliary data.
+    """
     from seisgan_core.errors import SeisganError
     from seisgan_core.fsutil import check_output, write_output_marker
     from seisgan_core.train.runs import load_run, save_generated
@@ -269,6 +255,13 @@ def _scenario_allowed(run, scenario: dict, args: argparse.Namespace) -> bool:
 
 
 def _tune(args: argparse.Namespace) -> int:
+    """Bayesian hyperparameter search (optuna TPE) with pruning
+
+    Search learning rates, n_critic, lambda, latent size and batch with optuna's TPE, scored
+    by the validation log-spectral distance (as best.pt); unpromising trials are pruned. The
+    study lives in OUT/study.sqlite3, so a killed search resumes; the best trial is written as
+    OUT/best_preset.json.
+    """
     from seisgan_core.train.tune import tune
 
     best = tune(

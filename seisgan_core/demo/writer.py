@@ -148,24 +148,17 @@ def _quakeml(events: pd.DataFrame, ids: list[str]) -> bytes:
             longitude=float(ev["event_longitude"]),
             depth=float(ev["event_depth_km"]) * 1000.0,  # QuakeML depths are in metres
         )
-        magnitudes = []
-        if np.isfinite(ev["mw"]):
-            magnitudes.append(
-                Magnitude(
-                    resource_id=ResourceIdentifier(f"{rid}/magnitude/Mw"),
-                    mag=float(ev["mw"]),
-                    magnitude_type="Mw",
-                    origin_id=origin.resource_id,
-                )
-            )
-        magnitudes.append(
+        magnitudes = [
             Magnitude(
-                resource_id=ResourceIdentifier(f"{rid}/magnitude/ML"),
-                mag=float(ev["ml"]),
-                magnitude_type="ML",
+                resource_id=ResourceIdentifier(f"{rid}/magnitude/{kind}"),
+                mag=float(value),
+                magnitude_type=kind,
                 origin_id=origin.resource_id,
             )
-        )
+            # every event has an ML; an Mw only where one was computed
+            for kind, value in (("Mw", ev["mw"]), ("ML", ev["ml"]))
+            if kind == "ML" or np.isfinite(value)
+        ]
         event = Event(
             resource_id=ResourceIdentifier(rid),
             event_type="earthquake",

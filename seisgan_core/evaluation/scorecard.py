@@ -580,33 +580,25 @@ def _variety_lines(s: _Sets, residuals: dict | None) -> list[Line]:
         for v, g in zip(t5[1:], real_groups, strict=True)
     ]
     lines.append(
-        Line(
-            "variety.onset_within",
-            "Variety",
+        _spread_line(
+            "onset_within",
             "horizontal 5 % time spread within a scenario (real: within an event)",
             "s",
-            spreads[0],
-            spreads[2],
-            spreads[1],
-            "ratio_ge",
+            spreads,
             0.5,
-            "ours",
+            source="ours",
         )
     )
     if residuals is not None:
         res = [_group_spread(v, g) for v, g in residuals["PGA"]]
         lines.append(
-            Line(
-                "variety.pga_within",
-                "Variety",
+            _spread_line(
+                "pga_within",
                 "ln PGA spread within a scenario (real: within-event BSSA14 residual)",
                 "ln",
-                res[0][0],
-                res[2][0],
-                res[1][0],
-                "ratio_ge",
+                [within for within, _ in res],
                 0.5,
-                "ours",
+                source="ours",
             )
         )
         lines.append(_between_event_line(res, [len(set(g)) for _, g in residuals["PGA"]]))
@@ -636,17 +628,32 @@ def _between_event_line(res: list, n_groups: list[int], goal: float = 0.8) -> Li
     se = math.sqrt(1 / (2 * (n0 - 1)) + 1 / (2 * (n1 - 1)))
     limit = round(goal * math.exp(-2 * se), 3)
     note = f"goal {goal:g} x real, lowered for {n0} and {n1} groups (2 standard errors)"
-    return Line(
-        "variety.between_event",
-        "Variety",
+    return _spread_line(
+        "between_event",
         "between-event PGA terms, std (generated grouped by scenario)",
         "ln",
-        res[0][1],
-        res[2][1],
-        res[1][1],
-        "ratio_ge",
+        [between for _, between in res],
         limit,
         note=note,
+    )
+
+
+def _spread_line(key: str, label: str, unit: str, spreads, limit: float, **extra) -> Line:
+    """A Variety line: ``spreads`` of the (generated, held-out, training) sets; the generated
+    spread is judged as a ratio to the held-out one, training against held-out is the
+    real-vs-real baseline."""
+    generated, held_out, training = spreads
+    return Line(
+        f"variety.{key}",
+        "Variety",
+        label,
+        unit,
+        generated=generated,
+        real_vs_real=training,
+        reference=held_out,
+        rule="ratio_ge",
+        limit=limit,
+        **extra,
     )
 
 

@@ -44,6 +44,7 @@ from seisgan_core.io.safety import (
     split_zip_path,
     zip_members,
 )
+from seisgan_core.io.waveforms import ComponentFile
 
 __all__ = [
     "HEADER_KEYS",
@@ -242,7 +243,7 @@ _LOCATION_CODE_RE = re.compile(r"^[A-Za-z0-9]{0,2}$")
 
 
 @dataclass
-class EsmAsciiTrace:
+class EsmAsciiTrace(ComponentFile):
     """One component read from an ESM/ITACA ASCII file.
 
     ``data``: float64 samples in cm/s^2 for acceleration (converted from whatever acceleration
@@ -258,10 +259,8 @@ class EsmAsciiTrace:
     the product's unit: cm/s^2, cm/s, cm), 5 % damped; ``None`` periods for time series.
     """
 
-    data: np.ndarray
-    header: dict[str, str]
-    fields: dict[str, Any]
-    path: str
+    interval_field = "SAMPLING_INTERVAL_S"
+
     header_lines: dict[str, int] = field(default_factory=dict, repr=False)
     periods: np.ndarray | None = None  # spectra (SA, PSV, SD): the period of each value, s
 
@@ -273,14 +272,6 @@ class EsmAsciiTrace:
     @property
     def is_spectrum(self) -> bool:
         return self.periods is not None
-
-    @property
-    def sampling_interval_s(self) -> float:
-        return float(self.fields["SAMPLING_INTERVAL_S"])
-
-    @property
-    def sampling_rate_hz(self) -> float:
-        return 1.0 / self.sampling_interval_s
 
     @property
     def npts(self) -> int:

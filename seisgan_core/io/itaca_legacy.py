@@ -34,7 +34,7 @@ from seisgan_core.io.bounds import (
 from seisgan_core.io.errors import FormatError
 from seisgan_core.io.flatfile import read_flatfile_bytes, read_flatfile_frame
 from seisgan_core.io.safety import read_head, read_path_bytes
-from seisgan_core.io.waveforms import order_components
+from seisgan_core.io.waveforms import ComponentFile, order_components
 
 __all__ = [
     "FIELD_WIDTH",
@@ -65,7 +65,7 @@ _ORIENTATION = {"NS": "N", "SN": "N", "WE": "E", "EW": "E", "UP": "Z", "Z": "Z",
 
 
 @dataclass
-class CorAccTrace:
+class CorAccTrace(ComponentFile):
     """One ITACA 1.x corrected acceleration component.
 
     ``data``: float64 samples in m/s^2, as in the file. ``header``: the raw ``label: value``
@@ -74,23 +74,12 @@ class CorAccTrace:
     pga_m_s2.
     """
 
-    data: np.ndarray
-    header: dict[str, str]
-    fields: dict[str, Any]
-    path: str
+    interval_field = "time_increment_s"
 
     @property
     def data_cm_s2(self) -> np.ndarray:
         """The samples in cm/s^2 (1 m/s^2 = 100 cm/s^2)."""
         return self.data * 100.0
-
-    @property
-    def sampling_interval_s(self) -> float:
-        return float(self.fields["time_increment_s"])
-
-    @property
-    def sampling_rate_hz(self) -> float:
-        return 1.0 / self.sampling_interval_s
 
     @property
     def component(self) -> str:

@@ -5,12 +5,35 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, ClassVar
 
 import numpy as np
 
 from seisgan_core.io.fields import HORIZONTAL_RANK as _HORIZONTAL_RANK
 
-__all__ = ["RecordWaveforms", "order_components", "stack_components"]
+__all__ = ["ComponentFile", "RecordWaveforms", "order_components", "stack_components"]
+
+
+@dataclass
+class ComponentFile:
+    """One component as a reader returns it from its file: the samples, the raw header text,
+    the parsed ``fields`` and where it was read from. A subclass names the field holding the
+    time step (s) in ``interval_field``."""
+
+    interval_field: ClassVar[str]
+
+    data: np.ndarray
+    header: dict[str, str]
+    fields: dict[str, Any]
+    path: str
+
+    @property
+    def sampling_interval_s(self) -> float:
+        return float(self.fields[self.interval_field])
+
+    @property
+    def sampling_rate_hz(self) -> float:
+        return 1.0 / self.sampling_interval_s
 
 
 @dataclass

@@ -94,14 +94,12 @@ PRESETS: dict[str, dict[str, Any]] = {
     # Small enough for 2 CPU cores: 15-20 s an epoch on the demo archive (~1,000 training
     # records, 50-60 samples/s on 2 free cores), so 60 epochs take about 20 minutes.
     "demo": {
-        # narrow networks (~0.45 M parameters): a complete checkpoint (weights and Adam moments)
-        # is ~5 MB, so best.pt + last.pt + 60 epochs of samples stay under 25 MB
+        # the study's networks made narrow (~0.45 M parameters): a complete checkpoint (weights
+        # and Adam moments) is ~5 MB, so best.pt + last.pt + 60 epochs of samples stay under
+        # 25 MB
+        **STUDY_ARCHITECTURE,
         "gen_widths": (8, 16, 16, 12, 12, 8, 8),
-        "gen_kernel": 9,
         "critic_widths": (8, 16, 32, 32, 48, 48),
-        "critic_stride": 2,
-        "critic_kernel": 9,
-        "cutoff_hz": 5.0,
         "condition_width": 4,
         # the critic's whole-window score (see nn/models.py): without it the 4 s patch critic
         # let the generator scatter several bursts over the window

@@ -136,6 +136,17 @@ class Hyperparameters:
     def replace(self, **changes: Any) -> Hyperparameters:
         return dataclasses.replace(self, **changes)
 
+    def prefixed(self, prefix: str, **renames: str) -> dict[str, Any]:
+        """The fields named ``prefix...`` keyed by the rest of their name (renamed where
+        ``renames`` says): one network's settings as its class takes them, e.g.
+        ``Generator(**hp.prefixed("gen_"), ...)``."""
+        out = {}
+        for f in dataclasses.fields(self):
+            if f.name.startswith(prefix):
+                key = f.name.removeprefix(prefix)
+                out[renames.get(key, key)] = getattr(self, f.name)
+        return out
+
 
 def load_preset(name_or_path: str | Path) -> tuple[str, Hyperparameters]:
     """A named preset, or a preset JSON file (as ``seisgan tune`` writes), as hyperparameters.

@@ -39,6 +39,10 @@ from seisgan_core.train.store import (
 __all__ = ["GeneratedSamples", "Run", "list_runs", "load_run", "save_generated"]
 
 
+#: The fields of :class:`GeneratedSamples` its metadata (provenance) starts with, in order.
+_PROVENANCE = ("run", "epoch", "checkpoint", "seed", "units", "sampling_rate_hz")
+
+
 @dataclass
 class GeneratedSamples:
     waveforms: np.ndarray  # (n, 3, L) float32, cm/s^2 or normalised
@@ -54,12 +58,7 @@ class GeneratedSamples:
 
     def metadata(self) -> dict[str, Any]:
         return {
-            "run": self.run,
-            "epoch": self.epoch,
-            "checkpoint": self.checkpoint,
-            "seed": self.seed,
-            "units": self.units,
-            "sampling_rate_hz": self.sampling_rate_hz,
+            **{name: getattr(self, name) for name in _PROVENANCE},
             "components": ["E", "N", "Z"],
             "conditions": self.conditions,
             "log10_pga_cm_s2": np.round(self.log10_pga, 5).tolist(),
@@ -187,18 +186,10 @@ class Run:
             self._models[path] = (generator, head, hp, int(state["epoch"]), state)
         return self._models[path]
 
-    def generate(
-        self,
-        n: int,
-        conditions: Any = None,
-        epoch: int | None = None,
-        seed: int = 0,
-        units: str = "cm/s2",
-        *,
-        pga: str = "sample",
-    ) -> np.ndarray:
-        """(n, 3, L) float32 waveforms; see ``generate_samples`` for the arguments."""
-        return self.generate_samples(n, conditions, epoch, seed, units, pga=pga).waveforms
+    def generate(self, *args: Any, **kwargs: Any) -> np.ndarray:
+        """(n, 3, L) float32 waveforms: the ``waveforms`` of :meth:`generate_samples`, which
+        takes the same arguments (passed through unchanged)."""
+        return self.generate_samples(*args, **kwargs).waveforms
 
     @torch.no_grad()
     def generate_samples(

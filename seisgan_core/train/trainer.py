@@ -151,32 +151,21 @@ def build_models(
     hp: Hyperparameters, length: int, sampling_rate_hz: float = SAMPLING_RATE_HZ
 ) -> tuple[Generator, Critic, AmplitudeHead]:
     n_cond = len(hp.conditions)
+    # what both networks are sized by; the rest is each one's hp.gen_* or hp.critic_* fields
+    shared = {
+        "n_conditions": n_cond,
+        "length": length,
+        "sampling_rate_hz": sampling_rate_hz,
+        "condition_width": hp.condition_width,
+    }
     generator = Generator(
         latent_dim=hp.latent_dim,
-        n_conditions=n_cond,
-        length=length,
-        widths=hp.gen_widths,
-        condition_width=hp.condition_width,
-        kernel=hp.gen_kernel,
-        upsample=hp.gen_upsample,
-        padding=hp.gen_padding,
-        sampling_rate_hz=sampling_rate_hz,
-        bandpass_hz=hp.gen_bandpass_hz,
-        highpass_mw=hp.gen_highpass_mw,
         mw_index=hp.conditions.index("mw") if "mw" in hp.conditions else None,
+        **shared,
+        **hp.prefixed("gen_"),
     )
     critic = Critic(
-        n_conditions=n_cond,
-        length=length,
-        sampling_rate_hz=sampling_rate_hz,
-        cutoff_hz=hp.cutoff_hz,
-        widths=hp.critic_widths,
-        stride=hp.critic_stride,
-        kernel=hp.critic_kernel,
-        condition_width=hp.condition_width,
-        global_layers=hp.critic_global_layers,
-        vlow_cutoff_hz=hp.critic_vlow_hz,
-        minibatch_std=hp.critic_minibatch_std,
+        cutoff_hz=hp.cutoff_hz, **shared, **hp.prefixed("critic_", vlow_hz="vlow_cutoff_hz")
     )
     return generator, critic, AmplitudeHead(n_conditions=n_cond)
 

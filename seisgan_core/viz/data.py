@@ -9,6 +9,7 @@ here only draw what they are given.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -159,6 +160,45 @@ def coverage_scatter(table: pd.DataFrame, *, colour_by: str = "event_depth_km") 
     return fig
 
 
+class StackedSizes(NamedTuple):
+    """Pixel sizes of a figure of stacked component panels."""
+
+    panel: int  # height of each panel
+    extra: int  # height besides the panels (axis title, margins)
+    left: int  # left margin, for the panels' y titles
+    top: int  # top margin with a title
+    top_untitled: int  # top margin without one
+
+
+WAVEFORM_SIZES = StackedSizes(panel=140, extra=60, left=60, top=40, top_untitled=10)
+
+
+def stacked_traces(
+    t: np.ndarray, x: np.ndarray, components: Sequence[str], unit: str, *, spacing: float
+) -> tuple[go.Figure, list[str]]:
+    """One panel a component of ``x`` (n, npts) against ``t``, on a shared time axis, each
+    with its y title; and the components' names (their index where ``components`` is short)."""
+    fig = make_subplots(rows=x.shape[0], cols=1, shared_xaxes=True, vertical_spacing=spacing)
+    names = [components[i] if i < len(components) else str(i) for i in range(x.shape[0])]
+    for i, name in enumerate(names):
+        line = {"width": 0.8, "color": COMPONENT_COLOURS[i % 3]}
+        trace = go.Scatter(x=t, y=x[i], mode="lines", line=line, name=name)
+        fig.add_trace(trace, row=i + 1, col=1)
+        fig.update_yaxes(title_text=f"{name} ({unit})", row=i + 1, col=1)
+    return fig, names
+
+
+def stacked_layout(fig: go.Figure, rows: int, x_title: str, title: str, sizes: StackedSizes):
+    """The time axis's title under the last of ``rows`` panels; height, margins, no legend."""
+    fig.update_xaxes(title_text=x_title, row=rows, col=1)
+    fig.update_layout(
+        height=sizes.panel * rows + sizes.extra,
+        margin={"l": sizes.left, "r": 10, "t": sizes.top if title else sizes.top_untitled, "b": 40},
+        title=title or None,
+        showlegend=False,
+    )
+
+
 def waveform_figure(
     data: np.ndarray,
     sampling_rate_hz: float,
@@ -170,28 +210,8 @@ def waveform_figure(
     """Three stacked traces (E, N, Z) against time, sharing the time axis."""
     data = np.asarray(data, dtype=float)
     time_s = np.arange(data.shape[-1]) / float(sampling_rate_hz)
-    fig = make_subplots(rows=data.shape[0], cols=1, shared_xaxes=True, vertical_spacing=0.03)
-    for i in range(data.shape[0]):
-        name = components[i] if i < len(components) else str(i)
-        fig.add_trace(
-            go.Scatter(
-                x=time_s,
-                y=data[i],
-                mode="lines",
-                line={"width": 0.8, "color": COMPONENT_COLOURS[i % 3]},
-                name=name,
-            ),
-            row=i + 1,
-            col=1,
-        )
-        fig.update_yaxes(title_text=f"{name} ({units})", row=i + 1, col=1)
-    fig.update_xaxes(title_text="time (s)", row=data.shape[0], col=1)
-    fig.update_layout(
-        height=140 * data.shape[0] + 60,
-        margin={"l": 60, "r": 10, "t": 40 if title else 10, "b": 40},
-        title=title or None,
-        showlegend=False,
-    )
+    fig, _ = stacked_traces(time_s, data, components, units, spacing=0.03)
+    stacked_layout(fig, data.shape[0], "time (s)", title, WAVEFORM_SIZES)
     return fig
 
 

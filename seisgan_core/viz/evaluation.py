@@ -269,30 +269,21 @@ def gmm_distance_figure(
             continue
         pts = entry[name]
         hover = [f"Mw {m:.1f}" for m in pts["mw"]]
-        fig.add_trace(
-            go.Scatter(
-                x=pts["distance_km"],
-                y=pts["observed"],
-                mode="markers",
-                marker={"color": COLOURS[name], "size": 5, "opacity": 0.6},
-                name=f"{name} (mean residual {pts['summary']['mean_total']:+.2f})",
-                text=hover,
-            ),
-            row=1,
-            col=1,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=pts["distance_km"],
-                y=pts["total"],
-                mode="markers",
-                marker={"color": COLOURS[name], "size": 4, "opacity": 0.6},
-                showlegend=False,
-                text=hover,
-            ),
-            row=2,
-            col=1,
-        )
+        legend = {"name": f"{name} (mean residual {pts['summary']['mean_total']:+.2f})"}
+        # the values over the model (row 1, named in the legend), their residuals (row 2)
+        for row, column, size, shown in ((1, "observed", 5, legend), (2, "total", 4, {})):
+            fig.add_trace(
+                go.Scatter(
+                    x=pts["distance_km"],
+                    y=pts[column],
+                    mode="markers",
+                    marker={"color": COLOURS[name], "size": size, "opacity": 0.6},
+                    text=hover,
+                    **(shown or {"showlegend": False}),
+                ),
+                row=row,
+                col=1,
+            )
     fig.add_hline(y=0.0, line={"color": "grey", "width": 1}, row=2, col=1)
     fig.update_xaxes(**log_axis(), title_text=distance_title, row=2, col=1)
     fig.update_xaxes(**log_axis(), row=1, col=1)

@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+
+from seisgan_core.viz.data import StackedSizes, stacked_layout, stacked_traces
 
 __all__ = [
     "DOWNLOAD_FORMATS",
@@ -55,7 +56,7 @@ DOWNLOAD_FORMATS = {  # name -> (ObsPy format, file suffix, MIME type)
     "SAC": ("SAC", ".zip", "application/zip"),
     "ASCII": ("SLIST", ".txt", "text/plain"),
 }
-_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c")
+_RECORD_SIZES = StackedSizes(panel=150, extra=70, left=70, top=50, top_untitled=25)
 
 
 def _number(value: object) -> float | None:
@@ -195,15 +196,8 @@ def record_figure(
     x = np.asarray(x, dtype=float)
     t = _times(x.shape[-1], rate_hz, start)
     peak_name = QUANTITIES.get(quantity, ("", "peak"))[1]
-    fig = make_subplots(rows=x.shape[0], cols=1, shared_xaxes=True, vertical_spacing=0.04)
-    for c in range(x.shape[0]):
-        name = components[c] if c < len(components) else str(c)
-        colour = _COLOURS[c % 3]
-        fig.add_trace(
-            go.Scatter(x=t, y=x[c], mode="lines", line={"width": 0.8, "color": colour}, name=name),
-            row=c + 1,
-            col=1,
-        )
+    fig, names = stacked_traces(t, x, components, unit, spacing=0.04)
+    for c, name in enumerate(names):
         i, value = peaks(x[c : c + 1])[0]
         fig.add_trace(
             go.Scatter(
@@ -221,7 +215,7 @@ def record_figure(
         )
         # room above and below the trace for the peak's label (it stays inside its panel)
         top = _PEAK_HEADROOM * (float(np.nanmax(np.abs(x[c]))) or 1.0)
-        fig.update_yaxes(title_text=f"{name} ({unit})", range=[-top, top], row=c + 1, col=1)
+        fig.update_yaxes(range=[-top, top], row=c + 1, col=1)
     for phase, seconds in (onsets or {}).items():
         where = t[min(round(seconds * rate_hz), len(t) - 1)]
         colour = "#9467bd" if phase == "P" else "#8c564b"
@@ -231,13 +225,7 @@ def record_figure(
         fig.add_annotation(x=where, y=1.0, yref="paper", text=phase, showarrow=False,
                            font={"color": colour}, yanchor="bottom")  # fmt: skip
     axis = "time (UTC)" if start is not None else "time (s)"
-    fig.update_xaxes(title_text=axis, row=x.shape[0], col=1)
-    fig.update_layout(
-        height=150 * x.shape[0] + 70,
-        margin={"l": 70, "r": 10, "t": 50 if title else 25, "b": 40},
-        title=title or None,
-        showlegend=False,
-    )
+    stacked_layout(fig, x.shape[0], axis, title, _RECORD_SIZES)
     return fig
 
 

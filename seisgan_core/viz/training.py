@@ -184,6 +184,14 @@ def _gmm_band(x: np.ndarray, median: np.ndarray, sigma_ln, name: str) -> go.Figu
     return fig
 
 
+def _log_log(fig: go.Figure, x_title: str, y_title: str) -> go.Figure:
+    """``fig`` with log axes titled ``x_title`` and ``y_title``, at the model figures' size."""
+    fig.update_xaxes(**log_axis(), title_text=x_title)
+    fig.update_yaxes(**log_axis(), title_text=y_title)
+    fig.update_layout(height=380, margin={"l": 60, "r": 10, "t": 30, "b": 40})
+    return fig
+
+
 def pga_against_gmm(
     distance_km: np.ndarray,
     pga_cm_s2: np.ndarray,
@@ -205,10 +213,7 @@ def pga_against_gmm(
             marker={"size": 8, "color": "#d62728"},
         )
     )
-    fig.update_xaxes(**log_axis(), title_text="distance (km)")
-    fig.update_yaxes(**log_axis(), title_text="PGA (cm/s²)")
-    fig.update_layout(height=380, margin={"l": 60, "r": 10, "t": 30, "b": 40})
-    return fig
+    return _log_log(fig, "distance (km)", "PGA (cm/s²)")
 
 
 def psa_against_gmm(
@@ -246,10 +251,7 @@ def psa_against_gmm(
             line={"color": "#d62728", "width": 2.5},
         )
     )
-    fig.update_xaxes(**log_axis(), title_text="period (s)")
-    fig.update_yaxes(**log_axis(), title_text="PSA, 5 % damping (cm/s²)")
-    fig.update_layout(height=380, margin={"l": 60, "r": 10, "t": 30, "b": 40})
-    return fig
+    return _log_log(fig, "period (s)", "PSA, 5 % damping (cm/s²)")
 
 
 def bin_spectra_figure(

@@ -214,15 +214,15 @@ def test_prepare_argv_matches_the_cli(tmp_path):
 
 
 def test_prepare_progress_from_its_json_channel(tmp_path):
-    from seisgan_core.commands.demo import write_progress
+    from seisgan_core.commands.progress_bar import write_progress
 
     path = tmp_path / "progress.json"
     write_progress(str(path), state="running", fraction=0.42, message="reading IT.AQG")
-    assert appstate.prepare_progress(appstate.read_json(path)) == (0.42, "reading IT.AQG")
+    assert appstate.prepare_progress(appstate.read_json_or_none(path)) == (0.42, "reading IT.AQG")
     assert appstate.prepare_progress(None) == (0.0, "starting")
     write_progress(str(path), state="finished", fraction=1.0, message="prepared", n_records=1200,
                    n_noise=200)  # fmt: skip
-    assert appstate.prepare_outcome("mine", appstate.read_json(path)) == (
+    assert appstate.prepare_outcome("mine", appstate.read_json_or_none(path)) == (
         "Prepared mine: 1,200 records and 200 noise windows. It is selected below."
     )
 
