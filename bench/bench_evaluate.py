@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "support"))  # seisgan_testsupport
 sys.path.insert(0, str(ROOT / "bench"))
 
+import baseline_panel as baseline_panel_module  # noqa: E402
 import baseline_response as baseline_response_module  # noqa: E402
 
 from seisgan_core.evaluation import (  # noqa: E402
@@ -165,10 +166,11 @@ def write_prepared(folder: Path, real: np.ndarray, table: pd.DataFrame, split) -
 
 @contextlib.contextmanager
 def baseline_panel():
-    """The panel with today's block pass (main at 8481c93) in place of the current one: its
-    response spectra (bench/baseline_response.py, with their own rfft) and its envelope
-    (whole Hilbert envelope, then every step-th sample), for a CPU ratio in this process."""
-    from seisgan_core.evaluation import panel
+    """The panel with today's code (main at 8481c93) in place of what issue 18 changed: its
+    response spectra (bench/baseline_response.py, with their own rfft), its envelope (whole
+    Hilbert envelope, then every step-th sample), and bench/baseline_panel.py's GMM terms
+    and between-event split and scipy's Welch PSD, for a CPU ratio in this process."""
+    from seisgan_core.evaluation import gmm, panel
 
     def old_block(x, spectrum, dt, periods):
         return baseline_response_module.psa_and_rotd50(
@@ -178,12 +180,22 @@ def baseline_panel():
     def old_envelope(x, step, spectrum=None):
         return np.ascontiguousarray(envelope(x)[..., ::step])
 
-    current = panel._block_psa_rotd50, panel.decimated_envelope
-    panel._block_psa_rotd50, panel.decimated_envelope = old_block, old_envelope
+    patches = [
+        (panel, "_block_psa_rotd50", old_block),
+        (panel, "decimated_envelope", old_envelope),
+        (panel, "psd", baseline_panel_module.psd),
+        (gmm, "_bssa14_class", baseline_panel_module.bssa14_class),
+        (gmm, "_model_terms", baseline_panel_module.model_terms),
+        (gmm, "_split_residuals", baseline_panel_module.split_residuals),
+    ]
+    current = [(module, name, getattr(module, name)) for module, name, _ in patches]
+    for module, name, value in patches:
+        setattr(module, name, value)
     try:
         yield
     finally:
-        panel._block_psa_rotd50, panel.decimated_envelope = current
+        for module, name, value in current:
+            setattr(module, name, value)
 
 
 def run_panel(sets) -> tuple[dict, float, float]:

@@ -157,3 +157,18 @@ def test_study_statistics_per_component():
     assert stats["skewness"][2] > 1.5  # exponential: skewness 2
     with pytest.raises(ValueError, match="x"):
         study_statistics(np.ones(5))
+
+
+@pytest.mark.parametrize(("n", "nperseg"), [(8000, 512), (1001, 512), (300, 512), (997, 101)])
+def test_psd_equals_scipy_welch(n, nperseg):
+    """psd computes Welch's method itself: equal to scipy.signal.welch (defaults: Hann,
+    50 % overlap, constant detrend, density, mean) to rounding, for even and odd segment
+    lengths, records shorter than a segment and records with a large offset."""
+    import scipy.signal
+
+    rng = np.random.default_rng(n)
+    acc = rng.standard_normal((3, 2, n)) * np.array([1.0, 50.0])[:, None] + 7.0
+    freqs, power = psd(acc, DT, nperseg)
+    ref_freqs, ref = scipy.signal.welch(acc, fs=1 / DT, nperseg=min(nperseg, n), axis=-1)
+    np.testing.assert_array_equal(freqs, ref_freqs)
+    np.testing.assert_allclose(power, ref, rtol=1e-12)
