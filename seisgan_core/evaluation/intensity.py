@@ -46,7 +46,7 @@ def velocity(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:
     dt = check_dt(dt)
     a = as_float_array(acc_cm_s2).astype(np.float64)
     a = a - a.mean(axis=-1, keepdims=True)
-    v = scipy.integrate.cumulative_trapezoid(a, dx=dt, axis=-1, initial=0.0)
+    v = _cumulative_trapezoid(a, dt)
     # Least-squares line through v(t), in closed form (what scipy.signal.detrend fits, without
     # its general lstsq over the whole batch).
     t = np.arange(v.shape[-1], dtype=np.float64)
@@ -60,9 +60,24 @@ def pgv(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:
     return np.abs(velocity(acc_cm_s2, dt)).max(axis=-1)
 
 
+def _cumulative_trapezoid(y: np.ndarray, dx: float) -> np.ndarray:
+    """scipy.integrate.cumulative_trapezoid(y, dx=dx, axis=-1, initial=0) of float64 ``y``, bit
+    for bit (the same operations in the same order), computed in place in the output array:
+    scipy's general version makes three temporaries and concatenates its result behind the
+    initial zero (four times the time on a block of the panel)."""
+    out = np.empty(y.shape, dtype=np.result_type(y.dtype, np.float64))
+    out[..., :1] = 0.0
+    terms = out[..., 1:]  # every step in place, in the output (no temporaries)
+    np.add(y[..., 1:], y[..., :-1], out=terms)
+    terms *= dx
+    terms /= 2.0
+    np.cumsum(terms, axis=-1, out=terms)
+    return out
+
+
 def _squared_integral(a: np.ndarray, dt: float) -> np.ndarray:
     """Cumulative integral of a^2 (trapezoidal), starting at 0, same length as ``a``."""
-    return scipy.integrate.cumulative_trapezoid(a * a, dx=dt, axis=-1, initial=0.0)
+    return _cumulative_trapezoid(a * a, dt)
 
 
 def arias_intensity(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:
