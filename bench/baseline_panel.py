@@ -4,22 +4,24 @@ The pieces of seisgan_core/evaluation that issue 18's second evaluation session 
 they were on main at 5680ba6 (identical to 8481c93 in what they compute): the GMM section's
 per-model terms (pygmm's ``pga``, ``pgv`` and ``interp_spec_accels`` on each model, its
 stock coefficient record array), its between-event split (pandas groupby with a Python
-function per event), and the Welch PSD (scipy.signal.welch). ``bench_evaluate.baseline_panel``
-patches them, with bench/baseline_response.py's response spectra, into the panel, so the
-current panel's CPU time is a ratio to today's, measured in one process. Not used by the
-project.
+function per event), the Welch PSD (scipy.signal.welch) and the cumulative integrals of
+velocity and the Husid curve (scipy.integrate.cumulative_trapezoid).
+``bench_evaluate.baseline_panel`` patches them, with bench/baseline_response.py's response
+spectra, into the panel, so the current panel's CPU time is a ratio to today's, measured in
+one process. Not used by the project.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import scipy.integrate
 import scipy.signal
 
 from seisgan_core.evaluation._arrays import as_float_array, check_dt
 from seisgan_core.evaluation.gmm import G_CM_S2
 
-__all__ = ["bssa14_class", "model_terms", "psd", "split_residuals"]
+__all__ = ["bssa14_class", "cumulative_trapezoid", "model_terms", "psd", "split_residuals"]
 
 
 def bssa14_class():
@@ -66,3 +68,8 @@ def psd(acc: np.ndarray, dt: float, nperseg: int = 512) -> tuple[np.ndarray, np.
     x = as_float_array(acc).astype(np.float64, copy=False)
     nperseg = min(nperseg, x.shape[-1])
     return scipy.signal.welch(x, fs=1.0 / dt, nperseg=nperseg, axis=-1)
+
+
+def cumulative_trapezoid(y: np.ndarray, dx: float) -> np.ndarray:
+    """scipy's cumulative trapezoid with an initial 0 along time, as today."""
+    return scipy.integrate.cumulative_trapezoid(y, dx=dx, axis=-1, initial=0.0)

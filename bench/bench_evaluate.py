@@ -169,8 +169,9 @@ def baseline_panel():
     """The panel with today's code (main at 8481c93) in place of what issue 18 changed: its
     response spectra (bench/baseline_response.py, with their own rfft), its envelope (whole
     Hilbert envelope, then every step-th sample), and bench/baseline_panel.py's GMM terms
-    and between-event split and scipy's Welch PSD, for a CPU ratio in this process."""
-    from seisgan_core.evaluation import gmm, panel
+    and between-event split, scipy's Welch PSD and cumulative trapezoid, for a CPU ratio in
+    this process."""
+    from seisgan_core.evaluation import gmm, intensity, panel
 
     def old_block(x, spectrum, dt, periods):
         return baseline_response_module.psa_and_rotd50(
@@ -187,6 +188,7 @@ def baseline_panel():
         (gmm, "_bssa14_class", baseline_panel_module.bssa14_class),
         (gmm, "_model_terms", baseline_panel_module.model_terms),
         (gmm, "_split_residuals", baseline_panel_module.split_residuals),
+        (intensity, "_cumulative_trapezoid", baseline_panel_module.cumulative_trapezoid),
     ]
     current = [(module, name, getattr(module, name)) for module, name, _ in patches]
     for module, name, value in patches:
