@@ -5,14 +5,18 @@ earthquake-like stochastic simulations (seisgan_testsupport.synthetic_records). 
 time (``time.process_time()``, all threads) unless they say wall:
 
 - the whole panel (seisgan_core.evaluation.panel.evaluate, every section): wall and CPU, and
-  its CPU as a ratio to today's block pass (response spectra of bench/baseline_response.py,
-  main at 8481c93, and the whole-record envelope) run in this process (``--rounds`` pairs,
-  after a warm-up of both, the GMM's model cache emptied before each run);
-- the panel's per-record pass (panel._record_measures) against a per-record loop calling
-  the reference libraries the way one would without batching (numpy FFT + pykooh.smooth per
-  spectrum, scipy.signal.welch, pyrotd's calc_spec_accels and calc_rotated_spec_accels,
-  scipy per record); the loop runs on a subset and is extrapolated linearly (it is linear
-  in the number of records); today's pass against the same loop is printed beside it;
+  its CPU as a ratio to today's panel (main at 8481c93: the response spectra of
+  bench/baseline_response.py, the whole-record envelope, and bench/baseline_panel.py's GMM
+  terms, between-event split, Welch PSD and cumulative trapezoid patched in; baseline_panel)
+  run in this process (``--rounds`` pairs, after a warm-up of both, the GMM's model cache
+  emptied before each run);
+- the panel's per-record pass (panel._record_measures) against a per-record loop that
+  computes the same set of measures with the reference libraries the way one would without
+  batching (loop_measures: scipy.stats.describe, numpy FFT + pykooh.smooth per spectrum,
+  scipy.signal.welch, pyrotd's calc_spec_accels and calc_rotated_spec_accels,
+  scipy.signal.resample, scipy per record); the loop runs on a subset and is extrapolated
+  linearly (it is linear in the number of records); today's pass against the same loop is
+  printed beside it;
 - CPU per measure on 160 records, one thread, now and today's PSA + RotD50;
 - a cached `seisgan evaluate` call (same data, same samples) through the CLI, in process.
 
@@ -79,24 +83,38 @@ def make_sets(n: int):
 
 def batched_measures(x: np.ndarray) -> None:
     """The panel's per-record pass (panel._record_measures: blocks of 16 records on a thread
-    per core), which computes all that loop_measures does and more (moments, the
-    classifier's spectral features, decimated records and their fingerprints)."""
+    per core): what loop_measures computes, the same set of measures."""
     _record_measures({"set": x}, DT, DEFAULT_PERIODS_S)
 
 
 def loop_measures(x: np.ndarray) -> None:
-    """The same measures, one record and one component at a time, with the same libraries."""
+    """The per-record pass's measures, one record and one component at a time, with the
+    reference libraries: moments (scipy.stats.describe: mean, variance, skewness, min, max),
+    FAS at b = 40 and the classifier's spectral features at b = 20 (numpy FFT +
+    pykooh.smooth, log10), scipy.signal.welch, pyrotd PSA, PGA, PGV, Arias, CAV, D5-95, the
+    Hilbert envelope at 10 Hz, the nearest search's decimation by 4 (scipy.signal.resample,
+    Fourier method) and its fingerprint (z-scored log spectrum in 64 log bands); pyrotd
+    RotD50 per record."""
     import pykooh
     import scipy.signal
+    import scipy.stats
+
+    from seisgan_core.evaluation.frechet import SPECTRAL_BANDWIDTH, spectral_frequencies
 
     pyrotd = load_pyrotd()
     freqs_out = np.geomspace(0.1, 50.0, 100)
+    freqs_feat = spectral_frequencies(DT)
     grid = np.fft.rfftfreq(x.shape[-1], DT)
     osc = 1.0 / DEFAULT_PERIODS_S
+    step = round(0.1 / DT)
+    n_dec = x.shape[-1] // 4
+    edges = np.unique(np.geomspace(1, n_dec // 2 + 1, 65).astype(int))
     for record in x.astype(np.float64):
         for comp in record:
+            scipy.stats.describe(comp)
             amp = np.abs(np.fft.rfft(comp)) * DT
             pykooh.smooth(freqs_out, grid, amp, 40)
+            np.log10(np.maximum(pykooh.smooth(freqs_feat, grid, amp, SPECTRAL_BANDWIDTH), 1e-10))
             scipy.signal.welch(comp, fs=1 / DT, nperseg=512)
             pyrotd.calc_spec_accels(DT, comp, osc)
             pga(comp)
@@ -104,7 +122,11 @@ def loop_measures(x: np.ndarray) -> None:
             arias_intensity(comp, DT)
             cav(comp, DT)
             significant_duration(comp, DT)
-            envelope(comp)
+            envelope(comp)[::step]
+            dec = scipy.signal.resample(comp, n_dec)
+            z = (dec - dec.mean()) / dec.std()
+            banded = np.add.reduceat(np.abs(np.fft.rfft(z)), edges[:-1]) / np.diff(edges)
+            np.log10(banded + 1e-12)
         pyrotd.calc_rotated_spec_accels(DT, record[0], record[1], osc, percentiles=[50])
 
 
