@@ -173,24 +173,18 @@ def _response_series(
     return series
 
 
-def _rotd_from_series(
-    series_h1: np.ndarray,
-    series_h2: np.ndarray,
-    peak_index_h1: np.ndarray | None = None,
-    peak_index_h2: np.ndarray | None = None,
-) -> np.ndarray:
+def _rotd_from_series(series_h1: np.ndarray, series_h2: np.ndarray) -> np.ndarray:
     """RotD50 of pairs of oscillator series (rows, time), exact over all samples: the
     median over 180 angles of :func:`_rotated_peaks` of the samples :func:`_rotd_candidates`
-    keeps."""
-    points = _rotd_candidates(series_h1, series_h2, peak_index_h1, peak_index_h2)
+    keeps (what :func:`_block_response` computes for every period of a block at once)."""
+    peak_h1 = np.abs(series_h1).argmax(axis=-1)
+    peak_h2 = np.abs(series_h2).argmax(axis=-1)
+    points = _rotd_candidates(series_h1, series_h2, peak_h1, peak_h2)
     return _median_of_angles(_rotated_peaks(points, series_h1.shape[0]))
 
 
 def _rotd_candidates(
-    series_h1: np.ndarray,
-    series_h2: np.ndarray,
-    peak_index_h1: np.ndarray | None = None,
-    peak_index_h2: np.ndarray | None = None,
+    series_h1: np.ndarray, series_h2: np.ndarray, peak_h1: np.ndarray, peak_h2: np.ndarray
 ) -> tuple[np.ndarray, ...]:
     """The samples that can hold a rotated peak RotD50 depends on, as :func:`_sample_steps`.
 
@@ -201,22 +195,17 @@ def _rotd_candidates(
     lower bound L of the two order statistics np.percentile(..., 50) interpolates. Angles
     whose peak is at least L are computed exactly from the samples with r >= L (made a
     millionth wider against rounding); the others stay below L, so the median equals
-    pyrotd's "rigorous" method (tests compare both pyrotd methods). The peak indices of h1
-    and h2, where the caller has them, save two passes over the series.
+    pyrotd's "rigorous" method (tests compare both pyrotd methods). ``peak_h1``,
+    ``peak_h2``: where |h1| and |h2| peak in each row (the caller has them from PSA).
     """
-    radians = np.radians(_ANGLES_DEG)
-    cos = np.cos(radians).astype(series_h1.dtype)
-    sin = np.sin(radians).astype(series_h1.dtype)
     r2 = series_h1 * series_h1
     r2 += series_h2 * series_h2
-    if peak_index_h1 is None:
-        peak_index_h1 = np.abs(series_h1).argmax(axis=-1)
-    if peak_index_h2 is None:
-        peak_index_h2 = np.abs(series_h2).argmax(axis=-1)
-    probes = np.stack([peak_index_h1, peak_index_h2, r2.argmax(axis=-1)], axis=-1)
+    probes = np.stack([peak_h1, peak_h2, r2.argmax(axis=-1)], axis=-1)
     pa = np.take_along_axis(series_h1, probes, axis=-1)
     pb = np.take_along_axis(series_h2, probes, axis=-1)
-    g = np.abs(pa[:, None, :] * cos[None, :, None] + pb[:, None, :] * sin[None, :, None]).max(-1)
+    # Rotated amplitudes (rows, 3 probes, 180 angles) as one product, maximum over probes.
+    unit = _DIRECTIONS[:, : _ANGLES_DEG.size].astype(series_h1.dtype)
+    g = np.abs(np.stack([pa, pb], axis=-1) @ unit).max(axis=1)
     n_angles = _ANGLES_DEG.size
     lower = np.partition(g, (n_angles - 1) // 2, axis=-1)[:, (n_angles - 1) // 2]
     lower = lower.astype(np.float64) * (1.0 - 1e-6)
