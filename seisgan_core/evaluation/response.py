@@ -52,6 +52,9 @@ _DIRECTIONS = np.stack(
      np.sin(np.arange(2 * _ANGLES_DEG.size) * (np.pi / _ANGLES_DEG.size))]
 )  # fmt: skip
 
+#: Direction numbers -360 .. 719 shifted by 360, wrapped into 0 .. 359 (:func:`_rotated_peaks`).
+_WRAP = np.remainder(np.arange(-2 * _ANGLES_DEG.size, 4 * _ANGLES_DEG.size), 2 * _ANGLES_DEG.size)
+
 
 def _transfer(freqs: np.ndarray, osc_freq: float, damping: float) -> np.ndarray:
     """PSA transfer function of a damped SDOF oscillator (pyrotd's ``calc_oscillator_resp``).
@@ -267,12 +270,17 @@ def _rotated_peaks(points: tuple[np.ndarray, ...], rows: int) -> np.ndarray:
     low[whole], width[whole] = 0.0, 2 * np.pi - step / 2
     first = np.ceil(low / step).astype(np.int64)
     count = np.maximum(np.floor((low + width) / step).astype(np.int64) - first + 1, 0)
-    owner = np.repeat(np.arange(count.size), count)
-    offset = np.arange(owner.size) - np.repeat(np.cumsum(count) - count, count)
-    direction = np.remainder(first[owner] + offset, n_dir)
-    value = x[owner] * _DIRECTIONS[0][direction] + y[owner] * _DIRECTIONS[1][direction]
+    # The directions first .. first + count - 1 of every sample, back to back: each sample's
+    # values repeated count times (np.repeat, no gathers) and the direction wrapped into
+    # 0 .. n_dir - 1 by a table (first lies within +-n_dir, count is at most n_dir).
+    total = np.arange(int(count.sum()))
+    total += np.repeat(first - (np.cumsum(count) - count) + n_dir, count)
+    direction = _WRAP[total]
+    value = np.repeat(x, count) * _DIRECTIONS[0][direction]
+    value += np.repeat(y, count) * _DIRECTIONS[1][direction]
     signed = np.full(rows * n_dir, -np.inf)
-    np.maximum.at(signed, row_idx[owner] * n_dir + direction, value)
+    direction += np.repeat(row_idx * n_dir, count)
+    np.maximum.at(signed, direction, value)
     signed = signed.reshape(rows, n_dir)
     return np.maximum(np.maximum(signed[:, :n_angles], signed[:, n_angles:]), 0.0)
 
