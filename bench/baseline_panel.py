@@ -4,8 +4,10 @@ The pieces of seisgan_core/evaluation that issue 18's second evaluation session 
 they were on main at 5680ba6 (identical to 8481c93 in what they compute): the GMM section's
 per-model terms (pygmm's ``pga``, ``pgv`` and ``interp_spec_accels`` on each model, its
 stock coefficient record array), its between-event split (pandas groupby with a Python
-function per event), the Welch PSD (scipy.signal.welch) and the cumulative integrals of
-velocity and the Husid curve (scipy.integrate.cumulative_trapezoid).
+function per event), the Welch PSD (scipy.signal.welch), the cumulative integrals of
+velocity and the Husid curve (scipy.integrate.cumulative_trapezoid), the Husid curve's
+normalisation (new arrays) and crossings (a comparison of every sample), and a float64 copy
+of the block made by each intensity measure.
 ``bench_evaluate.baseline_panel`` patches them, with bench/baseline_response.py's response
 spectra, into the panel, so the current panel's CPU time is a ratio to today's, measured in
 one process. Not used by the project.
@@ -18,10 +20,20 @@ import pandas as pd
 import scipy.integrate
 import scipy.signal
 
+from seisgan_core.evaluation import intensity
 from seisgan_core.evaluation._arrays import as_float_array, check_dt
 from seisgan_core.evaluation.gmm import G_CM_S2
 
-__all__ = ["bssa14_class", "cumulative_trapezoid", "model_terms", "psd", "split_residuals"]
+__all__ = [
+    "bssa14_class",
+    "copying",
+    "cumulative_trapezoid",
+    "first_at_or_above",
+    "husid",
+    "model_terms",
+    "psd",
+    "split_residuals",
+]
 
 
 def bssa14_class():
@@ -73,3 +85,28 @@ def psd(acc: np.ndarray, dt: float, nperseg: int = 512) -> tuple[np.ndarray, np.
 def cumulative_trapezoid(y: np.ndarray, dx: float) -> np.ndarray:
     """scipy's cumulative trapezoid with an initial 0 along time, as today."""
     return scipy.integrate.cumulative_trapezoid(y, dx=dx, axis=-1, initial=0.0)
+
+
+def husid(acc: np.ndarray, dt: float) -> np.ndarray:
+    """The normalised Husid curve as today: a float64 copy, then new arrays."""
+    dt = check_dt(dt)
+    a = as_float_array(acc).astype(np.float64)
+    cum = intensity._squared_integral(a, dt)
+    total = cum[..., -1:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, cum / np.where(total > 0, total, 1.0), 0.0)
+
+
+def first_at_or_above(curves: np.ndarray, level: float) -> np.ndarray:
+    """The Husid crossings as today: a comparison of every sample, then argmax."""
+    return np.argmax(curves >= level, axis=-1)
+
+
+def copying(measure):
+    """``measure`` on its own float64 copy of the block, as each intensity measure made one
+    today (the panel now converts a block once)."""
+
+    def run(x, *args):
+        return measure(np.array(x, dtype=np.float64), *args)
+
+    return run

@@ -44,7 +44,7 @@ def velocity(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:
     removed from the velocity (a constant offset in acceleration becomes a linear drift).
     """
     dt = check_dt(dt)
-    a = as_float_array(acc_cm_s2).astype(np.float64)
+    a = as_float_array(acc_cm_s2).astype(np.float64, copy=False)
     a = a - a.mean(axis=-1, keepdims=True)
     v = _cumulative_trapezoid(a, dt)
     # Least-squares line through v(t), in closed form (what scipy.signal.detrend fits, without
@@ -86,25 +86,28 @@ def arias_intensity(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:
     ``acc_cm_s2`` in cm/s^2 (converted to m/s^2 here), ``dt`` in s.
     """
     dt = check_dt(dt)
-    a = as_float_array(acc_cm_s2).astype(np.float64) / 100.0
+    a = as_float_array(acc_cm_s2).astype(np.float64, copy=False) / 100.0
     return np.pi / (2.0 * G_M_S2) * scipy.integrate.trapezoid(a * a, dx=dt, axis=-1)
 
 
 def cav(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:
     """Cumulative absolute velocity (cm/s): integral |a(t)| dt (EPRI 1988, eq. 2-1)."""
     dt = check_dt(dt)
-    a = as_float_array(acc_cm_s2).astype(np.float64)
+    a = as_float_array(acc_cm_s2).astype(np.float64, copy=False)
     return scipy.integrate.trapezoid(np.abs(a), dx=dt, axis=-1)
 
 
 def husid(acc: np.ndarray, dt: float) -> np.ndarray:
     """Normalised Husid curve (Husid 1969): cumulative a^2 over its total, from 0 to 1."""
     dt = check_dt(dt)
-    a = as_float_array(acc).astype(np.float64)
+    a = as_float_array(acc).astype(np.float64, copy=False)
     cum = _squared_integral(a, dt)
-    total = cum[..., -1:]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, cum / np.where(total > 0, total, 1.0), 0.0)
+    total = cum[..., -1:].copy()
+    silent = ~(total[..., 0] > 0)
+    # In place: the same division as a new array would hold; silent records become zeros.
+    cum /= np.where(silent[..., None], 1.0, total)
+    cum[silent] = 0.0
+    return cum
 
 
 def husid_times(acc: np.ndarray, dt: float, levels=(0.05, 0.5, 0.95)) -> np.ndarray:
@@ -121,7 +124,7 @@ def husid_times(acc: np.ndarray, dt: float, levels=(0.05, 0.5, 0.95)) -> np.ndar
     rows = np.arange(flat.shape[0])
     out = np.empty((flat.shape[0], len(levels)))
     for k, level in enumerate(levels):
-        idx = np.argmax(flat >= level - 1e-12, axis=-1)
+        idx = _first_at_or_above(flat, level - 1e-12)
         prev = np.maximum(idx - 1, 0)
         h1 = flat[rows, idx]
         h0 = flat[rows, prev]
@@ -130,6 +133,16 @@ def husid_times(acc: np.ndarray, dt: float, levels=(0.05, 0.5, 0.95)) -> np.ndar
         out[:, k] = t[prev] + np.clip(frac, 0.0, 1.0) * dt * (idx > 0)
     out[flat[:, -1] <= 0] = 0.0
     return out.reshape(*lead, len(levels))
+
+
+def _first_at_or_above(curves: np.ndarray, level: float) -> np.ndarray:
+    """Per row of non-decreasing ``curves`` (rows, n), the first index whose value is at
+    least ``level``, 0 where none is: ``argmax(curves >= level)``, by a binary search per
+    row instead of a comparison of every sample (Husid curves are cumulative sums of
+    squares divided by a positive total, so they never decrease in floating point either)."""
+    idx = np.array([np.searchsorted(row, level, side="left") for row in curves], dtype=np.int64)
+    idx[idx == curves.shape[-1]] = 0
+    return idx
 
 
 def significant_duration(

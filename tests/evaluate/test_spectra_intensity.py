@@ -17,7 +17,13 @@ from seisgan_core.evaluation import (
     significant_duration,
     study_statistics,
 )
-from seisgan_core.evaluation.intensity import G_M_S2, _cumulative_trapezoid, decimated_envelope
+from seisgan_core.evaluation.intensity import (
+    G_M_S2,
+    _cumulative_trapezoid,
+    _first_at_or_above,
+    decimated_envelope,
+    husid,
+)
 from seisgan_testsupport.laquila_fixtures import (
     COMPONENTS,
     read_cor_acc,
@@ -190,3 +196,18 @@ def test_cumulative_trapezoid_is_scipys_bit_for_bit():
     for y in cases:
         ref = scipy.integrate.cumulative_trapezoid(y, dx=0.005, axis=-1, initial=0.0)
         np.testing.assert_array_equal(_cumulative_trapezoid(y, 0.005), ref)
+
+
+def test_husid_crossings_by_binary_search_equal_a_full_comparison():
+    """The Husid curve's crossings are found by a binary search per row: the same index as
+    argmax(curve >= level) on every row, a silent record (all zeros) and a level no sample
+    reaches (0, as argmax gives) included."""
+    rng = np.random.default_rng(8)
+    acc = rng.standard_normal((5, 3, 900)) * np.linspace(0.0, 3.0, 900) ** 2
+    acc[2, 1] = 0.0
+    curves = husid(acc, DT).reshape(-1, 900)
+    assert np.all(np.diff(curves, axis=-1) >= 0)
+    for level in (0.0, 0.05 - 1e-12, 0.5, 0.95 - 1e-12, 1.0, 1.5):
+        np.testing.assert_array_equal(
+            _first_at_or_above(curves, level), np.argmax(curves >= level, axis=-1)
+        )
