@@ -6,8 +6,8 @@ per-model terms (pygmm's ``pga``, ``pgv`` and ``interp_spec_accels`` on each mod
 stock coefficient record array), its between-event split (pandas groupby with a Python
 function per event), the Welch PSD (scipy.signal.welch), the cumulative integrals of
 velocity and the Husid curve (scipy.integrate.cumulative_trapezoid), the Husid curve's
-normalisation (new arrays) and crossings (a comparison of every sample), and a float64 copy
-of the block made by each intensity measure.
+normalisation (new arrays) and crossings (a comparison of every sample), Arias and CAV by
+scipy.integrate.trapezoid, and a float64 copy of the block made by each intensity measure.
 ``bench_evaluate.baseline_panel`` patches them, with bench/baseline_response.py's response
 spectra, into the panel, so the current panel's CPU time is a ratio to today's, measured in
 one process. Not used by the project.
@@ -25,6 +25,7 @@ from seisgan_core.evaluation._arrays import as_float_array, check_dt
 from seisgan_core.evaluation.gmm import G_CM_S2
 
 __all__ = [
+    "arias_intensity",
     "bssa14_class",
     "copying",
     "cumulative_trapezoid",
@@ -33,6 +34,7 @@ __all__ = [
     "model_terms",
     "psd",
     "split_residuals",
+    "trapezoid",
 ]
 
 
@@ -110,3 +112,15 @@ def copying(measure):
         return measure(np.array(x, dtype=np.float64), *args)
 
     return run
+
+
+def trapezoid(y: np.ndarray, dx: float) -> np.ndarray:
+    """scipy's trapezoid along time, as today."""
+    return scipy.integrate.trapezoid(y, dx=dx, axis=-1)
+
+
+def arias_intensity(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:
+    """Arias intensity as today: its own float64 copy, new arrays, scipy's trapezoid."""
+    dt = check_dt(dt)
+    a = as_float_array(acc_cm_s2).astype(np.float64) / 100.0
+    return np.pi / (2.0 * intensity.G_M_S2) * scipy.integrate.trapezoid(a * a, dx=dt, axis=-1)

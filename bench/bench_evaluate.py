@@ -7,8 +7,8 @@ time (``time.process_time()``, all threads) unless they say wall:
 - the whole panel (seisgan_core.evaluation.panel.evaluate, every section): wall and CPU, and
   its CPU as a ratio to today's panel (main at 8481c93: the response spectra of
   bench/baseline_response.py, the whole-record envelope, and bench/baseline_panel.py's GMM
-  terms, between-event split, Welch PSD, cumulative trapezoid, Husid normalisation and
-  crossings and per-measure float64 copies patched in; baseline_panel)
+  terms, between-event split, Welch PSD, trapezoids, Husid normalisation and crossings,
+  Arias and per-measure float64 copies patched in; baseline_panel)
   run in this process (``--rounds`` pairs, after a warm-up of both, the GMM's model cache
   emptied before each run);
 - the panel's per-record pass (panel._record_measures) against a per-record loop that
@@ -192,9 +192,9 @@ def baseline_panel():
     """The panel with today's code (main at 8481c93) in place of what issue 18 changed: its
     response spectra (bench/baseline_response.py, with their own rfft), its envelope (whole
     Hilbert envelope, then every step-th sample), and bench/baseline_panel.py's GMM terms
-    and between-event split, scipy's Welch PSD and cumulative trapezoid, the Husid curve's
-    normalisation and crossings and one float64 copy per intensity measure, for a CPU ratio
-    in this process."""
+    and between-event split, scipy's Welch PSD, trapezoid and cumulative trapezoid, the Husid
+    curve's normalisation and crossings, Arias and one float64 copy per intensity measure,
+    for a CPU ratio in this process."""
     from seisgan_core.evaluation import gmm, intensity, panel
 
     def old_block(x, spectrum, dt, periods):
@@ -215,10 +215,12 @@ def baseline_panel():
         (intensity, "_cumulative_trapezoid", baseline_panel_module.cumulative_trapezoid),
         (intensity, "husid", baseline_panel_module.husid),
         (intensity, "_first_at_or_above", baseline_panel_module.first_at_or_above),
+        (intensity, "_trapezoid", baseline_panel_module.trapezoid),
+        (panel, "arias_intensity", baseline_panel_module.arias_intensity),
     ]
     patches += [
         (panel, name, baseline_panel_module.copying(getattr(panel, name)))
-        for name in ("pgv", "arias_intensity", "cav", "significant_duration")
+        for name in ("pgv", "cav", "significant_duration")
     ]
     current = [(module, name, getattr(module, name)) for module, name, _ in patches]
     for module, name, value in patches:

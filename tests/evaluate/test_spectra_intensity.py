@@ -21,6 +21,7 @@ from seisgan_core.evaluation.intensity import (
     G_M_S2,
     _cumulative_trapezoid,
     _first_at_or_above,
+    _trapezoid,
     decimated_envelope,
     husid,
 )
@@ -180,10 +181,11 @@ def test_psd_equals_scipy_welch(n, nperseg):
     np.testing.assert_allclose(power, ref, rtol=1e-12)
 
 
-def test_cumulative_trapezoid_is_scipys_bit_for_bit():
+def test_trapezoids_are_scipys_bit_for_bit():
     """Velocity and the Husid curve integrate with an in-place copy of scipy's
-    cumulative_trapezoid: the same values to the last bit, for 1-D to 3-D input, one sample
-    (just the initial 0) and a non-contiguous view."""
+    cumulative_trapezoid, Arias and CAV with one of its trapezoid: the same values to the
+    last bit, for 1-D to 3-D input, one sample (just the initial 0, a zero integral) and a
+    non-contiguous view."""
     import scipy.integrate
 
     rng = np.random.default_rng(3)
@@ -196,6 +198,8 @@ def test_cumulative_trapezoid_is_scipys_bit_for_bit():
     for y in cases:
         ref = scipy.integrate.cumulative_trapezoid(y, dx=0.005, axis=-1, initial=0.0)
         np.testing.assert_array_equal(_cumulative_trapezoid(y, 0.005), ref)
+        ref = scipy.integrate.trapezoid(y, dx=0.005, axis=-1)
+        np.testing.assert_array_equal(_trapezoid(y, 0.005), ref)
 
 
 def test_husid_crossings_by_binary_search_equal_a_full_comparison():
