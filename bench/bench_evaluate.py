@@ -5,14 +5,19 @@ earthquake-like stochastic simulations (seisgan_testsupport.synthetic_records). 
 time (``time.process_time()``, all threads) unless they say wall:
 
 - the whole panel (seisgan_core.evaluation.panel.evaluate, every section): wall and CPU, and
-  its CPU as a ratio to today's block pass (response spectra of bench/baseline_response.py,
-  main at 8481c93, and the whole-record envelope) run in this process (``--rounds`` pairs,
-  after a warm-up of both, the GMM's model cache emptied before each run);
-- the panel's per-record pass (panel._record_measures) against a per-record loop calling
-  the reference libraries the way one would without batching (numpy FFT + pykooh.smooth per
-  spectrum, scipy.signal.welch, pyrotd's calc_spec_accels and calc_rotated_spec_accels,
-  scipy per record); the loop runs on a subset and is extrapolated linearly (it is linear
-  in the number of records); today's pass against the same loop is printed beside it;
+  its CPU as a ratio to today's panel (main at 8481c93: the response spectra of
+  bench/baseline_response.py, the whole-record envelope, and bench/baseline_panel.py's GMM
+  terms, between-event split, Welch PSD, trapezoids, Husid normalisation and crossings,
+  Arias and per-measure float64 copies patched in; baseline_panel)
+  run in this process (``--rounds`` pairs, after a warm-up of both, the GMM's model cache
+  emptied before each run);
+- the panel's per-record pass (panel._record_measures) against a per-record loop that
+  computes the same set of measures with the reference libraries the way one would without
+  batching (loop_measures: scipy.stats.describe, numpy FFT + pykooh.smooth per spectrum,
+  scipy.signal.welch, pyrotd's calc_spec_accels and calc_rotated_spec_accels,
+  scipy.signal.resample, scipy per record); the loop runs on a subset and is extrapolated
+  linearly (it is linear in the number of records); today's pass against the same loop is
+  printed beside it;
 - CPU per measure on 160 records, one thread, now and today's PSA + RotD50;
 - a cached `seisgan evaluate` call (same data, same samples) through the CLI, in process.
 
@@ -38,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "support"))  # seisgan_testsupport
 sys.path.insert(0, str(ROOT / "bench"))
 
+import baseline_panel as baseline_panel_module  # noqa: E402
 import baseline_response as baseline_response_module  # noqa: E402
 
 from seisgan_core.evaluation import (  # noqa: E402
@@ -78,24 +84,38 @@ def make_sets(n: int):
 
 def batched_measures(x: np.ndarray) -> None:
     """The panel's per-record pass (panel._record_measures: blocks of 16 records on a thread
-    per core), which computes all that loop_measures does and more (moments, the
-    classifier's spectral features, decimated records and their fingerprints)."""
+    per core): what loop_measures computes, the same set of measures."""
     _record_measures({"set": x}, DT, DEFAULT_PERIODS_S)
 
 
 def loop_measures(x: np.ndarray) -> None:
-    """The same measures, one record and one component at a time, with the same libraries."""
+    """The per-record pass's measures, one record and one component at a time, with the
+    reference libraries: moments (scipy.stats.describe: mean, variance, skewness, min, max),
+    FAS at b = 40 and the classifier's spectral features at b = 20 (numpy FFT +
+    pykooh.smooth, log10), scipy.signal.welch, pyrotd PSA, PGA, PGV, Arias, CAV, D5-95, the
+    Hilbert envelope at 10 Hz, the nearest search's decimation by 4 (scipy.signal.resample,
+    Fourier method) and its fingerprint (z-scored log spectrum in 64 log bands); pyrotd
+    RotD50 per record."""
     import pykooh
     import scipy.signal
+    import scipy.stats
+
+    from seisgan_core.evaluation.frechet import SPECTRAL_BANDWIDTH, spectral_frequencies
 
     pyrotd = load_pyrotd()
     freqs_out = np.geomspace(0.1, 50.0, 100)
+    freqs_feat = spectral_frequencies(DT)
     grid = np.fft.rfftfreq(x.shape[-1], DT)
     osc = 1.0 / DEFAULT_PERIODS_S
+    step = round(0.1 / DT)
+    n_dec = x.shape[-1] // 4
+    edges = np.unique(np.geomspace(1, n_dec // 2 + 1, 65).astype(int))
     for record in x.astype(np.float64):
         for comp in record:
+            scipy.stats.describe(comp)
             amp = np.abs(np.fft.rfft(comp)) * DT
             pykooh.smooth(freqs_out, grid, amp, 40)
+            np.log10(np.maximum(pykooh.smooth(freqs_feat, grid, amp, SPECTRAL_BANDWIDTH), 1e-10))
             scipy.signal.welch(comp, fs=1 / DT, nperseg=512)
             pyrotd.calc_spec_accels(DT, comp, osc)
             pga(comp)
@@ -103,7 +123,11 @@ def loop_measures(x: np.ndarray) -> None:
             arias_intensity(comp, DT)
             cav(comp, DT)
             significant_duration(comp, DT)
-            envelope(comp)
+            envelope(comp)[::step]
+            dec = scipy.signal.resample(comp, n_dec)
+            z = (dec - dec.mean()) / dec.std()
+            banded = np.add.reduceat(np.abs(np.fft.rfft(z)), edges[:-1]) / np.diff(edges)
+            np.log10(banded + 1e-12)
         pyrotd.calc_rotated_spec_accels(DT, record[0], record[1], osc, percentiles=[50])
 
 
@@ -165,10 +189,13 @@ def write_prepared(folder: Path, real: np.ndarray, table: pd.DataFrame, split) -
 
 @contextlib.contextmanager
 def baseline_panel():
-    """The panel with today's block pass (main at 8481c93) in place of the current one: its
-    response spectra (bench/baseline_response.py, with their own rfft) and its envelope
-    (whole Hilbert envelope, then every step-th sample), for a CPU ratio in this process."""
-    from seisgan_core.evaluation import panel
+    """The panel with today's code (main at 8481c93) in place of what issue 18 changed: its
+    response spectra (bench/baseline_response.py, with their own rfft), its envelope (whole
+    Hilbert envelope, then every step-th sample), and bench/baseline_panel.py's GMM terms
+    and between-event split, scipy's Welch PSD, trapezoid and cumulative trapezoid, the Husid
+    curve's normalisation and crossings, Arias and one float64 copy per intensity measure,
+    for a CPU ratio in this process."""
+    from seisgan_core.evaluation import gmm, intensity, panel
 
     def old_block(x, spectrum, dt, periods):
         return baseline_response_module.psa_and_rotd50(
@@ -178,12 +205,31 @@ def baseline_panel():
     def old_envelope(x, step, spectrum=None):
         return np.ascontiguousarray(envelope(x)[..., ::step])
 
-    current = panel._block_psa_rotd50, panel.decimated_envelope
-    panel._block_psa_rotd50, panel.decimated_envelope = old_block, old_envelope
+    patches = [
+        (panel, "_block_psa_rotd50", old_block),
+        (panel, "decimated_envelope", old_envelope),
+        (panel, "psd", baseline_panel_module.psd),
+        (gmm, "_bssa14_class", baseline_panel_module.bssa14_class),
+        (gmm, "_model_terms", baseline_panel_module.model_terms),
+        (gmm, "_split_residuals", baseline_panel_module.split_residuals),
+        (intensity, "_cumulative_trapezoid", baseline_panel_module.cumulative_trapezoid),
+        (intensity, "husid", baseline_panel_module.husid),
+        (intensity, "_first_at_or_above", baseline_panel_module.first_at_or_above),
+        (intensity, "_trapezoid", baseline_panel_module.trapezoid),
+        (panel, "arias_intensity", baseline_panel_module.arias_intensity),
+    ]
+    patches += [
+        (panel, name, baseline_panel_module.copying(getattr(panel, name)))
+        for name in ("pgv", "cav", "significant_duration")
+    ]
+    current = [(module, name, getattr(module, name)) for module, name, _ in patches]
+    for module, name, value in patches:
+        setattr(module, name, value)
     try:
         yield
     finally:
-        panel._block_psa_rotd50, panel.decimated_envelope = current
+        for module, name, value in current:
+            setattr(module, name, value)
 
 
 def run_panel(sets) -> tuple[dict, float, float]:

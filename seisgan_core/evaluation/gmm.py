@@ -12,6 +12,7 @@ horizontals, close to it) as the observation.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import warnings
@@ -53,6 +54,32 @@ def imt_column(imt: str) -> str:
     return f"psa_{period:g}s_cm_s2"
 
 
+class _Coefficients:
+    """pygmm's BSSA14 coefficient table (a NumPy record array) as plain contiguous arrays.
+
+    pygmm reads a column (``c.e_0``, ``c.M_h``, ...) about 60 times per model; on a record
+    array each read builds a strided view through Python-level ``__getattribute__`` (about
+    a third of a model's build time). The values are the same, read by name or by key.
+    """
+
+    def __init__(self, table: np.recarray) -> None:
+        for name in table.dtype.names:
+            setattr(self, name, np.ascontiguousarray(table[name]))
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return getattr(self, name)
+
+
+@functools.cache
+def _bssa14_class():
+    """pygmm's BSSA14 model with :class:`_Coefficients` for its table (the same equations,
+    the same coefficients)."""
+    import pygmm
+
+    base = pygmm.BooreStewartSeyhanAtkinson2014
+    return type("BooreStewartSeyhanAtkinson2014", (base,), {"COEFF": _Coefficients(base.COEFF)})
+
+
 def _models(table: pd.DataFrame, distance: np.ndarray, region: str):
     import pygmm
 
@@ -64,6 +91,7 @@ def _models(table: pd.DataFrame, distance: np.ndarray, region: str):
     mags = table["mw"].to_numpy(dtype=float)
     vs30 = table["vs30_m_s"].to_numpy(dtype=float)
     cache = _MODEL_CACHE
+    model_class = _bssa14_class()
     logger = logging.getLogger("pygmm")
     previous = logger.level
     # pygmm logs (not warns) when a scenario leaves the model's recommended range; the
@@ -82,7 +110,7 @@ def _models(table: pd.DataFrame, distance: np.ndarray, region: str):
                 )
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", RuntimeWarning)
-                    model = pygmm.BooreStewartSeyhanAtkinson2014(scenario)
+                    model = model_class(scenario)
                 cache[key] = model
             out.append(model)
         return out
@@ -118,31 +146,64 @@ def _observations(table: pd.DataFrame, imt: str, observed: str | np.ndarray | No
     return obs
 
 
-def _model_terms(m, kind: str, period: float | None) -> tuple[float, float, float]:
-    """Median (cm/s^2, or cm/s for PGV), tau and phi of one pygmm BSSA14 model."""
-    if kind == "PGA":
-        return m.pga * G_CM_S2, m._tau[m.INDEX_PGA], m._phi[m.INDEX_PGA]
-    if kind == "PGV":  # pygmm returns PGV in cm/s
-        return m.pgv, m._tau[m.INDEX_PGV], m._phi[m.INDEX_PGV]
-    median = float(m.interp_spec_accels([period])[0]) * G_CM_S2
-    # pygmm keeps tau and phi per tabulated period; interpolate in log period as it does for
-    # the median and the total standard deviation.
-    periods = m.PERIODS[m.INDICES_PSA]
-    tau = np.interp(np.log(period), np.log(periods), m._tau[m.INDICES_PSA])
-    phi = np.interp(np.log(period), np.log(periods), m._phi[m.INDICES_PSA])
-    return median, tau, phi
+def _interp_rows(x: float, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
+    """``np.interp(x, xp, row)`` for every row of ``fp`` (rows, len(xp)) at one ``x``, by
+    np.interp's own formula (slope times offset plus the left value; ends clamped)."""
+    j = int(np.searchsorted(xp, x, side="right")) - 1
+    if j < 0:
+        return fp[:, 0].copy()
+    if j >= xp.size - 1 or xp[j] == x:
+        return fp[:, min(j, xp.size - 1)].copy()
+    slope = (fp[:, j + 1] - fp[:, j]) / (xp[j + 1] - xp[j])
+    return slope * (x - xp[j]) + fp[:, j]
+
+
+def _model_terms(models: list, kind: str, period: float | None) -> np.ndarray:
+    """Median (cm/s^2, or cm/s for PGV), tau and phi of pygmm BSSA14 models, (3, models).
+
+    What pygmm's ``pga``, ``pgv`` and ``interp_spec_accels`` give, for all models at once:
+    the median of SA(T) interpolated linearly in log period (NaN outside the model's
+    periods, as pygmm's interp1d); tau and phi, kept per tabulated period, interpolated the
+    same way (clamped at the ends).
+    """
+    if not models:
+        return np.empty((3, 0))
+    first = models[0]
+    ln_resp = np.array([m._ln_resp for m in models])
+    tau = np.array([m._tau for m in models])
+    phi = np.array([m._phi for m in models])
+    if kind in ("PGA", "PGV"):
+        index = first.INDEX_PGA if kind == "PGA" else first.INDEX_PGV
+        # pygmm returns PGA in g and PGV in cm/s.
+        scale = G_CM_S2 if kind == "PGA" else first.PGV_SCALE
+        return np.stack([np.exp(ln_resp[:, index]) * scale, tau[:, index], phi[:, index]])
+    psa = first.INDICES_PSA
+    log_periods, x = np.log(first.PERIODS[psa]), np.log(period)
+    median = np.exp(_interp_rows(x, log_periods, ln_resp[:, psa])) * G_CM_S2
+    if not log_periods[0] <= x <= log_periods[-1]:
+        median[:] = np.nan
+    return np.stack([median, _interp_rows(x, log_periods, tau[:, psa]),
+                     _interp_rows(x, log_periods, phi[:, psa])])  # fmt: skip
 
 
 def _split_residuals(out: pd.DataFrame) -> None:
     """Add ``between_event``, ``within_event`` and ``normalised`` to a table of ``event_id``,
     ``total``, ``tau``, ``phi`` and ``sigma``: Abrahamson & Youngs (1992) eq. 10, with the
-    event's mean tau^2 and phi^2."""
-    grouped = out.groupby("event_id", sort=False)
-    sums = grouped["total"].transform("sum")
-    counts = grouped["total"].transform("count")
-    tau2 = grouped["tau"].transform(lambda s: float(np.mean(s**2)))
-    phi2 = grouped["phi"].transform(lambda s: float(np.mean(s**2)))
-    out["between_event"] = tau2 * sums / (counts * tau2 + phi2)
+    event's mean tau^2 and phi^2 (grouped sums, no Python call per event)."""
+    codes, _ = pd.factorize(out["event_id"], sort=False)
+    known = codes >= 0  # a missing event_id (-1) gets NaN, as pandas' groupby gives it
+    group = codes[known]
+    size = np.bincount(group)
+    # pandas' sum and count of each event's totals pass over NaN (an SA period outside
+    # the model's range): such an event gets a between-event term of 0.
+    total = out["total"].to_numpy(float)[known]
+    counts = np.bincount(group, weights=~np.isnan(total))
+    sums = np.bincount(group, weights=np.where(np.isnan(total), 0.0, total))
+    tau2 = np.bincount(group, weights=out["tau"].to_numpy(float)[known] ** 2) / size
+    phi2 = np.bincount(group, weights=out["phi"].to_numpy(float)[known] ** 2) / size
+    between = np.full(len(out), np.nan)
+    between[known] = (tau2 * sums / (counts * tau2 + phi2))[group]
+    out["between_event"] = between
     out["within_event"] = out["total"] - out["between_event"]
     out["normalised"] = out["total"] / out["sigma"]
 
@@ -174,8 +235,7 @@ def gmm_residuals(
     dist_col = _distance_column(table)
     obs = _observations(table, imt, observed)
     models = _models(table, table[dist_col].to_numpy(dtype=float), region)
-    terms = np.array([_model_terms(m, kind, period) for m in models], dtype=float).reshape(-1, 3)
-    median, tau, phi = terms[:, 0], terms[:, 1], terms[:, 2]
+    median, tau, phi = _model_terms(models, kind, period)
     ln_obs = np.log(obs)
     ln_med = np.log(median)
     out = pd.DataFrame(

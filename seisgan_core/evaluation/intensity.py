@@ -7,7 +7,6 @@ Units: ``acc`` in cm/s^2 unless a function says otherwise. Each result has the s
 from __future__ import annotations
 
 import numpy as np
-import scipy.integrate
 import scipy.signal
 
 from seisgan_core.evaluation._arrays import as_float_array, check_dt
@@ -44,9 +43,9 @@ def velocity(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:
     removed from the velocity (a constant offset in acceleration becomes a linear drift).
     """
     dt = check_dt(dt)
-    a = as_float_array(acc_cm_s2).astype(np.float64)
+    a = as_float_array(acc_cm_s2).astype(np.float64, copy=False)
     a = a - a.mean(axis=-1, keepdims=True)
-    v = scipy.integrate.cumulative_trapezoid(a, dx=dt, axis=-1, initial=0.0)
+    v = _cumulative_trapezoid(a, dt)
     # Least-squares line through v(t), in closed form (what scipy.signal.detrend fits, without
     # its general lstsq over the whole batch).
     t = np.arange(v.shape[-1], dtype=np.float64)
@@ -60,9 +59,33 @@ def pgv(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:
     return np.abs(velocity(acc_cm_s2, dt)).max(axis=-1)
 
 
+def _cumulative_trapezoid(y: np.ndarray, dx: float) -> np.ndarray:
+    """scipy.integrate.cumulative_trapezoid(y, dx=dx, axis=-1, initial=0) of float64 ``y``, bit
+    for bit (the same operations in the same order), computed in place in the output array:
+    scipy's general version makes three temporaries and concatenates its result behind the
+    initial zero (four times the time on a block of the panel)."""
+    out = np.empty(y.shape, dtype=np.result_type(y.dtype, np.float64))
+    out[..., :1] = 0.0
+    terms = out[..., 1:]  # every step in place, in the output (no temporaries)
+    np.add(y[..., 1:], y[..., :-1], out=terms)
+    terms *= dx
+    terms /= 2.0
+    np.cumsum(terms, axis=-1, out=terms)
+    return out
+
+
+def _trapezoid(y: np.ndarray, dx: float) -> np.ndarray:
+    """scipy.integrate.trapezoid(y, dx=dx, axis=-1) of float64 ``y``, bit for bit (the same
+    terms, summed by the same pairwise sum), with the terms computed in place in one array."""
+    terms = y[..., 1:] + y[..., :-1]
+    terms *= dx
+    terms /= 2.0
+    return terms.sum(axis=-1)
+
+
 def _squared_integral(a: np.ndarray, dt: float) -> np.ndarray:
     """Cumulative integral of a^2 (trapezoidal), starting at 0, same length as ``a``."""
-    return scipy.integrate.cumulative_trapezoid(a * a, dx=dt, axis=-1, initial=0.0)
+    return _cumulative_trapezoid(a * a, dt)
 
 
 def arias_intensity(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:
@@ -71,25 +94,29 @@ def arias_intensity(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:
     ``acc_cm_s2`` in cm/s^2 (converted to m/s^2 here), ``dt`` in s.
     """
     dt = check_dt(dt)
-    a = as_float_array(acc_cm_s2).astype(np.float64) / 100.0
-    return np.pi / (2.0 * G_M_S2) * scipy.integrate.trapezoid(a * a, dx=dt, axis=-1)
+    a = as_float_array(acc_cm_s2).astype(np.float64, copy=False) / 100.0
+    np.multiply(a, a, out=a)  # a is a new array: square it in place
+    return np.pi / (2.0 * G_M_S2) * _trapezoid(a, dt)
 
 
 def cav(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:
     """Cumulative absolute velocity (cm/s): integral |a(t)| dt (EPRI 1988, eq. 2-1)."""
     dt = check_dt(dt)
-    a = as_float_array(acc_cm_s2).astype(np.float64)
-    return scipy.integrate.trapezoid(np.abs(a), dx=dt, axis=-1)
+    a = as_float_array(acc_cm_s2).astype(np.float64, copy=False)
+    return _trapezoid(np.abs(a), dt)
 
 
 def husid(acc: np.ndarray, dt: float) -> np.ndarray:
     """Normalised Husid curve (Husid 1969): cumulative a^2 over its total, from 0 to 1."""
     dt = check_dt(dt)
-    a = as_float_array(acc).astype(np.float64)
+    a = as_float_array(acc).astype(np.float64, copy=False)
     cum = _squared_integral(a, dt)
-    total = cum[..., -1:]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, cum / np.where(total > 0, total, 1.0), 0.0)
+    total = cum[..., -1:].copy()
+    silent = ~(total[..., 0] > 0)
+    # In place: the same division as a new array would hold; silent records become zeros.
+    cum /= np.where(silent[..., None], 1.0, total)
+    cum[silent] = 0.0
+    return cum
 
 
 def husid_times(acc: np.ndarray, dt: float, levels=(0.05, 0.5, 0.95)) -> np.ndarray:
@@ -106,7 +133,7 @@ def husid_times(acc: np.ndarray, dt: float, levels=(0.05, 0.5, 0.95)) -> np.ndar
     rows = np.arange(flat.shape[0])
     out = np.empty((flat.shape[0], len(levels)))
     for k, level in enumerate(levels):
-        idx = np.argmax(flat >= level - 1e-12, axis=-1)
+        idx = _first_at_or_above(flat, level - 1e-12)
         prev = np.maximum(idx - 1, 0)
         h1 = flat[rows, idx]
         h0 = flat[rows, prev]
@@ -115,6 +142,16 @@ def husid_times(acc: np.ndarray, dt: float, levels=(0.05, 0.5, 0.95)) -> np.ndar
         out[:, k] = t[prev] + np.clip(frac, 0.0, 1.0) * dt * (idx > 0)
     out[flat[:, -1] <= 0] = 0.0
     return out.reshape(*lead, len(levels))
+
+
+def _first_at_or_above(curves: np.ndarray, level: float) -> np.ndarray:
+    """Per row of non-decreasing ``curves`` (rows, n), the first index whose value is at
+    least ``level``, 0 where none is: ``argmax(curves >= level)``, by a binary search per
+    row instead of a comparison of every sample (Husid curves are cumulative sums of
+    squares divided by a positive total, so they never decrease in floating point either)."""
+    idx = np.array([np.searchsorted(row, level, side="left") for row in curves], dtype=np.int64)
+    idx[idx == curves.shape[-1]] = 0
+    return idx
 
 
 def significant_duration(

@@ -195,6 +195,7 @@ def _block_measures(
     step = max(1, round(0.1 / dt))  # envelopes drawn at 10 Hz
     # What nearest_real's low-pass and decimation gives, from the same FFT.
     decimated = _decimate_spectrum(spectrum, x.shape[-1], _NEAREST_DECIMATE, workers=1)
+    x64 = x.astype(np.float64)  # the intensity measures' float64 copy, made once
     out = {
         "moments": _record_moments(x),
         "fas": smoothed,
@@ -204,10 +205,10 @@ def _block_measures(
         "psa": psa_v,
         "rotd50": rot_v,
         "pga_cm_s2": pga(x),
-        "pgv_cm_s": pgv(x, dt),
-        "arias_m_s": arias_intensity(x, dt),
-        "cav_cm_s": cav(x, dt),
-        "d5_95_s": significant_duration(x, dt, 0.05, 0.95),
+        "pgv_cm_s": pgv(x64, dt),
+        "arias_m_s": arias_intensity(x64, dt),
+        "cav_cm_s": cav(x64, dt),
+        "d5_95_s": significant_duration(x64, dt, 0.05, 0.95),
         "envelope": decimated_envelope(x, step, spectrum),
         "fingerprint": _log_spectrum_features(decimated),
     }

@@ -118,3 +118,60 @@ def test_imt_names_and_errors():
     )
     with pytest.raises(ValueError, match="observed"):
         gmm_residuals(table, "PGA")
+
+
+@pytest.mark.parametrize(
+    "imt", ["PGA", "PGV", "SA(0.2)", "SA(1.0)", "SA(0.01)", "SA(10)", "SA(12)"]
+)
+def test_terms_equal_pygmm_per_model(imt):
+    """The median, tau and phi computed for all models at once equal pygmm's own per-model
+    answers (pga, pgv, interp_spec_accels; np.interp of tau and phi in log period), NaN
+    outside the model's periods; an event whose totals are all NaN gets a between-event
+    term of 0 (pandas' skipping sum and count), the others are unchanged."""
+    import pygmm
+
+    table = pd.DataFrame(
+        {
+            "event_id": ["a", "a", "b", "b", "c"],
+            "mw": [4.2, 4.2, 5.1, 5.1, 6.3],
+            "vs30_m_s": [300.0, 800.0, 450.0, 450.0, 1200.0],
+            "rjb_km": [3.0, 40.0, 12.0, 150.0, 80.0],
+            "mechanism": ["U", "NS", "SS", "RS", "U"],
+        }
+    )
+    kind, period = parse_imt(imt)
+    median, tau, phi = [], [], []
+    for row in table.itertuples():
+        m = pygmm.BooreStewartSeyhanAtkinson2014(
+            pygmm.Scenario(
+                mag=row.mw,
+                dist_jb=row.rjb_km,
+                v_s30=row.vs30_m_s,
+                mechanism=row.mechanism,
+                region="italy",
+            )
+        )
+        if kind == "SA":
+            median.append(float(m.interp_spec_accels([period])[0]) * G_CM_S2)
+            log_t, psa = np.log(m.PERIODS[m.INDICES_PSA]), m.INDICES_PSA
+            tau.append(np.interp(np.log(period), log_t, m._tau[psa]))
+            phi.append(np.interp(np.log(period), log_t, m._phi[psa]))
+        else:
+            index = m.INDEX_PGA if kind == "PGA" else m.INDEX_PGV
+            median.append(m.pga * G_CM_S2 if kind == "PGA" else m.pgv)
+            tau.append(m._tau[index])
+            phi.append(m._phi[index])
+    res = gmm_residuals(table, imt, observed=np.full(5, 10.0))
+    np.testing.assert_allclose(res["median"], median, rtol=1e-14)
+    np.testing.assert_allclose(res["tau"], tau, rtol=1e-14)
+    np.testing.assert_allclose(res["phi"], phi, rtol=1e-14)
+    if imt == "SA(12)":
+        assert res["median"].isna().all() and (res["between_event"] == 0).all()
+    else:
+        total = np.log(10.0) - np.log(np.asarray(median))
+        t2, p2 = np.asarray(tau) ** 2, np.asarray(phi) ** 2
+        # Event a: rows 0 and 1 (eq. 10 with the event's mean tau^2 and phi^2).
+        tau2, phi2 = t2[:2].mean(), p2[:2].mean()
+        expected = tau2 * total[:2].sum() / (2 * tau2 + phi2)
+        np.testing.assert_allclose(res["between_event"][:2], expected, rtol=1e-12)
+        assert res["between_event"][4] == pytest.approx(t2[4] * total[4] / (t2[4] + p2[4]))

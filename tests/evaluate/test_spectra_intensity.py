@@ -17,7 +17,14 @@ from seisgan_core.evaluation import (
     significant_duration,
     study_statistics,
 )
-from seisgan_core.evaluation.intensity import G_M_S2, decimated_envelope
+from seisgan_core.evaluation.intensity import (
+    G_M_S2,
+    _cumulative_trapezoid,
+    _first_at_or_above,
+    _trapezoid,
+    decimated_envelope,
+    husid,
+)
 from seisgan_testsupport.laquila_fixtures import (
     COMPONENTS,
     read_cor_acc,
@@ -157,3 +164,54 @@ def test_study_statistics_per_component():
     assert stats["skewness"][2] > 1.5  # exponential: skewness 2
     with pytest.raises(ValueError, match="x"):
         study_statistics(np.ones(5))
+
+
+@pytest.mark.parametrize(("n", "nperseg"), [(8000, 512), (1001, 512), (300, 512), (997, 101)])
+def test_psd_equals_scipy_welch(n, nperseg):
+    """psd computes Welch's method itself: equal to scipy.signal.welch (defaults: Hann,
+    50 % overlap, constant detrend, density, mean) to rounding, for even and odd segment
+    lengths, records shorter than a segment and records with a large offset."""
+    import scipy.signal
+
+    rng = np.random.default_rng(n)
+    acc = rng.standard_normal((3, 2, n)) * np.array([1.0, 50.0])[:, None] + 7.0
+    freqs, power = psd(acc, DT, nperseg)
+    ref_freqs, ref = scipy.signal.welch(acc, fs=1 / DT, nperseg=min(nperseg, n), axis=-1)
+    np.testing.assert_array_equal(freqs, ref_freqs)
+    np.testing.assert_allclose(power, ref, rtol=1e-12)
+
+
+def test_trapezoids_are_scipys_bit_for_bit():
+    """Velocity and the Husid curve integrate with an in-place copy of scipy's
+    cumulative_trapezoid, Arias and CAV with one of its trapezoid: the same values to the
+    last bit, for 1-D to 3-D input, one sample (just the initial 0, a zero integral) and a
+    non-contiguous view."""
+    import scipy.integrate
+
+    rng = np.random.default_rng(3)
+    cases = [
+        rng.standard_normal(1001),
+        rng.standard_normal((4, 3, 700))[:, ::2],
+        rng.standard_normal((2, 1)),
+        np.cumsum(rng.standard_normal((5, 300)), -1),
+    ]
+    for y in cases:
+        ref = scipy.integrate.cumulative_trapezoid(y, dx=0.005, axis=-1, initial=0.0)
+        np.testing.assert_array_equal(_cumulative_trapezoid(y, 0.005), ref)
+        ref = scipy.integrate.trapezoid(y, dx=0.005, axis=-1)
+        np.testing.assert_array_equal(_trapezoid(y, 0.005), ref)
+
+
+def test_husid_crossings_by_binary_search_equal_a_full_comparison():
+    """The Husid curve's crossings are found by a binary search per row: the same index as
+    argmax(curve >= level) on every row, a silent record (all zeros) and a level no sample
+    reaches (0, as argmax gives) included."""
+    rng = np.random.default_rng(8)
+    acc = rng.standard_normal((5, 3, 900)) * np.linspace(0.0, 3.0, 900) ** 2
+    acc[2, 1] = 0.0
+    curves = husid(acc, DT).reshape(-1, 900)
+    assert np.all(np.diff(curves, axis=-1) >= 0)
+    for level in (0.0, 0.05 - 1e-12, 0.5, 0.95 - 1e-12, 1.0, 1.5):
+        np.testing.assert_array_equal(
+            _first_at_or_above(curves, level), np.argmax(curves >= level, axis=-1)
+        )
