@@ -265,15 +265,14 @@ class SincUpsample(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         c, k = x.shape[1], self.half_taps
-        if x.dim() == 3:
-            padded = nn.functional.pad(x, (k - 1, k), mode=self.pad_mode)
-            weight = self.weight.to(x.dtype).expand(c, 1, -1)
-            odd = nn.functional.conv1d(padded, weight, groups=c)
-        else:  # (N, C, 1, T) channels-last
-            padded = nn.functional.pad(x, (k - 1, k, 0, 0), mode=self.pad_mode)
-            weight = self.weight.to(x.dtype).expand(c, 1, -1).unsqueeze(2)
-            odd = nn.functional.conv2d(padded, weight, groups=c)
-        return _interleave(x, odd)
+        # the odd phase always as a plain-layout depthwise conv1d: oneDNN's channels-last
+        # depthwise 1 x 32 kernel stalled for minutes in a 2-thread process (a demo-preset
+        # run's epoch-end generation); the copy in and out costs little
+        plain = x if x.dim() == 3 else from_channels_last(x)
+        padded = nn.functional.pad(plain, (k - 1, k), mode=self.pad_mode)
+        weight = self.weight.to(x.dtype).expand(c, 1, -1)
+        odd = nn.functional.conv1d(padded, weight, groups=c)
+        return _interleave(x, odd if x.dim() == 3 else to_channels_last(odd))
 
 
 class GenBlock(nn.Module):

@@ -174,10 +174,15 @@ _PEAK_HEADROOM = 1.4  # the y range is +-1.4 x the component's peak: its label f
 
 
 def _times(n: int, rate_hz: float, start: pd.Timestamp | None) -> np.ndarray:
+    """Seconds from the first sample, or (``start`` known) UTC times as ISO 8601 strings to
+    the microsecond: plotly's own encoding of datetime64 values depends on the installed
+    python-dateutil (with 4.0 it wrote nanosecond strings and integer nanoseconds for the
+    onset lines, which plotly.js draws at NaN)."""
     seconds = np.arange(n) / float(rate_hz)
     if start is None:
         return seconds
-    return (pd.Timestamp(start).tz_convert(None) + pd.to_timedelta(seconds, unit="s")).to_numpy()
+    times = pd.Timestamp(start).tz_convert(None) + pd.to_timedelta(seconds, unit="s")
+    return np.asarray(times.strftime("%Y-%m-%dT%H:%M:%S.%f"), dtype=object)
 
 
 def record_figure(

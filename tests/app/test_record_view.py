@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -161,3 +163,13 @@ def test_record_figure_marks_peaks_and_picks_in_utc():
     assert pd.Timestamp(marks[0].x[0]) == pd.Timestamp("2016-08-24 01:36:42.5")
     assert fig.layout.xaxis3.title.text == "time (UTC)"
     assert [a.text for a in fig.layout.annotations] == ["P"]
+    # what reaches the browser: ISO dates plotly.js parses (to the microsecond), for the
+    # traces, the onset line and its label alike, whatever python-dateutil is installed (with
+    # 4.0, plotly's encoding of datetime64 gave nanosecond strings and integer nanoseconds,
+    # drawn at NaN)
+    sent = json.loads(fig.to_json())
+    iso = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}$")
+    assert all(iso.match(v) for v in sent["data"][0]["x"])
+    assert sent["data"][0]["x"][1] == "2016-08-24T01:36:40.005000"
+    assert sent["layout"]["shapes"][0]["x0"] == "2016-08-24T01:36:41.000000"
+    assert sent["layout"]["annotations"][0]["x"] == "2016-08-24T01:36:41.000000"
