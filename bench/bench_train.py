@@ -16,9 +16,13 @@ architecture (``STUDY_ARCHITECTURE``, records of 3 x 8000) at latent sizes 100 a
   ``Dataset``, three critic forwards (real, fake, x_hat), fakes with a graph then detached,
   ``.item()`` on every loss every step.
 
+- ``auto_without_bf16_gp_fractionF`` (``--gp-fraction F``, default 1: the whole batch, the
+  naive loop's penalty; left out where F is the trainer's default): ``auto_without_bf16`` with
+  the gradient penalty on that share of each batch (``gp_fraction``; the trainer's default
+  computes it on half the batch, see the README's "Training");
 - ``fp32_gp_everyK`` (``--gp-every K``, default 4; 1 leaves it out): ours in fp32 with the
-  lazy gradient penalty (``gp_every``: the penalty on every K-th critic step, weighted by K;
-  opt-in, off in every preset).
+  lazy gradient penalty on the whole batch (``gp_every``: the penalty on every K-th critic
+  step, weighted by K; opt-in, off in every preset).
 
 Each loop's sub-steps (a critic step with the penalty, one without it where the penalty is
 lazy, a generator step) are timed alternately across the loops, each keeps its fastest of
@@ -30,7 +34,7 @@ or ``torch.cuda.max_memory_allocated`` (CUDA).
 Every BENCH line names the CPU (model and its avx512f / avx512_bf16 / amx flags) or GPU.
 
     python bench/bench_train.py [--steps 2] [--device auto|cpu|cuda] [--threads 1]
-        [--latents 100 800] [--gp-every 4] [--no-memory]
+        [--latents 100 800] [--gp-fraction 1] [--gp-every 4] [--no-memory]
 """
 
 from __future__ import annotations
@@ -146,6 +150,7 @@ class Ours:
         self.rng = np.random.default_rng(1)
         self.device = self.t.device
         self.gp_every = hp.gp_every
+        self.gp_fraction = hp.gp_fraction
 
     def _batch(self) -> tuple[torch.Tensor, ...]:
         idx = self.rng.choice(len(self.data.train.rows), BATCH, replace=False)
@@ -294,7 +299,14 @@ def time_steps(runners: dict, steps: int, dev: torch.device) -> dict[str, float]
 
 
 def bench_latent(
-    data: Path, latent: int, device: str, steps: int, where: str, memory: bool, lazy: int
+    data: Path,
+    latent: int,
+    device: str,
+    steps: int,
+    where: str,
+    memory: bool,
+    lazy: int,
+    share: float,
 ) -> list[str]:
     torch.manual_seed(0)
     naive = Naive(data, latent, device)
@@ -305,7 +317,8 @@ def bench_latent(
     rates = {k: round(v, 2) for k, v in tuned.rates.items()}
     print(
         f"latent {latent}: auto chose {chosen} ({tuned.source}, "
-        f"{auto.autotune_s:.0f} s; rates {rates}); gp_every {auto.gp_every}"
+        f"{auto.autotune_s:.0f} s; rates {rates}); gp_every {auto.gp_every}, "
+        f"gp_fraction {auto.gp_fraction}"
     )
     runners = {"naive": naive}
     for name in autotune.candidates(dev):
@@ -314,8 +327,14 @@ def bench_latent(
     # candidate by the autotune's own measurement
     fp32_rates = {k: v for k, v in tuned.rates.items() if k.startswith("fp32")}
     no_bf16 = autotune.choose(fp32_rates) if fp32_rates else "fp32"
+    if share != auto.gp_fraction:  # the best fp32 candidate, the penalty on another share
+        runners[f"auto_without_bf16_gp_fraction{share:g}"] = Ours(
+            data, latent, device, no_bf16, gp_fraction=share
+        )
     if lazy > 1:  # fp32 with the lazy penalty (``gp_every``, off in every preset)
-        runners[f"fp32_gp_every{lazy}"] = Ours(data, latent, device, no_bf16, gp_every=lazy)
+        runners[f"fp32_gp_every{lazy}"] = Ours(
+            data, latent, device, no_bf16, gp_every=lazy, gp_fraction=1.0
+        )
     mem_naive = measure_memory(naive, dev) if memory else math.nan
     mem_ours = measure_memory(auto, dev) if memory else math.nan
     rate = time_steps(runners, steps, dev)
@@ -367,6 +386,13 @@ def main() -> None:
         help="also time fp32 with the lazy penalty every k critic steps (1: not)",
     )
     parser.add_argument(
+        "--gp-fraction",
+        type=float,
+        default=1.0,
+        help="also time the best fp32 candidate with the penalty on this share of each batch "
+        "(left out where it is the trainer's default)",
+    )
+    parser.add_argument(
         "--no-memory", action="store_true", help="skip the peak-memory step of each loop"
     )
     args = parser.parse_args()
@@ -380,7 +406,9 @@ def main() -> None:
     lines = []
     for latent in args.latents:
         memory = not args.no_memory
-        lines += bench_latent(data, latent, device, args.steps, where, memory, args.gp_every)
+        lines += bench_latent(
+            data, latent, device, args.steps, where, memory, args.gp_every, args.gp_fraction
+        )
         gc.collect()
     print("\n".join(lines))
 

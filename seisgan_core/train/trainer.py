@@ -4,7 +4,9 @@ Per critic step (Gulrajani et al. 2017, Algorithm 1): fakes from the generator w
 one critic forward on [real, fake] concatenated, one on x_hat for the gradient penalty, one
 Adam step. With ``gp_every`` k > 1 the penalty is lazy (Karras et al. 2020, StyleGAN2): only
 every k-th critic step computes it, weighted by k, and the others skip the x_hat forward and
-its double backward, about half of a critic step's work. Every ``n_critic`` critic steps, one
+its double backward, about half of a critic step's work. With ``gp_fraction`` f < 1 the penalty
+is computed on the interpolates of the batch's first round(f N) pairs only (an unbiased
+estimate of the same expectation; StyleGAN2 does this for its path-length regulariser). Every ``n_critic`` critic steps, one
 generator step
 (critic weights frozen, so their gradients are not computed) and one step of the amplitude head
 (Gaussian negative log-likelihood of each component's log10 PGA given the conditions).
@@ -511,7 +513,8 @@ class Trainer:
         loss = critic_loss(s_real, s_fake)
         gp = torch.zeros((), device=self.device)
         if penalise:
-            gp = self._penalty(real, fake, alpha, cond)
+            m = self._penalty_rows(n)
+            gp = self._penalty(real[:m], fake[:m], alpha[:m], cond[:m])
             loss = loss + (self.hp.gp_lambda * every) * gp
         self.opt_c.zero_grad(set_to_none=True)
         loss.backward()
@@ -526,6 +529,10 @@ class Trainer:
         acc[[_C_LOSS, _C_W, _C_GP, _C_GN, _C_N]] += torch.stack(
             [loss.detach(), w.detach(), gp.detach() * every, grad_norm.to(acc.device), one]
         )
+
+    def _penalty_rows(self, n: int) -> int:
+        """How many of a batch of ``n`` the gradient penalty is computed on (``gp_fraction``)."""
+        return max(1, min(n, round(self.hp.gp_fraction * n)))
 
     def _penalty(
         self, real: torch.Tensor, fake: torch.Tensor, alpha: torch.Tensor, cond: torch.Tensor

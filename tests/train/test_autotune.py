@@ -153,10 +153,12 @@ def test_the_real_probe_leaves_the_run_untouched(prepared, tmp_path, monkeypatch
     assert t.opt_c.state == {}  # the run's optimiser has not stepped
 
 
-def _naive_critic_grads(critic, real, fake, alpha, cond, gp_lambda):
-    """The plainest WGAN-GP critic step: three forwards, the penalty on its own."""
-    x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
-    grad = torch.autograd.grad(critic(x_hat, cond).sum(), x_hat, create_graph=True)[0]
+def _naive_critic_grads(critic, real, fake, alpha, cond, gp_lambda, rows=None):
+    """The plainest WGAN-GP critic step: three forwards, the penalty on its own (on the first
+    ``rows`` interpolates, default all)."""
+    m = real.shape[0] if rows is None else rows
+    x_hat = (alpha[:m] * real[:m] + (1 - alpha[:m]) * fake[:m]).requires_grad_(True)
+    grad = torch.autograd.grad(critic(x_hat, cond[:m]).sum(), x_hat, create_graph=True)[0]
     gp = ((grad.flatten(1).norm(2, dim=1) - 1) ** 2).mean()
     loss = critic(fake, cond).mean() - critic(real, cond).mean() + gp_lambda * gp
     critic.zero_grad()
@@ -242,6 +244,40 @@ def test_a_lazy_penalty_is_the_naive_one_weighted_by_k_every_k_steps(prepared, t
         for name, p in t.critic.named_parameters():
             torch.testing.assert_close(p.grad, grads[name], rtol=1e-4, atol=1e-6, msg=name)
     assert t.critic_steps == 2 * k
+
+
+@pytest.mark.parametrize(("fraction", "rows"), [(0.5, 4), (0.3, 2), (0.01, 1)])
+def test_a_fractional_penalty_is_the_naive_one_on_the_first_rows(
+    prepared, tmp_path, fraction, rows
+):
+    hp = tiny_hp(conditions=CONDITIONS, precision="fp32", gp_fraction=fraction)
+    assert hp.batch_size == 8
+    t = Trainer(data=prepared, out=tmp_path / "u", hyperparameters=hp)
+    t._setup_distributed()
+    data = load_training_set(prepared, hp.conditions)
+    t._build(data)
+    real, cond, _ = t._batch(data, torch.arange(hp.batch_size).numpy())
+    critic0, gen0 = copy.deepcopy(t.critic), copy.deepcopy(t.generator)
+    g = torch.Generator().set_state(t.noise.get_state().clone())
+    acc = torch.zeros(9)
+    t._critic_step(real, cond, acc)
+    z = torch.randn(hp.batch_size, hp.latent_dim, generator=g)
+    with torch.no_grad():
+        fake = gen0(z, cond)
+    alpha = torch.rand(hp.batch_size, 1, 1, generator=g)
+    loss, grads = _naive_critic_grads(critic0, real, fake, alpha, cond, hp.gp_lambda, rows)
+    torch.testing.assert_close(acc[0], loss, rtol=1e-5, atol=1e-6)
+    for name, p in t.critic.named_parameters():
+        torch.testing.assert_close(p.grad, grads[name], rtol=1e-4, atol=1e-6, msg=name)
+    # and not the whole batch's penalty
+    whole, _ = _naive_critic_grads(critic0, real, fake, alpha, cond, hp.gp_lambda)
+    assert not torch.allclose(acc[0], whole, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("fraction", [0.0, -0.5, 1.5])
+def test_gp_fraction_must_be_a_share_of_the_batch(fraction):
+    with pytest.raises(ValueError, match=f"gp_fraction must be in \\(0, 1\\], .* not {fraction}"):
+        tiny_hp(gp_fraction=fraction)
 
 
 def test_gp_every_must_be_a_positive_count():
