@@ -467,7 +467,7 @@ HYPERPARAMETER_HELP: dict[str, str] = {
     "n_critic": "Critic steps per generator step (5 in WGAN-GP, Gulrajani et al. 2017).",
     "gp_lambda": "Weight of the gradient penalty, keeps the critic 1-Lipschitz (10; 20 in Run 3).",
     "gp_every": "Penalty on every k-th critic step only, weighted by k (1: every step, the study).",
-    "gp_fraction": "Share of each batch the penalty is computed on (1: the whole batch, the study).",
+    "gp_fraction": "Share of each batch the penalty is computed on (1: whole batch, the study).",
     "latent_dim": "Size of the noise vector (the study: 100 to 1,000, best 800).",
     "conditions": "Physical inputs the model is conditioned on; none = the study's model.",
     "gen_widths": "Channels of the generator's upsampling blocks, from coarse to fine.",

@@ -164,7 +164,7 @@ def _preset(args: argparse.Namespace, config_path: Path):
 
     if (args.resume or args.resume_from) and args.preset is None and config_path.is_file():
         config = json.loads(config_path.read_text())
-        return config.get("preset", "custom"), Hyperparameters.from_dict(config["hyperparameters"])
+        return config.get("preset", "custom"), Hyperparameters.from_saved(config["hyperparameters"])
     return load_preset(args.preset or "demo")
 
 

@@ -24,6 +24,10 @@ _TUPLE_FIELDS = (
 )
 
 
+#: What runs saved before a key existed did, for keys whose default is not that.
+_BEFORE_THE_KEY_EXISTED: dict[str, Any] = {"gp_fraction": 1.0}
+
+
 @dataclass(kw_only=True)
 class Hyperparameters:
     """Everything that decides a training run. Presets (``nn/presets.py``) fill it in."""
@@ -44,8 +48,9 @@ class Hyperparameters:
     # round(gp_fraction x batch_size), at least one; the batch is a random draw): an unbiased
     # estimate of the same expectation at a fraction of the double backward's cost, as
     # StyleGAN2's path-length regulariser on half the batch (pl_batch_shrink = 2); 1 is
-    # Gulrajani et al.'s penalty on the whole batch
-    gp_fraction: float = 1.0
+    # Gulrajani et al.'s penalty on the whole batch (the study's presets); runs saved before
+    # this key existed used 1 (from_saved)
+    gp_fraction: float = 0.5
     latent_dim: int = 800
     # any subset of CONDITION_NAMES, in that order; () is the study's unconditional model
     conditions: tuple[str, ...] = ()
@@ -142,6 +147,13 @@ class Hyperparameters:
         if unknown:
             raise ConfigError(f"unknown hyperparameters {unknown}; known: {sorted(known)}")
         return cls(**values)
+
+    @classmethod
+    def from_saved(cls, values: dict[str, Any]) -> Hyperparameters:
+        """The hyperparameters a saved run (config.json, a checkpoint) was trained with:
+        :meth:`from_dict`, where a key added since, whose default changed the training, takes
+        the value that run's code used (``gp_fraction``: the whole batch)."""
+        return cls.from_dict({**_BEFORE_THE_KEY_EXISTED, **values})
 
     def replace(self, **changes: Any) -> Hyperparameters:
         return dataclasses.replace(self, **changes)

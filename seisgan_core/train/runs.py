@@ -175,7 +175,7 @@ class Run:
             from seisgan_core.train.trainer import build_models
 
             state = load_checkpoint(path)
-            hp = Hyperparameters.from_dict(state["hyperparameters"])
+            hp = Hyperparameters.from_saved(state["hyperparameters"])
             generator, _, head = build_models(
                 hp, int(state["length"]), float(state.get("sampling_rate_hz", 200.0))
             )

@@ -6,10 +6,10 @@ Adam step. With ``gp_every`` k > 1 the penalty is lazy (Karras et al. 2020, Styl
 every k-th critic step computes it, weighted by k, and the others skip the x_hat forward and
 its double backward, about half of a critic step's work. With ``gp_fraction`` f < 1 the penalty
 is computed on the interpolates of the batch's first round(f N) pairs only (an unbiased
-estimate of the same expectation; StyleGAN2 does this for its path-length regulariser). Every ``n_critic`` critic steps, one
-generator step
-(critic weights frozen, so their gradients are not computed) and one step of the amplitude head
-(Gaussian negative log-likelihood of each component's log10 PGA given the conditions).
+estimate of the same expectation; StyleGAN2 does this for its path-length regulariser).
+Every ``n_critic`` critic steps, one generator step (critic weights frozen, so their gradients
+are not computed) and one step of the amplitude head (Gaussian negative log-likelihood of each
+component's log10 PGA given the conditions).
 
 Device: CUDA when present (cudnn.benchmark, pinned host batches copied with
 ``non_blocking``), CPU otherwise. Precision ``auto``: fp32 or bf16 autocast, whichever ran
@@ -402,7 +402,7 @@ class Trainer:
         hp = self.hp
         fields = ("latent_dim", "batch_size", "gen_widths", "gen_kernel", "gen_upsample")
         fields += ("critic_widths", "critic_stride", "critic_kernel", "cutoff_hz")
-        fields += ("condition_width", "critic_global_layers", "critic_vlow_hz")
+        fields += ("condition_width", "critic_global_layers", "critic_vlow_hz", "gp_fraction")
         shape = {name: getattr(hp, name) for name in fields}
         return {**shape, "n_conditions": len(hp.conditions), "length": length}
 

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from seisgan_core.train import autotune
+from seisgan_core.train.config import Hyperparameters
 from seisgan_core.train.data import load_training_set
 from seisgan_core.train.trainer import Trainer
 from seisgan_testsupport.tiny_training import tiny_hp
@@ -278,6 +279,26 @@ def test_a_fractional_penalty_is_the_naive_one_on_the_first_rows(
 def test_gp_fraction_must_be_a_share_of_the_batch(fraction):
     with pytest.raises(ValueError, match=f"gp_fraction must be in \\(0, 1\\], .* not {fraction}"):
         tiny_hp(gp_fraction=fraction)
+
+
+def test_a_saved_run_without_gp_fraction_keeps_its_whole_batch_penalty():
+    # config.json and checkpoints of runs trained before gp_fraction existed
+    saved = tiny_hp().to_dict()
+    del saved["gp_fraction"]
+    assert Hyperparameters.from_saved(saved).gp_fraction == 1.0
+    assert Hyperparameters.from_saved({**saved, "gp_fraction": 0.25}).gp_fraction == 0.25
+    with pytest.raises(ValueError, match="unknown hyperparameters \\['gp_fractoin'\\]"):
+        Hyperparameters.from_saved({**saved, "gp_fractoin": 0.5})
+
+
+def test_the_study_presets_keep_the_whole_batch_penalty_and_ours_take_half():
+    from seisgan_core.train.config import load_preset
+
+    for name in ("study_run1", "study_run2", "study_run3"):
+        assert load_preset(name)[1].gp_fraction == 1.0
+    for name in ("conditional", "demo"):
+        assert load_preset(name)[1].gp_fraction == 0.5
+    assert Hyperparameters().gp_fraction == 0.5
 
 
 def test_gp_every_must_be_a_positive_count():

@@ -25,6 +25,9 @@ TINY = {
     "val_max_records": 16,
     "checkpoint_every": 1,
     "precision": "fp32",
+    # the whole batch: the step tests compare with the naive penalty (test_autotune.py checks
+    # the trainer's default share, half the batch, against the naive penalty on those rows)
+    "gp_fraction": 1.0,
     # fixed, so runs compare bit for bit; tests/train/test_autotune.py measures both layouts
     "memory_format": "contiguous",
 }
