@@ -235,12 +235,36 @@ def _sample_steps(
     """(row, x, y, incoming step x and y, outgoing step x and y, end) of the samples
     (row_idx, t_idx), float64; ``end`` marks the first and last sample of a series."""
     n_t = h1.shape[-1]
-    x = h1[row_idx, t_idx].astype(np.float64)
-    y = h2[row_idx, t_idx].astype(np.float64)
-    before, after = np.maximum(t_idx - 1, 0), np.minimum(t_idx + 1, n_t - 1)
-    return (row_idx, x, y, x - h1[row_idx, before], y - h2[row_idx, before],
-            h1[row_idx, after] - x, h2[row_idx, after] - y,
-            (t_idx == 0) | (t_idx == n_t - 1))  # fmt: skip
+    flat1, flat2 = _flat_rows(h1), _flat_rows(h2)
+    if flat1 is None or flat2 is None or h1.strides != h2.strides:
+        x = h1[row_idx, t_idx].astype(np.float64)
+        y = h2[row_idx, t_idx].astype(np.float64)
+        before, after = np.maximum(t_idx - 1, 0), np.minimum(t_idx + 1, n_t - 1)
+        return (row_idx, x, y, x - h1[row_idx, before], y - h2[row_idx, before],
+                h1[row_idx, after] - x, h2[row_idx, after] - y,
+                (t_idx == 0) | (t_idx == n_t - 1))  # fmt: skip
+    # The same values gathered by one flat index per sample (a third of the time of 2-D
+    # fancy indexing, which the series, views of one component, would otherwise need).
+    first, last = t_idx == 0, t_idx == n_t - 1
+    at = row_idx * (h1.strides[0] // h1.itemsize) + t_idx
+    before, after = at - ~first, at + ~last  # one step back and forward, but at the ends
+    x = flat1.take(at).astype(np.float64)
+    y = flat2.take(at).astype(np.float64)
+    return (row_idx, x, y, x - flat1.take(before), y - flat2.take(before),
+            flat1.take(after) - x, flat2.take(after) - y, first | last)  # fmt: skip
+
+
+def _flat_rows(a: np.ndarray) -> np.ndarray | None:
+    """A 1-D view of the memory of the rows of 2-D ``a`` (samples contiguous, rows a
+    multiple of the item size apart) in which a[r, t] is at r * row_stride + t; None where
+    the layout does not allow one."""
+    if a.ndim != 2 or a.shape[0] == 0 or a.strides[1] != a.itemsize:
+        return None
+    row = a.strides[0]
+    if row < a.shape[1] * a.itemsize or row % a.itemsize:
+        return None
+    size = (a.shape[0] - 1) * (row // a.itemsize) + a.shape[1]
+    return np.lib.stride_tricks.as_strided(a, shape=(size,), strides=(a.itemsize,))
 
 
 def _rotated_peaks(points: tuple[np.ndarray, ...], rows: int) -> np.ndarray:
