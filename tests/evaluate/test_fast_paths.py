@@ -176,3 +176,20 @@ def test_nearest_real_does_not_depend_on_threads_or_chunks():
     np.testing.assert_allclose(many.distance, one.distance, rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(many.baseline_index, one.baseline_index)
     assert many.memorisation_ratio == pytest.approx(one.memorisation_ratio, rel=1e-12)
+
+
+def test_wrapped_turn_equals_numpy_remainder():
+    # _rotated_peaks' turn between two steps: a difference of arctan2 angles plus pi, wrapped
+    # into [0, 2 pi) without np.remainder; bit for bit (sign of zero too) over random steps
+    # and the extremes arctan2 returns (+-pi, 0, the neighbours of pi).
+    rng = np.random.default_rng(7)
+    steps = rng.standard_normal((4, 200_000))
+    a1, a2 = np.arctan2(steps[0], steps[1]), np.arctan2(steps[2], steps[3])
+    ends = np.array([np.pi, -np.pi, 0.0, -0.0, np.nextafter(np.pi, 0), -np.nextafter(np.pi, 0)])
+    a1 = np.concatenate([a1, np.repeat(ends, ends.size)])
+    a2 = np.concatenate([a2, np.tile(ends, ends.size)])
+    z = a2 - a1 + np.pi
+    got, want = response_module._wrapped_turn(z), np.remainder(z, 2 * np.pi)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    assert got.min() >= 0 and got.max() < 2 * np.pi
