@@ -189,12 +189,15 @@ def _block_measures(
     w_fas, w_feat = weights
     smoothed = amp @ w_fas.astype(amp.dtype, copy=False)
     features = _log_spectral(amp @ w_feat.astype(amp.dtype, copy=False))
-    psd_freqs, power = psd(x, dt)
     psa_v, rot_v = _block_psa_rotd50(x, spectrum, dt, periods)
     step = max(1, round(0.1 / dt))  # envelopes drawn at 10 Hz
     # What nearest_real's low-pass and decimation gives, from the same FFT.
     decimated = _decimate_spectrum(spectrum, x.shape[-1], _NEAREST_DECIMATE, workers=1)
-    x64 = x.astype(np.float64)  # the moments' and intensity measures' float64 copy, made once
+    # The float64 copy of the block, made once (after the response spectra, which do not
+    # need it) for the Welch PSD, the moments and the intensity measures, which all compute
+    # in float64 from these same values.
+    x64 = x.astype(np.float64)
+    psd_freqs, power = psd(x64, dt)
     moments = _record_moments(x64)
     out = {
         "moments": moments,
