@@ -189,7 +189,11 @@ def test_wrapped_turn_equals_numpy_remainder():
     a1 = np.concatenate([a1, np.repeat(ends, ends.size)])
     a2 = np.concatenate([a2, np.tile(ends, ends.size)])
     z = a2 - a1 + np.pi
+    # z a hair below 0 (rounds to 2 pi once wrapped, and must not be wrapped again), at 0,
+    # and at 2 pi and just around it
+    tiny = np.array([-1e-17, -0.0, 0.0, 2 * np.pi, np.nextafter(2 * np.pi, 0), 3 * np.pi])
+    z = np.concatenate([z, tiny, np.nextafter(tiny, 10.0)])
     got, want = response_module._wrapped_turn(z), np.remainder(z, 2 * np.pi)
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
-    assert got.min() >= 0 and got.max() < 2 * np.pi
+    assert got.min() >= 0 and got.max() <= 2 * np.pi
