@@ -40,8 +40,7 @@ def _ko_weights(
     public ``window``, normalised to unit sum) and apply them to a whole block of spectra in
     one matrix product. Cached per grid and ``dtype`` (the float64 weights rounded once, as
     a block's ``astype`` rounds them): the panel smooths thousands of float32 spectra on
-    one grid, and converting the weights for every block cost as much as a third of the
-    product itself.
+    one grid, and converted 1.9 MB of weights for every block of 16 records before.
     """
     import pykooh
 
