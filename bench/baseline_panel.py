@@ -11,6 +11,13 @@ scipy.integrate.trapezoid, and a float64 copy of the block made by each intensit
 ``bench_evaluate.baseline_panel`` patches them, with bench/baseline_response.py's response
 spectra, into the panel, so the current panel's CPU time is a ratio to today's, measured in
 one process. Not used by the project.
+
+Issue 18's third evaluation session (main at 23eea5b) changed more pieces, frozen here as
+they were there so the baseline stays the same code: the panel's block of measures
+(``block_measures``: the moments on their own float64 copy, PGA by its own pass, the
+smoothing weights converted to the spectra's dtype in every block, through
+``float64_weights``), PGV's velocity with new arrays (``pgv``), and the classifier's
+forward pass and gradient with new arrays (``mlp_forward``, ``mlp_loss_and_grad``).
 """
 
 from __future__ import annotations
@@ -20,18 +27,23 @@ import pandas as pd
 import scipy.integrate
 import scipy.signal
 
-from seisgan_core.evaluation import intensity
+from seisgan_core.evaluation import intensity, panel
 from seisgan_core.evaluation._arrays import as_float_array, check_dt
 from seisgan_core.evaluation.gmm import G_CM_S2
 
 __all__ = [
     "arias_intensity",
+    "block_measures",
     "bssa14_class",
     "copying",
     "cumulative_trapezoid",
     "first_at_or_above",
+    "float64_weights",
     "husid",
+    "mlp_forward",
+    "mlp_loss_and_grad",
     "model_terms",
+    "pgv",
     "psd",
     "split_residuals",
     "trapezoid",
@@ -124,3 +136,90 @@ def arias_intensity(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:
     dt = check_dt(dt)
     a = as_float_array(acc_cm_s2).astype(np.float64) / 100.0
     return np.pi / (2.0 * intensity.G_M_S2) * scipy.integrate.trapezoid(a * a, dx=dt, axis=-1)
+
+
+def float64_weights(freqs_in, freqs_out, bandwidth, dtype=np.float64):
+    """The Konno-Ohmachi weights in float64 whatever ``dtype`` asks, as the panel had them
+    (``block_measures`` converts them in every block)."""
+    from seisgan_core.evaluation import spectra
+
+    return spectra._ko_weights(freqs_in, freqs_out, bandwidth)
+
+
+def block_measures(x, dt, periods, weights, keep_decimated=True):
+    """The panel's block of per-record measures as at 23eea5b; every measure is looked up in
+    the panel module, so the other patches of the baseline apply to it as they did."""
+    import scipy.fft as sfft
+
+    spectrum = sfft.rfft(x, axis=-1, workers=1)
+    amp = np.abs(spectrum) * dt
+    w_fas, w_feat = weights
+    smoothed = amp @ w_fas.astype(amp.dtype, copy=False)
+    features = panel._log_spectral(amp @ w_feat.astype(amp.dtype, copy=False))
+    psd_freqs, power = panel.psd(x, dt)
+    psa_v, rot_v = panel._block_psa_rotd50(x, spectrum, dt, periods)
+    step = max(1, round(0.1 / dt))
+    decimated = panel._decimate_spectrum(spectrum, x.shape[-1], panel._NEAREST_DECIMATE, workers=1)
+    x64 = x.astype(np.float64)
+    out = {
+        "moments": panel._record_moments(x),
+        "fas": smoothed,
+        "spectral_features": features,
+        "psd": power,
+        "psd_freqs": psd_freqs,
+        "psa": psa_v,
+        "rotd50": rot_v,
+        "pga_cm_s2": intensity.pga(x),
+        "pgv_cm_s": panel.pgv(x64, dt),
+        "arias_m_s": panel.arias_intensity(x64, dt),
+        "cav_cm_s": panel.cav(x64, dt),
+        "d5_95_s": panel.significant_duration(x64, dt, 0.05, 0.95),
+        "envelope": panel.decimated_envelope(x, step, spectrum),
+        "fingerprint": panel._log_spectrum_features(decimated),
+    }
+    if keep_decimated:
+        out["decimated"] = decimated
+    return out
+
+
+def pgv(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:
+    """PGV as at 23eea5b: the velocity's baseline removed into new arrays, |v| a new array."""
+    dt = check_dt(dt)
+    a = as_float_array(acc_cm_s2).astype(np.float64, copy=False)
+    a = a - a.mean(axis=-1, keepdims=True)
+    v = intensity._cumulative_trapezoid(a, dt)
+    t = np.arange(v.shape[-1], dtype=np.float64)
+    tc = t - t.mean()
+    slope = (v @ tc) / (tc @ tc)
+    return np.abs(v - v.mean(axis=-1, keepdims=True) - slope[..., None] * tc).max(axis=-1)
+
+
+def mlp_forward(self, x: np.ndarray, weights) -> list[np.ndarray]:
+    """MLPClassifier._forward as at 23eea5b (new arrays for the bias and tanh)."""
+    acts = [x]
+    for i, (w, b) in enumerate(weights):
+        z = acts[-1] @ w + b
+        acts.append(np.tanh(z) if i < len(weights) - 1 else z)
+    return acts
+
+
+def mlp_loss_and_grad(self, theta, xs, onehot, sw, shapes):
+    """MLPClassifier.loss_and_grad as at 23eea5b (new arrays for every step)."""
+    weights = self._unpack(theta, shapes)
+    acts = self._forward(xs, weights)
+    logits = acts[-1]
+    logits = logits - logits.max(axis=1, keepdims=True)
+    logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    loss = -(sw * (onehot * logp).sum(axis=1)).sum()
+    loss += 0.5 * self.l2 * sum((w * w).sum() for w, _ in weights)
+    delta = sw[:, None] * (np.exp(logp) - onehot)
+    grads = []
+    for i in range(len(weights) - 1, -1, -1):
+        w, _ = weights[i]
+        gw = acts[i].T @ delta + self.l2 * w
+        gb = delta.sum(axis=0)
+        grads.append((gw, gb))
+        if i > 0:
+            delta = (delta @ w.T) * (1.0 - acts[i] ** 2)
+    grads.reverse()
+    return loss, np.concatenate([np.concatenate([gw.ravel(), gb]) for gw, gb in grads])

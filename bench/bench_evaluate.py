@@ -196,6 +196,7 @@ def baseline_panel():
     curve's normalisation and crossings, Arias and one float64 copy per intensity measure,
     for a CPU ratio in this process."""
     from seisgan_core.evaluation import gmm, intensity, panel
+    from seisgan_core.evaluation.classifier import MLPClassifier
 
     def old_block(x, spectrum, dt, periods):
         return baseline_response_module.psa_and_rotd50(
@@ -217,10 +218,15 @@ def baseline_panel():
         (intensity, "_first_at_or_above", baseline_panel_module.first_at_or_above),
         (intensity, "_trapezoid", baseline_panel_module.trapezoid),
         (panel, "arias_intensity", baseline_panel_module.arias_intensity),
+        (panel, "_block_measures", baseline_panel_module.block_measures),
+        (panel, "_ko_weights", baseline_panel_module.float64_weights),
+        (panel, "pgv", baseline_panel_module.copying(baseline_panel_module.pgv)),
+        (MLPClassifier, "_forward", baseline_panel_module.mlp_forward),
+        (MLPClassifier, "loss_and_grad", baseline_panel_module.mlp_loss_and_grad),
     ]
     patches += [
         (panel, name, baseline_panel_module.copying(getattr(panel, name)))
-        for name in ("pgv", "cav", "significant_duration")
+        for name in ("cav", "significant_duration")
     ]
     current = [(module, name, getattr(module, name)) for module, name, _ in patches]
     for module, name, value in patches:

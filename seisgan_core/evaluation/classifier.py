@@ -48,8 +48,10 @@ class MLPClassifier:
     def _forward(self, x: np.ndarray, weights) -> list[np.ndarray]:
         acts = [x]
         for i, (w, b) in enumerate(weights):
-            z = acts[-1] @ w + b
-            acts.append(np.tanh(z) if i < len(weights) - 1 else z)
+            # acts @ w + b, then tanh, in the product's array (no temporaries; same values).
+            z = acts[-1] @ w
+            z += b
+            acts.append(np.tanh(z, out=z) if i < len(weights) - 1 else z)
         return acts
 
     def loss_and_grad(
@@ -58,8 +60,8 @@ class MLPClassifier:
         """Weighted cross-entropy plus L2 decay, and its gradient by backpropagation."""
         weights = self._unpack(theta, shapes)
         acts = self._forward(xs, weights)
-        logits = acts[-1]
-        logits = logits - logits.max(axis=1, keepdims=True)
+        logits = acts[-1]  # a new array: shifted in place
+        logits -= logits.max(axis=1, keepdims=True)
         logp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
         loss = -(sw * (onehot * logp).sum(axis=1)).sum()
         loss += 0.5 * self.l2 * sum((w * w).sum() for w, _ in weights)
@@ -72,7 +74,11 @@ class MLPClassifier:
             gb = delta.sum(axis=0)
             grads.append((gw, gb))
             if i > 0:
-                delta = (delta @ w.T) * (1.0 - acts[i] ** 2)
+                # (delta @ w.T) * (1 - acts^2), the same operations without temporaries.
+                slope = acts[i] * acts[i]
+                np.subtract(1.0, slope, out=slope)
+                delta = delta @ w.T
+                delta *= slope
         grads.reverse()
         return loss, np.concatenate([np.concatenate([gw.ravel(), gb]) for gw, gb in grads])
 

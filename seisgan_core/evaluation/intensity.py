@@ -51,12 +51,16 @@ def velocity(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:
     t = np.arange(v.shape[-1], dtype=np.float64)
     tc = t - t.mean()
     slope = (v @ tc) / (tc @ tc)
-    return v - v.mean(axis=-1, keepdims=True) - slope[..., None] * tc
+    # v - mean - slope * tc, the same operations in the same order, in v (a new array).
+    v -= v.mean(axis=-1, keepdims=True)
+    v -= slope[..., None] * tc
+    return v
 
 
 def pgv(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:
     """Peak ground velocity (cm/s) of :func:`velocity`."""
-    return np.abs(velocity(acc_cm_s2, dt)).max(axis=-1)
+    v = velocity(acc_cm_s2, dt)
+    return np.abs(v, out=v).max(axis=-1)  # v is a new array: |v| in place
 
 
 def _cumulative_trapezoid(y: np.ndarray, dx: float) -> np.ndarray:

@@ -41,7 +41,6 @@ from seisgan_core.evaluation.intensity import (
     arias_intensity,
     cav,
     decimated_envelope,
-    pga,
     pgv,
     significant_duration,
 )
@@ -190,21 +189,27 @@ def _block_measures(
     w_fas, w_feat = weights
     smoothed = amp @ w_fas.astype(amp.dtype, copy=False)
     features = _log_spectral(amp @ w_feat.astype(amp.dtype, copy=False))
-    psd_freqs, power = psd(x, dt)
     psa_v, rot_v = _block_psa_rotd50(x, spectrum, dt, periods)
     step = max(1, round(0.1 / dt))  # envelopes drawn at 10 Hz
     # What nearest_real's low-pass and decimation gives, from the same FFT.
     decimated = _decimate_spectrum(spectrum, x.shape[-1], _NEAREST_DECIMATE, workers=1)
-    x64 = x.astype(np.float64)  # the intensity measures' float64 copy, made once
+    # The float64 copy of the block, made once (after the response spectra, which do not
+    # need it) for the Welch PSD, the moments and the intensity measures, which all compute
+    # in float64 from these same values.
+    x64 = x.astype(np.float64)
+    psd_freqs, power = psd(x64, dt)
+    moments = _record_moments(x64)
     out = {
-        "moments": _record_moments(x),
+        "moments": moments,
         "fas": smoothed,
         "spectral_features": features,
         "psd": power,
         "psd_freqs": psd_freqs,
         "psa": psa_v,
         "rotd50": rot_v,
-        "pga_cm_s2": pga(x),
+        # pga(x) from the moments' extremes: max |x| = max(-min, max), exactly (abs of it
+        # turns an all-zero record's -0.0 into 0.0, as abs(x).max() gives).
+        "pga_cm_s2": np.abs(np.maximum(-moments[3], moments[4])).astype(x.dtype),
         "pgv_cm_s": pgv(x64, dt),
         "arias_m_s": arias_intensity(x64, dt),
         "cav_cm_s": cav(x64, dt),
@@ -288,9 +293,11 @@ def _record_measures(
     first = next(iter(sets.values()))
     n = first.shape[-1]
     grid = np.fft.rfftfreq(n, dt)
+    # In the dtype of the records as _read gives them (float32), converted once and cached
+    # rather than in every block (the same values the block's astype gave).
     weights = (
-        _ko_weights(grid, default_fas_frequencies(dt), 40.0),
-        _ko_weights(grid, spectral_frequencies(dt), float(SPECTRAL_BANDWIDTH)),
+        _ko_weights(grid, default_fas_frequencies(dt), 40.0, np.float32),
+        _ko_weights(grid, spectral_frequencies(dt), float(SPECTRAL_BANDWIDTH), np.float32),
     )
     total = sum(v.shape[0] for v in sets.values())
     n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)

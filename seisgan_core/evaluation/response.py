@@ -235,12 +235,36 @@ def _sample_steps(
     """(row, x, y, incoming step x and y, outgoing step x and y, end) of the samples
     (row_idx, t_idx), float64; ``end`` marks the first and last sample of a series."""
     n_t = h1.shape[-1]
-    x = h1[row_idx, t_idx].astype(np.float64)
-    y = h2[row_idx, t_idx].astype(np.float64)
-    before, after = np.maximum(t_idx - 1, 0), np.minimum(t_idx + 1, n_t - 1)
-    return (row_idx, x, y, x - h1[row_idx, before], y - h2[row_idx, before],
-            h1[row_idx, after] - x, h2[row_idx, after] - y,
-            (t_idx == 0) | (t_idx == n_t - 1))  # fmt: skip
+    flat1, flat2 = _flat_rows(h1), _flat_rows(h2)
+    if flat1 is None or flat2 is None or h1.strides != h2.strides:
+        x = h1[row_idx, t_idx].astype(np.float64)
+        y = h2[row_idx, t_idx].astype(np.float64)
+        before, after = np.maximum(t_idx - 1, 0), np.minimum(t_idx + 1, n_t - 1)
+        return (row_idx, x, y, x - h1[row_idx, before], y - h2[row_idx, before],
+                h1[row_idx, after] - x, h2[row_idx, after] - y,
+                (t_idx == 0) | (t_idx == n_t - 1))  # fmt: skip
+    # The same values gathered by one flat index per sample (a third of the time of 2-D
+    # fancy indexing, which the series, views of one component, would otherwise need).
+    first, last = t_idx == 0, t_idx == n_t - 1
+    at = row_idx * (h1.strides[0] // h1.itemsize) + t_idx
+    before, after = at - ~first, at + ~last  # one step back and forward, but at the ends
+    x = flat1.take(at).astype(np.float64)
+    y = flat2.take(at).astype(np.float64)
+    return (row_idx, x, y, x - flat1.take(before), y - flat2.take(before),
+            flat1.take(after) - x, flat2.take(after) - y, first | last)  # fmt: skip
+
+
+def _flat_rows(a: np.ndarray) -> np.ndarray | None:
+    """A 1-D view of the memory of the rows of 2-D ``a`` (samples contiguous, rows a
+    multiple of the item size apart) in which a[r, t] is at r * row_stride + t; None where
+    the layout does not allow one."""
+    if a.ndim != 2 or a.shape[0] == 0 or a.strides[1] != a.itemsize:
+        return None
+    row = a.strides[0]
+    if row < a.shape[1] * a.itemsize or row % a.itemsize:
+        return None
+    size = (a.shape[0] - 1) * (row // a.itemsize) + a.shape[1]
+    return np.lib.stride_tricks.as_strided(a, shape=(size,), strides=(a.itemsize,))
 
 
 def _rotated_peaks(points: tuple[np.ndarray, ...], rows: int) -> np.ndarray:
@@ -263,7 +287,7 @@ def _rotated_peaks(points: tuple[np.ndarray, ...], rows: int) -> np.ndarray:
     n_dir = 2 * n_angles
     step = np.pi / n_angles
     a1 = np.arctan2(d1y, d1x)
-    turn = np.remainder(np.arctan2(d2y, d2x) - a1 + np.pi, 2 * np.pi) - np.pi  # [-pi, pi)
+    turn = _wrapped_turn(np.arctan2(d2y, d2x) - a1 + np.pi) - np.pi  # [-pi, pi)
     low = np.where(turn >= 0, a1 - np.pi / 2, a1 + np.pi / 2 + turn) - _ARC_MARGIN
     width = np.abs(turn) + 2 * _ARC_MARGIN
     whole = end | ((d1x == 0) & (d1y == 0)) | ((d2x == 0) & (d2y == 0))
@@ -283,6 +307,21 @@ def _rotated_peaks(points: tuple[np.ndarray, ...], rows: int) -> np.ndarray:
     np.maximum.at(signed, direction, value)
     signed = signed.reshape(rows, n_dir)
     return np.maximum(np.maximum(signed[:, :n_angles], signed[:, n_angles:]), 0.0)
+
+
+def _wrapped_turn(z: np.ndarray) -> np.ndarray:
+    """np.remainder(z, 2 pi) bit for bit for z in [-pi, 3 pi] (a difference of two arctan2
+    angles plus pi), in 0.35 against 0.86 ms for a block's 63,000 kept samples: numpy's float
+    remainder is fmod, exact here (z itself below 2 pi; z - 2 pi, exact by Sterbenz's lemma,
+    from 2 pi to 3 pi), then 2 pi added to a negative result, which is z + 2 pi rounded once,
+    as here. Both masks come from z: a negative z a hair below 0 gives 2 pi after rounding,
+    as np.remainder does, and is not wrapped again."""
+    two_pi = 2 * np.pi
+    out = z + 0.0  # a copy, -0.0 made +0.0 (np.remainder's zero is +0.0)
+    above = z >= two_pi
+    np.add(out, two_pi, out=out, where=z < 0)
+    np.subtract(out, two_pi, out=out, where=above)
+    return out
 
 
 def _median_of_angles(peaks: np.ndarray) -> np.ndarray:

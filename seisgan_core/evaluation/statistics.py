@@ -48,7 +48,7 @@ def _record_moments(x: np.ndarray) -> np.ndarray:
     Computed on a block of records that sits in cache; :func:`_pooled_statistics` combines
     them into :func:`study_statistics`'s values for the set, raw or z-scored.
     """
-    a = x.astype(np.float64)
+    a = x.astype(np.float64, copy=False)  # read only: a float64 block is used as it is
     mean = a.mean(axis=-1)
     dev = a - mean[..., None]
     sq = dev * dev

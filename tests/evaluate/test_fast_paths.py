@@ -127,6 +127,44 @@ def test_rotated_peaks_on_hard_trajectories():
     np.testing.assert_allclose(_rotd_from_series(h1, h2), _brute_rotd50(h1, h2), rtol=1e-12)
 
 
+def _steps_by_2d_indexing(h1, h2, row_idx, t_idx):
+    """_sample_steps written with plain 2-D indexing (what the flat gather replaces)."""
+    n_t = h1.shape[-1]
+    x, y = h1[row_idx, t_idx].astype(np.float64), h2[row_idx, t_idx].astype(np.float64)
+    before, after = np.maximum(t_idx - 1, 0), np.minimum(t_idx + 1, n_t - 1)
+    ends = (t_idx == 0) | (t_idx == n_t - 1)
+    return (row_idx, x, y, x - h1[row_idx, before], y - h2[row_idx, before],
+            h1[row_idx, after] - x, h2[row_idx, after] - y, ends)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "layout", ["component views", "contiguous", "float64 views", "strided time", "one row"]
+)
+def test_sample_steps_flat_gather_equals_2d_indexing(records, layout):
+    # The panel's series are views of one component of (records, components, time) blocks;
+    # other layouts (time not contiguous) take the 2-D indexing path. Every sample, the
+    # first and last of each row included, must give the same steps bit for bit.
+    block = records.copy()
+    if layout == "float64 views":
+        block = block.astype(np.float64)
+    h1, h2 = block[:, 0], block[:, 1]
+    if layout == "contiguous":
+        h1, h2 = np.ascontiguousarray(h1), np.ascontiguousarray(h2)
+    elif layout == "strided time":
+        h1, h2 = h1[:, ::2], h2[:, ::2]
+    elif layout == "one row":
+        h1, h2 = h1[3:4], h2[3:4]
+    rows, n_t = h1.shape
+    row_idx = np.repeat(np.arange(rows), n_t)
+    t_idx = np.tile(np.arange(n_t), rows)
+    got = response_module._sample_steps(h1, h2, row_idx, t_idx)
+    want = _steps_by_2d_indexing(h1, h2, row_idx, t_idx)
+    for a, b in zip(got, want, strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(a, b)
+    assert got[-1].sum() == 2 * rows  # the two ends of every row
+
+
 def test_nearest_real_does_not_depend_on_threads_or_chunks():
     mw, dist = catalogue(30, seed=50)
     real = simulate(mw, dist, seed=51, npts=1600)
@@ -138,3 +176,24 @@ def test_nearest_real_does_not_depend_on_threads_or_chunks():
     np.testing.assert_allclose(many.distance, one.distance, rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(many.baseline_index, one.baseline_index)
     assert many.memorisation_ratio == pytest.approx(one.memorisation_ratio, rel=1e-12)
+
+
+def test_wrapped_turn_equals_numpy_remainder():
+    # _rotated_peaks' turn between two steps: a difference of arctan2 angles plus pi, wrapped
+    # into [0, 2 pi) without np.remainder; bit for bit (sign of zero too) over random steps
+    # and the extremes arctan2 returns (+-pi, 0, the neighbours of pi).
+    rng = np.random.default_rng(7)
+    steps = rng.standard_normal((4, 200_000))
+    a1, a2 = np.arctan2(steps[0], steps[1]), np.arctan2(steps[2], steps[3])
+    ends = np.array([np.pi, -np.pi, 0.0, -0.0, np.nextafter(np.pi, 0), -np.nextafter(np.pi, 0)])
+    a1 = np.concatenate([a1, np.repeat(ends, ends.size)])
+    a2 = np.concatenate([a2, np.tile(ends, ends.size)])
+    z = a2 - a1 + np.pi
+    # z a hair below 0 (rounds to 2 pi once wrapped, and must not be wrapped again), at 0,
+    # and at 2 pi and just around it
+    tiny = np.array([-1e-17, -0.0, 0.0, 2 * np.pi, np.nextafter(2 * np.pi, 0), 3 * np.pi])
+    z = np.concatenate([z, tiny, np.nextafter(tiny, 10.0)])
+    got, want = response_module._wrapped_turn(z), np.remainder(z, 2 * np.pi)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+    assert got.min() >= 0 and got.max() <= 2 * np.pi
