@@ -19,6 +19,8 @@ time (``time.process_time()``, all threads) unless they say wall:
   linearly (it is linear in the number of records); today's pass against the same loop is
   printed beside it;
 - CPU per measure on 160 records, one thread, now and today's PSA + RotD50;
+- the scorecard's PSA + RotD50 (25 periods from 0.01 s) of 160 records on pyrotd's grids and
+  with ``fast_lengths`` (one thread, CPU);
 - a cached `seisgan evaluate` call (same data, same samples) through the CLI, in process.
 
     python bench/bench_evaluate.py [--records 1298] [--loop-records 16] [--rounds 1]
@@ -30,6 +32,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import sys
 import tempfile
 import time
@@ -340,6 +343,24 @@ def panel_figures(sets, both, rounds: int, cpu: str) -> None:
     print(f"BENCH evaluate_panel_cpu_vs_baseline {cpu_s / base_cpu_s:.2f} x goal <= 0.5 ({cpu})")
 
 
+def scorecard_psa(x: np.ndarray, rounds: int = 2) -> tuple[float, float]:
+    """CPU seconds of the scorecard's PSA + RotD50 (25 periods from 0.01 s) of ``x`` on
+    pyrotd's grids and with ``fast_lengths``, alternately, one thread, fastest of ``rounds``."""
+    from threadpoolctl import threadpool_limits
+
+    from seisgan_core.evaluation.scorecard import PSA_PERIODS_S
+
+    x = x.astype(np.float64)  # as the scorecard reads its sets
+    best = {False: math.inf, True: math.inf}
+    with threadpool_limits(limits=1, user_api="blas"):
+        for _ in range(rounds):
+            for fast in (False, True):
+                cpu0 = time.process_time()
+                psa_and_rotd50(x, DT, PSA_PERIODS_S, workers=1, fast_lengths=fast)
+                best[fast] = min(best[fast], time.process_time() - cpu0)
+    return best[False], best[True]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=1298)
@@ -358,6 +379,11 @@ def main() -> None:
     batched_s, base_batched_s, loop_s = batched_vs_loop(real, gen, both, args.loop_records)
     print(f"today's batched measures vs the loop: {loop_s / base_batched_s:.1f} x")
     print(f"BENCH evaluate_batched_vs_record_loop {loop_s / batched_s:.1f} x goal >= 20 ({cpu})")
+    pyrotd_s, fast_s = scorecard_psa(gen[:160])
+    print(f"scorecard PSA + RotD50, 160 records: pyrotd's grids {pyrotd_s:.2f} s CPU, "
+          f"fast lengths {fast_s:.2f} s")  # fmt: skip
+    ratio = pyrotd_s / fast_s
+    print(f"BENCH scorecard_psa_fast_lengths_vs_pyrotd_grid {ratio:.2f} x goal >= 1.5 ({cpu})")
     if not args.no_cli:
         cached_s = cached_cli_call(real, gen, real_table, split)
         print(f"BENCH evaluate_cached_call {cached_s:.3f} s goal < 1 ({cpu})")

@@ -84,6 +84,17 @@ class _Grid:
     start: np.ndarray | None
 
 
+def _fast_bins(m: int) -> int:
+    """The fewest rfft bins m' >= m whose inverse length 2 (m' - 1) pocketfft transforms fast
+    (a product of 2, 3, 5 and 7; scipy.fft.next_fast_len): pyrotd's lengths for short periods
+    have large prime factors (39,998 = 2 x 7 x 2,857 at 0.01 s for 8,000 samples at 200 Hz),
+    on which an inverse FFT takes 7x as long as on 40,000."""
+    length = sfft.next_fast_len(2 * (m - 1), real=True)
+    while length % 2:
+        length = sfft.next_fast_len(length + 1, real=True)
+    return length // 2 + 1
+
+
 @functools.lru_cache(maxsize=32)
 def _grid(
     n: int,
@@ -93,6 +104,7 @@ def _grid(
     max_freq_ratio: float,
     causal: bool,
     dtype: str,
+    fast_lengths: bool = False,
 ) -> _Grid:
     """Transfer functions and wrap-around corrections for ``n`` rfft bins spaced ``df``.
 
@@ -107,7 +119,8 @@ def _grid(
     Re(i w Y) = -w Im Y (the last bin counted once only where it is the output's Nyquist
     bin). Both are linear in Re X and Im X, so the two coefficients of every period are one
     matrix product per block of records (``start``). Cached: the panel reuses one grid for
-    thousands of records.
+    thousands of records. ``fast_lengths``: the oversampled periods' grids made at least as
+    fine as pyrotd's, on lengths pocketfft transforms fast (:func:`_fast_bins`).
     """
     freqs = np.arange(n) * df
     omega = 2 * np.pi * freqs
@@ -121,6 +134,8 @@ def _grid(
         # time grid; the scale keeps the amplitudes for the changed length (pyrotd does the
         # same; folded into the transfer function to save a pass over the long series).
         m = max(n, int(max_freq_ratio * osc_freq / df))
+        if fast_lengths and m > n:
+            m = _fast_bins(m)
         length = 2 * (m - 1)
         h = (float(m) / float(n)) * _transfer(freqs, osc_freq, damping)
         lengths.append(length)
@@ -387,6 +402,7 @@ def psa_and_rotd50(
     chunk: int = 240,
     workers: int | None = None,
     progress=None,
+    fast_lengths: bool = False,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """PSA of every component and RotD50 of two of them, in one pass over the oscillators.
 
@@ -394,7 +410,12 @@ def psa_and_rotd50(
     out in the same unit. Returns ``(psa, rotd50)`` with shapes (..., n_components, n_periods)
     and (..., n_periods); ``rotd50`` is None when ``horizontals`` is None or the input has one
     component. ``chunk`` rows (records times components) go through the FFTs at a time, on
-    ``workers`` threads (default: one per core, at most 8).
+    ``workers`` threads (default: one per core, at most 8). ``fast_lengths``: the oscillators
+    that need a finer time grid than the record's (periods under 2 x max_freq_ratio samples)
+    get one at least as fine as pyrotd's, on a length the inverse FFT takes fast (up to 7x
+    faster at 0.01 s): PSA then equals pyrotd's with that grid (``max_freq_ratio`` raised to
+    it), not with its own: the peak is sampled at other instants, at least as densely (on
+    white noise, the worst case, within 5 % of pyrotd's at 0.01-0.05 s).
     """
     dt = check_dt(dt)
     x = as_float_array(acc)
@@ -407,7 +428,7 @@ def psa_and_rotd50(
         horizontals = None
     n_comp = x.shape[-2] if x.ndim >= 2 else 1
     n_rec = flat.shape[0] // n_comp
-    grid = _grid_for(n, dt, periods, damping, max_freq_ratio, causal, flat.dtype)
+    grid = _grid_for(n, dt, periods, damping, max_freq_ratio, causal, flat.dtype, fast_lengths)
     out = np.empty((flat.shape[0], periods.size), dtype=np.float64)
     rot = np.empty((n_rec, periods.size), dtype=np.float64) if horizontals else None
     rec_chunk = max(1, chunk // n_comp)
@@ -436,6 +457,7 @@ def _grid_for(
     max_freq_ratio: float,
     causal: bool,
     dtype: np.dtype,
+    fast_lengths: bool = False,
 ) -> _Grid:
     """:func:`_grid` of records of ``n_samples`` samples ``dt`` apart."""
     # pyrotd builds its frequency axis with linspace(0, 1/(2 dt), n_freq), which equals
@@ -443,7 +465,8 @@ def _grid_for(
     n = n_samples
     df = (1.0 / (2 * dt)) / (n // 2) if n % 2 else 1.0 / (n * dt)
     return _grid(n // 2 + 1, df, tuple(float(p) for p in np.ravel(periods)), float(damping),
-                 float(max_freq_ratio), bool(causal), np.dtype(dtype).str)  # fmt: skip
+                 float(max_freq_ratio), bool(causal), np.dtype(dtype).str,
+                 bool(fast_lengths))  # fmt: skip
 
 
 def _block_psa_rotd50(
