@@ -218,46 +218,20 @@ def _plain_critic_grads(critic, real, fake, cond):
     return loss.detach(), {n: p.grad.clone() for n, p in critic.named_parameters()}
 
 
-def test_a_lazy_penalty_is_the_naive_one_weighted_by_k_every_k_steps(prepared, tmp_path):
-    k = 3
-    hp = tiny_hp(conditions=CONDITIONS, precision="fp32", gp_every=k)
+def _built_trainer(prepared, tmp_path, **changes):
+    """A built fp32 trainer on the tiny networks and its first batch (real, conditions)."""
+    hp = tiny_hp(conditions=CONDITIONS, precision="fp32", **changes)
     t = Trainer(data=prepared, out=tmp_path / "u", hyperparameters=hp)
     t._setup_distributed()
     data = load_training_set(prepared, hp.conditions)
     t._build(data)
     real, cond, _ = t._batch(data, torch.arange(hp.batch_size).numpy())
-    for step in range(2 * k):
-        critic0, gen0 = copy.deepcopy(t.critic), copy.deepcopy(t.generator)
-        g = torch.Generator().set_state(t.noise.get_state().clone())
-        acc = torch.zeros(9)
-        t._critic_step(real, cond, acc)
-        z = torch.randn(hp.batch_size, hp.latent_dim, generator=g)
-        with torch.no_grad():
-            fake = gen0(z, cond)
-        alpha = torch.rand(hp.batch_size, 1, 1, generator=g)  # drawn on every step
-        if step % k == 0:  # steps 0 and k: the penalty, weighted by k
-            loss, grads = _naive_critic_grads(critic0, real, fake, alpha, cond, hp.gp_lambda * k)
-            assert acc[2] > 0
-        else:
-            loss, grads = _plain_critic_grads(critic0, real, fake, cond)
-            assert acc[2] == 0
-        torch.testing.assert_close(acc[0], loss, rtol=1e-5, atol=1e-6)
-        for name, p in t.critic.named_parameters():
-            torch.testing.assert_close(p.grad, grads[name], rtol=1e-4, atol=1e-6, msg=name)
-    assert t.critic_steps == 2 * k
+    return t, hp, real, cond
 
 
-@pytest.mark.parametrize(("fraction", "rows"), [(0.5, 4), (0.3, 2), (0.01, 1)])
-def test_a_fractional_penalty_is_the_naive_one_on_the_first_rows(
-    prepared, tmp_path, fraction, rows
-):
-    hp = tiny_hp(conditions=CONDITIONS, precision="fp32", gp_fraction=fraction)
-    assert hp.batch_size == 8
-    t = Trainer(data=prepared, out=tmp_path / "u", hyperparameters=hp)
-    t._setup_distributed()
-    data = load_training_set(prepared, hp.conditions)
-    t._build(data)
-    real, cond, _ = t._batch(data, torch.arange(hp.batch_size).numpy())
+def _critic_step_and_its_inputs(t, hp, real, cond):
+    """One trainer critic step; its accumulators, the critic before it, and the fakes and
+    alphas it drew (replayed from the same noise stream)."""
     critic0, gen0 = copy.deepcopy(t.critic), copy.deepcopy(t.generator)
     g = torch.Generator().set_state(t.noise.get_state().clone())
     acc = torch.zeros(9)
@@ -265,11 +239,40 @@ def test_a_fractional_penalty_is_the_naive_one_on_the_first_rows(
     z = torch.randn(hp.batch_size, hp.latent_dim, generator=g)
     with torch.no_grad():
         fake = gen0(z, cond)
-    alpha = torch.rand(hp.batch_size, 1, 1, generator=g)
-    loss, grads = _naive_critic_grads(critic0, real, fake, alpha, cond, hp.gp_lambda, rows)
+    alpha = torch.rand(hp.batch_size, 1, 1, generator=g)  # drawn on every step
+    return acc, critic0, fake, alpha
+
+
+def _assert_step_equals(t, acc, loss, grads):
     torch.testing.assert_close(acc[0], loss, rtol=1e-5, atol=1e-6)
     for name, p in t.critic.named_parameters():
         torch.testing.assert_close(p.grad, grads[name], rtol=1e-4, atol=1e-6, msg=name)
+
+
+def test_a_lazy_penalty_is_the_naive_one_weighted_by_k_every_k_steps(prepared, tmp_path):
+    k = 3
+    t, hp, real, cond = _built_trainer(prepared, tmp_path, gp_every=k)
+    for step in range(2 * k):
+        acc, critic0, fake, alpha = _critic_step_and_its_inputs(t, hp, real, cond)
+        if step % k == 0:  # steps 0 and k: the penalty, weighted by k
+            loss, grads = _naive_critic_grads(critic0, real, fake, alpha, cond, hp.gp_lambda * k)
+            assert acc[2] > 0
+        else:
+            loss, grads = _plain_critic_grads(critic0, real, fake, cond)
+            assert acc[2] == 0
+        _assert_step_equals(t, acc, loss, grads)
+    assert t.critic_steps == 2 * k
+
+
+@pytest.mark.parametrize(("fraction", "rows"), [(0.5, 4), (0.3, 2), (0.01, 1)])
+def test_a_fractional_penalty_is_the_naive_one_on_the_first_rows(
+    prepared, tmp_path, fraction, rows
+):
+    t, hp, real, cond = _built_trainer(prepared, tmp_path, gp_fraction=fraction)
+    assert hp.batch_size == 8
+    acc, critic0, fake, alpha = _critic_step_and_its_inputs(t, hp, real, cond)
+    loss, grads = _naive_critic_grads(critic0, real, fake, alpha, cond, hp.gp_lambda, rows)
+    _assert_step_equals(t, acc, loss, grads)
     # and not the whole batch's penalty
     whole, _ = _naive_critic_grads(critic0, real, fake, alpha, cond, hp.gp_lambda)
     assert not torch.allclose(acc[0], whole, rtol=1e-5, atol=1e-6)
