@@ -47,7 +47,7 @@ _STUDY_COMMON: dict[str, Any] = {
 }
 
 # Ours, in the demo and conditional presets: the gradient penalty on half of each batch, a
-# third less time per fp32 critic step; a training check (demo preset, two seeds, 30 epochs)
+# quarter less time per fp32 critic step; a training check (demo preset, two seeds, 30 epochs)
 # found its validation scores, Wasserstein estimates and penalties on the whole batch's
 # (docs/benchmarks.md, "Issue 18, session 6")
 _HALF_BATCH_PENALTY = 0.5
