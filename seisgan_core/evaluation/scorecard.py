@@ -391,7 +391,7 @@ def _psa_lines(s: _Sets, curves: dict) -> list[Line]:
     """BBP-style PSA bias ln(generated / real of the same scenario) per period: geometric mean
     of the horizontals and RotD50; the worst period in each period range is the line."""
     T = PSA_PERIODS_S
-    out = s.per_set("psa", lambda x: psa_and_rotd50(x, s.dt, T, fast_lengths=True))
+    out = s.per_set("psa", lambda x: psa_and_rotd50(x, s.dt, T))
     geo = [np.sqrt(p[:, 0] * p[:, 1]) for p, _ in out]
     rot = [r for _, r in out]
     curves["psa_bias"] = {"periods_s": T.tolist(), "convention": "ln(generated / real)"}
@@ -537,7 +537,7 @@ def _residuals(s: _Sets) -> dict[str, tuple] | None:
     )
     if any(t is None for t in tables):
         return None
-    psa = s.per_set("psa", lambda x: psa_and_rotd50(x, s.dt, PSA_PERIODS_S, fast_lengths=True))
+    psa = s.per_set("psa", lambda x: psa_and_rotd50(x, s.dt, PSA_PERIODS_S))
     j01 = int(np.argmin(np.abs(PSA_PERIODS_S - 0.1)))
     j10 = int(np.argmin(np.abs(PSA_PERIODS_S - 1.0)))
     out = {}

@@ -587,22 +587,44 @@ def read_asdf_traces(
     path = str(path)
     wanted = set(names) if names is not None else None
     out: list[AsdfTrace] = []
+    if limit is not None and limit <= 0:
+        return out
     with _open(path) as f:
-        # Names and attributes first, with one dataset open at a time, then each dataset opened
-        # again, read and released: HDF5's calls cost more the more objects the file has open
-        # (attribute opens took twice as long with the thousand datasets held open that the
-        # earlier version kept for the second pass, and the file's close walked them all).
-        selected = [
-            info for info, _ in _iter_index(f, path, wanted) if tag is None or info.tag == tag
-        ]
-        if limit is not None:
-            selected = selected[:limit]
-        for i, info in enumerate(selected):
+        # One pass: each trace's names and attributes, then its samples while its dataset is
+        # open, then released (HDF5's calls cost more the more objects the file has open:
+        # attribute opens took twice as long with a thousand datasets held open, and the
+        # file's close walked them all). Reading in the index pass saves opening each
+        # dataset again by its path (12 % of the bulk read). Progress needs the count first.
+        total = _count_names(f, wanted, tag, limit) if progress is not None else 0
+        for info, dsid in _iter_index(f, path, wanted):
+            if tag is not None and info.tag != tag:
+                continue
             _require_rate(info, path)
-            out.append(AsdfTrace(info=info, data=_read_data(f, info, path)))
-            if progress is not None and (i % 200 == 0 or i == len(selected) - 1):
-                progress((i + 1) / len(selected), f"{info.group} {info.channel}")
+            out.append(AsdfTrace(info=info, data=_read_dataset(dsid, path, info.hdf5_path)))
+            if progress is not None and len(out) % 200 == 1:
+                progress(min(1.0, len(out) / max(total, 1)), f"{info.group} {info.channel}")
+            if limit is not None and len(out) >= limit:
+                break
+        if progress is not None and out:
+            progress(1.0, f"{out[-1].info.group} {out[-1].info.channel}")
     return out
+
+
+def _count_names(f: h5py.File, wanted: set[str] | None, tag: str | None, limit) -> int:
+    """How many traces :func:`read_asdf_traces` will read, from the names alone (for its
+    progress; no attribute or dataset is opened)."""
+    waveforms = f.get("Waveforms")
+    count = 0
+    for group_name in waveforms if waveforms is not None else ():
+        group = waveforms[group_name]
+        if not isinstance(group, h5py.Group):
+            continue
+        for name in group:
+            match = _NAME_RE.match(name)
+            if match is None or (wanted is not None and name not in wanted):
+                continue
+            count += tag is None or match.group(7) == tag
+    return min(count, limit) if limit is not None else count
 
 
 def _choose_group(infos: list[TraceInfo]) -> list[TraceInfo]:

@@ -53,6 +53,10 @@ __all__ = [
 
 #: CPU flags that decide whether bf16 is native (shown in BENCH lines and the cache key).
 CPU_FLAGS = ("avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "avx2")
+#: oneDNN's settings that change which kernels run (``ONEDNN_MAX_CPU_ISA=AVX512_CORE`` on a CPU
+#: with ``avx512_bf16`` gives the kernels of one without it: bf16 emulated, slower than fp32).
+#: Set ones are part of the machine's description, hence of the cache key.
+ONEDNN_SETTINGS = ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ONEDNN_DEFAULT_FPMATH_MODE")
 #: A candidate is kept over fp32 only if at least this much faster (measurement noise).
 MARGIN = 1.05
 #: Layouts of the activations a run can use (``nn.models.Conv``).
@@ -75,7 +79,8 @@ class AutotuneResult:
 
 
 def cpu_description() -> dict[str, Any]:
-    """The CPU's model name and the flags that matter for bf16, from /proc/cpuinfo."""
+    """The CPU's model name and the flags that matter for bf16, from /proc/cpuinfo, and the
+    oneDNN settings of :data:`ONEDNN_SETTINGS` that are set in the environment."""
     model, flags = platform.processor() or platform.machine(), set()
     try:
         with open("/proc/cpuinfo") as fh:
@@ -90,13 +95,18 @@ def cpu_description() -> dict[str, Any]:
                     break  # the first processor's block is enough
     except OSError:
         pass
-    return {"model": model, "flags": [f for f in CPU_FLAGS if f in flags]}
+    onednn = {name: os.environ[name] for name in ONEDNN_SETTINGS if os.environ.get(name)}
+    return {"model": model, "flags": [f for f in CPU_FLAGS if f in flags], "onednn": onednn}
 
 
 def describe_cpu() -> str:
-    """One line: the CPU's model and its bf16-relevant flags, for BENCH lines and logs."""
+    """One line: the CPU's model, its bf16-relevant flags and any oneDNN setting that changes
+    its kernels, for BENCH lines, logs and the cache key."""
     cpu = cpu_description()
-    return f"CPU {cpu['model']} [{' '.join(cpu['flags']) or 'no avx512/bf16 flags'}]"
+    line = f"CPU {cpu['model']} [{' '.join(cpu['flags']) or 'no avx512/bf16 flags'}]"
+    if cpu["onednn"]:
+        line += " with " + " ".join(f"{k}={v}" for k, v in sorted(cpu["onednn"].items()))
+    return line
 
 
 def describe_machine(device: torch.device) -> str:

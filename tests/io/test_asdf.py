@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -73,6 +74,26 @@ def test_bulk_traces_equal_pyasdf(archive):
             assert trace.info.starttime_ns == reference.stats.starttime.ns
     finally:
         del ds
+
+
+def test_bulk_traces_limit_and_progress(archive):
+    path, _ = archive
+    everything = read_asdf_traces(path)
+    assert len(everything) == 6
+    names = [t.info.name for t in everything]
+    assert names == sorted(names)  # name order within the station's group
+    seen: list[tuple[float, str]] = []
+    first = read_asdf_traces(path, limit=4, progress=lambda f, m: seen.append((f, m)))
+    assert [t.info.name for t in first] == names[:4]
+    for a, b in zip(first, everything, strict=False):
+        assert np.array_equal(a.data, b.data)
+    assert seen[0][0] == pytest.approx(1 / 4) and seen[-1][0] == 1.0
+    assert all(a <= b for (a, _), (b, _) in itertools.pairwise(seen))
+    tagged = read_asdf_traces(path, tag="processed_acceleration", limit=2)
+    assert [t.info.tag for t in tagged] == ["processed_acceleration"] * 2
+    assert read_asdf_traces(path, limit=0) == []
+    by_name = read_asdf_traces(path, names=[names[5], names[1]])
+    assert [t.info.name for t in by_name] == [names[1], names[5]]
 
 
 def test_table_from_the_asdf_alone(archive):

@@ -98,6 +98,27 @@ def test_cpu_description_names_the_model_and_only_known_flags():
     assert autotune.describe_machine(torch.device("cpu")).startswith("CPU ")
 
 
+def test_a_onednn_isa_cap_is_part_of_the_machine_and_its_cache_key(monkeypatch):
+    # ONEDNN_MAX_CPU_ISA=AVX512_CORE on a CPU with avx512_bf16 gives the kernels of one without
+    # it (bf16 emulated): a choice measured without the cap must not be reused under it.
+    for name in autotune.ONEDNN_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    cpu = torch.device("cpu")
+    plain_line = autotune.describe_cpu()
+    plain_key = autotune.cache_key(cpu, {"latent_dim": 100}, ["fp32", "bf16"])
+    assert autotune.cpu_description()["onednn"] == {}
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE")
+    assert autotune.cpu_description()["onednn"] == {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE"}
+    assert autotune.describe_cpu() == plain_line + " with ONEDNN_MAX_CPU_ISA=AVX512_CORE"
+    capped_key = autotune.cache_key(cpu, {"latent_dim": 100}, ["fp32", "bf16"])
+    assert capped_key != plain_key
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    assert autotune.cache_key(cpu, {"latent_dim": 100}, ["fp32", "bf16"]) not in (
+        plain_key,
+        capped_key,
+    )
+
+
 @pytest.mark.parametrize("fast", ["fp32", "bf16", "fp32+channels_last", "bf16+channels_last"])
 def test_auto_runs_what_measured_fastest_and_records_it(prepared, tmp_path, monkeypatch, fast):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
