@@ -255,12 +255,44 @@ def _attr(dsid: h5py.h5d.DatasetID, name: bytes, expect: np.dtype | None = None)
         except (TypeError, ValueError, OSError):
             pass  # not a number: read it as it is stored
     stored = attr.get_type()
+    known = _known_dtype(stored)
+    if known is not None:
+        # the file's own type into its NumPy twin: no conversion, and no ``stored.dtype``
+        # (h5py builds that dtype anew on every call: a third of an attribute's read)
+        value = np.empty(shape, dtype=known)
+        attr.read(value, mtype=stored)
+        return value[()]
     value = np.empty(shape, dtype=stored.dtype)
     # a number is read with the file's own type (no conversion, no second type object);
     # text and other classes through h5py's conversion
     numeric = stored.get_class() in (h5py.h5t.INTEGER, h5py.h5t.FLOAT)
     attr.read(value, mtype=stored if numeric else None)
     return value[()]
+
+
+#: The stored types ASDF writers use for trace attributes, and their NumPy dtypes.
+_KNOWN_TYPES = (
+    (h5py.h5t.STD_I64LE, np.dtype("<i8")),
+    (h5py.h5t.IEEE_F64LE, np.dtype("<f8")),
+    (h5py.h5t.IEEE_F32LE, np.dtype("<f4")),
+    (h5py.h5t.STD_I32LE, np.dtype("<i4")),
+)
+
+
+def _known_dtype(stored: h5py.h5t.TypeID) -> np.dtype | None:
+    """The NumPy dtype that holds ``stored`` as it is, for the types trace attributes use
+    (little-endian 64/32-bit integers and IEEE floats; fixed-length byte strings padded or
+    terminated with nulls, as pyasdf writes ``event_id``), else None (the general way)."""
+    cls = stored.get_class()
+    if cls == h5py.h5t.STRING:
+        if stored.is_variable_str() or stored.get_strpad() == h5py.h5t.STR_SPACEPAD:
+            return None  # objects, or trailing spaces h5py's conversion would keep apart
+        return np.dtype(f"S{stored.get_size()}")
+    if cls in (h5py.h5t.INTEGER, h5py.h5t.FLOAT):
+        for htype, dtype in _KNOWN_TYPES:
+            if stored.equal(htype):
+                return dtype
+    return None
 
 
 # starttime attributes are ns since 1970 (int64); outside these years they are not dates
@@ -525,10 +557,13 @@ def _match_event(wanted: str, event_ids: tuple[str, ...]) -> bool:
     return False
 
 
-def _read_dataset(dsid: h5py.h5d.DatasetID, path: str, name: str) -> np.ndarray:
-    """All samples of one dataset as float64 (HDF5 converts float32 or integer storage)."""
+def _read_dataset(
+    dsid: h5py.h5d.DatasetID, path: str, name: str, npts: int | None = None
+) -> np.ndarray:
+    """All samples of one dataset as float64 (HDF5 converts float32 or integer storage).
+    ``npts``: its length where the caller has just read its shape (:func:`_checked_attrs`)."""
     _check_dataset(dsid, path, name)
-    shape = dsid.shape
+    shape = dsid.shape if npts is None else (npts,)
     if len(shape) != 1 or shape[0] > MAX_NPTS:
         raise AsdfError(
             path,
@@ -600,7 +635,10 @@ def read_asdf_traces(
             if tag is not None and info.tag != tag:
                 continue
             _require_rate(info, path)
-            out.append(AsdfTrace(info=info, data=_read_dataset(dsid, path, info.hdf5_path)))
+            # info.npts is the 1-D shape _checked_attrs read and bounded (a trace with a
+            # problem stopped at _require_rate)
+            data = _read_dataset(dsid, path, info.hdf5_path, info.npts)
+            out.append(AsdfTrace(info=info, data=data))
             if progress is not None and len(out) % 200 == 1:
                 progress(min(1.0, len(out) / max(total, 1)), f"{info.group} {info.channel}")
             if limit is not None and len(out) >= limit:

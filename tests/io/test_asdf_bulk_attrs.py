@@ -66,3 +66,55 @@ def test_a_nan_start_time_is_not_turned_into_a_number(tmp_path):
     with h5py.File(path) as f:
         start = _attr(f["Waveforms/IT.AQG"][NAME.format("E")].id, b"starttime")
     assert np.isnan(start)  # as stored: int64 conversion would give -2**63 silently
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        np.int64(1239001959000000000),
+        np.int32(-7),
+        np.float64(0.005),
+        np.float32(200.0),
+        np.array([1.5, 2.5]),  # an array: read whole
+        np.float16(200.0),  # no known twin: h5py's own dtype
+        np.dtype(">i8").type(12345),  # big-endian: the general way, same value
+        np.int16(3),
+        np.bytes_("smi:local/IT-2009-0009"),  # fixed length, null-padded (pyasdf's event_id)
+        "smi:ev/1,smi:ev/2",  # variable length
+    ],
+)
+def test_every_stored_type_reads_as_h5py_reads_it(tmp_path, value):
+    # _attr's fast path (the file's type into its NumPy twin) and its general path give what
+    # h5py's high-level attribute read gives, value and dtype
+    path = tmp_path / "t.h5"
+    with h5py.File(path, "w") as f:
+        ds = f.create_dataset("x", data=np.zeros(4))
+        ds.attrs["a"] = value
+    with h5py.File(path) as f:
+        expected = f["x"].attrs["a"]
+        got = _attr(f["x"].id, b"a")
+    if isinstance(expected, np.ndarray):
+        np.testing.assert_array_equal(got, expected)
+        assert got.dtype == expected.dtype
+    elif isinstance(expected, str):  # variable length: the low-level read gives its bytes
+        assert got == expected.encode()
+    else:
+        assert got == expected and type(got) is type(expected)
+
+
+def test_fixed_strings_padded_with_spaces_or_nulls_read_as_h5py_reads_them(tmp_path):
+    path = tmp_path / "t.h5"
+    with h5py.File(path, "w") as f:
+        ds = f.create_dataset("x", data=np.zeros(4))
+        for name, pad in (("space", h5py.h5t.STR_SPACEPAD), ("nullterm", h5py.h5t.STR_NULLTERM)):
+            stype = h5py.h5t.C_S1.copy()
+            stype.set_size(12)
+            stype.set_strpad(pad)
+            space = h5py.h5s.create(h5py.h5s.SCALAR)
+            attr = h5py.h5a.create(ds.id, name.encode(), stype, space)
+            attr.write(np.array(b"ev/1", dtype="S12"), mtype=h5py.h5t.py_create(np.dtype("S12")))
+    with h5py.File(path) as f:
+        for name in ("space", "nullterm"):
+            expected = f["x"].attrs[name]
+            assert _attr(f["x"].id, name.encode()) == expected, name
+    assert expected == b"ev/1"
