@@ -139,7 +139,14 @@ class Ours:
             memory_format=memory_format,
             **changes,
         )
-        self.t = Trainer(data=data, out=data.parent / "unused", hyperparameters=hp, device=device)
+        # both loops on the same threads (--threads): the thread count is not a candidate here
+        self.t = Trainer(
+            data=data,
+            out=data.parent / "unused",
+            hyperparameters=hp,
+            device=device,
+            threads=torch.get_num_threads(),
+        )
         self.t._setup_distributed()
         self.data = load_training_set(data, ())
         self.t._build(self.data)

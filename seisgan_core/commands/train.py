@@ -41,7 +41,12 @@ def _add_train(subparsers) -> None:
         "train into --out even if it holds files that are not a run's (never into --data)",
     )
     add_common(p, "--device")
-    p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        help="CPU threads for torch (default: measured with the precision, torch's default "
+        "and fewer, where the run measures its candidates)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -96,15 +101,12 @@ def _train(args: argparse.Namespace) -> int:
     Train a WGAN-GP (the reference study's model, or a conditioned one) on a prepared training
     set. Under torchrun, one process per GPU (or CPU gloo rank).
     """
-    import torch
 
     from seisgan_core.errors import SeisganError
     from seisgan_core.fsutil import check_output, write_output_marker
     from seisgan_core.train.store import check_resume_data
     from seisgan_core.train.trainer import Trainer
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
     config_path = Path(args.out) / "config.json"
     try:
         name, hp = _preset(args, config_path)
@@ -137,6 +139,7 @@ def _train(args: argparse.Namespace) -> int:
             resume_from=args.resume_from,
             overwrite=args.overwrite,
             progress=progress,
+            threads=args.threads,
         )
         try:
             state = trainer.fit()

@@ -11,12 +11,14 @@ the activations (``memory_format``): oneDNN's time-major ("channels-last") convo
 1.5-3x faster than its plain-layout ones on the narrow grouped layers of these networks on the
 CPUs measured so far, but that too is the machine's to say. A candidate is named by its
 precision, with ``+channels_last`` when it uses that layout (``fp32``, ``bf16+channels_last``).
-The choice and the measured rates are cached per machine and network shape (:func:`cache_key`)
+On a CPU, where the caller did not fix them, torch's threads are measured as well: the chosen
+candidate at torch's default count and at halves of it (:func:`thread_counts`,
+:func:`choose_threads`; the trainer's ``_measure_threads``). The choice and the measured rates are cached per machine and network shape (:func:`cache_key`)
 in a small JSON file (``$XDG_CACHE_HOME/seisgan/autotune.json``, else
 ``~/.cache/seisgan/autotune.json``) and written to the run's ``config.json``.
 
-The decision itself (:func:`choose`) is a pure function of the measured rates, so it can be
-tested with any candidates and any timings.
+The decisions (:func:`choose`, :func:`choose_threads`) are pure functions of the measured
+rates, so they can be tested with any candidates and any timings.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ __all__ = [
     "candidate_name",
     "candidates",
     "choose",
+    "choose_threads",
     "cpu_description",
     "describe_cpu",
     "describe_machine",
@@ -49,6 +52,7 @@ __all__ = [
     "parse_candidate",
     "runnable_precisions",
     "store",
+    "thread_counts",
 ]
 
 #: CPU flags that decide whether bf16 is native (shown in BENCH lines and the cache key).
@@ -73,6 +77,10 @@ class AutotuneResult:
     device: str = ""
     key: str = ""
     memory_format: str = "contiguous"
+    #: torch's CPU threads for the run where they were measured too (:func:`thread_counts`),
+    #: with the chosen candidate's samples per second at each count; None: not measured
+    threads: int | None = None
+    thread_rates: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -158,6 +166,29 @@ def choose(rates: dict[str, float], margin: float = MARGIN) -> str:
     return best
 
 
+def thread_counts(default: int) -> list[int]:
+    """torch CPU thread counts a run measures: torch's default (one per core), then halves of
+    it down to one, at most three counts (2 -> [2, 1]; 16 -> [16, 8, 4]). On a machine shared
+    with other work, or with two hardware threads per core, fewer threads can be faster: a
+    thread that waits on a descheduled sibling at every parallel region stalls the step."""
+    counts = [max(1, int(default))]
+    while counts[-1] > 1 and len(counts) < 3:
+        counts.append(counts[-1] // 2)
+    return counts
+
+
+def choose_threads(rates: dict[str, float], default: int, margin: float = MARGIN) -> int:
+    """The thread count (keys: counts as text) that ran fastest; ``default`` unless another
+    beats it by ``margin`` (noise), as :func:`choose` keeps fp32."""
+    if not rates:
+        raise ValueError("no thread count was measured")
+    best = max(rates, key=rates.__getitem__)
+    base = rates.get(str(default))
+    if base is not None and rates[best] < margin * base:
+        return int(default)
+    return int(best)
+
+
 def cache_key(device: torch.device, shape: dict[str, Any], candidates: Iterable[str]) -> str:
     """The machine (CPU model and flags or GPU name, torch, threads) and the network shape."""
     machine = {
@@ -194,13 +225,22 @@ def lookup(key: str, path: Path | None = None) -> AutotuneResult | None:
         return None
     if not rates:
         return None
+    try:
+        thread_rates = {str(int(k)): float(v) for k, v in entry.get("thread_rates", {}).items()}
+    except (TypeError, ValueError, AttributeError):
+        return None
     precision, memory_format = parse_candidate(choose(rates))
+    threads = None
+    if thread_rates:
+        threads = choose_threads(thread_rates, max(int(k) for k in thread_rates))
     return AutotuneResult(
         precision=precision,
         source="cache",
         rates=rates,
         device=entry.get("device", ""),
         memory_format=memory_format,
+        threads=threads,
+        thread_rates=thread_rates,
     )
 
 
@@ -211,6 +251,8 @@ def store(key: str, result: AutotuneResult, path: Path | None = None) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         cache = _read_cache(path)
         cache[key] = {"rates": result.rates, "device": result.device}
+        if result.thread_rates:
+            cache[key]["thread_rates"] = result.thread_rates
         atomic_write_json(path, cache)
     except OSError:
         pass  # a read-only home: the run keeps its choice, the next one measures again

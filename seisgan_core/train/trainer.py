@@ -211,8 +211,14 @@ class Trainer:
         progress: Progress | None = None,
         epoch_callback: Callable[[int, dict[str, Any]], None] | None = None,
         handle_signals: bool = True,
+        threads: int | None = None,
     ) -> None:
         self.data_path = Path(data)
+        # torch's CPU threads: a number is used as given; None lets the autotune measure the
+        # chosen candidate at torch's default and at fewer (autotune.thread_counts) on a CPU
+        if threads is not None and int(threads) < 1:
+            raise ConfigError(f"threads: expected a positive number, found {threads}")
+        self.threads = None if threads is None else int(threads)
         self.out = Path(out)
         self.hp = hyperparameters
         self.preset = preset
@@ -419,11 +425,13 @@ class Trainer:
             self._use(result)
             return
         names = autotune.candidates(self.device, hp.precision, hp.memory_format)
-        key = autotune.cache_key(self.device, self._shape_key(data.length), names)
+        counts = self._thread_counts()
+        key_names = [*names, *(f"threads={k}" for k in counts if len(counts) > 1)]
+        key = autotune.cache_key(self.device, self._shape_key(data.length), key_names)
         result = None
         if self.is_main:
             result = autotune.lookup(key)
-            if result is None and len(names) == 1:
+            if result is None and len(names) == 1 and len(counts) == 1:
                 precision, memory_format = autotune.parse_candidate(names[0])
                 result = autotune.AutotuneResult(
                     precision, "only candidate", device=machine, memory_format=memory_format
@@ -435,8 +443,12 @@ class Trainer:
                 result = autotune.AutotuneResult(
                     precision, "measured", rates=rates, device=machine, memory_format=memory_format
                 )
+                if len(counts) > 1:
+                    self._measure_threads(result, counts, batch)
                 autotune.store(key, result)
             result.key = key
+            if result.threads is not None:
+                torch.set_num_threads(result.threads)
         if self.distributed:  # every rank runs what rank 0 chose
             index = (
                 -1
@@ -451,6 +463,34 @@ class Trainer:
                     precision, "rank 0", device=machine, key=key, memory_format=memory_format
                 )
         self._use(result)
+
+    def _thread_counts(self) -> list[int]:
+        """The thread counts to measure: torch's default and fewer (autotune.thread_counts)
+        on a CPU where the caller left them open; else the current count alone (a fixed
+        ``threads``, a GPU, or a multi-process run, whose ranks share the cores by design)."""
+        if self.threads is not None or self.device.type != "cpu" or self.distributed:
+            return [torch.get_num_threads()]
+        return autotune.thread_counts(torch.get_num_threads())
+
+    def _measure_threads(
+        self, result: autotune.AutotuneResult, counts: list[int], batch: tuple
+    ) -> None:
+        """Samples per second of ``result``'s candidate at each thread count (the first is
+        the one its candidates were measured at, re-measured here beside the others), and the
+        choice (autotune.choose_threads) into ``result``; torch's count is left as found."""
+        candidate = autotune.candidate_name(result.precision, result.memory_format)
+        before = torch.get_num_threads()
+        rates = {}
+        try:
+            for k in counts:
+                torch.set_num_threads(k)
+                rates[str(k)] = autotune.measure(
+                    [candidate], lambda name: self._probe_step(name, batch)
+                )[candidate]
+        finally:
+            torch.set_num_threads(before)
+        result.thread_rates = rates
+        result.threads = autotune.choose_threads(rates, counts[0])
 
     def _use(self, result: autotune.AutotuneResult) -> None:
         """Run with ``result``'s precision and memory format."""
@@ -743,6 +783,9 @@ class Trainer:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 previous_handlers[sig] = signal.signal(sig, self._request_stop)
         lock = PathLock(self.out, command="seisgan train") if self.is_main else None
+        threads_before = torch.get_num_threads()
+        if self.threads is not None:
+            torch.set_num_threads(self.threads)
         try:
             if lock is not None:
                 # status.json refuses a live run only once its data is loaded; the lock file
@@ -770,6 +813,7 @@ class Trainer:
                 return "stopped"
             raise
         finally:
+            torch.set_num_threads(threads_before)  # the autotune's or the caller's count
             if lock is not None:
                 lock.release()
             for sig, handler in previous_handlers.items():
@@ -1014,6 +1058,8 @@ class Trainer:
             "memory_format": self.autotune.memory_format if self.autotune else "contiguous",
             # how it was chosen: "measured" (with samples/s per candidate), "cache", "fixed"
             "precision_autotune": self.autotune.to_dict() if self.autotune else None,
+            # torch's CPU threads for this run (the autotune's choice, or as given)
+            "threads": torch.get_num_threads() if self.device.type == "cpu" else None,
             "world_size": self.world,
         }
         write_json_atomic(path, config)

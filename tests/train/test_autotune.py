@@ -10,6 +10,7 @@ import json
 import pytest
 import torch
 
+from seisgan_core.errors import ConfigError
 from seisgan_core.train import autotune
 from seisgan_core.train.config import Hyperparameters
 from seisgan_core.train.data import load_training_set
@@ -17,6 +18,31 @@ from seisgan_core.train.trainer import Trainer
 from seisgan_testsupport.tiny_training import tiny_hp
 
 CONDITIONS = ("mw", "log10_distance_km")
+
+
+@pytest.fixture(autouse=True)
+def _torch_threads_restored():
+    # a run chooses torch's thread count (fit restores it; _autotune alone does not)
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
+def test_thread_counts_are_the_default_and_its_halves():
+    assert autotune.thread_counts(1) == [1]
+    assert autotune.thread_counts(2) == [2, 1]
+    assert autotune.thread_counts(3) == [3, 1]
+    assert autotune.thread_counts(16) == [16, 8, 4]
+    assert autotune.thread_counts(0) == [1]
+
+
+def test_choose_threads_keeps_the_default_unless_fewer_are_clearly_faster():
+    assert autotune.choose_threads({"2": 10.0, "1": 10.4}, 2) == 2  # within the 5 % margin
+    assert autotune.choose_threads({"2": 10.0, "1": 12.0}, 2) == 1
+    assert autotune.choose_threads({"16": 9.0, "8": 12.0, "4": 11.0}, 16) == 8
+    assert autotune.choose_threads({"2": 12.0, "1": 6.0}, 2) == 2
+    with pytest.raises(ValueError, match="thread"):
+        autotune.choose_threads({}, 2)
 
 
 def test_choose_keeps_fp32_unless_another_candidate_is_clearly_faster():
@@ -154,6 +180,72 @@ def test_auto_runs_what_measured_fastest_and_records_it(prepared, tmp_path, monk
     Trainer(data=prepared, out=tmp_path / "run3", hyperparameters=hp).fit()
     config = json.loads((tmp_path / "run3" / "config.json").read_text())
     assert sorted(config["precision_autotune"]["rates"]) == ["fp32", "fp32+channels_last"]
+
+
+def test_auto_measures_threads_and_runs_with_the_fastest_count(prepared, tmp_path, monkeypatch):
+    # The chosen candidate is measured again at torch's default thread count and at fewer;
+    # here one thread is made the fastest: the run trains on one, records it, and leaves
+    # torch's count as it found it; the next run takes it from the cache; a given count is
+    # used as it is and nothing is measured for it.
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setattr(autotune, "runnable_precisions", lambda device: ["fp32"])
+    torch.set_num_threads(2)
+    probed: list[tuple[str, int]] = []
+
+    def fake_probe(self, candidate, batch):
+        probed.append((candidate, torch.get_num_threads()))
+        slow = 3.0 if candidate == "fp32" else 2.0  # channels-last wins the layouts
+        return 8, slow / 2 if torch.get_num_threads() == 1 else slow
+
+    monkeypatch.setattr(Trainer, "_probe_step", fake_probe)
+    during: list[int] = []
+    hp = tiny_hp(epochs=1, precision="auto", memory_format="auto")
+    Trainer(
+        data=prepared,
+        out=tmp_path / "run",
+        hyperparameters=hp,
+        epoch_callback=lambda epoch, metrics: during.append(torch.get_num_threads()),
+    ).fit()
+    assert during == [1] and torch.get_num_threads() == 2
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    tuned = config["precision_autotune"]
+    assert config["threads"] == 1 and tuned["threads"] == 1
+    assert tuned["thread_rates"] == {"2": 4.0, "1": 8.0}
+    assert (tuned["precision"], tuned["memory_format"]) == ("fp32", "channels_last")
+    # candidates at the default count (warm-up + 2 each), then the winner at 2 and at 1
+    assert {c for c, k in probed if k == 2} == {"fp32", "fp32+channels_last"}
+    assert [c for c, k in probed if k == 1] == ["fp32+channels_last"] * 3
+    probed.clear()
+    during.clear()
+    Trainer(
+        data=prepared,
+        out=tmp_path / "run2",
+        hyperparameters=hp,
+        epoch_callback=lambda epoch, metrics: during.append(torch.get_num_threads()),
+    ).fit()
+    config = json.loads((tmp_path / "run2" / "config.json").read_text())
+    assert probed == [] and during == [1] and config["threads"] == 1
+    assert config["precision_autotune"]["source"] == "cache"
+    Trainer(data=prepared, out=tmp_path / "run3", hyperparameters=hp, threads=2).fit()
+    config = json.loads((tmp_path / "run3" / "config.json").read_text())
+    assert config["threads"] == 2 and config["precision_autotune"]["threads"] is None
+    assert {k for _, k in probed} == {2}  # its candidates measured (another key), threads not
+    with pytest.raises(ConfigError, match="threads"):
+        Trainer(data=prepared, out=tmp_path / "run4", hyperparameters=hp, threads=0)
+
+
+def test_a_cached_thread_choice_round_trips_and_a_damaged_one_is_ignored(tmp_path):
+    path = tmp_path / "autotune.json"
+    result = autotune.AutotuneResult(
+        "fp32", "measured", rates={"fp32": 5.0}, threads=1, thread_rates={"2": 4.0, "1": 6.0}
+    )
+    autotune.store("k", result, path)
+    back = autotune.lookup("k", path)
+    assert (back.threads, back.thread_rates, back.source) == (1, {"2": 4.0, "1": 6.0}, "cache")
+    data = json.loads(path.read_text())
+    data["k"]["thread_rates"] = {"two": 4.0}
+    path.write_text(json.dumps(data))
+    assert autotune.lookup("k", path) is None
 
 
 def test_the_real_probe_leaves_the_run_untouched(prepared, tmp_path, monkeypatch):
