@@ -13,9 +13,10 @@ CPUs measured so far, but that too is the machine's to say. A candidate is named
 precision, with ``+channels_last`` when it uses that layout (``fp32``, ``bf16+channels_last``).
 On a CPU, where the caller did not fix them, torch's threads are measured as well: the chosen
 candidate at torch's default count and at halves of it (:func:`thread_counts`,
-:func:`choose_threads`; the trainer's ``_measure_threads``). The choice and the measured rates are cached per machine and network shape (:func:`cache_key`)
-in a small JSON file (``$XDG_CACHE_HOME/seisgan/autotune.json``, else
-``~/.cache/seisgan/autotune.json``) and written to the run's ``config.json``.
+:func:`choose_threads`; the trainer's ``_measure_threads``). The choice and the measured
+rates are cached per machine and network shape (:func:`cache_key`) in a small JSON file
+(``$XDG_CACHE_HOME/seisgan/autotune.json``, else ``~/.cache/seisgan/autotune.json``) and
+written to the run's ``config.json``.
 
 The decisions (:func:`choose`, :func:`choose_threads`) are pure functions of the measured
 rates, so they can be tested with any candidates and any timings.
@@ -262,12 +263,17 @@ def measure(
     candidates: Iterable[str], step: Callable[[str], float], repeats: int = 2
 ) -> dict[str, float]:
     """Samples per second of each candidate: ``step(candidate)`` runs one full step and
-    returns (samples, seconds); one warm-up step, then the fastest of ``repeats``."""
-    rates: dict[str, float] = {}
-    for name in candidates:
+    returns (samples, seconds); a warm-up step of each, then ``repeats`` rounds over all of
+    them, the fastest step of each. Rounds, not one candidate after another: the first steps
+    of a process run slower for a while (allocator, caches; the first candidate measured
+    read 15-20 % slow on the demo preset), which would count against whichever came first."""
+    names = list(candidates)
+    for name in names:
         step(name)  # warm-up: oneDNN primitive creation, allocator
-        best = max(_rate(step(name)) for _ in range(repeats))
-        rates[name] = best
+    rates = {name: 0.0 for name in names}
+    for _ in range(repeats):
+        for name in names:
+            rates[name] = max(rates[name], _rate(step(name)))
     return rates
 
 

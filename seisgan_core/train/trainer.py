@@ -480,13 +480,13 @@ class Trainer:
         choice (autotune.choose_threads) into ``result``; torch's count is left as found."""
         candidate = autotune.candidate_name(result.precision, result.memory_format)
         before = torch.get_num_threads()
-        rates = {}
-        try:
-            for k in counts:
-                torch.set_num_threads(k)
-                rates[str(k)] = autotune.measure(
-                    [candidate], lambda name: self._probe_step(name, batch)
-                )[candidate]
+
+        def step(count: str) -> tuple[int, float]:
+            torch.set_num_threads(int(count))
+            return self._probe_step(candidate, batch)
+
+        try:  # in rounds over the counts, as the candidates (autotune.measure)
+            rates = autotune.measure([str(k) for k in counts], step)
         finally:
             torch.set_num_threads(before)
         result.thread_rates = rates

@@ -90,7 +90,8 @@ def test_measure_times_every_candidate_after_a_warm_up():
         return 32, seconds[name][sum(c == name for c in calls) - 1]
 
     rates = autotune.measure(["fp32", "bf16"], step, repeats=2)
-    assert calls == ["fp32"] * 3 + ["bf16"] * 3
+    # warm-ups first, then rounds over every candidate (a drift counts against none)
+    assert calls == ["fp32", "bf16"] * 3
     assert rates == {"fp32": 16.0, "bf16": 32 / 5.0}  # the fastest timed step, not the warm-up
 
 
@@ -215,6 +216,7 @@ def test_auto_measures_threads_and_runs_with_the_fastest_count(prepared, tmp_pat
     # candidates at the default count (warm-up + 2 each), then the winner at 2 and at 1
     assert {c for c, k in probed if k == 2} == {"fp32", "fp32+channels_last"}
     assert [c for c, k in probed if k == 1] == ["fp32+channels_last"] * 3
+    assert len(probed) == 2 * 3 + 2 * 3
     probed.clear()
     during.clear()
     Trainer(
