@@ -201,14 +201,21 @@ def test_auto_measures_threads_and_runs_with_the_fastest_count(prepared, tmp_pat
     monkeypatch.setattr(Trainer, "_probe_step", fake_probe)
     during: list[int] = []
     hp = tiny_hp(epochs=1, precision="auto", memory_format="auto")
-    Trainer(
-        data=prepared,
-        out=tmp_path / "run",
-        hyperparameters=hp,
-        epoch_callback=lambda epoch, metrics: during.append(torch.get_num_threads()),
-    ).fit()
+
+    def train(name: str, **kwargs) -> dict:
+        """A run's config.json; ``during``: torch's thread count at each epoch's end."""
+        during.clear()
+        Trainer(
+            data=prepared,
+            out=tmp_path / name,
+            hyperparameters=hp,
+            epoch_callback=lambda epoch, metrics: during.append(torch.get_num_threads()),
+            **kwargs,
+        ).fit()
+        return json.loads((tmp_path / name / "config.json").read_text())
+
+    config = train("run")
     assert during == [1] and torch.get_num_threads() == 2
-    config = json.loads((tmp_path / "run" / "config.json").read_text())
     tuned = config["precision_autotune"]
     assert config["threads"] == 1 and tuned["threads"] == 1
     assert tuned["thread_rates"] == {"2": 4.0, "1": 8.0}
@@ -218,18 +225,11 @@ def test_auto_measures_threads_and_runs_with_the_fastest_count(prepared, tmp_pat
     assert [c for c, k in probed if k == 1] == ["fp32+channels_last"] * 3
     assert len(probed) == 2 * 3 + 2 * 3
     probed.clear()
-    during.clear()
-    Trainer(
-        data=prepared,
-        out=tmp_path / "run2",
-        hyperparameters=hp,
-        epoch_callback=lambda epoch, metrics: during.append(torch.get_num_threads()),
-    ).fit()
-    config = json.loads((tmp_path / "run2" / "config.json").read_text())
+    config = train("run2")
     assert probed == [] and during == [1] and config["threads"] == 1
     assert config["precision_autotune"]["source"] == "cache"
-    Trainer(data=prepared, out=tmp_path / "run3", hyperparameters=hp, threads=2).fit()
-    config = json.loads((tmp_path / "run3" / "config.json").read_text())
+    config = train("run3", threads=2)
+    assert during == [2] and torch.get_num_threads() == 2
     assert config["threads"] == 2 and config["precision_autotune"]["threads"] is None
     assert {k for _, k in probed} == {2}  # its candidates measured (another key), threads not
     with pytest.raises(ConfigError, match="threads"):
