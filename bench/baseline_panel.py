@@ -177,9 +177,18 @@ def block_measures(x, dt, periods, weights, keep_decimated=True):
         "envelope": panel.decimated_envelope(x, step, spectrum),
         "fingerprint": panel._log_spectrum_features(decimated),
     }
-    if keep_decimated:
+    # keep_decimated as the panel passes it now (True, False or a mask of the block's
+    # records): the baseline keeps none of the real records' (kept_training_records).
+    if keep_decimated is True:
         out["decimated"] = decimated
+    elif keep_decimated is not False:
+        out["decimated"] = decimated[keep_decimated]
     return out
+
+
+def kept_training_records(train_mask, chunk):
+    """No real record's decimated copy kept: the search read every candidate again."""
+    return np.zeros_like(train_mask)
 
 
 def pgv(acc_cm_s2: np.ndarray, dt: float) -> np.ndarray:

@@ -8,7 +8,8 @@ time (``time.process_time()``, all threads) unless they say wall:
   its CPU as a ratio to today's panel (main at 8481c93: the response spectra of
   bench/baseline_response.py, the whole-record envelope, and bench/baseline_panel.py's GMM
   terms, between-event split, Welch PSD, trapezoids, Husid normalisation and crossings,
-  Arias and per-measure float64 copies patched in; baseline_panel)
+  Arias, per-measure float64 copies and the nearest-record search's rereading of every
+  training candidate patched in; baseline_panel)
   run in this process (``--rounds`` pairs, after a warm-up of both, the GMM's model cache
   emptied before each run);
 - the panel's per-record pass (panel._record_measures) against a per-record loop that
@@ -223,6 +224,7 @@ def baseline_panel():
         (intensity, "_trapezoid", baseline_panel_module.trapezoid),
         (panel, "arias_intensity", baseline_panel_module.arias_intensity),
         (panel, "_block_measures", baseline_panel_module.block_measures),
+        (panel, "_kept_training_records", baseline_panel_module.kept_training_records),
         (panel, "_ko_weights", baseline_panel_module.float64_weights),
         (panel, "pgv", baseline_panel_module.copying(baseline_panel_module.pgv)),
         (MLPClassifier, "_forward", baseline_panel_module.mlp_forward),

@@ -170,7 +170,7 @@ def _block_measures(
     dt: float,
     periods: np.ndarray,
     weights: tuple[np.ndarray, np.ndarray],
-    keep_decimated: bool = True,
+    keep_decimated: bool | np.ndarray = True,
 ) -> dict[str, np.ndarray]:
     """Every per-record measure of one block of records (n, 3, n_samples), float32.
 
@@ -179,8 +179,9 @@ def _block_measures(
     FFT serves both Konno-Ohmachi smoothings (the FAS at b = 40 and the classifier's spectral
     features at b = 20), as ``fas`` computes it: dt * |rfft(x)| times the smoothing weights,
     and the nearest-record search's decimated records and their fingerprints. The decimated
-    records (a quarter of the record each) are returned only with ``keep_decimated``: the
-    panel keeps them for the generated set and reads real records again when it needs them.
+    records (a quarter of the record each) are returned only with ``keep_decimated``: True
+    for every record of the block, or a boolean mask of the block's records (their decimated
+    copies only, in order).
     """
     import scipy.fft as sfft
 
@@ -217,8 +218,10 @@ def _block_measures(
         "envelope": decimated_envelope(x, step, spectrum),
         "fingerprint": _log_spectrum_features(decimated),
     }
-    if keep_decimated:
+    if keep_decimated is True:
         out["decimated"] = decimated
+    elif keep_decimated is not False:
+        out["decimated"] = decimated[keep_decimated]
     return out
 
 
@@ -266,6 +269,16 @@ def _decimated_rows(source, rows: np.ndarray, name: str, chunk: int) -> np.ndarr
     return np.concatenate(parts)
 
 
+def _block_mask(mask, start: int, block: np.ndarray) -> bool | np.ndarray:
+    """``keep_decimated`` of :func:`_block_measures` for the records ``block`` from row
+    ``start``: False where no mask is given, True where the block keeps all, else its part of
+    ``mask``."""
+    if mask is False:
+        return False
+    part = mask[start : start + block.shape[0]]
+    return True if part.all() else part
+
+
 def _record_measures(
     sets: dict,
     dt: float,
@@ -273,7 +286,7 @@ def _record_measures(
     *,
     block: int = 16,
     chunk: int = DEFAULT_CHUNK,
-    keep_decimated: tuple[str, ...] | None = None,
+    keep_decimated: dict[str, np.ndarray | None] | tuple[str, ...] | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> dict[str, dict]:
@@ -287,9 +300,12 @@ def _record_measures(
     whole-set calls streamed every set from memory once per measure and again for each
     intermediate array. Values are those of the whole-set functions to rounding; the study
     statistics are pooled from per-record moments (statistics._pooled_statistics).
-    ``keep_decimated``: the sets whose decimated records are returned (default: all).
+    ``keep_decimated``: the sets whose decimated records are returned (default: all), or
+    name -> a boolean mask of the set's records whose decimated copies are returned, in
+    order (None for all of them).
     """
-    keep = tuple(sets) if keep_decimated is None else keep_decimated
+    if keep_decimated is None or not isinstance(keep_decimated, dict):
+        keep_decimated = {k: None for k in (sets if keep_decimated is None else keep_decimated)}
     first = next(iter(sets.values()))
     n = first.shape[-1]
     grid = np.fft.rfftfreq(n, dt)
@@ -308,11 +324,18 @@ def _record_measures(
             n_records = source.shape[0]
             merged: dict[str, np.ndarray] = {}
             psd_freqs = None
+            mask = keep_decimated.get(k, False)
+            if mask is None:
+                mask = np.ones(n_records, bool)
+            elif mask is not False:
+                mask = np.asarray(mask, bool)
+            # Where each block's kept decimated records go in the set's array of them.
+            kept_before = None if mask is False else np.concatenate([[0], np.cumsum(mask)])
             for c0 in range(0, n_records, chunk):
                 x = _read(source, slice(c0, min(c0 + chunk, n_records)), k)
                 futures = [
                     (c0 + b0, pool.submit(_block_measures, x[b0 : b0 + block], dt, periods,
-                                          weights, k in keep))
+                                          weights, _block_mask(mask, c0 + b0, x[b0 : b0 + block])))
                     for b0 in range(0, x.shape[0], block)
                 ]  # fmt: skip
                 for start, future in futures:
@@ -326,10 +349,14 @@ def _record_measures(
                         shape = (moments.shape[0], n_records, *moments.shape[2:])
                         merged["moments"] = np.empty(shape, moments.dtype)
                         for name, arr in part.items():
-                            merged[name] = np.empty((n_records, *arr.shape[1:]), arr.dtype)
+                            rows = kept_before[-1] if name == "decimated" else n_records
+                            merged[name] = np.empty((rows, *arr.shape[1:]), arr.dtype)
                     merged["moments"][:, start:stop] = moments
                     for name, arr in part.items():
-                        merged[name][start:stop] = arr
+                        if name == "decimated":
+                            merged[name][kept_before[start] : kept_before[stop]] = arr
+                        else:
+                            merged[name][start:stop] = arr
                     done += stop - start
                     if progress is not None:
                         progress(done / total, f"per-record measures {done}/{total}")
@@ -408,8 +435,9 @@ def evaluate(
     result = _header(gen, rea, (train_mask, test_mask), dt)
     # Every per-record measure in one pass over blocks of records (see _record_measures).
     with stage("per-record measures", 0.0, 0.62) as sub:
+        keep = {"generated": None, "real": _kept_training_records(train_mask, chunk)}
         measures = _record_measures(
-            sets, dt, periods, chunk=chunk, keep_decimated=("generated",), progress=sub
+            sets, dt, periods, chunk=chunk, keep_decimated=keep, progress=sub
         )
     imt_values, rot_values, env_sets = _distribution_sections(measures, dt, periods, result)
     # The nearest-record search (NumPy and pocketfft on its own threads, GIL released) runs
@@ -525,16 +553,40 @@ def _distribution_sections(measures: dict, dt: float, periods: np.ndarray, resul
     return imt_values, rot_values, env_sets
 
 
+def _kept_training_records(train_mask: np.ndarray, chunk: int) -> np.ndarray:
+    """The real records whose decimated copies the per-record pass keeps for the
+    nearest-record search: the first training records, as many as fill half the memory of
+    one chunk of records (a decimated record is a quarter of one: 2 x ``chunk`` records).
+
+    Each training record is a candidate of several queries (about 8 on the benchmark's
+    1,298 records), and was read and decimated again for each; kept, it is read once, and
+    memory stays bounded by the chunk, whatever the number of records. (The 1,038 training
+    records of the benchmark's 1,298 are all kept with the default chunk of 512.)"""
+    budget = _NEAREST_DECIMATE * chunk // 2
+    return train_mask & (np.cumsum(train_mask) <= budget)
+
+
 def _similarity_search(measures: dict, env_sets: dict, rea, masks, chunk: int):
     """Each generated record's nearest training record and DTW of envelopes (a thread)."""
     train_mask, test_mask = masks
     train_rows, test_rows = np.flatnonzero(train_mask), np.flatnonzero(test_mask)
     # nearest_real on records decimated in the per-record pass, from their fingerprints:
-    # the generated records' decimated copies are at hand; real records (training
-    # candidates, test queries) are read again and decimated as they are needed, so the
-    # search holds at most a few blocks of them (nearest_in_fingerprints).
+    # the generated records' decimated copies are at hand, and so are those of the first
+    # training records (as many as one chunk's memory holds: _kept_training_records); other
+    # real records (training candidates beyond those, test queries) are read again and
+    # decimated as they are needed, so the search holds at most a few blocks of them
+    # (nearest_in_fingerprints).
     fp_real = measures["real"]["fingerprint"]
     dec_gen = measures["generated"]["decimated"]
+    dec_train = measures["real"]["decimated"]
+
+    def read_train(rows: np.ndarray) -> np.ndarray:
+        cut = int(np.searchsorted(rows, dec_train.shape[0]))
+        kept = dec_train[rows[:cut]]
+        if cut == len(rows):
+            return kept
+        return np.concatenate([kept, _decimated_rows(rea, train_rows[rows[cut:]], "real", chunk)])
+
     found = nearest_in_fingerprints(
         {
             "generated": (measures["generated"]["fingerprint"], lambda i, j: dec_gen[i:j]),
@@ -544,7 +596,7 @@ def _similarity_search(measures: dict, env_sets: dict, rea, masks, chunk: int):
             ),
         },
         fp_real[train_mask],
-        lambda rows: _decimated_rows(rea, train_rows[rows], "real", chunk),
+        read_train,
     )
     (index, distance), (baseline_index, baseline) = found["generated"], found["test"]
     ratio = None

@@ -298,10 +298,28 @@ def _rotated_peaks(points: tuple[np.ndarray, ...], rows: int) -> np.ndarray:
     is the larger of the maxima along theta and theta + 180 degrees. Angles no sample
     reaches get 0 (callers pass every sample that can hold a peak they need).
     """
-    row_idx, x, y, d1x, d1y, d2x, d2y, end = points
     n_angles = _ANGLES_DEG.size
     n_dir = 2 * n_angles
-    step = np.pi / n_angles
+    signed = np.full(rows * n_dir, -np.inf)
+    # Samples in parts of _PART_SAMPLES: the arrays of one part are what a block holds at
+    # once, whatever the number of samples kept (each sample's projections are independent).
+    n = points[0].size
+    for lo in range(0, n, _PART_SAMPLES):
+        _project(signed, tuple(p[lo : lo + _PART_SAMPLES] for p in points), n_dir)
+    signed = signed.reshape(rows, n_dir)
+    return np.maximum(np.maximum(signed[:, :n_angles], signed[:, n_angles:]), 0.0)
+
+
+#: Samples projected at a time by :func:`_rotated_peaks`: about 2 MB of arrays (a 16-record
+#: block of the panel keeps up to about 100,000 samples over its 19 periods).
+_PART_SAMPLES = 16384
+
+
+def _project(signed: np.ndarray, points: tuple[np.ndarray, ...], n_dir: int) -> None:
+    """The signed maxima of :func:`_rotated_peaks` of ``points``, in place in ``signed``
+    (rows x n_dir, flat): each sample projected onto the directions of its arc."""
+    row_idx, x, y, d1x, d1y, d2x, d2y, end = points
+    step = np.pi / (n_dir // 2)  # one degree, as np.pi / 180
     a1 = np.arctan2(d1y, d1x)
     turn = _wrapped_turn(np.arctan2(d2y, d2x) - a1 + np.pi) - np.pi  # [-pi, pi)
     low = np.where(turn >= 0, a1 - np.pi / 2, a1 + np.pi / 2 + turn) - _ARC_MARGIN
@@ -318,11 +336,8 @@ def _rotated_peaks(points: tuple[np.ndarray, ...], rows: int) -> np.ndarray:
     direction = _WRAP[total]
     value = np.repeat(x, count) * _DIRECTIONS[0][direction]
     value += np.repeat(y, count) * _DIRECTIONS[1][direction]
-    signed = np.full(rows * n_dir, -np.inf)
     direction += np.repeat(row_idx * n_dir, count)
     np.maximum.at(signed, direction, value)
-    signed = signed.reshape(rows, n_dir)
-    return np.maximum(np.maximum(signed[:, :n_angles], signed[:, n_angles:]), 0.0)
 
 
 def _wrapped_turn(z: np.ndarray) -> np.ndarray:

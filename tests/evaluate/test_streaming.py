@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from seisgan_core.evaluation import fas, nearest_real, pga
-from seisgan_core.evaluation.panel import evaluate
+from seisgan_core.evaluation.panel import _kept_training_records, evaluate
 from seisgan_testsupport.synthetic_records import DT, catalogue, noise_windows, simulate
 
 N, NPTS = 45, 1600
@@ -125,6 +125,34 @@ class RecordingSource:
         out = np.array(self.array[key])  # a copy: what a file reader returns
         self.reads.append(out.shape[0] if out.ndim == 3 else 1)
         return out
+
+
+@pytest.mark.slow
+def test_kept_training_records_are_not_read_again(sets):
+    real, gen, split, _, _, _ = sets
+    train = split == "train"
+    n_test = int((split == "test").sum())
+    assert train.sum() == 27
+
+    def records_read(chunk):
+        source = RecordingSource(real)
+        result = evaluate(gen, source, dt=DT, real_split=split, chunk=chunk)
+        return sum(source.reads), result
+
+    # A chunk of 45 keeps the decimated copies of up to 90 training records (all 27): the
+    # search reads only its test queries again, once each.
+    kept_all, whole = records_read(N)
+    assert kept_all == N + n_test
+    # A chunk of 4 keeps 8: the other 19 are read again each time a block of queries has
+    # them among its candidates (at least once each where they are candidates at all).
+    some, part = records_read(4)
+    assert np.array_equal(
+        np.flatnonzero(_kept_training_records(train, 4)), np.flatnonzero(train)[:8]
+    )
+    assert some > N + n_test
+    # The same search either way.
+    assert part["nearest_real"]["nearest_real_row"] == whole["nearest_real"]["nearest_real_row"]
+    assert part["nearest_real"]["distance"] == whole["nearest_real"]["distance"]
 
 
 def _traced_panel(tmp_path, n: int, npts: int, chunk: int) -> tuple[int, RecordingSource, dict]:
