@@ -9,9 +9,12 @@ import pytest
 from seisgan_core.demo.catalogue import make_catalogue
 from seisgan_core.split import (
     DEFAULT_MW_BINS,
+    _balance_cost,
     _greedy_assign,
     _haversine_km,
     _hold_out_every_bin,
+    _pairwise_sum,
+    _Shares,
     assign_splits,
     event_clusters,
     split_summary,
@@ -211,3 +214,26 @@ def test_swaps_keep_the_largest_sequences_of_a_bin_in_training():
         for name in ("val", "test")
     }
     assert all(30 <= n <= 48 for n in held.values()), held
+
+
+def test_pairwise_sum_is_numpys_sum():
+    rng = np.random.default_rng(11)
+    for n in [*range(0, 40), 127, 128, 129, 200, 300]:
+        values = rng.standard_normal(n) * rng.uniform(0.1, 1e3, n)
+        assert _pairwise_sum(values.tolist()) == np.add.reduce(values), n
+
+
+def test_misfit_in_plain_floats_is_the_numpy_forms_bit_for_bit():
+    # The local search decides on differences down to 1e-12, so its misfit must be the
+    # NumPy form's own value, not one rounded in another order.
+    rng = np.random.default_rng(12)
+    for _ in range(3000):
+        n_strata = int(rng.integers(1, 9))
+        fractions = rng.dirichlet([1, 1, 1]) if rng.random() < 0.8 else np.array([0.8, 0.2, 0])
+        target = fractions * rng.integers(50, 2000)
+        stratum_target = rng.uniform(0, 200, (n_strata, 1)) * fractions[None, :]
+        total, by_stratum = rng.uniform(0, 1000, 3), rng.uniform(0, 300, (n_strata, 3))
+        shares = _Shares(target, stratum_target)
+        shares.total, shares.by_stratum = total.tolist(), by_stratum.tolist()
+        expected = _balance_cost(total, target, by_stratum, stratum_target)
+        assert shares.cost() == expected
