@@ -560,8 +560,8 @@ def _kept_training_records(train_mask: np.ndarray, chunk: int) -> np.ndarray:
 
     Each training record is a candidate of several queries (about 8 on the benchmark's
     1,298 records), and was read and decimated again for each; kept, it is read once, and
-    memory stays bounded by the chunk, whatever the number of records. (The 1,038 training
-    records of the benchmark's 1,298 are all kept with the default chunk of 512.)"""
+    memory stays bounded by the chunk, whatever the number of records. (With the default
+    chunk of 512, 1,024 of the benchmark's 1,040 training records are kept.)"""
     budget = _NEAREST_DECIMATE * chunk // 2
     return train_mask & (np.cumsum(train_mask) <= budget)
 
