@@ -221,8 +221,8 @@ class _Shares:
     def cost(self) -> float:
         """Squared misfit of the overall shares and of every Mw bin's, each record counted
         relative to its split's overall target (so small bins do not dominate): the same
-        operations, in the same order, as NumPy on the arrays (tests/test_split.py checks it
-        against that form)."""
+        operations, in the same order, as NumPy on the arrays would do (tests/test_split.py
+        checks it against that form)."""
         total, target, live = self.total, self.target, self.live
         overall = [d * d for d in [(total[j] - target[j]) / target[j] for j in live]]
         # Split by split, bin by bin: NumPy's boolean column selection below gives a
@@ -252,16 +252,6 @@ class _Shares:
         row = self.by_stratum[stratum]
         row[src] -= size
         row[dst] += size
-
-
-def _balance_cost(
-    total: np.ndarray, target: np.ndarray, by_stratum: np.ndarray, stratum_target: np.ndarray
-) -> float:
-    """:meth:`_Shares.cost` written with NumPy arrays (the form the tests compare it with)."""
-    live = target > 0
-    overall = (((total - target)[live] / target[live]) ** 2).sum()
-    per_bin = (((by_stratum - stratum_target)[:, live] / target[live]) ** 2).sum()
-    return float(overall + _STRATUM_WEIGHT * per_bin)
 
 
 def _greedy_assign(

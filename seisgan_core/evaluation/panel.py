@@ -286,7 +286,7 @@ def _record_measures(
     *,
     block: int = 16,
     chunk: int = DEFAULT_CHUNK,
-    keep_decimated: dict[str, np.ndarray | None] | tuple[str, ...] | None = None,
+    keep_decimated: dict[str, np.ndarray | None] | None = None,
     workers: int | None = None,
     progress: Progress | None = None,
 ) -> dict[str, dict]:
@@ -300,12 +300,12 @@ def _record_measures(
     whole-set calls streamed every set from memory once per measure and again for each
     intermediate array. Values are those of the whole-set functions to rounding; the study
     statistics are pooled from per-record moments (statistics._pooled_statistics).
-    ``keep_decimated``: the sets whose decimated records are returned (default: all), or
-    name -> a boolean mask of the set's records whose decimated copies are returned, in
-    order (None for all of them).
+    ``keep_decimated``: set name -> a boolean mask of the set's records whose decimated
+    copies are returned, in order (None: all of them); sets it does not name return none
+    (default: every record of every set).
     """
-    if keep_decimated is None or not isinstance(keep_decimated, dict):
-        keep_decimated = {k: None for k in (sets if keep_decimated is None else keep_decimated)}
+    if keep_decimated is None:
+        keep_decimated = dict.fromkeys(sets)
     first = next(iter(sets.values()))
     n = first.shape[-1]
     grid = np.fft.rfftfreq(n, dt)
