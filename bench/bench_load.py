@@ -35,6 +35,8 @@ def main() -> int:
                 "tests/e2e/test_load.py",
                 "-q",
                 "-s",
+                "-n",
+                "0",  # in this process, not on an xdist worker (pyproject.toml's addopts)
                 "-p",
                 "no:cacheprovider",
             ],

@@ -356,28 +356,20 @@ def test_real_itaca_records_prepare(tmp_path):
 # ------------------------------------------------------------------ the default archive
 
 
-@pytest.fixture(scope="module")
-def default_archive(tmp_path_factory) -> Path:
-    """The default demo archive (``seisgan demo``: seed 0, 1,300 records, 200 noise)."""
-    out = tmp_path_factory.mktemp("default") / "demo"
-    build_demo_archive(out)
-    return out
-
-
 @pytest.mark.slow
-def test_default_windows_hold_the_strong_motion(default_archive, tmp_path):
+def test_default_windows_hold_the_strong_motion(default_demo_archive, tmp_path):
     """At least 98 % of the default prepared set's records hold each horizontal's PGA inside
     their window (the whole record's PGA after resampling, read back from the archive); the
     others are listed in the manifest with their reason."""
     from seisgan_core.catalog import iter_record_waveforms, read_records
 
-    summary = prepare([default_archive], tmp_path / "p", include_noise=False)
+    summary = prepare([default_demo_archive], tmp_path / "p", include_noise=False)
     ps = load_prepared(tmp_path / "p")
     manifest = json.loads((tmp_path / "p" / "manifest.json").read_text())
     assert manifest["config"]["align"] == "strong_motion"
     window_step = next(s for s in manifest["steps"] if s["step"] == "window")
     assert "PGA" in window_step["placement"] and window_step["pga_margin_s"] == 1.0
-    table = read_records([default_archive]).table.set_index("record_id")
+    table = read_records([default_demo_archive]).table.set_index("record_id")
     wanted = table.loc[ps.records["record_id"]].reset_index()
     whole = {}
     for record_id, waves in iter_record_waveforms(wanted):

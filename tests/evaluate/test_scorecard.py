@@ -16,12 +16,12 @@ DT = 0.005
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, default_demo_archive):
     root = tmp_path_factory.mktemp("scorecard")
-    # the default demo archive (1,300 records of 151 events): sets of about 400 records of 50
-    # events, where real-vs-real scatter stays inside issue 12's thresholds
-    assert cli.main(["demo", "--out", str(root / "raw"), "--noise", "8"]) == 0
-    assert cli.main(["prepare", str(root / "raw"), "--out", str(root / "processed")]) == 0
+    # the default demo archive (1,300 records of 151 events, tests/conftest.py): sets of about
+    # 400 records of 50 events, where real-vs-real scatter stays inside issue 12's thresholds
+    processed = str(root / "processed")
+    assert cli.main(["prepare", str(default_demo_archive), "--out", processed, "--no-noise"]) == 0
     from seisgan_core.preparation import load_prepared
 
     prepared = load_prepared(root / "processed")
