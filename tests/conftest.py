@@ -1,10 +1,9 @@
 """Settings for the whole suite.
 
-The suite runs on pytest-xdist's workers (pyproject.toml: ``-n auto --dist loadgroup``): on
+The suite runs on pytest-xdist's workers (pyproject.toml: ``-n auto --dist loadfile``): on
 one core a test leaves the other idle most of the time (the whole suite used 1.0 core of 2 in
-session 9's measurement). :func:`pytest_collection_modifyitems` puts each file in a group of
-its own, so that a file's tests run in order on one worker and its module fixtures are built
-once; files that share a session fixture go in one group (seisgan_testsupport.xdist_groups).
+session 9's measurement). A file's tests run in order on one worker; the files that share a
+session fixture run on one worker together (seisgan_testsupport.xdist_groups).
 """
 
 from __future__ import annotations
@@ -14,17 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from seisgan_testsupport.xdist_groups import group_of
+from seisgan_testsupport.xdist_groups import make_scheduler
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Every test in an xdist group: its file's, or the shared one of
-    ``seisgan_testsupport.xdist_groups`` (``--dist loadgroup`` sends a group to one worker
-    whole). First among the hooks: xdist's own turns the marks into the groups, so it must
-    find them there."""
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(group_of(item.nodeid)))
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` with the shared groups of seisgan_testsupport.xdist_groups joined;
+    any other ``--dist`` is xdist's own (tryfirst: xdist's answers for every mode)."""
+    if config.getvalue("dist") == "loadfile":
+        return make_scheduler(config, log)
+    return None
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -339,6 +339,9 @@ def _built_trainer(prepared, tmp_path, **changes):
     t = Trainer(data=prepared, out=tmp_path / "u", hyperparameters=hp)
     t._setup_distributed()
     data = load_training_set(prepared, hp.conditions)
+    # seeded as Trainer._load_and_build seeds it: the weights must not depend on what earlier
+    # tests in this process drew from torch's global generator
+    torch.manual_seed(hp.seed)
     t._build(data)
     real, cond, _ = t._batch(data, torch.arange(hp.batch_size).numpy())
     return t, hp, real, cond
