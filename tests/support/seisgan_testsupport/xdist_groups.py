@@ -3,10 +3,11 @@
 Every file is a unit of its own, as ``--dist loadfile`` makes it (its tests in order on one
 worker, its module fixtures built once), except the files of :data:`SHARED_GROUPS`, which go
 to one worker together because they share a session fixture. A scheduler of our own
-(:class:`GroupScheduling`, returned by xdist's ``pytest_xdist_make_scheduler`` hook) rather
-than ``xdist_group`` marks with ``--dist loadgroup``: xdist passes a mark's group to its
-scheduler by rewriting the test's node id, which pytest 9.2 no longer lets it do
-(pytest-xdist issue 1386), and the groups were silently ignored.
+(:func:`make_scheduler`, which tests/conftest.py returns from xdist's
+``pytest_xdist_make_scheduler`` hook) rather than ``xdist_group`` marks with ``--dist
+loadgroup``: xdist passes a mark's group to its scheduler by rewriting the test's node id,
+which pytest 9.2 no longer lets it do (pytest-xdist issue 1386), and the groups were silently
+ignored.
 """
 
 from __future__ import annotations
