@@ -18,9 +18,14 @@ they were there so the baseline stays the same code: the panel's block of measur
 smoothing weights converted to the spectra's dtype in every block, through
 ``float64_weights``), PGV's velocity with new arrays (``pgv``), and the classifier's
 forward pass and gradient with new arrays (``mlp_forward``, ``mlp_loss_and_grad``).
+
+Issue 18's tenth session gave the per-record pass one thread per core less one; today's pass
+ran a thread per core (``pass_workers``).
 """
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pandas as pd
@@ -43,6 +48,7 @@ __all__ = [
     "mlp_forward",
     "mlp_loss_and_grad",
     "model_terms",
+    "pass_workers",
     "pgv",
     "psd",
     "split_residuals",
@@ -184,6 +190,11 @@ def block_measures(x, dt, periods, weights, keep_decimated=True):
     elif keep_decimated is not False:
         out["decimated"] = decimated[keep_decimated]
     return out
+
+
+def pass_workers() -> int:
+    """Today's threads for the per-record pass: one per core, at most 8."""
+    return min(os.cpu_count() or 1, 8)
 
 
 def kept_training_records(train_mask, chunk):

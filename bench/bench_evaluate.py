@@ -225,6 +225,7 @@ def baseline_panel():
         (panel, "arias_intensity", baseline_panel_module.arias_intensity),
         (panel, "_block_measures", baseline_panel_module.block_measures),
         (panel, "_kept_training_records", baseline_panel_module.kept_training_records),
+        (panel, "pass_workers", baseline_panel_module.pass_workers),
         (panel, "_ko_weights", baseline_panel_module.float64_weights),
         (panel, "pgv", baseline_panel_module.copying(baseline_panel_module.pgv)),
         (MLPClassifier, "_forward", baseline_panel_module.mlp_forward),

@@ -18,7 +18,7 @@ from seisgan_core.evaluation._version import PANEL_VERSION
 __getattr__, __dir__, _exported = lazy_loader.attach(
     __name__,
     submod_attrs={
-        "augmentation": ["augmentation_utility"],
+        "augmentation": ["augmentation_utility", "real_only_accuracies"],
         "fidelity": ["anderson_gof", "fas_band_errors_db"],
         "frechet": ["frechet_distance", "spectral_features"],
         "gmm": ["gmm_residuals"],

@@ -18,7 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,11 @@ import pandas as pd
 from seisgan_core.errors import ConfigError, DataError
 from seisgan_core.evaluation._arrays import as_float_array, check_dt
 from seisgan_core.evaluation._version import PANEL_VERSION
-from seisgan_core.evaluation.augmentation import augmentation_utility, magnitude_bins
+from seisgan_core.evaluation.augmentation import (
+    augmentation_utility,
+    magnitude_bins,
+    real_only_accuracies,
+)
 from seisgan_core.evaluation.frechet import (
     SPECTRAL_BANDWIDTH,
     _log_spectral,
@@ -279,6 +283,24 @@ def _block_mask(mask, start: int, block: np.ndarray) -> bool | np.ndarray:
     return True if part.all() else part
 
 
+def pass_workers() -> int:
+    """Threads of the per-record pass by default: one per core the process may use, less one,
+    at most 8 (and at least 1).
+
+    The pass streams every block through memory once per measure, so its threads compete for
+    the cores' shared cache and memory bandwidth. On the 2-core development machine (AMD EPYC,
+    512 records, six alternating rounds) a second thread cut the pass's wall time by 27 % and
+    added 26 % to its CPU time (2.15 against 1.70 s); the whole panel took 14.2-14.7 s of CPU
+    on one thread against 16.1-16.9 s on two (docs/benchmarks.md, issue 18, session 10). One
+    core is left to the panel's main thread, the app and the browser beside it.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores - 1, 8))
+
+
 def _record_measures(
     sets: dict,
     dt: float,
@@ -295,11 +317,12 @@ def _record_measures(
     ``sets``: name -> records (an array or any source :func:`_source` accepts), read
     ``chunk`` records at a time, so a set need never be in memory whole: each chunk is reduced
     to per-record measures (a few kB per record) before the next is read. Within a chunk,
-    blocks of ``block`` records run on a thread per core (NumPy, pocketfft and BLAS release
-    the GIL): a block of 16 records (1.5 MB) stays in cache through all the measures, where
-    whole-set calls streamed every set from memory once per measure and again for each
-    intermediate array. Values are those of the whole-set functions to rounding; the study
-    statistics are pooled from per-record moments (statistics._pooled_statistics).
+    blocks of ``block`` records run on ``workers`` threads (default :func:`pass_workers`: one
+    per core less one; NumPy, pocketfft and BLAS release the GIL): a block of 16 records
+    (1.5 MB) stays in cache through all the measures, where whole-set calls streamed every set
+    from memory once per measure and again for each intermediate array. Values are those of
+    the whole-set functions to rounding; the study statistics are pooled from per-record
+    moments (statistics._pooled_statistics).
     ``keep_decimated``: set name -> a boolean mask of the set's records whose decimated
     copies are returned, in order (None: all of them); sets it does not name return none
     (default: every record of every set).
@@ -316,7 +339,7 @@ def _record_measures(
         _ko_weights(grid, spectral_frequencies(dt), float(SPECTRAL_BANDWIDTH), np.float32),
     )
     total = sum(v.shape[0] for v in sets.values())
-    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    n_workers = workers if workers is not None else pass_workers()
     done = 0
     out: dict[str, dict] = {}
     with ThreadPoolExecutor(max_workers=max(1, n_workers)) as pool:
@@ -402,6 +425,7 @@ def evaluate(
     seed: int = 0,
     progress: Progress | None = None,
     chunk: int = DEFAULT_CHUNK,
+    workers: int | None = None,
 ) -> dict:
     """Compute the whole panel for ``generated`` against ``real`` records.
 
@@ -420,12 +444,17 @@ def evaluate(
     a time (slices, and sorted row indices for the nearest-record search) and reduced to
     per-record measures, so memory grows with the number of records by a few kB each, never
     by whole waveforms; the results do not depend on ``chunk``.
+
+    ``workers``: threads of the per-record pass (default :func:`pass_workers`: one per core
+    less one, at most 8); the results do not depend on it.
     """
     dt = check_dt(dt)
     chunk = int(chunk)
     if chunk < 1:
         raise ConfigError(f"chunk: expected a positive number of records, found {chunk}")
     gen, rea = _check_sets(_source(generated), _source(real))
+    _check_conditions({"real": real_conditions, "generated": generated_conditions},
+                      {"real": rea, "generated": gen})  # fmt: skip
     periods = DEFAULT_PERIODS_S if periods is None else np.asarray(periods, float)
     train_mask, test_mask = _split_masks(rea.shape[0], real_split)
     timings: dict[str, float] = {}
@@ -433,12 +462,18 @@ def evaluate(
     stage = functools.partial(_Stage, report, timings)
     sets = {"real": rea, "generated": gen}
     result = _header(gen, rea, (train_mask, test_mask), dt)
-    # Every per-record measure in one pass over blocks of records (see _record_measures).
+    # Every per-record measure in one pass over blocks of records (see _record_measures): the
+    # real set's, then the generated set's on a side thread while this one fits what the
+    # classifiers learn from real records alone (small matrices in cache, beside the pass's
+    # streaming: the cores' time is shared without the pass's threads competing).
     with stage("per-record measures", 0.0, 0.62) as sub:
-        keep = {"generated": None, "real": _kept_training_records(train_mask, chunk)}
-        measures = _record_measures(
-            sets, dt, periods, chunk=chunk, keep_decimated=keep, progress=sub
-        )
+        keep = _kept_training_records(train_mask, chunk)
+        tasks_inputs = (noise, chunk, gen.shape[0], (real_conditions, generated_conditions))
+        measures, (model, tasks, accuracy_real) = _measures_beside_real_fits(
+            sets, dt, periods, chunk, keep, workers, sub,
+            lambda real: _real_only_fits(real, (train_mask, test_mask), real_conditions,
+                                         tasks_inputs, dt, seed),
+        )  # fmt: skip
     imt_values, rot_values, env_sets = _distribution_sections(measures, dt, periods, result)
     # The nearest-record search (NumPy and pocketfft on its own threads, GIL released) runs
     # beside the ground-motion model, Frechet distances and classifiers (Python-heavy, mostly
@@ -455,19 +490,63 @@ def evaluate(
         result["gmm"] = _gmm_stage(tables, sets, imt_values, rot_values, periods)
     with stage("frechet distances", 0.70, 0.78):
         result["frechet"], cfeat, spec = _frechet_stage(
-            measures, sets, (train_mask, test_mask), real_conditions, dt, seed
+            measures, sets, (train_mask, test_mask), real_conditions, dt, model
         )
     with stage("downstream classifiers", 0.78, 0.90):
         result["augmentation"] = _augmentation_stage(
-            noise, chunk, cfeat, (train_mask, test_mask), gen.shape[0],
-            (real_conditions, generated_conditions), dt, seed,
-        )  # fmt: skip
+            tasks, accuracy_real, cfeat["generated"], dt, seed
+        )
     with stage("nearest real record", 0.90, 1.0):
         _nearest_section(search.result(), np.flatnonzero(train_mask), spec, result)
     result["summary"] = headline(result)
     result["timings_s"] = timings
     report(1.0, "done")
     return result
+
+
+def _measures_beside_real_fits(
+    sets: dict,
+    dt: float,
+    periods: np.ndarray,
+    chunk: int,
+    kept: np.ndarray,
+    workers: int | None,
+    progress,
+    real_fits,
+):
+    """:func:`_record_measures` of ``sets`` (real, generated), and ``real_fits(real
+    measures)`` computed on this thread while the generated set is measured on another.
+
+    Returns ``(measures, real_fits' result)``. ``progress`` is called from this thread only
+    (Streamlit's callbacks must be): the side pass records its progress, and this thread
+    reports it once ``real_fits`` returns, until the pass ends.
+    """
+    n_real, n_gen = sets["real"].shape[0], sets["generated"].shape[0]
+    share = n_real / (n_real + n_gen)
+    measures = _record_measures(
+        {"real": sets["real"]}, dt, periods, chunk=chunk, keep_decimated={"real": kept},
+        workers=workers, progress=lambda f, m: progress(share * f, m),
+    )  # fmt: skip
+    latest = [0.0]
+
+    def note(fraction: float, message: str) -> None:
+        latest[0] = fraction
+
+    side = ThreadPoolExecutor(max_workers=1)
+    pending = side.submit(
+        _record_measures, {"generated": sets["generated"]}, dt, periods, chunk=chunk,
+        keep_decimated={"generated": None}, workers=workers, progress=note,
+    )  # fmt: skip
+    side.shutdown(wait=False)  # the thread ends with its one task
+    try:
+        fitted = real_fits(measures["real"])
+    finally:
+        # Wait for the side pass even when the fits failed: no thread outlives the call.
+        while not wait([pending], timeout=0.25).done:
+            progress(share + (1 - share) * latest[0], f"per-record measures (generated, "
+                     f"{round(latest[0] * n_gen)}/{n_gen})")  # fmt: skip
+    measures.update(pending.result())
+    return measures, fitted
 
 
 class _Stage:
@@ -513,6 +592,14 @@ def _check_sets(gen, rea):
             f"generated: expected {rea.shape[2]} samples like real, found {gen.shape[2]}"
         )
     return gen, rea
+
+
+def _check_conditions(tables: dict, sets: dict) -> None:
+    """A row per record in every conditions table given, checked before any measure (the
+    classifiers and the ground-motion model index the tables by record)."""
+    for k, table in tables.items():
+        if table is not None and len(table) != sets[k].shape[0]:
+            raise DataError(f"{k}_conditions: expected {sets[k].shape[0]} rows, found {len(table)}")
 
 
 def _distribution_sections(measures: dict, dt: float, periods: np.ndarray, result: dict):
@@ -628,8 +715,6 @@ def _gmm_stage(tables: dict, sets: dict, imt_values: dict, rot_values: dict, per
         if need or _distance_column(table) is None:
             reasons.append(f"{k} conditions lack {need or ['a distance']}")
             continue
-        if len(table) != sets[k].shape[0]:
-            raise DataError(f"{k}_conditions: expected {sets[k].shape[0]} rows, found {len(table)}")
         if "event_id" not in table:
             # Generated records have no event: records sharing a magnitude form one.
             table = table.assign(event_id=table["mw"].round(2).astype(str))
@@ -650,16 +735,40 @@ def _gmm_stage(tables: dict, sets: dict, imt_values: dict, rot_values: dict, per
     return {"skipped": "; ".join(reasons) or "no conditions"}
 
 
-def _frechet_stage(measures: dict, sets: dict, masks, real_conditions, dt: float, seed: int):
-    """Spectral and embedding Frechet distances beside train-vs-test; returns the section,
-    the classifier features and the spectral features per set."""
+def _classifier_feature_set(measure: dict, dt: float) -> np.ndarray:
+    """The classifier features of one set (log-FAS bands, then log D5-95 per component)."""
+    return _with_durations(measure["spectral_features"], measure["d5_95_s"], dt)
+
+
+def _embedding_model(cfeat_real: np.ndarray, train_mask: np.ndarray, real_conditions,
+                     dt: float, seed: int):  # fmt: skip
+    """The classifier of Mw x distance bins whose last hidden layer is the embedding, trained on
+    the real training split; None without the real records' magnitudes and distances."""
+    if (
+        real_conditions is None
+        or not {"mw"} <= set(real_conditions)
+        or not _distance_column(real_conditions)
+    ):
+        return None
+    rc = real_conditions.reset_index(drop=True)
+    dist_col = _distance_column(rc)
+    return train_embedding(
+        cfeat_real[train_mask],
+        rc["mw"].to_numpy(float)[train_mask],
+        rc[dist_col].to_numpy(float)[train_mask],
+        dt,
+        seed=seed,
+    )
+
+
+def _frechet_stage(measures: dict, sets: dict, masks, real_conditions, dt: float, model):
+    """Spectral and embedding Frechet distances beside train-vs-test (``model``: the
+    :func:`_embedding_model`, None to skip the embedding); returns the section, the
+    classifier features and the spectral features per set."""
     train_mask, test_mask = masks
     fd: dict = {}
-    # Classifier features (log-FAS bands, then log D5-95 per component) once per set; the
-    # spectral Frechet distance uses their log-FAS part.
-    cfeat = {
-        k: _with_durations(m["spectral_features"], m["d5_95_s"], dt) for k, m in measures.items()
-    }
+    # Classifier features once per set; the spectral Frechet distance uses their log-FAS part.
+    cfeat = {k: _classifier_feature_set(m, dt) for k, m in measures.items()}
     spec = {k: f[:, : -sets[k].shape[1]] for k, f in cfeat.items()}
     s_gen_test = frechet_distance(spec["generated"], spec["real"][test_mask])
     s_train_test = frechet_distance(spec["real"][train_mask], spec["real"][test_mask])
@@ -670,20 +779,9 @@ def _frechet_stage(measures: dict, sets: dict, masks, real_conditions, dt: float
         "ratio": s_gen_test / s_train_test if s_train_test > 0 else None,
         "features": "log10 Konno-Ohmachi FAS at 16 frequencies x 3 components",
     }
-    if (
-        real_conditions is not None
-        and {"mw"} <= set(real_conditions)
-        and _distance_column(real_conditions)
-    ):
+    if model is not None:
         rc = real_conditions.reset_index(drop=True)
         dist_col = _distance_column(rc)
-        model = train_embedding(
-            cfeat["real"][train_mask],
-            rc["mw"].to_numpy(float)[train_mask],
-            rc[dist_col].to_numpy(float)[train_mask],
-            dt,
-            seed=seed,
-        )
         emb = {
             "generated": model.embed(cfeat["generated"]),
             "train": model.embed(cfeat["real"][train_mask]),
@@ -708,12 +806,16 @@ def _frechet_stage(measures: dict, sets: dict, masks, real_conditions, dt: float
     return fd, cfeat, spec
 
 
-def _augmentation_stage(noise, chunk: int, cfeat: dict, masks, n_generated: int, conditions,
-                        dt: float, seed: int) -> dict:  # fmt: skip
-    """Downstream classifiers: earthquake vs noise and magnitude bin, real vs real+generated."""
+def _classifier_tasks(noise, chunk: int, cfeat_real: np.ndarray, masks, n_generated: int,
+                      conditions, dt: float) -> dict:  # fmt: skip
+    """The downstream tasks' real sets and labels: earthquake vs noise and magnitude bin.
+
+    task -> ``{"train", "train_labels", "test", "test_labels", "generated_labels"}`` (features
+    and class ids), or ``{"skipped": reason}`` where the task lacks its inputs.
+    """
     train_mask, test_mask = masks
     real_conditions, generated_conditions = conditions
-    aug: dict = {}
+    tasks: dict = {}
     if noise is not None:
         noise_source = _source(noise)
         # Features chunk by chunk: noise windows are read like real records.
@@ -726,22 +828,17 @@ def _augmentation_stage(noise, chunk: int, cfeat: dict, masks, n_generated: int,
         # Noise windows split in the proportion of the real train and test splits.
         share = train_mask.mean() / (train_mask.mean() + test_mask.mean())
         n_tr = min(max(2, round(nz.shape[0] * share)), nz.shape[0] - 2)
-        x_train = np.concatenate([cfeat["real"][train_mask], nz[:n_tr]])
-        y_train = np.concatenate([np.ones(train_mask.sum(), int), np.zeros(n_tr, int)])
-        x_test = np.concatenate([cfeat["real"][test_mask], nz[n_tr:]])
-        y_test = np.concatenate([np.ones(test_mask.sum(), int), np.zeros(nz.shape[0] - n_tr, int)])
-        aug["earthquake_vs_noise"] = augmentation_utility(
-            x_train,
-            y_train,
-            x_test,
-            y_test,
-            cfeat["generated"],
-            np.ones(n_generated, int),
-            dt,
-            seeds=(seed,),
-        )
+        tasks["earthquake_vs_noise"] = {
+            "train": np.concatenate([cfeat_real[train_mask], nz[:n_tr]]),
+            "train_labels": np.concatenate([np.ones(train_mask.sum(), int), np.zeros(n_tr, int)]),
+            "test": np.concatenate([cfeat_real[test_mask], nz[n_tr:]]),
+            "test_labels": np.concatenate(
+                [np.ones(test_mask.sum(), int), np.zeros(nz.shape[0] - n_tr, int)]
+            ),
+            "generated_labels": np.ones(n_generated, int),
+        }
     else:
-        aug["earthquake_vs_noise"] = {"skipped": "no noise windows"}
+        tasks["earthquake_vs_noise"] = {"skipped": "no noise windows"}
     if (
         real_conditions is not None
         and generated_conditions is not None
@@ -750,20 +847,53 @@ def _augmentation_stage(noise, chunk: int, cfeat: dict, masks, n_generated: int,
     ):
         mw_real = real_conditions["mw"].to_numpy(float)
         y_train, edges = magnitude_bins(mw_real[train_mask])
-        y_test, _ = magnitude_bins(mw_real[test_mask], edges)
-        y_gen, _ = magnitude_bins(generated_conditions["mw"].to_numpy(float), edges)
-        aug["magnitude_bin"] = augmentation_utility(
-            cfeat["real"][train_mask],
-            y_train,
-            cfeat["real"][test_mask],
-            y_test,
-            cfeat["generated"],
-            y_gen,
-            dt,
-            seeds=(seed,),
-        )
+        tasks["magnitude_bin"] = {
+            "train": cfeat_real[train_mask],
+            "train_labels": y_train,
+            "test": cfeat_real[test_mask],
+            "test_labels": magnitude_bins(mw_real[test_mask], edges)[0],
+            "generated_labels": magnitude_bins(generated_conditions["mw"].to_numpy(float), edges)[
+                0
+            ],
+        }
     else:
-        aug["magnitude_bin"] = {"skipped": "no magnitudes for real and generated records"}
+        tasks["magnitude_bin"] = {"skipped": "no magnitudes for real and generated records"}
+    return tasks
+
+
+def _real_only_fits(measure_real: dict, masks, real_conditions, tasks_inputs: tuple,
+                    dt: float, seed: int) -> tuple:  # fmt: skip
+    """What the classifiers learn from real records alone: the embedding model, the
+    downstream tasks (:func:`_classifier_tasks`) and their real-only accuracies. Needs only
+    the real set's measures, so the panel runs it while the generated set is measured."""
+    noise, chunk, n_generated, conditions = tasks_inputs
+    cfeat_real = _classifier_feature_set(measure_real, dt)
+    model = _embedding_model(cfeat_real, masks[0], real_conditions, dt, seed)
+    tasks = _classifier_tasks(noise, chunk, cfeat_real, masks, n_generated, conditions, dt)
+    accuracy_real = {}
+    for name, task in tasks.items():
+        if "skipped" not in task:
+            accuracy_real[name] = real_only_accuracies(
+                task["train"], task["train_labels"], task["test"], task["test_labels"], dt,
+                seeds=(seed,),
+            )  # fmt: skip
+    return model, tasks, accuracy_real
+
+
+def _augmentation_stage(tasks: dict, accuracy_real: dict, cfeat_generated: np.ndarray,
+                        dt: float, seed: int) -> dict:  # fmt: skip
+    """Downstream classifiers: earthquake vs noise and magnitude bin, real vs real+generated
+    (the real-only accuracies from :func:`_real_only_fits`)."""
+    aug: dict = {}
+    for name, task in tasks.items():
+        if "skipped" in task:
+            aug[name] = task
+            continue
+        aug[name] = augmentation_utility(
+            task["train"], task["train_labels"], task["test"], task["test_labels"],
+            cfeat_generated, task["generated_labels"], dt,
+            seeds=(seed,), accuracy_real=accuracy_real[name],
+        )  # fmt: skip
     return aug
 
 

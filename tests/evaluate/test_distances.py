@@ -12,6 +12,7 @@ from seisgan_core.evaluation import (
     frechet_distance,
     max_cross_correlation,
     nearest_real,
+    real_only_accuracies,
     spectral_features,
 )
 from seisgan_core.evaluation.classifier import MLPClassifier
@@ -148,3 +149,16 @@ def test_augmentation_utility_reports_both_accuracies():
     )
     with pytest.raises(ValueError, match="labels"):
         augmentation_utility(x[:10], y[:9], x[:5], y[:5], generated[:2], [1, 1], DT)
+    # the real-only accuracies fitted beforehand (as the panel does) give the same result
+    real_only = real_only_accuracies(x[:80], y[:80], x[200:], y[200:], DT, seeds=(0,))
+    assert real_only == [result["accuracy_real"]]
+    again = augmentation_utility(
+        x[:80], y[:80], x[200:], y[200:], generated, np.ones(80, int), DT, seeds=(0,),
+        accuracy_real=real_only,
+    )  # fmt: skip
+    assert again == result
+    with pytest.raises(ValueError, match="accuracy_real: expected one accuracy per seed"):
+        augmentation_utility(
+            x[:80], y[:80], x[200:], y[200:], generated, np.ones(80, int), DT, seeds=(0, 1),
+            accuracy_real=real_only,
+        )  # fmt: skip

@@ -47,6 +47,7 @@ def test_full_panel_is_json_and_complete(real_set):
     text = json.dumps(result, allow_nan=True)
     assert json.loads(text)["n_generated"] == N
     assert fractions[-1] == 1.0 and all(0 <= f <= 1 for f in fractions)
+    assert fractions == sorted(fractions)  # the side pass's progress too, in order
     for section in (
         "study_statistics", "fas", "psd", "psa", "intensity", "envelope", "gmm", "frechet",
         "nearest_real", "similarity", "augmentation", "summary",
@@ -85,13 +86,41 @@ def test_panel_flags_copies_and_skips_what_it_cannot_compute(real_set):
 
 
 def test_panel_rejects_bad_shapes(real_set):
-    real, _, _, split = real_set
+    real, mw, dist, split = real_set
     with pytest.raises(ValueError, match="generated"):
         evaluate(real[:, :2], real, dt=DT)
     with pytest.raises(ValueError, match="real_split"):
         evaluate(real, real, dt=DT, real_split=split[:5])
     with pytest.raises(ValueError, match="generated"):
         evaluate(real[:, :, :1000], real, dt=DT)
+    # a conditions table of another length: named before any record is measured
+    with pytest.raises(ValueError, match="real_conditions: expected 40 rows, found 39"):
+        evaluate(real, real, dt=DT, real_conditions=conditions(mw[:39], dist[:39]))
+    with pytest.raises(ValueError, match="generated_conditions: expected 8 rows, found 40"):
+        evaluate(real[:8], real, dt=DT, generated_conditions=conditions(mw, dist))
+
+
+def test_panel_values_do_not_depend_on_the_pass_threads(real_set):
+    # The generated set is measured on a side thread while the real-only classifiers are
+    # fitted: one thread or two for each pass, the same panel, value for value.
+    real, mw, dist, split = real_set
+    gmw, gdist = mw[:24] + 0.1, dist[:24] * 1.2
+    gen = simulate(gmw, gdist, seed=25, npts=NPTS)
+    kwargs = dict(
+        dt=DT,
+        real_split=split,
+        real_conditions=conditions(mw, dist),
+        generated_conditions=conditions(gmw, gdist, with_event=False),
+        noise=noise_windows(12, seed=26, npts=NPTS),
+    )
+    one, two = (evaluate(gen, real, workers=w, **kwargs) for w in (1, 2))
+    for result in (one, two):
+        result.pop("timings_s")
+    assert json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True)
+    aug = one["augmentation"]
+    assert set(aug) == {"earthquake_vs_noise", "magnitude_bin"}
+    assert all("skipped" not in task for task in aug.values())
+    assert "skipped" not in one["frechet"]["embedding"]
 
 
 def test_panel_survives_silent_generated_records(real_set):
