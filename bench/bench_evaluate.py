@@ -17,9 +17,10 @@ time (``time.process_time()``, all threads) unless they say wall:
   batching (loop_measures: scipy.stats.describe, numpy FFT + pykooh.smooth per spectrum,
   scipy.signal.welch, pyrotd's calc_spec_accels and calc_rotated_spec_accels,
   scipy.signal.resample, scipy per record); the loop runs on a subset and is extrapolated
-  linearly (it is linear in the number of records); the pass runs as in the panel (a thread
-  per core) and on one thread, as the loop does (``_one_thread``: the same conditions on both
-  sides); today's pass against the same loop is printed beside it;
+  linearly (it is linear in the number of records); the pass runs as in the panel
+  (panel.pass_workers(): one thread per core less one) and on one thread, as the loop does
+  (``_one_thread``: the same conditions on both sides; the same run on 2 cores); today's pass
+  (a thread per core) against the same loop is printed beside it;
 - CPU per measure on 160 records, one thread, now and today's PSA + RotD50;
 - the scorecard's PSA + RotD50 (25 periods from 0.01 s) of 160 records on pyrotd's grids and
   with ``fast_lengths`` (one thread, CPU);
@@ -88,8 +89,9 @@ def make_sets(n: int):
 
 
 def batched_measures(x: np.ndarray, workers: int | None = None) -> None:
-    """The panel's per-record pass (panel._record_measures: blocks of 16 records on a thread
-    per core, or on ``workers`` threads): what loop_measures computes, the same measures."""
+    """The panel's per-record pass (panel._record_measures: blocks of 16 records on
+    panel.pass_workers() threads, or on ``workers``): what loop_measures computes, the same
+    measures."""
     _record_measures({"set": x}, DT, DEFAULT_PERIODS_S, workers=workers)
 
 

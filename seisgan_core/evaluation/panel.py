@@ -396,7 +396,7 @@ def _record_measures(
 def _single_blas_thread(func: Callable) -> Callable:
     """Run ``func`` with BLAS single-threaded.
 
-    The response spectra already run on a thread per core, and OpenBLAS's spinning threads on
+    The per-record pass already runs on threads of its own, and OpenBLAS's spinning threads on
     an oversubscribed machine made the panel's matrix products 10-50 times slower in
     measurements on the 2-core development machine.
     """
