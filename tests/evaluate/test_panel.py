@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from seisgan_core.evaluation import panel
 from seisgan_core.evaluation.panel import evaluate
 from seisgan_testsupport.synthetic_records import DT, catalogue, noise_windows, simulate
 
@@ -98,6 +99,12 @@ def test_panel_rejects_bad_shapes(real_set):
         evaluate(real, real, dt=DT, real_conditions=conditions(mw[:39], dist[:39]))
     with pytest.raises(ValueError, match="generated_conditions: expected 8 rows, found 40"):
         evaluate(real[:8], real, dt=DT, generated_conditions=conditions(mw, dist))
+
+
+@pytest.mark.parametrize(("cores", "threads"), [(1, 1), (2, 1), (4, 3), (9, 8), (64, 8)])
+def test_the_pass_takes_one_thread_per_core_less_one(monkeypatch, cores, threads):
+    monkeypatch.setattr(panel.os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    assert panel.pass_workers() == threads
 
 
 def test_panel_values_do_not_depend_on_the_pass_threads(real_set):
