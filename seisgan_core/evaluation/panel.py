@@ -847,14 +847,14 @@ def _classifier_tasks(noise, chunk: int, cfeat_real: np.ndarray, masks, n_genera
     ):
         mw_real = real_conditions["mw"].to_numpy(float)
         y_train, edges = magnitude_bins(mw_real[train_mask])
+        y_test, _ = magnitude_bins(mw_real[test_mask], edges)
+        y_gen, _ = magnitude_bins(generated_conditions["mw"].to_numpy(float), edges)
         tasks["magnitude_bin"] = {
             "train": cfeat_real[train_mask],
             "train_labels": y_train,
             "test": cfeat_real[test_mask],
-            "test_labels": magnitude_bins(mw_real[test_mask], edges)[0],
-            "generated_labels": magnitude_bins(generated_conditions["mw"].to_numpy(float), edges)[
-                0
-            ],
+            "test_labels": y_test,
+            "generated_labels": y_gen,
         }
     else:
         tasks["magnitude_bin"] = {"skipped": "no magnitudes for real and generated records"}
