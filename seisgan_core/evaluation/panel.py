@@ -468,12 +468,14 @@ def evaluate(
     # streaming: the cores' time is shared without the pass's threads competing).
     with stage("per-record measures", 0.0, 0.62) as sub:
         keep = _kept_training_records(train_mask, chunk)
-        tasks_inputs = (noise, chunk, gen.shape[0], (real_conditions, generated_conditions))
-        measures, (model, tasks, accuracy_real) = _measures_beside_real_fits(
-            sets, dt, periods, chunk, keep, workers, sub,
-            lambda real: _real_only_fits(real, (train_mask, test_mask), real_conditions,
-                                         tasks_inputs, dt, seed),
+        real_fits = functools.partial(
+            _real_only_fits, masks=(train_mask, test_mask), noise=noise, chunk=chunk,
+            n_generated=gen.shape[0], conditions=(real_conditions, generated_conditions),
+            dt=dt, seed=seed,
         )  # fmt: skip
+        measures, (model, tasks, accuracy_real) = _measures_beside_real_fits(
+            sets, dt, periods, chunk, keep, workers, sub, real_fits
+        )
     imt_values, rot_values, env_sets = _distribution_sections(measures, dt, periods, result)
     # The nearest-record search (NumPy and pocketfft on its own threads, GIL released) runs
     # beside the ground-motion model, Frechet distances and classifiers (Python-heavy, mostly
@@ -861,14 +863,13 @@ def _classifier_tasks(noise, chunk: int, cfeat_real: np.ndarray, masks, n_genera
     return tasks
 
 
-def _real_only_fits(measure_real: dict, masks, real_conditions, tasks_inputs: tuple,
-                    dt: float, seed: int) -> tuple:  # fmt: skip
+def _real_only_fits(measure_real: dict, *, masks, noise, chunk: int, n_generated: int,
+                    conditions, dt: float, seed: int) -> tuple:  # fmt: skip
     """What the classifiers learn from real records alone: the embedding model, the
     downstream tasks (:func:`_classifier_tasks`) and their real-only accuracies. Needs only
     the real set's measures, so the panel runs it while the generated set is measured."""
-    noise, chunk, n_generated, conditions = tasks_inputs
     cfeat_real = _classifier_feature_set(measure_real, dt)
-    model = _embedding_model(cfeat_real, masks[0], real_conditions, dt, seed)
+    model = _embedding_model(cfeat_real, masks[0], conditions[0], dt, seed)
     tasks = _classifier_tasks(noise, chunk, cfeat_real, masks, n_generated, conditions, dt)
     accuracy_real = {}
     for name, task in tasks.items():
