@@ -7,6 +7,8 @@ rewrites the table between the markers in docs/benchmarks.md. Exit status 1 if a
 failed to run; goals missed are reported in the table, not as a failure.
 
     python bench/run_all.py [--only NAME ...] [--no-write]
+
+``--only`` reruns the named benchmarks and replaces only their rows of this machine's table.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ DOC = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- BENCH TABLE START -->", "<!-- BENCH TABLE END -->"
 # one table per machine: its markers carry the machine's line (CPU model and flags)
 START_FOR, END_FOR = "<!-- BENCH TABLE START: {} -->", "<!-- BENCH TABLE END: {} -->"
-# a BENCH line may end with the machine it ran on, in parentheses
+# a BENCH line may end with the machine it ran on, in parentheses; the machine's own name may
+# hold parentheses ("Intel(R) Xeon(R) Processor"), so the group runs to the line's last ")"
 BENCH_RE = re.compile(
-    r"^BENCH\s+(?P<name>\S+)\s+(?P<value>\S+)\s+(?P<unit>\S+)\s+goal\s+(?P<op><=|>=|<|>|==)\s+(?P<goal>\S+)(?:\s+\((?P<machine>[^()]*)\))?\s*$"
+    r"^BENCH\s+(?P<name>\S+)\s+(?P<value>\S+)\s+(?P<unit>\S+)\s+goal\s+(?P<op><=|>=|<|>|==)\s+(?P<goal>\S+)(?:\s+\((?P<machine>.*)\))?\s*$"
 )
 OPS = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt, "==": operator.eq}
 
@@ -83,6 +86,43 @@ def render_table(figures: list[Figure], machine: str) -> str:
     return "\n".join(lines)
 
 
+ROW_RE = re.compile(
+    r"^\| `(?P<script>[^`]+)` \| (?P<name>\S+) \| (?P<value>\S+) \| (?P<unit>\S+) \| "
+    r"(?P<op><=|>=|<|>|==) (?P<goal>\S+) \| "
+)
+
+
+def table_figures(machine: str) -> list[Figure]:
+    """The figures of this machine's table in the doc as it stands (none if it has no table)."""
+    start, end = START_FOR.format(machine), END_FOR.format(machine)
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
+    if start not in text or end not in text:
+        return []
+    figures = []
+    for line in text[text.index(start) : text.index(end)].splitlines():
+        match = ROW_RE.match(line)
+        if match:
+            figures.append(
+                Figure(
+                    match["script"],
+                    match["name"],
+                    float(match["value"]),
+                    match["unit"],
+                    match["op"],
+                    float(match["goal"]),
+                )
+            )
+    return figures
+
+
+def merged(kept: list[Figure], new: list[Figure], rerun: set[str]) -> list[Figure]:
+    """``kept`` (a table's figures) with the rows of the scripts in ``rerun`` replaced by
+    ``new``, ordered by script: ``--only`` refreshes its benchmarks' rows and keeps the rest."""
+    rows = [f for f in kept if f.script not in rerun] + new
+    order = sorted({f.script for f in rows})
+    return sorted(rows, key=lambda f: order.index(f.script))
+
+
 def write_table(table: str, machine: str | None = None) -> None:
     """Replace this machine's table (the unnamed legacy one if no machine), keep the others."""
     start, end = (START, END) if machine is None else (START_FOR, END_FOR)
@@ -128,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     from seisgan_core.train.autotune import describe_cpu
 
     machine = f"{describe_cpu()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    if args.only:  # the other benchmarks' rows of this machine's table stay as they were
+        figures = merged(table_figures(machine), figures, {p.name for p in scripts})
     table = render_table(figures, machine)
     print(table)
     if not args.no_write:
