@@ -306,19 +306,26 @@ def _assign_once(sizes: list, strata: list, shares: _Shares, live: list, order: 
 
 def _move_pass(sizes, strata, shares: _Shares, live, order, choice, current):
     """One pass of single moves: each group to another split where that lowers the misfit.
-    Updates ``choice`` and ``shares`` in place; returns (cost, improved)."""
+    Updates ``choice`` and ``shares`` in place; returns (cost, improved).
+
+    A move's misfit depends only on (Mw bin, from, to, size) and the shares, so one that
+    failed is not tried again until a move is taken (:func:`_swap_pass` says why that is
+    exact)."""
     improved = False
+    failed: set = set()
     for i in order:
         a = choice[i]
         for j in live:
-            if j == a:
+            if j == a or (strata[i], a, j, sizes[i]) in failed:
                 continue
             shares.shift(strata[i], sizes[i], a, j)
             cost = shares.cost()
             if cost < current - 1e-12:
                 choice[i], current, a, improved = j, cost, j, True
+                failed.clear()
             else:
                 shares.shift(strata[i], sizes[i], j, a)
+                failed.add((strata[i], a, j, sizes[i]))
     return current, improved
 
 
@@ -326,21 +333,40 @@ def _swap_pass(sizes, strata, shares: _Shares, order, choice, current):
     """One pass of swaps between two groups of the same Mw bin in different splits, where that
     lowers the misfit: a single move cannot trade a large held-out sequence for a smaller one
     of its bin (the largest sequences of a bin stay in training when a smaller one holds the
-    bin out as well). Updates in place; returns (cost, improved)."""
+    bin out as well). Updates in place; returns (cost, improved).
+
+    The pairs are those of the full double loop over ``order``, in its order, but each group
+    meets only the groups of its own bin (the others were skipped). A swap changes the shares
+    by the size difference alone: sizes are record counts, so the shares are whole numbers,
+    exact in floats, and two swaps of one bin between the same two splits with the same
+    difference give the same shares, bit for bit, hence the same misfit. One that failed is
+    not tried again until a swap is taken (the shares are those it failed on): the same
+    choices as trying every pair, with a fraction of the misfits computed (quadratic in the
+    number of groups otherwise: 8 of the 18 s of preparing 4,000 records).
+    """
     improved = False
+    same_bin: dict = {}
+    for k in order:
+        same_bin.setdefault(strata[k], []).append(k)
+    failed: set = set()
     for i in order:
-        for k in order:
+        for k in same_bin[strata[i]]:
             a, b = choice[i], choice[k]
-            if a == b or strata[i] != strata[k] or sizes[i] == sizes[k]:
+            if a == b or sizes[i] == sizes[k]:
+                continue
+            key = (strata[i], a, b, sizes[i] - sizes[k])
+            if key in failed:
                 continue
             shares.shift(strata[i], sizes[i], a, b)
             shares.shift(strata[k], sizes[k], b, a)
             cost = shares.cost()
             if cost < current - 1e-12:
                 choice[i], choice[k], current, improved = b, a, cost, True
+                failed.clear()
             else:
                 shares.shift(strata[k], sizes[k], a, b)
                 shares.shift(strata[i], sizes[i], b, a)
+                failed.add(key)
     return current, improved
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import seisgan_core.split as split_module
 from seisgan_core.demo.catalogue import make_catalogue
 from seisgan_core.split import (
     _STRATUM_WEIGHT,
@@ -245,3 +246,56 @@ def test_misfit_in_plain_floats_is_the_numpy_forms_bit_for_bit():
         shares.total, shares.by_stratum = total.tolist(), by_stratum.tolist()
         expected = _numpy_misfit(total, target, by_stratum, stratum_target)
         assert shares.cost() == expected
+
+
+def _every_move(sizes, strata, shares, live, order, choice, current):
+    """The single-move pass trying every move, as it was before it skipped repeats."""
+    improved = False
+    for i in order:
+        a = choice[i]
+        for j in live:
+            if j == a:
+                continue
+            shares.shift(strata[i], sizes[i], a, j)
+            cost = shares.cost()
+            if cost < current - 1e-12:
+                choice[i], current, a, improved = j, cost, j, True
+            else:
+                shares.shift(strata[i], sizes[i], j, a)
+    return current, improved
+
+
+def _every_swap(sizes, strata, shares, order, choice, current):
+    """The swap pass over every pair of groups, as it was before it skipped repeats."""
+    improved = False
+    for i in order:
+        for k in order:
+            a, b = choice[i], choice[k]
+            if a == b or strata[i] != strata[k] or sizes[i] == sizes[k]:
+                continue
+            shares.shift(strata[i], sizes[i], a, b)
+            shares.shift(strata[k], sizes[k], b, a)
+            cost = shares.cost()
+            if cost < current - 1e-12:
+                choice[i], choice[k], current, improved = b, a, cost, True
+            else:
+                shares.shift(strata[k], sizes[k], a, b)
+                shares.shift(strata[i], sizes[i], b, a)
+    return current, improved
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_local_search_skipping_repeated_trials_chooses_as_trying_every_one(seed, monkeypatch):
+    # Lumpy sequences (many single events, a few large ones) in a few Mw bins: many pairs
+    # share a bin, splits and size difference, which the passes try once per state.
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(40, 160))
+    sizes = np.where(rng.random(n) < 0.85, rng.integers(1, 6, n), rng.integers(10, 120, n))
+    groups = pd.DataFrame(
+        {"n_records": sizes, "stratum": rng.integers(0, 5, n), "tiebreak": rng.permutation(n)}
+    )
+    fractions = np.array([0.8, 0.1, 0.1]) if seed % 2 else np.array([0.7, 0.3, 0.0])
+    ours = _greedy_assign(groups, fractions, np.random.default_rng(seed))
+    monkeypatch.setattr(split_module, "_move_pass", _every_move)
+    monkeypatch.setattr(split_module, "_swap_pass", _every_swap)
+    assert ours == _greedy_assign(groups, fractions, np.random.default_rng(seed))
