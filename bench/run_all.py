@@ -56,17 +56,14 @@ def parse_bench_lines(script: str, text: str) -> list[Figure]:
     for line in text.splitlines():
         match = BENCH_RE.match(line.strip())
         if match:
-            figures.append(
-                Figure(
-                    script,
-                    match["name"],
-                    float(match["value"]),
-                    match["unit"],
-                    match["op"],
-                    float(match["goal"]),
-                )
-            )
+            figures.append(_figure(script, match))
     return figures
+
+
+def _figure(script: str, match: re.Match) -> Figure:
+    """The figure of a BENCH line's or a table row's match (name, value, unit, op, goal)."""
+    value, goal = float(match["value"]), float(match["goal"])
+    return Figure(script, match["name"], value, match["unit"], match["op"], goal)
 
 
 def render_table(figures: list[Figure], machine: str) -> str:
@@ -102,16 +99,7 @@ def table_figures(machine: str) -> list[Figure]:
     for line in text[text.index(start) : text.index(end)].splitlines():
         match = ROW_RE.match(line)
         if match:
-            figures.append(
-                Figure(
-                    match["script"],
-                    match["name"],
-                    float(match["value"]),
-                    match["unit"],
-                    match["op"],
-                    float(match["goal"]),
-                )
-            )
+            figures.append(_figure(match["script"], match))
     return figures
 
 
