@@ -106,9 +106,8 @@ def table_figures(machine: str) -> list[Figure]:
 def merged(kept: list[Figure], new: list[Figure], rerun: set[str]) -> list[Figure]:
     """``kept`` (a table's figures) with the rows of the scripts in ``rerun`` replaced by
     ``new``, ordered by script: ``--only`` refreshes its benchmarks' rows and keeps the rest."""
-    rows = [f for f in kept if f.script not in rerun] + new
-    order = sorted({f.script for f in rows})
-    return sorted(rows, key=lambda f: order.index(f.script))
+    # sorted() is stable: each script's rows keep their order
+    return sorted([f for f in kept if f.script not in rerun] + new, key=lambda f: f.script)
 
 
 def write_table(table: str, machine: str | None = None) -> None:
