@@ -153,8 +153,10 @@ def float64_weights(freqs_in, freqs_out, bandwidth, dtype=np.float64):
 
 
 def block_measures(x, dt, periods, weights, keep_decimated=True):
-    """The panel's block of per-record measures as at 23eea5b; every measure is looked up in
-    the panel module, so the other patches of the baseline apply to it as they did."""
+    """The panel's block of per-record measures as at 23eea5b; the measures are looked up in
+    the panel module (and the intensity measures in intensity.py, on their own float64
+    copies, as each made one then), so the other patches of the baseline apply to them as
+    they did."""
     import scipy.fft as sfft
 
     spectrum = sfft.rfft(x, axis=-1, workers=1)
@@ -176,10 +178,10 @@ def block_measures(x, dt, periods, weights, keep_decimated=True):
         "psa": psa_v,
         "rotd50": rot_v,
         "pga_cm_s2": intensity.pga(x),
-        "pgv_cm_s": panel.pgv(x64, dt),
-        "arias_m_s": panel.arias_intensity(x64, dt),
-        "cav_cm_s": panel.cav(x64, dt),
-        "d5_95_s": panel.significant_duration(x64, dt, 0.05, 0.95),
+        "pgv_cm_s": copying(pgv)(x64, dt),
+        "arias_m_s": arias_intensity(x64, dt),
+        "cav_cm_s": copying(intensity.cav)(x64, dt),
+        "d5_95_s": copying(intensity.significant_duration)(x64, dt, 0.05, 0.95),
         "envelope": panel.decimated_envelope(x, step, spectrum),
         "fingerprint": panel._log_spectrum_features(decimated),
     }

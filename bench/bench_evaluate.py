@@ -224,18 +224,12 @@ def baseline_panel():
         (intensity, "husid", baseline_panel_module.husid),
         (intensity, "_first_at_or_above", baseline_panel_module.first_at_or_above),
         (intensity, "_trapezoid", baseline_panel_module.trapezoid),
-        (panel, "arias_intensity", baseline_panel_module.arias_intensity),
         (panel, "_block_measures", baseline_panel_module.block_measures),
         (panel, "_kept_training_records", baseline_panel_module.kept_training_records),
         (panel, "pass_workers", baseline_panel_module.pass_workers),
         (panel, "_ko_weights", baseline_panel_module.float64_weights),
-        (panel, "pgv", baseline_panel_module.copying(baseline_panel_module.pgv)),
         (MLPClassifier, "_forward", baseline_panel_module.mlp_forward),
         (MLPClassifier, "loss_and_grad", baseline_panel_module.mlp_loss_and_grad),
-    ]
-    patches += [
-        (panel, name, baseline_panel_module.copying(getattr(panel, name)))
-        for name in ("cav", "significant_duration")
     ]
     current = [(module, name, getattr(module, name)) for module, name, _ in patches]
     for module, name, value in patches:

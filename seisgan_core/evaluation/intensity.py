@@ -174,6 +174,24 @@ def significant_duration(
     return times[..., 1] - times[..., 0]
 
 
+def pgv_arias_cav_duration(acc_cm_s2: np.ndarray, dt: float) -> tuple[np.ndarray, ...]:
+    """:func:`pgv`, :func:`arias_intensity`, :func:`cav` and :func:`significant_duration`
+    (5-95 %) of every record in one compiled pass per record (:mod:`._kernels`): the same
+    definitions and operations, summed in order where NumPy sums pairwise, so equal to
+    rounding (about 1e-15 relative); a quarter of the time of the four calls on a block of
+    the panel. Shapes (...) of ``acc_cm_s2``'s leading axes, float64.
+    """
+    from seisgan_core.evaluation import _kernels
+
+    dt = check_dt(dt)
+    a = as_float_array(acc_cm_s2)
+    lead, n = a.shape[:-1], a.shape[-1]
+    rows = np.ascontiguousarray(a.reshape(-1, n))
+    outs = [np.empty(rows.shape[0]) for _ in range(4)]
+    _kernels.intensity_rows(rows, dt, 0.05, 0.95, G_M_S2, *outs)
+    return tuple(out.reshape(lead) for out in outs)
+
+
 def envelope(acc: np.ndarray) -> np.ndarray:
     """Amplitude envelope |x + i H[x]| from the analytic signal (Hilbert transform)."""
     return np.abs(scipy.signal.hilbert(as_float_array(acc), axis=-1))

@@ -41,13 +41,7 @@ from seisgan_core.evaluation.frechet import (
     train_embedding,
 )
 from seisgan_core.evaluation.gmm import gmm_residuals, residual_summary
-from seisgan_core.evaluation.intensity import (
-    arias_intensity,
-    cav,
-    decimated_envelope,
-    pgv,
-    significant_duration,
-)
+from seisgan_core.evaluation.intensity import decimated_envelope, pgv_arias_cav_duration
 from seisgan_core.evaluation.response import DEFAULT_PERIODS_S, _block_psa_rotd50
 from seisgan_core.evaluation.similarity import (
     NearestReal,
@@ -204,6 +198,7 @@ def _block_measures(
     x64 = x.astype(np.float64)
     psd_freqs, power = psd(x64, dt)
     moments = _record_moments(x64)
+    pgv_v, arias_v, cav_v, duration_v = pgv_arias_cav_duration(x64, dt)
     out = {
         "moments": moments,
         "fas": smoothed,
@@ -215,10 +210,10 @@ def _block_measures(
         # pga(x) from the moments' extremes: max |x| = max(-min, max), exactly (abs of it
         # turns an all-zero record's -0.0 into 0.0, as abs(x).max() gives).
         "pga_cm_s2": np.abs(np.maximum(-moments[3], moments[4])).astype(x.dtype),
-        "pgv_cm_s": pgv(x64, dt),
-        "arias_m_s": arias_intensity(x64, dt),
-        "cav_cm_s": cav(x64, dt),
-        "d5_95_s": significant_duration(x64, dt, 0.05, 0.95),
+        "pgv_cm_s": pgv_v,
+        "arias_m_s": arias_v,
+        "cav_cm_s": cav_v,
+        "d5_95_s": duration_v,
         "envelope": decimated_envelope(x, step, spectrum),
         "fingerprint": _log_spectrum_features(decimated),
     }

@@ -2,7 +2,7 @@
 
 The panel computes every per-record measure on small blocks of records on a thread per core,
 pools the study statistics from per-record moments, searches nearest records on threads and
-rotates RotD50 responses in cache-sized slices; each is checked here against the whole-set
+rotates only the RotD50 samples that can set the median; each is checked here against the whole-set
 function it replaces (or a brute-force rotation), on records with known structure.
 """
 
@@ -25,7 +25,7 @@ from seisgan_core.evaluation import (
 from seisgan_core.evaluation import response as response_module
 from seisgan_core.evaluation.frechet import spectral_features
 from seisgan_core.evaluation.panel import _record_measures, _zscore
-from seisgan_core.evaluation.response import DEFAULT_PERIODS_S, _rotd_from_series, psa_and_rotd50
+from seisgan_core.evaluation.response import DEFAULT_PERIODS_S, _rotd50_pairs, psa_and_rotd50
 from seisgan_core.evaluation.statistics import _pooled_statistics, _record_moments, study_statistics
 from seisgan_testsupport.synthetic_records import DT, catalogue, simulate
 
@@ -95,14 +95,14 @@ def test_rotd50_pruned_rotation_equals_brute_force(records):
         rows = spectrum.reshape(-1, spectrum.shape[-1])
         series = response_module._response_series(rows, grid, j, None)
         h1, h2 = series[0::2], series[1::2]
-        np.testing.assert_allclose(_rotd_from_series(h1, h2), _brute_rotd50(h1, h2), rtol=1e-12)
+        np.testing.assert_allclose(_rotd50_pairs(h1, h2), _brute_rotd50(h1, h2), rtol=1e-12)
 
 
-def test_rotated_peaks_on_hard_trajectories():
-    # Paths that break a naive arc test: a square wave (zero steps, plateaus), a trajectory
-    # that reverses on itself, a polygon whose corners sit exactly on grid directions, a
-    # single spike, a constant (every step zero) and silence; each row's peaks at all 180
-    # angles must equal brute force (the peak is often at the first or last sample).
+def test_rotd50_on_hard_trajectories():
+    # Paths that break naive pruning: a square wave (zero steps, plateaus), a trajectory that
+    # reverses on itself, a polygon whose corners sit exactly on the angles, a single spike at
+    # the first sample, a constant, silence, and the same rows as strided views (the panel's
+    # series are views of one component of a block, or time-first columns).
     t = np.arange(400)
     square = np.sign(np.sin(2 * np.pi * t / 50)) + 0.0
     corners = np.radians(np.repeat(np.arange(0, 360, 45), 50))
@@ -117,52 +117,12 @@ def test_rotated_peaks_on_hard_trajectories():
         ]
     )
     h1, h2 = rows[:, 0], rows[:, 1]
-    every = np.repeat(np.arange(h1.shape[0]), h1.shape[1]), np.tile(t, h1.shape[0])
-    peaks = response_module._rotated_peaks(
-        response_module._sample_steps(h1, h2, *every), h1.shape[0]
-    )
-    angles = np.radians(np.arange(180))
-    brute = np.abs(h1[:, :, None] * np.cos(angles) + h2[:, :, None] * np.sin(angles)).max(1)
-    np.testing.assert_allclose(peaks, brute, rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(_rotd_from_series(h1, h2), _brute_rotd50(h1, h2), rtol=1e-12)
-
-
-def _steps_by_2d_indexing(h1, h2, row_idx, t_idx):
-    """_sample_steps written with plain 2-D indexing (what the flat gather replaces)."""
-    n_t = h1.shape[-1]
-    x, y = h1[row_idx, t_idx].astype(np.float64), h2[row_idx, t_idx].astype(np.float64)
-    before, after = np.maximum(t_idx - 1, 0), np.minimum(t_idx + 1, n_t - 1)
-    ends = (t_idx == 0) | (t_idx == n_t - 1)
-    return (row_idx, x, y, x - h1[row_idx, before], y - h2[row_idx, before],
-            h1[row_idx, after] - x, h2[row_idx, after] - y, ends)  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    "layout", ["component views", "contiguous", "float64 views", "strided time", "one row"]
-)
-def test_sample_steps_flat_gather_equals_2d_indexing(records, layout):
-    # The panel's series are views of one component of (records, components, time) blocks;
-    # other layouts (time not contiguous) take the 2-D indexing path. Every sample, the
-    # first and last of each row included, must give the same steps bit for bit.
-    block = records.copy()
-    if layout == "float64 views":
-        block = block.astype(np.float64)
-    h1, h2 = block[:, 0], block[:, 1]
-    if layout == "contiguous":
-        h1, h2 = np.ascontiguousarray(h1), np.ascontiguousarray(h2)
-    elif layout == "strided time":
-        h1, h2 = h1[:, ::2], h2[:, ::2]
-    elif layout == "one row":
-        h1, h2 = h1[3:4], h2[3:4]
-    rows, n_t = h1.shape
-    row_idx = np.repeat(np.arange(rows), n_t)
-    t_idx = np.tile(np.arange(n_t), rows)
-    got = response_module._sample_steps(h1, h2, row_idx, t_idx)
-    want = _steps_by_2d_indexing(h1, h2, row_idx, t_idx)
-    for a, b in zip(got, want, strict=True):
-        assert a.dtype == b.dtype
-        np.testing.assert_array_equal(a, b)
-    assert got[-1].sum() == 2 * rows  # the two ends of every row
+    want = _brute_rotd50(h1, h2)
+    np.testing.assert_allclose(_rotd50_pairs(h1, h2), want, rtol=1e-12, atol=1e-14)
+    by_time = np.ascontiguousarray(rows.transpose(2, 1, 0))  # (time, component, record)
+    np.testing.assert_allclose(_rotd50_pairs(by_time[:, 0].T, by_time[:, 1].T), want,
+                               rtol=1e-12, atol=1e-14)  # fmt: skip
+    assert _rotd50_pairs(h1, h2)[-1] == 0.0
 
 
 def test_nearest_real_does_not_depend_on_threads_or_chunks():
@@ -176,24 +136,3 @@ def test_nearest_real_does_not_depend_on_threads_or_chunks():
     np.testing.assert_allclose(many.distance, one.distance, rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(many.baseline_index, one.baseline_index)
     assert many.memorisation_ratio == pytest.approx(one.memorisation_ratio, rel=1e-12)
-
-
-def test_wrapped_turn_equals_numpy_remainder():
-    # _rotated_peaks' turn between two steps: a difference of arctan2 angles plus pi, wrapped
-    # into [0, 2 pi) without np.remainder; bit for bit (sign of zero too) over random steps
-    # and the extremes arctan2 returns (+-pi, 0, the neighbours of pi).
-    rng = np.random.default_rng(7)
-    steps = rng.standard_normal((4, 200_000))
-    a1, a2 = np.arctan2(steps[0], steps[1]), np.arctan2(steps[2], steps[3])
-    ends = np.array([np.pi, -np.pi, 0.0, -0.0, np.nextafter(np.pi, 0), -np.nextafter(np.pi, 0)])
-    a1 = np.concatenate([a1, np.repeat(ends, ends.size)])
-    a2 = np.concatenate([a2, np.tile(ends, ends.size)])
-    z = a2 - a1 + np.pi
-    # z a hair below 0 (rounds to 2 pi once wrapped, and must not be wrapped again), at 0,
-    # and at 2 pi and just around it
-    tiny = np.array([-1e-17, -0.0, 0.0, 2 * np.pi, np.nextafter(2 * np.pi, 0), 3 * np.pi])
-    z = np.concatenate([z, tiny, np.nextafter(tiny, 10.0)])
-    got, want = response_module._wrapped_turn(z), np.remainder(z, 2 * np.pi)
-    np.testing.assert_array_equal(got, want)
-    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
-    assert got.min() >= 0 and got.max() <= 2 * np.pi
