@@ -98,11 +98,15 @@ def kth_smallest(a, k):
 
 
 @njit(nogil=True, cache=True)
-def rotd50_of_series(h1, h2, where1, where2, cos_a, sin_a, out):
-    """RotD50 (Boore 2010, BSSA 100(4)) of pairs of series ``h1``, ``h2`` (n_samples,
-    records; any strides), into ``out`` (records,), float64: the median over the angles of
-    ``cos_a``, ``sin_a`` of the peak over time of |h1 cos(theta) + h2 sin(theta)|, the
-    median as numpy's linear percentile 50 (pyrotd's).
+def rotd50_of_series(series, time_first, n_rec, n_comp, c1, c2, where1, where2, cos_a, sin_a,
+                     out):  # fmt: skip
+    """RotD50 (Boore 2010, BSSA 100(4)) of components ``c1`` and ``c2`` of ``n_rec`` records
+    of oscillator series, into ``out`` (n_rec,), float64: the median over the angles of
+    ``cos_a``, ``sin_a`` of the peak over time of |h1 cos(theta) + h2 sin(theta)|, the median
+    as numpy's linear percentile 50 (pyrotd's). ``series``: C-contiguous, either time first
+    (``time_first``: (n_samples, n_comp * n_rec), component c of record i in column
+    c * n_rec + i) or a row per record and component ((n_rec * n_comp, n_samples), row
+    i * n_comp + c); the loops run along the contiguous axis either way.
 
     Exact, without rotating every sample: the rotated amplitudes g(theta) of three samples
     of each record (the peaks of |h1| and |h2|, ``where1`` and ``where2``, and of
@@ -113,41 +117,59 @@ def rotd50_of_series(h1, h2, where1, where2, cos_a, sin_a, out):
     every angle: the peaks at or above L are exact, the others stay below L and do not move
     the median. An all-zero record keeps no sample and gets 0.
     """
-    n, n_rec = h1.shape
     n_angles = cos_a.size
+    g = np.empty(n_angles)
+    peaks = np.zeros((n_rec, n_angles))
+    probe = np.empty((3, 2))
+    if time_first:
+        n = series.shape[0]
+        col1, col2 = c1 * n_rec, c2 * n_rec
+        r2_max = np.full(n_rec, -1.0)
+        r2_at = np.zeros(n_rec, np.int64)
+        for t in range(n):
+            for i in range(n_rec):
+                a = np.float64(series[t, col1 + i])
+                b = np.float64(series[t, col2 + i])
+                r2 = a * a + b * b
+                up = r2 > r2_max[i]
+                r2_max[i] = r2 if up else r2_max[i]
+                r2_at[i] = t if up else r2_at[i]
+        threshold = np.empty(n_rec)
+        for i in range(n_rec):
+            for k, at in enumerate((where1[i], where2[i], r2_at[i])):
+                probe[k, 0] = series[at, col1 + i]
+                probe[k, 1] = series[at, col2 + i]
+            threshold[i] = _threshold(probe, cos_a, sin_a, g)
+        for t in range(n):
+            for i in range(n_rec):
+                a = np.float64(series[t, col1 + i])
+                b = np.float64(series[t, col2 + i])
+                if a * a + b * b >= threshold[i]:
+                    _rotate(peaks[i], a, b, cos_a, sin_a)
+    else:
+        n = series.shape[1]
+        for i in range(n_rec):
+            row1, row2 = i * n_comp + c1, i * n_comp + c2
+            r2_max = -1.0
+            r2_at = 0
+            for t in range(n):
+                a = np.float64(series[row1, t])
+                b = np.float64(series[row2, t])
+                r2 = a * a + b * b
+                up = r2 > r2_max
+                r2_max = r2 if up else r2_max
+                r2_at = t if up else r2_at
+            for k, at in enumerate((where1[i], where2[i], r2_at)):
+                probe[k, 0] = series[row1, at]
+                probe[k, 1] = series[row2, at]
+            threshold = _threshold(probe, cos_a, sin_a, g)
+            for t in range(n):
+                a = np.float64(series[row1, t])
+                b = np.float64(series[row2, t])
+                if a * a + b * b >= threshold:
+                    _rotate(peaks[i], a, b, cos_a, sin_a)
     lo_i = (n_angles - 1) // 2
     hi_i = n_angles // 2
-    weight = hi_i - (n_angles - 1) / 2
-    r2_max = np.full(n_rec, -1.0)
-    r2_at = np.zeros(n_rec, np.int64)
-    for t in range(n):
-        for i in range(n_rec):
-            a = np.float64(h1[t, i])
-            b = np.float64(h2[t, i])
-            r2 = a * a + b * b
-            up = r2 > r2_max[i]
-            r2_max[i] = r2 if up else r2_max[i]
-            r2_at[i] = t if up else r2_at[i]
-    threshold = np.empty(n_rec)
-    g = np.empty(n_angles)
-    for i in range(n_rec):
-        g[:] = 0.0
-        for k in range(3):
-            at = where1[i] if k == 0 else (where2[i] if k == 1 else r2_at[i])
-            a = np.float64(h1[at, i])
-            b = np.float64(h2[at, i])
-            for q in range(n_angles):
-                g[q] = max(g[q], abs(a * cos_a[q] + b * sin_a[q]))
-        lower = kth_smallest(g, lo_i) * (1.0 - 1e-6)
-        threshold[i] = lower * lower if lower > 0 else np.inf
-    peaks = np.zeros((n_rec, n_angles))
-    for t in range(n):
-        for i in range(n_rec):
-            a = np.float64(h1[t, i])
-            b = np.float64(h2[t, i])
-            if a * a + b * b >= threshold[i]:
-                for q in range(n_angles):
-                    peaks[i, q] = max(peaks[i, q], abs(a * cos_a[q] + b * sin_a[q]))
     for i in range(n_rec):
         row = peaks[i]
         low = kth_smallest(row, lo_i)  # row[:lo_i] <= low <= row[lo_i + 1:] after it
@@ -156,8 +178,29 @@ def rotd50_of_series(h1, h2, where1, where2, cos_a, sin_a, out):
             high = row[hi_i]
             for q in range(hi_i + 1, n_angles):
                 high = min(high, row[q])
-        # numpy's linear interpolation at weight 0.5: high - (high - low) * 0.5
-        out[i] = high - (high - low) * weight
+        # numpy's linear interpolation between the two middle values (weight 0.5 for 180)
+        out[i] = high - (high - low) * (hi_i - (n_angles - 1) / 2)
+
+
+@njit(nogil=True, cache=True)
+def _threshold(probe, cos_a, sin_a, g):
+    """L^2 of :func:`rotd50_of_series` from the three samples ``probe`` (3, 2): the median
+    over the angles of their largest rotated amplitude, a millionth smaller; inf where it
+    is 0 (an all-zero record: no sample kept)."""
+    g[:] = 0.0
+    for k in range(probe.shape[0]):
+        a, b = probe[k, 0], probe[k, 1]
+        for q in range(cos_a.size):
+            g[q] = max(g[q], abs(a * cos_a[q] + b * sin_a[q]))
+    lower = kth_smallest(g, (cos_a.size - 1) // 2) * (1.0 - 1e-6)
+    return lower * lower if lower > 0 else np.inf
+
+
+@njit(nogil=True, cache=True)
+def _rotate(peaks, a, b, cos_a, sin_a):
+    """peaks[q] = max(peaks[q], |a cos_a[q] + b sin_a[q]|) at every angle q."""
+    for q in range(cos_a.size):
+        peaks[q] = max(peaks[q], abs(a * cos_a[q] + b * sin_a[q]))
 
 
 @njit(nogil=True, cache=True)

@@ -148,14 +148,21 @@ def test_rotd50_kernel_equals_every_sample_through_every_angle():
         np.zeros(t.size),
     ])  # fmt: skip
     n_rec = h1.shape[0]
-    series = np.concatenate([h1, h2]).T.copy()  # time first, h1 columns then h2 columns
     where1, where2 = np.abs(h1).argmax(axis=-1), np.abs(h2).argmax(axis=-1)
-    cos_a, sin_a = response_module._DIRECTIONS
-    out = np.empty(n_rec)
-    _kernels.rotd50_of_series(series[:, :n_rec], series[:, n_rec:], where1, where2, cos_a,
-                              sin_a, out)  # fmt: skip
-    np.testing.assert_allclose(out, _brute_rotd50(h1, h2), rtol=1e-12)
-    assert out[-1] == 0.0
+    want = _brute_rotd50(h1, h2)
+    vertical = np.ones_like(h1)
+    # time first, (time, component, record) as the time-domain periods lay their series out
+    by_time = np.ascontiguousarray(np.stack([vertical, h2, h1]).transpose(2, 0, 1))
+    got = response_module._rotd50_of(by_time.reshape(t.size, -1), True, n_rec, 3, (2, 1),
+                                      where1, where2)  # fmt: skip
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    assert got[-1] == 0.0
+    # a row per record and component, (record, component, time), as the FFT periods do
+    rows = np.ascontiguousarray(np.stack([h1, vertical, h2], axis=1))
+    got = response_module._rotd50_of(rows.reshape(-1, t.size), False, n_rec, 3, (0, 2),
+                                      where1, where2)  # fmt: skip
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    np.testing.assert_allclose(response_module._rotd50_pairs(h1, h2), want, rtol=1e-12)
 
 
 def test_intensity_kernel_equals_the_array_functions():
