@@ -32,7 +32,7 @@ import pandas as pd
 import scipy.integrate
 import scipy.signal
 
-from seisgan_core.evaluation import intensity, panel
+from seisgan_core.evaluation import intensity, panel, statistics
 from seisgan_core.evaluation._arrays import as_float_array, check_dt
 from seisgan_core.evaluation.gmm import G_CM_S2
 
@@ -170,7 +170,7 @@ def block_measures(x, dt, periods, weights, keep_decimated=True):
     decimated = panel._decimate_spectrum(spectrum, x.shape[-1], panel._NEAREST_DECIMATE, workers=1)
     x64 = x.astype(np.float64)
     out = {
-        "moments": panel._record_moments(x),
+        "moments": statistics._record_moments(x),
         "fas": smoothed,
         "spectral_features": features,
         "psd": power,

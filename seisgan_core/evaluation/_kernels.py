@@ -204,10 +204,12 @@ def _rotate(peaks, a, b, cos_a, sin_a):
 
 
 @njit(nogil=True, cache=True)
-def intensity_rows(x, dt, start, end, g, pgv, arias, cav, duration):
+def intensity_rows(x, dt, start, end, g, pgv, arias, cav, duration, moments):
     """Per row of ``x`` (rows, n_samples; acceleration in cm/s^2, ``dt`` in s): PGV (cm/s),
     Arias intensity (m/s, ``g`` in m/s^2), CAV (cm/s) and the significant duration (s)
-    between the fractions ``start`` and ``end`` of the Husid curve, into the four outputs.
+    between the fractions ``start`` and ``end`` of the Husid curve, into the four outputs,
+    and into ``moments`` (5, rows) the row's mean, M2 and M3 (sums of squared and cubed
+    deviations from the mean), min and max, as ``statistics._record_moments``.
 
     The definitions and the operations of :mod:`seisgan_core.evaluation.intensity`
     (``velocity`` and ``pgv``, ``arias_intensity``, ``cav``, ``husid_times``), in float64:
@@ -224,8 +226,13 @@ def intensity_rows(x, dt, start, end, g, pgv, arias, cav, duration):
         tc2 += (t - t_mean) * (t - t_mean)
     for r in range(rows):
         mean = 0.0
+        low = np.inf
+        high = -np.inf
         for t in range(n):
-            mean += np.float64(x[r, t])
+            a = np.float64(x[r, t])
+            mean += a
+            low = min(low, a)
+            high = max(high, a)
         mean /= n
         prev = np.float64(x[r, 0])
         prev_c = prev - mean
@@ -253,9 +260,19 @@ def intensity_rows(x, dt, start, end, g, pgv, arias, cav, duration):
         slope = sum_vt / tc2
         v_mean = sum_v / n
         peak = 0.0
+        m2 = 0.0
+        m3 = 0.0
         for t in range(n):
             peak = max(peak, abs(velocity[t] - v_mean - slope * (t - t_mean)))
+            dev = np.float64(x[r, t]) - mean
+            m2 += dev * dev
+            m3 += dev * dev * dev
         pgv[r] = peak
+        moments[0, r] = mean
+        moments[1, r] = m2
+        moments[2, r] = m3
+        moments[3, r] = low
+        moments[4, r] = high
         arias[r] = np.pi / (2.0 * g) * sum_sq
         cav[r] = sum_abs
         duration[r] = 0.0

@@ -21,6 +21,7 @@ __all__ = [
     "husid_times",
     "pga",
     "pgv",
+    "pgv_arias_cav_duration",
     "significant_duration",
     "velocity",
 ]
@@ -174,12 +175,16 @@ def significant_duration(
     return times[..., 1] - times[..., 0]
 
 
-def pgv_arias_cav_duration(acc_cm_s2: np.ndarray, dt: float) -> tuple[np.ndarray, ...]:
+def pgv_arias_cav_duration(
+    acc_cm_s2: np.ndarray, dt: float, with_moments: bool = False
+) -> tuple[np.ndarray, ...]:
     """:func:`pgv`, :func:`arias_intensity`, :func:`cav` and :func:`significant_duration`
     (5-95 %) of every record in one compiled pass per record (:mod:`._kernels`): the same
     definitions and operations, summed in order where NumPy sums pairwise, so equal to
     rounding (about 1e-15 relative); a quarter of the time of the four calls on a block of
-    the panel. Shapes (...) of ``acc_cm_s2``'s leading axes, float64.
+    the panel. Shapes (...) of ``acc_cm_s2``'s leading axes, float64. ``with_moments``:
+    also the study statistics' per-record moments from the same passes (5, ...; see
+    ``statistics._record_moments``), as a fifth value.
     """
     from seisgan_core.evaluation import _kernels
 
@@ -188,7 +193,10 @@ def pgv_arias_cav_duration(acc_cm_s2: np.ndarray, dt: float) -> tuple[np.ndarray
     lead, n = a.shape[:-1], a.shape[-1]
     rows = np.ascontiguousarray(a.reshape(-1, n))
     outs = [np.empty(rows.shape[0]) for _ in range(4)]
-    _kernels.intensity_rows(rows, dt, 0.05, 0.95, G_M_S2, *outs)
+    moments = np.empty((5, rows.shape[0]))  # statistics' moments, which the panel takes
+    _kernels.intensity_rows(rows, dt, 0.05, 0.95, G_M_S2, *outs, moments)
+    if with_moments:
+        return (*(out.reshape(lead) for out in outs), moments.reshape(5, *lead))
     return tuple(out.reshape(lead) for out in outs)
 
 

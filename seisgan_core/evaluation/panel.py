@@ -51,7 +51,7 @@ from seisgan_core.evaluation.similarity import (
     nearest_in_fingerprints,
 )
 from seisgan_core.evaluation.spectra import _ko_weights, default_fas_frequencies, psd
-from seisgan_core.evaluation.statistics import COMPONENTS, _pooled_statistics, _record_moments
+from seisgan_core.evaluation.statistics import COMPONENTS, _pooled_statistics
 from seisgan_core.progress import Progress
 
 __all__ = ["PANEL_VERSION", "evaluate", "headline"]
@@ -197,8 +197,7 @@ def _block_measures(
     # in float64 from these same values.
     x64 = x.astype(np.float64)
     psd_freqs, power = psd(x64, dt)
-    moments = _record_moments(x64)
-    pgv_v, arias_v, cav_v, duration_v = pgv_arias_cav_duration(x64, dt)
+    pgv_v, arias_v, cav_v, duration_v, moments = pgv_arias_cav_duration(x64, dt, True)
     out = {
         "moments": moments,
         "fas": smoothed,

@@ -143,10 +143,10 @@ def _grid(
     fine as pyrotd's, on lengths pocketfft transforms fast (:func:`_fast_bins`).
 
     ``time_step`` (the records' dt, where the rfft bins are k / (n_samples dt)): the causal
-    periods on the record's own grid are stepped in the time domain instead
-    (:func:`_oscillator_step` on the prefiltered record, :func:`_prefilter`), the same
-    causal solution to about 1e-5 at 10 samples per period and to float32 rounding from 40
-    on, at a tenth of the cost of the inverse FFTs.
+    periods of at least ``_TIME_DOMAIN_SAMPLES`` samples are stepped in the time domain
+    instead (:func:`_oscillator_step` on the prefiltered record, :func:`_prefilter`, from
+    the starting state of :func:`_initial_state`): the same causal solution within 1e-5 on
+    recorded earthquakes, for about a third of the cost of an inverse FFT.
     """
     freqs = np.arange(n) * df
     omega = 2 * np.pi * freqs
@@ -256,9 +256,9 @@ def _initial_state(
     The two periodic solutions agree below the Nyquist frequency (the prefilter, up to the
     hold's images), so starting from x0 = (the steps' periodic state at 0) - (the FFT's)
     gives the FFT's causal solution: from rest instead, the two differ by the free vibration
-    that the record's first samples excite differently in the two interpolations (up to
-    0.7 % of the peak on white noise, where the record starts at full amplitude; 1e-7 on
-    earthquakes, which start quietly). Both periodic states are weighted sums over the
+    that the record's first samples excite differently in the two interpolations (2e-3 of
+    the peak at 10 s on white noise, which starts at full amplitude; 1e-7 on earthquakes,
+    which start quietly). Both periodic states are weighted sums over the
     bins: the steps' from their transfer function (z I - P)^-1 (g0 + g1 z), z = exp(i w dt),
     times the prefilter; the FFT's as :func:`_grid` sums them (its Nyquist bin included).
     """
@@ -290,9 +290,9 @@ def _prefilter(n: int, bin_step: float) -> np.ndarray:
     low-passed (3 % at 20 Hz for 200 Hz sampling, at an oscillator's resonance). Stepping
     the record prefiltered by these weights instead gives the response to the band-limited
     record, the one the FFT solution computes, up to the images of the hold above the
-    Nyquist frequency (which the oscillator filters out): measured on the benchmark's
-    simulated records, within 4e-5 at 0.05 s (10 samples a period at 200 Hz), 5e-6 at
-    0.1 s and 1e-6 from 0.2 s.
+    Nyquist frequency, which reach an oscillator the less the more samples its period
+    spans: on the L'Aquila records 3.7e-3 at 10 samples a period (0.05 s at 200 Hz),
+    3.5e-4 at 30 and 1e-5 from 40 on (``_TIME_DOMAIN_SAMPLES``).
     """
     return 1.0 / np.sinc(np.arange(n) * bin_step) ** 2
 
@@ -434,8 +434,8 @@ def _time_domain_periods(
     for j, step in enumerate(grid.steps):
         if step is None:
             continue
-        _kernels.oscillator_series(by_time, step, initial[q, 0], initial[q, 1], series,
-                                      hi, lo, i_hi, i_lo)  # fmt: skip
+        _kernels.oscillator_series(by_time, step, initial[q, 0], initial[q, 1], series, hi,
+                                   lo, i_hi, i_lo)  # fmt: skip
         q += 1
         peak = np.maximum(hi, -lo)
         out[:, j] = peak.reshape(n_comp, n_rec).T.reshape(-1)

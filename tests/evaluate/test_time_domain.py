@@ -19,6 +19,7 @@ from seisgan_core.evaluation.intensity import (
     significant_duration,
 )
 from seisgan_core.evaluation.response import DEFAULT_PERIODS_S, psa_and_rotd50
+from seisgan_core.evaluation.statistics import _record_moments
 from seisgan_testsupport.laquila_fixtures import STATIONS, read_cor_acc, require_fixtures
 
 DT = 0.005
@@ -177,6 +178,11 @@ def test_intensity_kernel_equals_the_array_functions():
     np.testing.assert_allclose(cumulative, cav(acc, DT), rtol=1e-12)
     np.testing.assert_allclose(duration, significant_duration(acc, DT), rtol=0, atol=1e-12)
     assert peak_v[1, 2] == arias[1, 2] == cumulative[1, 2] == duration[1, 2] == 0.0
+    # the study statistics' moments from the same passes
+    *_, moments = pgv_arias_cav_duration(acc, DT, with_moments=True)
+    expected = _record_moments(acc)
+    np.testing.assert_array_equal(moments[3:], expected[3:])  # min and max, exactly
+    np.testing.assert_allclose(moments, expected, rtol=1e-12, atol=1e-12)
     # a boxcar of length L: D5-95 = 0.9 L (husid_times' linear interpolation)
     box = np.zeros((1, 2000))
     box[0, 500:1500] = 10.0
