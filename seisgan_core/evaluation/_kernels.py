@@ -7,9 +7,10 @@
   inverse FFT, the wrap-around correction and two passes for the peak;
 - :func:`rotd50_of_series`: RotD50 of two horizontal series in one pass instead of a dozen
   array passes;
-- :func:`intensity_rows`: PGV, Arias intensity, CAV and D5-95 of each row in two passes
-  over it (the cumulative integrals side by side), where the array versions of
-  :mod:`~seisgan_core.evaluation.intensity` make ten.
+- :func:`intensity_rows`: PGV, Arias intensity, CAV, D5-95 and the study statistics'
+  moments of each row in two passes over it (the cumulative integrals side by side), where
+  the array versions of :mod:`~seisgan_core.evaluation.intensity` and
+  ``statistics._record_moments`` make fifteen.
 
 Compiled by numba (which pykooh's smoothing already brings) on first use and cached on disk
 (``cache=True``), so later processes load the machine code.

@@ -197,7 +197,7 @@ def _block_measures(
     # in float64 from these same values.
     x64 = x.astype(np.float64)
     psd_freqs, power = psd(x64, dt)
-    pgv_v, arias_v, cav_v, duration_v, moments = pgv_arias_cav_duration(x64, dt, True)
+    pgv_v, arias_v, cav_v, duration_v, moments = pgv_arias_cav_duration(x64, dt, with_moments=True)
     out = {
         "moments": moments,
         "fas": smoothed,
